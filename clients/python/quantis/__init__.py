@@ -1,0 +1,1 @@
+"""Quantis client: generated messages and stubs live in quantis.v1."""
