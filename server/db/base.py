@@ -1,0 +1,87 @@
+"""The declarative base every table derives from, and the columns they share.
+
+Constraint and index names follow one convention, so Alembic migrations name
+the same things the same way on SQLite and PostgreSQL and can drop them later.
+Primary keys are UUID strings generated in Python (available as soon as an
+object is constructed); timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
+
+from server.db.types import StringEnum, UTCDateTime
+
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+ID_LENGTH = 36
+
+
+def new_id() -> str:
+    """A fresh primary key: a random UUID in its 36-character text form."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), enum.Enum: StringEnum}
+
+
+class IdMixin:
+    """A UUID string primary key, assigned when the object is constructed."""
+
+    id: Mapped[str] = mapped_column(sa.String(ID_LENGTH), primary_key=True, default=new_id, sort_order=-100)
+
+
+@event.listens_for(IdMixin, "init", propagate=True)
+def _assign_id(target: IdMixin, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    if kwargs.get("id") is None:
+        kwargs["id"] = new_id()
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, sort_order=100)
+
+
+class TimestampsMixin(CreatedAtMixin):
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=101)
+
+
+def reference(
+    target: str,
+    *,
+    ondelete: str,
+    nullable: bool = False,
+    index: bool = False,
+    unique: bool = False,
+) -> MappedColumn[Any]:
+    """A foreign-key column to ``target`` ("table.column") with an explicit ON DELETE."""
+    return mapped_column(
+        sa.String(ID_LENGTH),
+        sa.ForeignKey(target, ondelete=ondelete),
+        nullable=nullable,
+        index=index,
+        unique=unique,
+    )
+
+
+def keyset_index(table: str, scope: str = "owner_id") -> sa.Index:
+    """The index behind owner-scoped keyset pagination: WHERE scope = ? ORDER BY created_at, id."""
+    return sa.Index(f"ix_{table}_{scope}_created_at_id", scope, "created_at", "id")

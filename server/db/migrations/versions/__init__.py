@@ -1,0 +1,1 @@
+"""Alembic revisions, oldest first by their numeric prefix. Alembic skips this file."""
