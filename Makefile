@@ -1,0 +1,49 @@
+# Quantis: `make serve` runs the server, `make test` runs the tests.
+# Both install what is missing first (a virtual environment in .venv, npm packages
+# in clients/js/node_modules), so these two commands are all a fresh machine needs.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+NODE_STAMP := clients/js/node_modules/.installed
+BUF := clients/js/node_modules/.bin/buf
+
+.PHONY: install serve test lint proto proto-check bench-accuracy clean
+
+install: $(STAMP) $(NODE_STAMP)
+
+# torch is installed first and alone, pinned, so that nothing later resolves a
+# different (CUDA) build; on this project's machines 2.13.0 is a CPU wheel on disk.
+$(STAMP): pyproject.toml clients/python/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e ./clients/python -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): clients/js/package.json clients/js/package-lock.json
+	cd clients/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: $(STAMP)
+	$(VENV)/bin/quantis serve
+
+proto: install
+	$(PY) proto/codegen.py
+	cd proto && ../$(BUF) lint
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy server proto/codegen.py
+
+test: install lint
+	$(PY) -m pytest
+
+bench-accuracy: $(STAMP)
+	$(PY) -m bench.accuracy
+
+clean:
+	rm -rf $(VENV) clients/js/node_modules build var

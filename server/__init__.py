@@ -1,0 +1,1 @@
+"""Quantis gRPC server."""

@@ -1,0 +1,144 @@
+"""The one place domain errors become gRPC statuses, with google.rpc details.
+
+Every QuantisError maps by class to a status code; the status always carries an
+ErrorInfo with the error's reason, plus BadRequest, PreconditionFailure,
+RetryInfo or ResourceInfo where they apply. Anything unexpected becomes INTERNAL
+with a reference id that is in the log next to the traceback; the client never
+sees the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from server import errors
+from server.interceptors.wrapping import wrap_handler
+
+if TYPE_CHECKING:
+    from server.interceptors.wrapping import Context, Continuation, Handler
+from server.logs import request_id_var
+
+log = logging.getLogger("server.errors")
+
+ERROR_DOMAIN = "quantis.v1"
+
+_CODES: dict[type[errors.QuantisError], int] = {
+    errors.InvalidArgument: code_pb2.INVALID_ARGUMENT,
+    errors.NotFound: code_pb2.NOT_FOUND,
+    errors.AlreadyExists: code_pb2.ALREADY_EXISTS,
+    errors.FailedPrecondition: code_pb2.FAILED_PRECONDITION,
+    errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
+    errors.PermissionDenied: code_pb2.PERMISSION_DENIED,
+    errors.ResourceExhausted: code_pb2.RESOURCE_EXHAUSTED,
+    errors.Aborted: code_pb2.ABORTED,
+    errors.Unavailable: code_pb2.UNAVAILABLE,
+    errors.DeadlineExceeded: code_pb2.DEADLINE_EXCEEDED,
+    errors.Unimplemented: code_pb2.UNIMPLEMENTED,
+    errors.Internal: code_pb2.INTERNAL,
+}
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def _retry_info(seconds: float) -> error_details_pb2.RetryInfo:
+    delay = duration_pb2.Duration()
+    delay.FromNanoseconds(int(seconds * 1e9))
+    return error_details_pb2.RetryInfo(retry_delay=delay)
+
+
+def _details(error: errors.QuantisError) -> list[Any]:
+    details: list[Any] = [
+        error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata)
+    ]
+    if isinstance(error, errors.InvalidArgument) and error.violations:
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+    if isinstance(error, errors.FailedPrecondition) and error.violations:
+        details.append(
+            error_details_pb2.PreconditionFailure(
+                violations=[
+                    error_details_pb2.PreconditionFailure.Violation(
+                        type=v.type, subject=v.subject, description=v.description
+                    )
+                    for v in error.violations
+                ]
+            )
+        )
+    if isinstance(error, errors.ResourceExhausted | errors.Unavailable) and error.retry_after_seconds:
+        details.append(_retry_info(error.retry_after_seconds))
+    if isinstance(error, errors.NotFound):
+        details.append(
+            error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=error.resource_id)
+        )
+    return details
+
+
+def to_status(error: errors.QuantisError) -> status_pb2.Status:
+    """The google.rpc.Status a domain error is reported as."""
+    code = next((c for cls, c in _CODES.items() if isinstance(error, cls)), code_pb2.UNKNOWN)
+    return status_pb2.Status(code=code, message=error.message, details=[_pack(d) for d in _details(error)])
+
+
+def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
+    if isinstance(exc, errors.QuantisError):
+        return exc
+    if isinstance(exc, NotImplementedError):
+        return errors.Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
+    reference = request_id_var.get() or "unknown"
+    log.error("unhandled error in %s", method, exc_info=exc, extra={"method": method})
+    return errors.Internal(f"internal error; reference {reference}", metadata={"reference": reference})
+
+
+async def _abort(context: Context, exc: Exception, method: str) -> NoReturn:
+    await context.abort_with_status(rpc_status.to_status(to_status(_as_domain_error(exc, method))))
+    raise AssertionError("abort_with_status returned")  # pragma: no cover
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        return wrap_handler(handler, str(handler_call_details.method), self._unary, self._stream)
+
+    @staticmethod
+    async def _unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await call()
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await _abort(context, exc, method)
+
+    @staticmethod
+    async def _stream(
+        method: str, context: Context, stream: Callable[[], AsyncIterator[Any]]
+    ) -> AsyncIterator[Any]:
+        try:
+            async for response in stream():
+                yield response
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await _abort(context, exc, method)

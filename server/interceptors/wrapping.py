@@ -1,0 +1,70 @@
+"""Wrap the behaviour of any gRPC method handler, whatever its streaming kind.
+
+grpc.aio interceptors receive a method handler, not a call; to run code around
+the call they must return a new handler whose behaviour wraps the original.
+grpc tells streaming behaviours apart with inspect.isasyncgenfunction, so the
+stream wrappers are async generator functions themselves.
+This module does that once for the four kinds, so each interceptor states only
+what it does around a call.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import grpc
+
+if TYPE_CHECKING:
+    Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+    Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
+    Continuation: TypeAlias = Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]
+
+Behaviour: TypeAlias = Callable[..., Any]
+# Runs around one call: (method, context, call) -> result, where call() runs the handler.
+UnaryAround: TypeAlias = "Callable[[str, Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]"
+# Runs around one streaming response: (method, context, stream) -> stream.
+StreamAround: TypeAlias = "Callable[[str, Context, Callable[[], AsyncIterator[Any]]], AsyncIterator[Any]]"
+
+
+async def _call_unary(behaviour: Behaviour, request: Any, context: Context) -> Any:
+    result = behaviour(request, context)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def _iterate(behaviour: Behaviour, request: Any, context: Context) -> AsyncIterator[Any]:
+    result = behaviour(request, context)
+    if inspect.isawaitable(result):  # a coroutine that writes with context.write()
+        await result
+        return
+    async for response in result:
+        yield response
+
+
+def wrap_handler(handler: Handler, method: str, unary: UnaryAround, stream: StreamAround) -> Handler:
+    """A copy of ``handler`` whose behaviour runs inside ``unary`` or ``stream``."""
+    serializers = (handler.request_deserializer, handler.response_serializer)
+    if handler.unary_unary is not None or handler.stream_unary is not None:
+        single: Behaviour | None = handler.unary_unary or handler.stream_unary
+        assert single is not None
+
+        async def call_unary(request: Any, context: Context) -> Any:
+            return await unary(method, context, lambda: _call_unary(single, request, context))
+
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(call_unary, *serializers)
+        return grpc.stream_unary_rpc_method_handler(call_unary, *serializers)
+
+    streaming: Behaviour | None = handler.unary_stream or handler.stream_stream
+    assert streaming is not None, "a method handler has exactly one behaviour"
+
+    async def call_stream(request: Any, context: Context) -> AsyncIterator[Any]:
+        async for response in stream(method, context, lambda: _iterate(streaming, request, context)):
+            yield response
+
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(call_stream, *serializers)
+    return grpc.stream_stream_rpc_method_handler(call_stream, *serializers)
