@@ -23,8 +23,10 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PIP) install --quiet -e ./clients/python -e '.[dev]'
 	touch $@
 
+# `npm install --no-save` installs exactly what the lock file pins, like `npm ci`, but
+# tolerates the lock's missing entries for other platforms' optional buf binaries.
 $(NODE_STAMP): clients/js/package.json clients/js/package-lock.json
-	cd clients/js && npm ci --no-audit --no-fund --loglevel=error
+	cd clients/js && npm install --no-save --no-audit --no-fund --loglevel=error
 	touch $@
 
 serve: $(STAMP)
