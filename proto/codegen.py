@@ -108,8 +108,11 @@ def main() -> None:
     parser.add_argument("--python-out", type=Path, default=ROOT / "clients" / "python")
     parser.add_argument("--ts-out", type=Path, default=ROOT / "clients" / "js" / "src" / "gen")
     parser.add_argument("--skip-ts", action="store_true", help="generate the Python code only")
+    parser.add_argument("--deps-only", action="store_true", help="only copy the googleapis protos (for buf)")
     args = parser.parse_args()
     sync_googleapis()
+    if args.deps_only:
+        return
     generate_python(args.python_out)
     if not args.skip_ts:
         generate_typescript(args.ts_out)

@@ -37,6 +37,12 @@ PERMISSIONS = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def googleapis_protos() -> None:
+    """buf resolves google.type and google.rpc imports from proto/third_party/googleapis."""
+    subprocess.run([sys.executable, str(PROTO / "codegen.py"), "--deps-only"], check=True)
+
+
 def buf(*args: str, cwd: Path = PROTO) -> subprocess.CompletedProcess[str]:
     if not BUF.exists():
         pytest.fail(f"{BUF} is missing: `make install` runs npm ci in clients/js", pytrace=False)
@@ -68,7 +74,9 @@ def test_no_breaking_change_against_main(tmp_path: Path) -> None:
     image = tmp_path / "main.binpb"
     built = buf("build", "-o", str(image), cwd=tmp_path / "proto")
     assert built.returncode == 0, built.stderr
-    result = buf("breaking", "--against", str(image))
+    current = tmp_path / "current.binpb"
+    assert buf("build", "-o", str(current)).returncode == 0
+    result = buf("breaking", str(current), "--against", str(image))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
