@@ -9,8 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server.state.rate_limit import Limit
 
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "development-only-secret"}
 
@@ -44,8 +46,41 @@ class Settings(BaseSettings):
     redis_url: str = ""
     """Redis URL for rate limits, revocation and events; empty means in-memory equivalents."""
 
+    redis_key_prefix: str = "quantis:"
+    """Prefix of every Redis key this deployment writes (lets deployments share a Redis)."""
+
     jwt_secret: str = "development-only-secret"
     """HMAC key for access tokens; must be set to a real secret outside development and test."""
+
+    access_token_minutes: int = Field(default=15, ge=1, le=30)
+    """Lifetime of an access token (a JWT), in minutes."""
+
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    """Lifetime of a login session and its refresh tokens, in days."""
+
+    mfa_challenge_minutes: int = Field(default=5, ge=1, le=15)
+    """How long an MFA challenge from Login may be completed with VerifyMfa."""
+
+    max_sessions_per_user: int = Field(default=10, ge=1)
+    """Active sessions a user may hold; a new login ends the oldest beyond this."""
+
+    lockout_failures: int = Field(default=5, ge=1)
+    """Consecutive failed logins (or MFA codes) that lock an account."""
+
+    lockout_minutes: int = Field(default=15, ge=1)
+    """How long a locked account stays locked."""
+
+    allow_registration: bool = True
+    """Whether anyone may Register (as a viewer); when false only admins create users."""
+
+    admin_username: str = ""
+    """With admin_email and admin_password: create this admin on first start if no admin exists."""
+
+    admin_email: str = ""
+    """Email of the admin created on first start."""
+
+    admin_password: str = ""
+    """Password of the admin created on first start (must meet the password policy)."""
 
     max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     """Largest gRPC message accepted or sent."""
@@ -59,9 +94,42 @@ class Settings(BaseSettings):
     log_json: bool = True
     """Structured JSON logs (one object a line); plain text when false."""
 
+    rate_limit_default_per_second: float = Field(default=50.0, gt=0)
+    """Sustained calls a second one caller may make to RPCs of the default rate class."""
+
+    rate_limit_default_burst: int = Field(default=100, ge=1)
+    """Calls of the default class one caller may make at once before the sustained rate applies."""
+
+    rate_limit_auth_per_minute: float = Field(default=20.0, gt=0)
+    """Sustained authentication calls (register, login, refresh, MFA, password) a minute per caller;
+    anonymous callers are counted by address."""
+
+    rate_limit_auth_burst: int = Field(default=10, ge=1)
+    """Authentication calls one caller may make at once before the sustained rate applies."""
+
+    rate_limit_prediction_per_second: float = Field(default=500.0, gt=0)
+    """Sustained prediction calls a second one caller may make (a stream counts once, when opened)."""
+
+    rate_limit_prediction_burst: int = Field(default=1000, ge=1)
+    """Prediction calls one caller may make at once before the sustained rate applies."""
+
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    """Networks of reverse proxies (e.g. Envoy) whose x-forwarded-for header names the client, for
+    per-address rate limits and audit records; a JSON list such as ["10.0.0.0/8"]. Empty: none."""
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'quantis.db'}"
+
+    def rate_limits(self) -> dict[str, Limit]:
+        """The token-bucket limit of each rate class, for RateLimitInterceptor."""
+        return {
+            "default": Limit(rate=self.rate_limit_default_per_second, burst=self.rate_limit_default_burst),
+            "auth": Limit(rate=self.rate_limit_auth_per_minute / 60, burst=self.rate_limit_auth_burst),
+            "prediction": Limit(
+                rate=self.rate_limit_prediction_per_second, burst=self.rate_limit_prediction_burst
+            ),
+        }
 
     @property
     def object_store_dir(self) -> Path:

@@ -120,7 +120,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        return wrap_handler(handler, str(handler_call_details.method), self._unary, self._stream)
+        return wrap_handler(handler, handler_call_details.method, self._unary, self._stream)
 
     @staticmethod
     async def _unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:

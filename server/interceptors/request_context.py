@@ -50,7 +50,7 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        return wrap_handler(handler, str(handler_call_details.method), self._unary, self._stream)
+        return wrap_handler(handler, handler_call_details.method, self._unary, self._stream)
 
     async def _start(self, context: Context) -> float:
         request_id = _request_id(context)

@@ -26,6 +26,11 @@ Behaviour: TypeAlias = Callable[..., Any]
 UnaryAround: TypeAlias = "Callable[[str, Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]"
 # Runs around one streaming response: (method, context, stream) -> stream.
 StreamAround: TypeAlias = "Callable[[str, Context, Callable[[], AsyncIterator[Any]]], AsyncIterator[Any]]"
+# The same, also given the request: the message, or for client-streaming calls the request iterator.
+RequestUnaryAround: TypeAlias = "Callable[[str, Context, Any, Callable[[], Awaitable[Any]]], Awaitable[Any]]"
+RequestStreamAround: TypeAlias = (
+    "Callable[[str, Context, Any, Callable[[], AsyncIterator[Any]]], AsyncIterator[Any]]"
+)
 
 
 async def _call_unary(behaviour: Behaviour, request: Any, context: Context) -> Any:
@@ -46,13 +51,25 @@ async def _iterate(behaviour: Behaviour, request: Any, context: Context) -> Asyn
 
 def wrap_handler(handler: Handler, method: str, unary: UnaryAround, stream: StreamAround) -> Handler:
     """A copy of ``handler`` whose behaviour runs inside ``unary`` or ``stream``."""
+    return wrap_handler_with_request(
+        handler,
+        method,
+        lambda method, context, _, call: unary(method, context, call),
+        lambda method, context, _, responses: stream(method, context, responses),
+    )
+
+
+def wrap_handler_with_request(
+    handler: Handler, method: str, unary: RequestUnaryAround, stream: RequestStreamAround
+) -> Handler:
+    """Like wrap_handler, for interceptors that look at the request too (audit)."""
     serializers = (handler.request_deserializer, handler.response_serializer)
     if handler.unary_unary is not None or handler.stream_unary is not None:
         single: Behaviour | None = handler.unary_unary or handler.stream_unary
         assert single is not None
 
         async def call_unary(request: Any, context: Context) -> Any:
-            return await unary(method, context, lambda: _call_unary(single, request, context))
+            return await unary(method, context, request, lambda: _call_unary(single, request, context))
 
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(call_unary, *serializers)
@@ -62,7 +79,7 @@ def wrap_handler(handler: Handler, method: str, unary: UnaryAround, stream: Stre
     assert streaming is not None, "a method handler has exactly one behaviour"
 
     async def call_stream(request: Any, context: Context) -> AsyncIterator[Any]:
-        async for response in stream(method, context, lambda: _iterate(streaming, request, context)):
+        async for response in stream(method, context, request, lambda: _iterate(streaming, request, context)):
             yield response
 
     if handler.unary_stream is not None:

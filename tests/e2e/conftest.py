@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+ADMIN_USERNAME = "operator"
+ADMIN_PASSWORD = "Operator-Passw0rd!"
+
 
 @dataclass
 class ServerProcess:
@@ -37,6 +40,9 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
         "QUANTIS_PORT": "0",
         "QUANTIS_DATA_DIR": str(tmp_path / "data"),
         "QUANTIS_LOG_JSON": "true",
+        "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
+        "QUANTIS_ADMIN_EMAIL": "admin@example.com",
+        "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve"], env=env, stderr=subprocess.PIPE, text=True

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from server.db.migrate import current_revision, head_revision
-from tests.e2e.conftest import ServerProcess
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -47,10 +49,28 @@ def test_list_describe_and_health(server_process: ServerProcess, grpcurl: str) -
     assert json.loads(health.stdout) == {"status": "SERVING"}
 
 
-def test_unimplemented_rpc_answers_cleanly(server_process: ServerProcess, grpcurl: str) -> None:
-    called = run(grpcurl, "-d", "{}", server_process.address, "quantis.v1.FinancialService/GetLimits")
-    assert called.returncode != 0
-    assert "Code: Unimplemented" in called.stderr
+def test_log_in_and_call_with_the_token(server_process: ServerProcess, grpcurl: str) -> None:
+    """The first admin comes from QUANTIS_ADMIN_* settings; grpcurl logs in and uses the token."""
+    anonymous = run(grpcurl, "-d", "{}", server_process.address, "quantis.v1.AuthService/GetCurrentUser")
+    assert "Code: Unauthenticated" in anonymous.stderr and "CREDENTIALS_MISSING" in anonymous.stderr
+
+    credentials = json.dumps({"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})
+    login = run(grpcurl, "-d", credentials, server_process.address, "quantis.v1.AuthService/Login")
+    assert login.returncode == 0, login.stderr
+    token = json.loads(login.stdout)["tokens"]["access_token"]
+
+    header = f"authorization: Bearer {token}"
+    me = run(
+        grpcurl, "-H", header, "-d", "{}", server_process.address, "quantis.v1.AuthService/GetCurrentUser"
+    )
+    assert me.returncode == 0, me.stderr
+    user = json.loads(me.stdout)["user"]
+    assert (user["username"], user["role"]) == (ADMIN_USERNAME, "ROLE_ADMIN")
+
+    pending = run(
+        grpcurl, "-H", header, "-d", "{}", server_process.address, "quantis.v1.FinancialService/GetLimits"
+    )
+    assert "Code: Unimplemented" in pending.stderr
 
 
 def test_start_applies_migrations(server_process: ServerProcess, tmp_path: Path) -> None:
@@ -62,3 +82,33 @@ def test_sigterm_stops_cleanly(server_process: ServerProcess) -> None:
     assert server_process.stop() == 0
     messages = [line.get("message") for line in server_process.log_lines]
     assert messages[-2:] == ["draining", "stopped"]
+
+
+def test_cli_creates_an_admin(tmp_path: Path) -> None:
+    env = {**os.environ, "QUANTIS_DATA_DIR": str(tmp_path / "data")}
+    command = [
+        sys.executable,
+        "-m",
+        "server",
+        "users",
+        "create-admin",
+        "--username",
+        "ops",
+        "--email",
+        "ops@example.com",
+    ]
+    created = subprocess.run(
+        [*command, "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.startswith("created admin ops")
+    weak = subprocess.run(
+        [*command, "--password-stdin"], input="weak\n", env=env, capture_output=True, text=True, check=False
+    )
+    assert weak.returncode == 2 and "password" in weak.stderr
+    assert ADMIN_PASSWORD not in created.stdout + created.stderr

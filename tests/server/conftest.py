@@ -1,24 +1,86 @@
-"""A real in-process gRPC server on a free port, and a real channel to it."""
+"""Layers for server tests: settings -> migrated database -> application -> a real
+in-process gRPC server on a free port -> a real channel to it."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import grpc
 import pytest
 
-from server.app import RunningServer, Servicers, build_servicers, create_server
+from server.app import RunningServer, create_server
+from server.composition import Application, build_application
+from server.db.migrate import upgrade_to_head
+from server.servicers import Servicers
+from server.settings import Environment, Settings
+
+# Tests make many calls from one address; rate limiting has tests of its own.
+GENEROUS_LIMITS = {"rate_limit_auth_burst": 10_000, "rate_limit_default_burst": 10_000}
+
+
+def make_settings(
+    data_dir: Path, database_url: str = "", redis_url: str = "", **overrides: object
+) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_key_prefix=f"quantis-test:{uuid.uuid4().hex[:8]}:",
+        jwt_secret="test-secret-" + uuid.uuid4().hex,
+        **{**GENEROUS_LIMITS, **overrides},  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
-def servicers() -> Servicers:
-    """The servicers under test; override in a test module to swap a layer."""
-    return build_servicers()
+def settings(tmp_path: Path) -> Settings:
+    """The embedded defaults: SQLite in a temporary directory, in-memory state."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(params=["embedded", "postgres+redis"])
+def backing_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Once on the embedded defaults and once on PostgreSQL with Redis."""
+    if request.param == "embedded":
+        return make_settings(tmp_path)
+    postgres_url = request.getfixturevalue("postgres_url")
+    return make_settings(tmp_path, postgres_url, request.getfixturevalue("redis_url"))
 
 
 @pytest.fixture
-async def running_server(servicers: Servicers) -> AsyncIterator[RunningServer]:
-    running = await create_server(servicers, port=0)
+async def application(settings: Settings) -> AsyncIterator[Application]:
+    upgrade_to_head(settings.resolved_database_url)
+    built = await build_application(settings)
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+@pytest.fixture
+def servicers(application: Application) -> Servicers:
+    """The servicers under test; a test module overrides this to swap a layer."""
+    return application.servicers
+
+
+def replace_servicers(application: Application, **layers: object) -> Servicers:
+    return dataclasses.replace(application.servicers, **layers)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def interceptors(application: Application) -> list[grpc.aio.ServerInterceptor]:
+    """The security layers; tests of the layers beneath them override this with []."""
+    return application.interceptors
+
+
+@pytest.fixture
+async def running_server(
+    servicers: Servicers, interceptors: list[grpc.aio.ServerInterceptor]
+) -> AsyncIterator[RunningServer]:
+    running = await create_server(servicers, interceptors=interceptors, port=0)
     try:
         yield running
     finally:

@@ -16,12 +16,13 @@ from quantis.v1 import (
 )
 
 from server import errors
-from server.app import Servicers, build_servicers
-from server.servicers.auth import AuthServicer
+from server.composition import Application
+from server.servicers import Servicers
 from server.servicers.monitoring import MonitoringServicer
+from tests.server.conftest import replace_servicers
 
 
-class FailingAuth(AuthServicer):
+class FailingAuth(auth_service_pb2_grpc.AuthServiceServicer):
     """Each RPC fails in a different way, as a domain layer might."""
 
     async def Register(self, request: auth_service_pb2.RegisterRequest, context: object) -> None:
@@ -52,11 +53,14 @@ class FailingMonitoring(MonitoringServicer):
 
 
 @pytest.fixture
-def servicers() -> Servicers:
-    layers = build_servicers()
-    layers.auth = FailingAuth()
-    layers.monitoring = FailingMonitoring()
-    return layers
+def interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """Error mapping is tested without the security layers in front of it."""
+    return []
+
+
+@pytest.fixture
+def servicers(application: Application) -> Servicers:
+    return replace_servicers(application, auth=FailingAuth(), monitoring=FailingMonitoring())
 
 
 def _detail(error: grpc.aio.AioRpcError, kind: type) -> object:

@@ -10,8 +10,11 @@ import pytest
 from quantis.v1 import monitoring_service_pb2 as pb
 from quantis.v1 import monitoring_service_pb2_grpc as pb_grpc
 
-from server.app import RunningServer, Servicers, build_servicers
+from server.app import RunningServer
+from server.composition import Application
+from server.servicers import Servicers
 from server.servicers.monitoring import MonitoringServicer
+from tests.server.conftest import replace_servicers
 
 
 class SlowMonitoring(MonitoringServicer):
@@ -35,10 +38,14 @@ class SlowMonitoring(MonitoringServicer):
 
 
 @pytest.fixture
-def servicers() -> Servicers:
-    layers = build_servicers()
-    layers.monitoring = SlowMonitoring()
-    return layers
+def interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """Error mapping is tested without the security layers in front of it."""
+    return []
+
+
+@pytest.fixture
+def servicers(application: Application) -> Servicers:
+    return replace_servicers(application, monitoring=SlowMonitoring())
 
 
 async def test_unary_call_in_flight_completes(

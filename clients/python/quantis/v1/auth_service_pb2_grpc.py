@@ -176,12 +176,12 @@ class AuthServiceServicer:
     def Login(self, request, context):
         """Login checks a username and password. Without MFA it returns tokens and
         starts a session; with MFA enabled it returns an MFA challenge to be
-        completed with VerifyMfa. Wrong credentials and unknown usernames fail
-        alike with UNAUTHENTICATED. After repeated failures (5 by default) the
-        account is locked for a while (15 minutes by default) and Login fails
-        with UNAUTHENTICATED and ErrorInfo reason ACCOUNT_LOCKED until
-        User.locked_until; an inactive account fails with reason
-        ACCOUNT_DISABLED.
+        completed with VerifyMfa. Wrong passwords, unknown usernames, locked
+        and inactive accounts all fail alike, with UNAUTHENTICATED and ErrorInfo
+        reason INVALID_CREDENTIALS, so the answer never reveals whether a
+        username exists. After repeated failures (5 by default) the account is
+        locked for a while (15 minutes by default): until User.locked_until even
+        the right password fails.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,8 +190,9 @@ class AuthServiceServicer:
     def VerifyMfa(self, request, context):
         """VerifyMfa completes a login that returned an MFA challenge, with the
         current 6-digit code from the user's authenticator app, and returns
-        tokens. A challenge can be used once and only until it expires; wrong
-        codes count towards the account lockout.
+        tokens. A challenge allows one attempt, until it expires: after a wrong
+        code, Login again for a new challenge. Wrong codes count towards the
+        account lockout, and each code is accepted only once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

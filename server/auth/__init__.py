@@ -1,0 +1,1 @@
+"""Security building blocks: roles and permissions, principals, passwords, tokens, TOTP."""

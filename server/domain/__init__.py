@@ -1,0 +1,1 @@
+"""Domain services: plain Python over repositories and backends; no grpc, no protobuf."""

@@ -1,0 +1,353 @@
+"""Accounts: registration, login with lockout and MFA, token refresh, logout, passwords.
+
+Failures that depend on secrets (wrong password, unknown user, locked or
+disabled account) are indistinguishable to the caller: UNAUTHENTICATED with
+reason INVALID_CREDENTIALS, after the same argon2 work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.auth import passwords, totp
+from server.auth.permissions import Role
+from server.auth.principal import Principal
+from server.auth.tokens import TokenCodec, digest
+from server.db.database import Database
+from server.db.models import RefreshToken, User, UserSession
+from server.domain import sessions
+from server.domain.sessions import IssuedTokens
+from server.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from server.state.revocation import RevocationStore
+
+# A new session's tokens, and the sessions the per-user cap ended to make room.
+Opened = tuple[IssuedTokens, list[str]]
+
+USERNAME = re.compile(r"^[A-Za-z0-9_]{3,50}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    access_lifetime: timedelta = timedelta(minutes=15)
+    session_lifetime: timedelta = timedelta(days=30)
+    challenge_lifetime: timedelta = timedelta(minutes=5)
+    max_sessions: int = 10
+    lockout_failures: int = 5
+    lockout_duration: timedelta = timedelta(minutes=15)
+    allow_registration: bool = True
+
+
+@dataclass(frozen=True)
+class MfaChallenge:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MfaEnrollment:
+    secret: str
+    otpauth_uri: str
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    peer: str = ""
+    user_agent: str = ""
+
+
+def bad_credentials() -> Unauthenticated:
+    return Unauthenticated("invalid username or password", reason="INVALID_CREDENTIALS")
+
+
+def require(**fields: str) -> None:
+    """InvalidArgument naming the first of ``fields`` that is empty."""
+    for name, value in fields.items():
+        if not value:
+            raise InvalidArgument.field(name, "is required")
+
+
+def validate_username(username: str) -> None:
+    if not USERNAME.match(username):
+        raise InvalidArgument.field("username", "must be 3 to 50 of A-Z, a-z, 0-9 and _")
+
+
+def validate_email(email: str) -> None:
+    if len(email) > 320 or not EMAIL.match(email):
+        raise InvalidArgument.field("email", "is not an email address")
+
+
+def use_totp_step(session: Session, user: User, step: int) -> bool:
+    """Record ``step`` as used unless a concurrent call already used it or a later one.
+
+    A compare-and-set in the database, so the same code cannot pass twice even
+    when two requests race (the row is not locked between read and write).
+    """
+    used = session.execute(
+        sa.update(User)
+        .where(User.id == user.id, sa.or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
+        .values(mfa_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    user.mfa_last_step = step
+    return True
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: Database,
+        codec: TokenCodec,
+        revocations: RevocationStore,
+        policy: AccountPolicy,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._db = db
+        self._codec = codec
+        self._revocations = revocations
+        self._policy = policy
+        self._now = clock
+
+    # --- registration and login -------------------------------------------------
+
+    async def register(self, username: str, email: str, password: str, role: Role = Role.VIEWER) -> User:
+        if not self._policy.allow_registration and role is Role.VIEWER:
+            raise PermissionDenied("self-registration is disabled", reason="REGISTRATION_DISABLED")
+        validate_username(username)
+        validate_email(email)
+        passwords.check_policy(password)
+        password_hash = passwords.hash_password(password)
+
+        def create(session: Session) -> User:
+            user = User(username=username, email=email, password_hash=password_hash, role=role)
+            session.add(user)
+            session.flush()
+            return user
+
+        try:
+            return await self._db.run(create)
+        except IntegrityError as exc:
+            raise AlreadyExists("username or email is already taken", reason="ACCOUNT_EXISTS") from exc
+
+    async def login(self, username: str, password: str, client: ClientInfo) -> IssuedTokens | MfaChallenge:
+        require(username=username, password=password)
+        now = self._now()
+
+        def attempt(session: Session) -> Opened | MfaChallenge | None:
+            user = session.scalar(sa.select(User).where(User.username_key == username.lower()))
+            if user is None or (user.locked_until is not None and user.locked_until > now):
+                passwords.verify_password(passwords.DUMMY_HASH, password)
+                return None
+            if not passwords.verify_password(user.password_hash, password):
+                self._record_failure(user, now)
+                return None
+            if not user.active:
+                return None
+            user.failed_login_count = 0
+            if passwords.needs_rehash(user.password_hash):
+                user.password_hash = passwords.hash_password(password)
+            if user.mfa_enabled:
+                token, claims = self._codec.issue_challenge(user.id, self._policy.challenge_lifetime, now)
+                return MfaChallenge(token, claims.expires_at)
+            return self._open_session(session, user, now, client)
+
+        result = await self._db.run(attempt)
+        if result is None:
+            raise bad_credentials()
+        if isinstance(result, MfaChallenge):
+            return result
+        return await self._opened(result)
+
+    async def verify_mfa(self, challenge_token: str, code: str, client: ClientInfo) -> IssuedTokens:
+        require(challenge_token=challenge_token, code=code)
+        claims = self._codec.verify_challenge(challenge_token)
+        now = self._now()
+        # Each challenge is completed at most once, even by concurrent calls.
+        ttl = (claims.expires_at - now).total_seconds()
+        if not await self._revocations.claim("challenge:" + claims.challenge_id, ttl):
+            raise Unauthenticated("MFA challenge already used", reason="TOKEN_INVALID")
+
+        def complete(session: Session) -> Opened | None:
+            user = session.get(User, claims.user_id)
+            if user is None or not user.active or not user.mfa_enabled or not user.mfa_secret:
+                return None
+            if user.locked_until is not None and user.locked_until > now:
+                return None
+            step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, now.timestamp())
+            if step is None or not use_totp_step(session, user, step):
+                self._record_failure(user, now)
+                return None
+            user.failed_login_count = 0
+            return self._open_session(session, user, now, client)
+
+        opened = await self._db.run(complete)
+        if opened is None:
+            raise Unauthenticated("invalid MFA code", reason="INVALID_MFA_CODE")
+        return await self._opened(opened)
+
+    async def refresh(self, refresh_token: str) -> IssuedTokens:
+        require(refresh_token=refresh_token)
+        now = self._now()
+
+        def rotate(session: Session) -> IssuedTokens | list[str] | None:
+            token = session.scalar(
+                sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token))
+            )
+            if token is None:
+                return None
+            if token.used_at is not None or token.revoked_at is not None:
+                return sessions.revoke_family(session, token.family_id, now)  # reuse: the token leaked
+            login = token.session
+            user = session.get(User, login.user_id)
+            if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
+                return None
+            return sessions.rotate(session, token, user, codec=self._codec, now=now)
+
+        result = await self._db.run(rotate)
+        if isinstance(result, IssuedTokens):
+            return result
+        if result is None:
+            raise Unauthenticated("invalid refresh token", reason="TOKEN_INVALID")
+        await self.forget_sessions(result)
+        raise Unauthenticated("refresh token reused; its session is revoked", reason="REFRESH_TOKEN_REUSED")
+
+    async def logout(self, principal: Principal) -> None:
+        if principal.session_id is None:
+            raise FailedPrecondition("an API key has no session to end; revoke the key instead")
+        session_id = principal.session_id
+
+        def end(session: Session) -> None:
+            login = session.get(UserSession, session_id)
+            if login is not None and login.user_id == principal.user_id:
+                sessions.revoke_sessions(session, [login], self._now())
+
+        await self._db.run(end)
+        await self.forget_sessions([session_id])
+
+    # --- the signed-in user -----------------------------------------------------
+
+    async def current_user(self, principal: Principal) -> User:
+        user = await self._db.run(lambda session: session.get(User, principal.user_id))
+        if user is None:
+            raise NotFound("user", principal.user_id)
+        return user
+
+    async def change_password(self, principal: Principal, current: str, new: str) -> int:
+        passwords.check_policy(new, "new_password")
+        if new == current:
+            raise InvalidArgument.field("new_password", "must differ from the current password")
+        new_hash = passwords.hash_password(new)
+        now = self._now()
+
+        def change(session: Session) -> list[str] | None:
+            user = session.get(User, principal.user_id)
+            if user is None or not passwords.verify_password(user.password_hash, current):
+                return None
+            user.password_hash = new_hash
+            others = [
+                s for s in sessions.active_sessions(session, user.id, now) if s.id != principal.session_id
+            ]
+            return sessions.revoke_sessions(session, others, now)
+
+        ended = await self._db.run(change)
+        if ended is None:
+            raise InvalidArgument.field("current_password", "is not the account's password")
+        await self.forget_sessions(ended)
+        return len(ended)
+
+    # --- MFA --------------------------------------------------------------------
+
+    async def enroll_mfa(self, principal: Principal) -> MfaEnrollment:
+        secret = totp.new_secret()
+
+        def enroll(session: Session) -> str:
+            user = self._user(session, principal.user_id)
+            if user.mfa_enabled:
+                raise FailedPrecondition("MFA is already enabled; disable it first", reason="MFA_ENABLED")
+            user.mfa_secret = secret
+            user.mfa_last_step = None
+            return user.username
+
+        username = await self._db.run(enroll)
+        return MfaEnrollment(secret, totp.provisioning_uri(secret, username))
+
+    async def confirm_mfa(self, principal: Principal, code: str) -> User:
+        return await self._db.run(
+            lambda session: self._set_mfa(session, principal.user_id, code, enable=True)
+        )
+
+    async def disable_mfa(self, principal: Principal, code: str) -> User:
+        return await self._db.run(
+            lambda session: self._set_mfa(session, principal.user_id, code, enable=False)
+        )
+
+    def _set_mfa(self, session: Session, user_id: str, code: str, *, enable: bool) -> User:
+        user = self._user(session, user_id)
+        if enable and (user.mfa_enabled or not user.mfa_secret):
+            raise FailedPrecondition("call EnrollMfa first", reason="MFA_NOT_ENROLLED")
+        if not enable and not user.mfa_enabled:
+            raise FailedPrecondition("MFA is not enabled", reason="MFA_NOT_ENABLED")
+        assert user.mfa_secret is not None
+        step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, self._now().timestamp())
+        if step is None or not use_totp_step(session, user, step):
+            raise InvalidArgument.field("code", "is not a current code from the authenticator app")
+        user.mfa_enabled = enable
+        if not enable:
+            user.mfa_secret = None
+            user.mfa_last_step = None
+        return user
+
+    # --- shared -----------------------------------------------------------------
+
+    async def forget_sessions(self, session_ids: list[str]) -> None:
+        """Make access tokens of ended sessions fail at once, not only when they expire."""
+        ttl = self._policy.access_lifetime.total_seconds()
+        for session_id in session_ids:
+            await self._revocations.revoke("session:" + session_id, ttl)
+
+    def _open_session(self, session: Session, user: User, now: datetime, client: ClientInfo) -> Opened:
+        user.last_login_at = now
+        return sessions.start_session(
+            session,
+            user,
+            codec=self._codec,
+            lifetime=self._policy.session_lifetime,
+            cap=self._policy.max_sessions,
+            now=now,
+            peer=client.peer,
+            user_agent=client.user_agent,
+        )
+
+    async def _opened(self, opened: Opened) -> IssuedTokens:
+        tokens, ended_by_cap = opened
+        await self.forget_sessions(ended_by_cap)
+        return tokens
+
+    def _record_failure(self, user: User, now: datetime) -> None:
+        user.failed_login_count += 1
+        if user.failed_login_count >= self._policy.lockout_failures:
+            user.locked_until = now + self._policy.lockout_duration
+            user.failed_login_count = 0
+
+    @staticmethod
+    def _user(session: Session, user_id: str) -> User:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return user

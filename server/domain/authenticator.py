@@ -1,0 +1,104 @@
+"""Resolves request credentials to a Principal: access tokens and API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.auth.permissions import ROLE_PERMISSIONS
+from server.auth.principal import Principal
+from server.auth.tokens import TokenCodec, digest
+from server.db.database import Database
+from server.db.models import ApiKey, User
+from server.errors import Unauthenticated
+from server.state.revocation import RevocationStore
+
+API_KEY_PREFIX = "qk_"
+# last_used_at of an API key is written at most this often, not on every call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class CredentialAuthenticator:
+    """``authorization: Bearer <access token>`` or ``x-api-key: qk_...``.
+
+    Access tokens are checked without the database: signature, expiry, and the
+    revocation store (the token id, and its session for logouts and revoked
+    sessions). API keys are looked up by hash.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        codec: TokenCodec,
+        revocations: RevocationStore,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._db = db
+        self._codec = codec
+        self._revocations = revocations
+        self._now = clock
+
+    async def authenticate(self, metadata: Mapping[str, str]) -> Principal:
+        api_key = metadata.get("x-api-key", "")
+        authorization = metadata.get("authorization", "")
+        if api_key:
+            return await self._from_api_key(api_key)
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return await self._from_access_token(token.strip())
+        raise Unauthenticated(
+            "credentials required: authorization: Bearer <token> or x-api-key", reason="CREDENTIALS_MISSING"
+        )
+
+    async def _from_access_token(self, token: str) -> Principal:
+        claims = self._codec.verify(token)
+        if await self._revocations.is_revoked(claims.token_id) or await self._revocations.is_revoked(
+            "session:" + claims.session_id
+        ):
+            raise Unauthenticated("access token revoked", reason="TOKEN_REVOKED")
+        return Principal(
+            user_id=claims.user_id,
+            username=claims.username,
+            role=claims.role,
+            permissions=ROLE_PERMISSIONS[claims.role],
+            session_id=claims.session_id,
+            token_id=claims.token_id,
+        )
+
+    async def _from_api_key(self, secret: str) -> Principal:
+        if not secret.startswith(API_KEY_PREFIX):
+            raise Unauthenticated("invalid API key", reason="API_KEY_INVALID")
+        now = self._now()
+
+        def lookup(session: Session) -> Principal | None:
+            row = session.execute(
+                sa.select(ApiKey, User)
+                .join(User, User.id == ApiKey.owner_id)
+                .where(ApiKey.key_hash == digest(secret))
+            ).one_or_none()
+            if row is None:
+                return None
+            key, user = row
+            if (
+                key.revoked_at is not None
+                or (key.expires_at is not None and key.expires_at <= now)
+                or not user.active
+            ):
+                return None
+            if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+                key.last_used_at = now
+            return Principal(
+                user_id=user.id,
+                username=user.username,
+                role=user.role,
+                permissions=frozenset(key.scopes) & ROLE_PERMISSIONS[user.role],
+                api_key_id=key.id,
+            )
+
+        principal = await self._db.run(lookup)
+        if principal is None:
+            raise Unauthenticated("invalid, expired or revoked API key", reason="API_KEY_INVALID")
+        return principal

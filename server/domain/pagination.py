@@ -1,0 +1,73 @@
+"""Keyset pagination with opaque page tokens (newest first).
+
+A page token encodes the (created_at, id) of the last item of the previous page;
+the next page continues strictly after it, so concurrent inserts never shift or
+repeat items the way an offset would.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy as sa
+
+from server.errors import InvalidArgument
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class Keyed(Protocol):
+    id: str
+    created_at: datetime
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    size: int
+    after: tuple[datetime, str] | None
+
+
+def page_request(page_size: int, page_token: str) -> PageRequest:
+    if page_size < 0:
+        raise InvalidArgument.field("page_size", "must not be negative")
+    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    if not page_token:
+        return PageRequest(size, None)
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(page_token.encode()))
+        return PageRequest(size, (datetime.fromisoformat(decoded["t"]), str(decoded["i"])))
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument.field("page_token", "is not a token from a previous page") from exc
+
+
+def paginate(query: sa.Select[Any], model: Any, page: PageRequest) -> sa.Select[Any]:
+    """``query`` restricted to the requested page (one extra row tells if more follow)."""
+    if page.after is not None:
+        created_at, item_id = page.after
+        query = query.where(
+            sa.or_(
+                model.created_at < created_at,
+                sa.and_(model.created_at == created_at, model.id < item_id),
+            )
+        )
+    return query.order_by(model.created_at.desc(), model.id.desc()).limit(page.size + 1)
+
+
+def split_page(rows: Sequence[K], page: PageRequest) -> tuple[list[K], str]:
+    """The page's items and the token of the next page ("" when this is the last)."""
+    items = list(rows[: page.size])
+    if len(rows) <= page.size:
+        return items, ""
+    last = items[-1]
+    token = json.dumps({"t": last.created_at.isoformat(), "i": last.id}).encode()
+    return items, base64.urlsafe_b64encode(token).decode()

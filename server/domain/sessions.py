@@ -1,0 +1,125 @@
+"""Login sessions and their rotating refresh tokens.
+
+A session starts at login and lasts until it expires, is revoked, or is pushed
+out by the per-user cap. Each refresh token is used once: refreshing marks it
+used and issues its successor in the same family. A used or revoked token
+presented again means it leaked, so the whole family and its session end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.auth.tokens import TokenCodec, digest, new_secret
+from server.db.models import RefreshToken, User, UserSession
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    session_id: str
+
+
+def start_session(
+    session: Session,
+    user: User,
+    *,
+    codec: TokenCodec,
+    lifetime: timedelta,
+    cap: int,
+    now: datetime,
+    peer: str,
+    user_agent: str,
+) -> tuple[IssuedTokens, list[str]]:
+    """A new session with its first refresh token; also returns ids of sessions the cap ended."""
+    login = UserSession(
+        user_id=user.id,
+        expires_at=now + lifetime,
+        peer=peer[:255],
+        user_agent=user_agent[:512],
+        last_used_at=now,
+    )
+    session.add(login)
+    refresh = new_secret()
+    session.add(
+        RefreshToken(
+            session_id=login.id,
+            family_id=str(uuid.uuid4()),
+            token_hash=digest(refresh),
+            expires_at=login.expires_at,
+        )
+    )
+    session.flush()
+    ended = _enforce_cap(session, user.id, cap, now)
+    return _tokens(codec, user, login, refresh, now), ended
+
+
+def rotate(
+    session: Session, token: RefreshToken, user: User, *, codec: TokenCodec, now: datetime
+) -> IssuedTokens:
+    """Use ``token`` once and issue its successor in the same family."""
+    refresh = new_secret()
+    successor = RefreshToken(
+        session_id=token.session_id,
+        family_id=token.family_id,
+        token_hash=digest(refresh),
+        expires_at=token.session.expires_at,
+    )
+    session.add(successor)
+    session.flush()
+    token.used_at = now
+    token.replaced_by_id = successor.id
+    token.session.last_used_at = now
+    return _tokens(codec, user, token.session, refresh, now)
+
+
+def revoke_family(session: Session, family_id: str, now: datetime) -> list[str]:
+    """End every token of a family and the sessions they belong to; returns those session ids."""
+    tokens = session.scalars(sa.select(RefreshToken).where(RefreshToken.family_id == family_id)).all()
+    ids = {t.session_id for t in tokens}
+    for token in tokens:
+        token.revoked_at = token.revoked_at or now
+    for login in session.scalars(sa.select(UserSession).where(UserSession.id.in_(ids))):
+        login.revoked_at = login.revoked_at or now
+    return sorted(ids)
+
+
+def revoke_sessions(session: Session, sessions: list[UserSession], now: datetime) -> list[str]:
+    """End these sessions and their refresh tokens; returns their ids."""
+    ids = [s.id for s in sessions]
+    for login in sessions:
+        login.revoked_at = login.revoked_at or now
+    session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return ids
+
+
+def active_sessions(session: Session, user_id: str, now: datetime) -> list[UserSession]:
+    """A user's live sessions, oldest first."""
+    query = (
+        sa.select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
+        .order_by(UserSession.created_at, UserSession.id)
+    )
+    return list(session.scalars(query))
+
+
+def _enforce_cap(session: Session, user_id: str, cap: int, now: datetime) -> list[str]:
+    live = active_sessions(session, user_id, now)
+    return revoke_sessions(session, live[: max(0, len(live) - cap)], now)
+
+
+def _tokens(codec: TokenCodec, user: User, login: UserSession, refresh: str, now: datetime) -> IssuedTokens:
+    access, claims = codec.issue(user.id, user.username, user.role, login.id, now)
+    return IssuedTokens(access, claims.expires_at, refresh, login.expires_at, login.id)

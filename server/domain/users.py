@@ -1,0 +1,190 @@
+"""User administration, one's own sessions, and the first admin."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.auth.permissions import Role
+from server.auth.principal import Principal
+from server.db.database import Database
+from server.db.models import User, UserSession
+from server.domain import sessions
+from server.domain.accounts import AccountService, validate_email
+from server.domain.pagination import PageRequest, paginate, split_page
+from server.errors import AlreadyExists, FailedPrecondition, NotFound
+
+log = logging.getLogger("server.domain")
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    role: Role | None = None
+    active: bool | None = None
+    username_contains: str = ""
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    """Fields an admin may change; None leaves a field as it is."""
+
+    role: Role | None = None
+    active: bool | None = None
+    email: str | None = None
+
+
+class UserService:
+    def __init__(
+        self,
+        db: Database,
+        accounts: AccountService,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._db = db
+        self._accounts = accounts
+        self._now = clock
+
+    # --- one's own sessions -----------------------------------------------------
+
+    async def list_sessions(
+        self, principal: Principal, page: PageRequest
+    ) -> tuple[list[UserSession], str, int]:
+        now = self._now()
+
+        def query(session: Session) -> tuple[list[UserSession], str, int]:
+            live = sa.select(UserSession).where(
+                UserSession.user_id == principal.user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > now,
+            )
+            items, token = split_page(session.scalars(paginate(live, UserSession, page)).all(), page)
+            total = session.scalar(sa.select(sa.func.count()).select_from(live.subquery())) or 0
+            return items, token, total
+
+        return await self._db.run(query)
+
+    async def revoke_session(self, principal: Principal, session_id: str) -> None:
+        def revoke(session: Session) -> None:
+            login = session.get(UserSession, session_id)
+            if login is None or login.user_id != principal.user_id:
+                raise NotFound("session", session_id)
+            sessions.revoke_sessions(session, [login], self._now())
+
+        await self._db.run(revoke)
+        await self._accounts.forget_sessions([session_id])
+
+    # --- administration ---------------------------------------------------------
+
+    async def list_users(self, page: PageRequest, where: UserFilter) -> tuple[list[User], str, int]:
+        def query(session: Session) -> tuple[list[User], str, int]:
+            selected = sa.select(User)
+            if where.role is not None:
+                selected = selected.where(User.role == where.role)
+            if where.active is not None:
+                selected = selected.where(User.active.is_(where.active))
+            if where.username_contains:
+                selected = selected.where(
+                    User.username_key.contains(where.username_contains.lower(), autoescape=True)
+                )
+            items, token = split_page(session.scalars(paginate(selected, User, page)).all(), page)
+            total = session.scalar(sa.select(sa.func.count()).select_from(selected.subquery())) or 0
+            return items, token, total
+
+        return await self._db.run(query)
+
+    async def get_user(self, user_id: str) -> User:
+        user = await self._db.run(lambda session: session.get(User, user_id))
+        if user is None:
+            raise NotFound("user", user_id)
+        return user
+
+    async def update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> User:
+        if changes.email is not None:
+            validate_email(changes.email)
+        now = self._now()
+
+        def update(session: Session) -> tuple[User, list[str]]:
+            user = self._get(session, user_id)
+            demoted = changes.role not in (None, Role.ADMIN) or changes.active is False
+            if user.role is Role.ADMIN and demoted:
+                self._keep_an_admin(session, user.id)
+            access_changed = (
+                changes.role is not None and changes.role != user.role
+            ) or changes.active is False
+            if changes.role is not None:
+                user.role = changes.role
+            if changes.active is not None:
+                user.active = changes.active
+                if changes.active:
+                    user.locked_until = None
+                    user.failed_login_count = 0
+            if changes.email is not None:
+                user.email = changes.email
+            session.flush()
+            ended = sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            return user, ended if access_changed else []
+
+        try:
+            user, ended = await self._db.run(update)
+        except IntegrityError as exc:
+            raise AlreadyExists("email is already taken", reason="ACCOUNT_EXISTS") from exc
+        await self._accounts.forget_sessions(ended)
+        return user
+
+    async def delete_user(self, admin: Principal, user_id: str) -> None:
+        if user_id == admin.user_id:
+            raise FailedPrecondition("you cannot delete your own account", reason="SELF_DELETE")
+
+        def delete(session: Session) -> list[str]:
+            user = self._get(session, user_id)
+            if user.role is Role.ADMIN:
+                self._keep_an_admin(session, user.id)
+            ended = [s.id for s in sessions.active_sessions(session, user.id, self._now())]
+            session.delete(user)
+            session.flush()
+            return ended
+
+        try:
+            ended = await self._db.run(delete)
+        except IntegrityError as exc:
+            raise FailedPrecondition(
+                "the user has ledger transactions, which are kept; deactivate the user instead",
+                reason="USER_HAS_TRANSACTIONS",
+            ) from exc
+        await self._accounts.forget_sessions(ended)
+
+    # --- the first admin --------------------------------------------------------
+
+    async def ensure_admin(self, username: str, email: str, password: str) -> bool:
+        """Create this admin unless an admin already exists; True if one was created."""
+        has_admin = await self._db.run(
+            lambda session: session.scalar(sa.select(sa.func.count()).where(User.role == Role.ADMIN)) or 0
+        )
+        if has_admin:
+            return False
+        user = await self._accounts.register(username, email, password, role=Role.ADMIN)
+        log.info("created the first admin", extra={"username": user.username})
+        return True
+
+    @staticmethod
+    def _get(session: Session, user_id: str) -> User:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return user
+
+    @staticmethod
+    def _keep_an_admin(session: Session, leaving_id: str) -> None:
+        others = session.scalar(
+            sa.select(sa.func.count()).where(
+                User.role == Role.ADMIN, User.active.is_(True), User.id != leaving_id
+            )
+        )
+        if not others:
+            raise FailedPrecondition("the last active admin cannot be removed", reason="LAST_ADMIN")

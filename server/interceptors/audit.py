@@ -1,0 +1,214 @@
+"""One audit record for every call of an RPC whose contract says ``audit: true``.
+
+The record is written when the call has ended, whatever the outcome: who
+(from principal_var), what (the method), on which resource (guessed from the
+request's first ``<x>_id`` field), how it ended (the google.rpc code, and
+success / denied / failure), from where (peer, request id), and the request's
+top-level scalar fields as details. Fields the contract marks ``debug_redact``
+(passwords, tokens, codes, secrets) and bytes never go into a record.
+
+It runs inside error mapping and outside auth and rate limiting, so refusals
+are audited too. A record that cannot be written is logged; the caller's
+result does not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from google.rpc import code_pb2
+
+from server.auth.principal import principal_var
+from server.contracts import MethodRule
+from server.db.enums import AuditOutcome
+from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
+from server.errors import QuantisError
+from server.interceptors.errors import to_status
+from server.interceptors.peers import Network, PeerResolver, peer_host
+from server.interceptors.wrapping import wrap_handler_with_request
+from server.logs import request_id_var
+
+if TYPE_CHECKING:
+    from server.interceptors.wrapping import Context, Continuation, Handler
+
+log = logging.getLogger("server.audit")
+
+# google.rpc codes (code_pb2 is untyped).
+OK: int = code_pb2.OK
+CANCELLED: int = code_pb2.CANCELLED
+UNKNOWN: int = code_pb2.UNKNOWN
+UNIMPLEMENTED: int = code_pb2.UNIMPLEMENTED
+INTERNAL: int = code_pb2.INTERNAL
+_DENIED: frozenset[int] = frozenset({code_pb2.UNAUTHENTICATED, code_pb2.PERMISSION_DENIED})
+# A safety net under debug_redact: a field named like a secret is never recorded either.
+_SECRET_NAME = re.compile(r"password|secret|token|credential", re.IGNORECASE)
+_FIELD_MASK = "google.protobuf.FieldMask"
+
+
+def _redacted(field: FieldDescriptor) -> bool:
+    return field.GetOptions().debug_redact or bool(_SECRET_NAME.search(field.name))
+
+
+def _scalar_text(field: FieldDescriptor, value: Any) -> str | None:
+    """How a top-level field's value appears in the details; None leaves it out."""
+    if _redacted(field) or field.type == FieldDescriptor.TYPE_BYTES or field.is_repeated:
+        return None
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        if field.message_type is not None and field.message_type.full_name == _FIELD_MASK:
+            return ",".join(value.paths)  # which fields an update changes
+        return None
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        named = field.enum_type.values_by_number.get(value) if field.enum_type is not None else None
+        return named.name if named is not None else str(value)
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        return "true" if value else "false"
+    return str(value)
+
+
+def _resource_in(message: Message) -> tuple[str, str] | None:
+    for field, value in message.ListFields():
+        if (
+            field.name.endswith("_id")
+            and len(field.name) > 3
+            and not field.is_repeated
+            and field.type != FieldDescriptor.TYPE_MESSAGE
+            and not _redacted(field)
+        ):
+            return field.name.removesuffix("_id"), str(value)
+    return None
+
+
+def resource_of(request: Message) -> tuple[str, str]:
+    """(type, id) of the first set ``<x>_id`` field, at the top level or else one level down
+    (UpdateUser's ``user.user_id``); ("", "") when there is none."""
+    found = _resource_in(request)
+    if found is None:
+        for field, value in request.ListFields():
+            if field.type == FieldDescriptor.TYPE_MESSAGE and not field.is_repeated:
+                found = _resource_in(value)
+                if found is not None:
+                    break
+    return found or ("", "")
+
+
+def details_of(request: Message) -> dict[str, str]:
+    """The request's set top-level scalar fields, as text cut to 200 characters; no secrets, no bytes."""
+    details: dict[str, str] = {}
+    for field, value in request.ListFields():
+        text = _scalar_text(field, value)
+        if text is not None:
+            details[field.name] = text[:DETAIL_VALUE_LENGTH]
+    return details
+
+
+def _code_number(code: object) -> int | None:
+    if isinstance(code, grpc.StatusCode):
+        number = code.value[0]
+        return number if isinstance(number, int) else None
+    return code if isinstance(code, int) else None
+
+
+def code_of_error(error: BaseException, context: Context) -> int:
+    """The google.rpc code a call that raised ``error`` ends with, as the error interceptor maps it."""
+    if isinstance(error, QuantisError):
+        code: int = to_status(error).code
+        return code
+    if isinstance(error, grpc.aio.AbortError):  # the servicer called context.abort()
+        return _code_number(context.code()) or UNKNOWN
+    if isinstance(error, NotImplementedError):
+        return UNIMPLEMENTED
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        return CANCELLED
+    return INTERNAL
+
+
+def outcome_of(code: int) -> AuditOutcome:
+    if code == OK:
+        return AuditOutcome.SUCCESS
+    return AuditOutcome.DENIED if code in _DENIED else AuditOutcome.FAILURE
+
+
+class AuditInterceptor(grpc.aio.ServerInterceptor):
+    """Writes one record with ``writer`` per call of each RPC whose rule has ``audit`` set."""
+
+    def __init__(
+        self,
+        rules: Mapping[str, MethodRule],
+        writer: AuditWriter,
+        *,
+        trusted_proxies: Iterable[Network | str] = (),
+    ):
+        self._audited = {path: rule for path, rule in rules.items() if rule.audit}
+        self._writer = writer
+        self._peers = PeerResolver(trusted_proxies)
+
+    def _peer(self, context: Context) -> str:
+        """The peer; behind a trusted proxy, "<client address> via <proxy peer>"."""
+        peer = context.peer() or ""
+        client = self._peers.client_host(context)
+        return peer if client == peer_host(peer) else f"{client} via {peer}"
+
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
+        rule = self._audited.get(handler_call_details.method)
+        if handler is None or rule is None:
+            return handler
+        return wrap_handler_with_request(handler, rule.path, self._unary, self._stream)
+
+    async def _unary(
+        self, method: str, context: Context, request: Any, call: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        try:
+            response = await call()
+        except (Exception, asyncio.CancelledError) as error:
+            await self._record(method, context, request, code_of_error(error, context))
+            raise
+        await self._record(method, context, request, _code_number(context.code()) or OK)
+        return response
+
+    async def _stream(
+        self, method: str, context: Context, request: Any, responses: Callable[[], AsyncIterator[Any]]
+    ) -> AsyncIterator[Any]:
+        try:
+            async for response in responses():
+                yield response
+        except (Exception, asyncio.CancelledError, GeneratorExit) as error:
+            await self._record(method, context, request, code_of_error(error, context))
+            raise
+        await self._record(method, context, request, _code_number(context.code()) or OK)
+
+    async def _record(self, method: str, context: Context, request: Any, code: int) -> None:
+        try:
+            principal = principal_var.get()
+            # A client-streaming call has a request iterator, not one request: no resource, no details.
+            resource, details = (
+                (resource_of(request), details_of(request))
+                if isinstance(request, Message)
+                else (("", ""), {})
+            )
+            record = AuditRecord(
+                action=method,
+                outcome=outcome_of(code),
+                status_code=code,
+                user_id=principal.user_id if principal else None,
+                username=principal.username if principal else "",
+                resource_type=resource[0],
+                resource_id=resource[1],
+                peer=self._peer(context),
+                request_id=request_id_var.get(),
+                details=details,
+            )
+            await self._writer.write(record)
+        except Exception:
+            log.exception("could not write the audit record", extra={"method": method})

@@ -1,0 +1,42 @@
+"""Conversions every service's mappers share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf import timestamp_pb2
+from quantis.v1 import common_pb2
+
+from server.auth.permissions import Role
+from server.errors import InvalidArgument
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    """A Timestamp, or None (field left unset) for a missing time."""
+    if value is None:
+        return None
+    message = timestamp_pb2.Timestamp()
+    message.FromDatetime(value.astimezone(UTC))
+    return message
+
+
+def optional_datetime(message: timestamp_pb2.Timestamp, present: bool) -> datetime | None:
+    return message.ToDatetime(tzinfo=UTC) if present else None
+
+
+_ROLES = {
+    Role.ADMIN: common_pb2.ROLE_ADMIN,
+    Role.ANALYST: common_pb2.ROLE_ANALYST,
+    Role.VIEWER: common_pb2.ROLE_VIEWER,
+}
+
+
+def role_to_proto(role: Role) -> common_pb2.Role:
+    return _ROLES[role]
+
+
+def role_from_proto(value: int, field: str) -> Role:
+    for role, number in _ROLES.items():
+        if number == value:
+            return role
+    raise InvalidArgument.field(field, "must be ROLE_ADMIN, ROLE_ANALYST or ROLE_VIEWER")

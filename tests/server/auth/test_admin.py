@@ -1,0 +1,74 @@
+"""User administration and the first admin."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import field_mask_pb2
+from quantis.v1 import auth_service_pb2 as pb
+from quantis.v1 import auth_service_pb2_grpc, common_pb2
+
+from server.auth.permissions import Role
+from server.composition import Application
+from tests.server.auth.conftest import bearer, status_of
+from tests.server.auth_helpers import PASSWORD, admin_token, user_token
+
+
+async def test_admin_lists_promotes_and_deletes(
+    auth: auth_service_pb2_grpc.AuthServiceStub, application: Application
+) -> None:
+    admin = await admin_token(application)
+    viewer = await user_token(application, "nina")
+    listed = await auth.ListUsers(pb.ListUsersRequest(role=common_pb2.ROLE_VIEWER), metadata=bearer(admin))
+    assert [u.username for u in listed.users] == ["nina"] and listed.total_size == 1
+    nina = listed.users[0]
+
+    promote = pb.UpdateUserRequest(
+        user=pb.User(user_id=nina.user_id, role=common_pb2.ROLE_ANALYST),
+        update_mask=field_mask_pb2.FieldMask(paths=["role"]),
+    )
+    updated = await auth.UpdateUser(promote, metadata=bearer(admin))
+    assert updated.user.role == common_pb2.ROLE_ANALYST
+    # A role change ends the user's sessions, so the old token's role cannot linger.
+    stale = auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(viewer))
+    assert (await status_of(stale))[0] is grpc.StatusCode.UNAUTHENTICATED
+
+    bad_mask = pb.UpdateUserRequest(
+        user=pb.User(user_id=nina.user_id), update_mask=field_mask_pb2.FieldMask(paths=["password"])
+    )
+    assert (await status_of(auth.UpdateUser(bad_mask, metadata=bearer(admin))))[
+        0
+    ] is grpc.StatusCode.INVALID_ARGUMENT
+
+    await auth.DeleteUser(pb.DeleteUserRequest(user_id=nina.user_id), metadata=bearer(admin))
+    gone = auth.GetUser(pb.GetUserRequest(user_id=nina.user_id), metadata=bearer(admin))
+    assert (await status_of(gone))[0] is grpc.StatusCode.NOT_FOUND
+
+
+async def test_non_admins_cannot_administer(
+    auth: auth_service_pb2_grpc.AuthServiceStub, application: Application
+) -> None:
+    analyst = await user_token(application, "otto", Role.ANALYST)
+    call = auth.ListUsers(pb.ListUsersRequest(), metadata=bearer(analyst))
+    assert await status_of(call) == (grpc.StatusCode.PERMISSION_DENIED, "MISSING_PERMISSION")
+
+
+async def test_the_last_admin_stays(
+    auth: auth_service_pb2_grpc.AuthServiceStub, application: Application
+) -> None:
+    admin = await admin_token(application)
+    me = await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(admin))
+    demote = pb.UpdateUserRequest(
+        user=pb.User(user_id=me.user.user_id, role=common_pb2.ROLE_VIEWER),
+        update_mask=field_mask_pb2.FieldMask(paths=["role"]),
+    )
+    assert await status_of(auth.UpdateUser(demote, metadata=bearer(admin))) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "LAST_ADMIN",
+    )
+    delete_self = auth.DeleteUser(pb.DeleteUserRequest(user_id=me.user.user_id), metadata=bearer(admin))
+    assert (await status_of(delete_self))[0] is grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_first_admin_from_settings_only_once(application: Application) -> None:
+    assert await application.users.ensure_admin("boss", "boss@example.com", PASSWORD)
+    assert not await application.users.ensure_admin("boss2", "boss2@example.com", PASSWORD)
