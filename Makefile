@@ -39,7 +39,7 @@ proto: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy server proto/codegen.py
+	$(VENV)/bin/mypy server training model_store bench proto/codegen.py
 
 test: install lint
 	$(PY) -m pytest

@@ -1,0 +1,1 @@
+"""Benchmarks of the forecasting core (``python -m bench.accuracy``)."""

@@ -1,0 +1,1 @@
+"""Model store: the packed request layout, the TorchServe handler and .mar packaging."""

@@ -1,0 +1,79 @@
+"""TorchServe handler: many series per request, packed (see ``model_store.packing``).
+
+The archive carries the artifact directory under ``artifact/`` and the ``training`` and
+``model_store`` sources under ``code/``, so a worker needs only numpy, pandas, torch and
+statsforecast installed. Each request in a TorchServe batch is forecast with one
+``predict_packed`` call (one forward pass per ensemble member for all its series).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def _import_path(model_dir: Path) -> None:
+    code = model_dir / "code"
+    if code.is_dir() and str(code) not in sys.path:
+        sys.path.insert(0, str(code))
+
+
+class PackedForecastHandler:
+    """Custom handler (TorchServe calls ``initialize`` once, then ``handle`` per batch)."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.initialized = False
+
+    def initialize(self, context: Any) -> None:
+        model_dir = Path(context.system_properties.get("model_dir", "."))
+        _import_path(model_dir)
+        import torch
+
+        from training.artifacts import load_artifact
+
+        torch.set_num_threads(1)
+        self.model = load_artifact(model_dir / "artifact")
+        self.initialized = True
+        logger.info("loaded %s artifact from %s", self.model.model_type, model_dir)
+
+    def _one(self, body: Any) -> bytes:
+        from model_store.packing import decode_request, encode_response
+
+        if isinstance(body, bytearray | memoryview):
+            body = bytes(body)
+        if not isinstance(body, bytes):
+            raise ValueError("the request body must be a binary packed .npz")
+        request = decode_request(body)
+        point, q = self.model.predict_packed(
+            request.values, request.lengths, request.horizon, request.quantiles, request.last_timestamps
+        )
+        return encode_response(point, q)
+
+    def handle(self, data: list[dict[str, Any]], context: Any) -> list[bytes]:
+        """One response per request; a bad request gets status 400 with the reason as text."""
+        responses: list[bytes] = []
+        for index, row in enumerate(data):
+            body = row.get("data") if row.get("data") is not None else row.get("body")
+            try:
+                responses.append(self._one(body))
+            except ValueError as exc:  # InvalidRequestError and friends are ValueErrors
+                context.set_response_status(400, str(exc), index)
+                responses.append(str(exc).encode())
+        return responses
+
+
+_service = PackedForecastHandler()
+
+
+def handle(data: list[dict[str, Any]] | None, context: Any) -> list[bytes] | None:
+    """Module-level entry point TorchServe calls."""
+    if not _service.initialized:
+        _service.initialize(context)
+    if data is None:
+        return None
+    return _service.handle(data, context)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model_store.archive import build_mar
+from model_store.handler import PackedForecastHandler
+from model_store.packing import PackedRequest, decode_response, encode_request
+from training.artifacts import load_artifact
+from training.panel import Panel
+
+
+class FakeContext:
+    def __init__(self, model_dir: Path) -> None:
+        self.system_properties = {"model_dir": str(model_dir)}
+        self.statuses: dict[int, tuple[int, str]] = {}
+
+    def set_response_status(self, code: int, phrase: str, idx: int = 0) -> None:
+        self.statuses[idx] = (code, phrase)
+
+
+def _request(panel: Panel, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> PackedRequest:
+    values, _ = panel.packed()
+    both = np.concatenate([values, values[-40:]])
+    return PackedRequest(both, np.array([values.size, 40], np.int32), 12, quantiles)
+
+
+def test_handler_answers_many_series_per_request(artifact_dir: Path, air: Panel, tmp_path: Path) -> None:
+    (tmp_path / "artifact").symlink_to(artifact_dir)
+    handler = PackedForecastHandler()
+    context: Any = FakeContext(tmp_path)
+    handler.initialize(context)
+    good = _request(air)
+    bad = _request(air, (0.0001,))
+    responses = handler.handle(
+        [{"body": bytearray(encode_request(good))}, {"data": encode_request(bad)}], context
+    )
+    point, q = decode_response(responses[0])
+    expected = load_artifact(artifact_dir).predict_packed(good.values, good.lengths, 12, good.quantiles)
+    np.testing.assert_array_equal(point, expected[0])
+    np.testing.assert_array_equal(q, expected[1])
+    assert context.statuses[1][0] == 400 and "outside the trained range" in context.statuses[1][1]
+
+
+def test_archive_contains_handler_artifact_and_code(artifact_dir: Path, tmp_path: Path) -> None:
+    mar = build_mar(artifact_dir, tmp_path, "air_lstm")
+    names = set(zipfile.ZipFile(mar).namelist())
+    assert {"handler.py", "artifact/config.json", "artifact/weights.pt", "MAR-INF/MANIFEST.json"} <= names
+    assert "code/training/models/deep.py" in names and "code/model_store/packing.py" in names
+    assert not any("__pycache__" in n for n in names)

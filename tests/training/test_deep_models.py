@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from training.errors import InvalidRequestError, TrainingCancelled
+from training.metrics import mase
+from training.models.deep import DeepForecaster
+from training.models.tft import TFTNet
+from training.panel import Panel
+from training.progress import ProgressEvent
+from training.registry import create_forecaster
+
+from .conftest import FAST
+
+
+def _sine_panel(n: int = 240) -> Panel:
+    t = np.arange(n)
+    frames = [
+        pd.DataFrame(
+            {
+                "series_id": f"s{k}",
+                "timestamp": pd.date_range("2000-01-01", periods=n, freq="D"),
+                "value": 10 + (k + 1) * np.sin(2 * np.pi * t / 7 + k),
+            }
+        )
+        for k in range(3)
+    ]
+    return Panel.from_long(pd.concat(frames))
+
+
+def test_lstm_learns_a_sine() -> None:
+    panel = _sine_panel()
+    train, actual = panel.split(7)
+    model = create_forecaster("LSTM", {**FAST, "max_epochs": 40, "patience": 40, "learning_rate": 1e-2})
+    model.fit(train, 7)
+    forecast = model.predict(train, 7, (0.1, 0.5, 0.9))
+    # A perfect periodic signal: the seasonal naive scale is 0, so compare with the amplitude.
+    error = np.abs(forecast.point - actual).mean(axis=1) / np.array([1.0, 2.0, 3.0])
+    assert error.max() < 0.15, error
+
+
+def test_same_seed_same_model_other_seed_other_model(air: Panel) -> None:
+    train, _ = air.split(12)
+    runs = []
+    for seed in (3, 3, 4):
+        model = create_forecaster("LSTM", {**FAST, "max_epochs": 3, "seed": seed})
+        model.fit(train, 12)
+        runs.append(model.predict(train, 12, (0.5,)).point)
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_progress_events_and_cancellation(air: Panel) -> None:
+    events: list[ProgressEvent] = []
+    model = create_forecaster("LSTM", {**FAST, "max_epochs": 4, "patience": 10, "ensemble_size": 2})
+    model.fit(air.split(12)[0], 12, on_epoch=events.append)
+    assert [e.epoch for e in events] == list(range(1, 9))
+    assert all(e.total_epochs == 8 for e in events)
+    assert all(e.val_loss is not None and e.train_loss > 0 and e.eta_seconds >= 0 for e in events)
+    assert events[-1].eta_seconds == 0.0 and "best_loss" in events[-1].metrics
+
+    calls = iter(range(1000))
+    with pytest.raises(TrainingCancelled):
+        create_forecaster("LSTM", FAST).fit(air, 12, should_cancel=lambda: next(calls) >= 5)
+
+
+def test_predict_packed_handles_ragged_batches(trained_lstm: DeepForecaster, air: Panel) -> None:
+    full = air.values[0].astype(np.float32)
+    values = np.concatenate([full[:132], full[:20], full[:3]])
+    lengths = np.array([132, 20, 3], dtype=np.int32)
+    point, q = trained_lstm.predict_packed(values, lengths, 12, (0.05, 0.15, 0.5, 0.9))
+    assert point.shape == (3, 12) and q.shape == (3, 12, 4) and q.dtype == np.float32
+    assert np.all(np.diff(q, axis=-1) >= 0)  # quantiles do not cross
+    np.testing.assert_array_equal(q[..., 2], point)
+    alone, _ = trained_lstm.predict_packed(full[:132], np.array([132], np.int32), 12, (0.5,))
+    np.testing.assert_allclose(alone[0], point[0], rtol=1e-6)  # batching does not change a series
+    # 0.15 lies halfway between the trained 0.1 and 0.2.
+    _, grid = trained_lstm.predict_packed(full[:132], np.array([132], np.int32), 12, (0.1, 0.15, 0.2))
+    np.testing.assert_allclose(grid[..., 1], (grid[..., 0] + grid[..., 2]) / 2, rtol=1e-5)
+
+
+def test_predict_packed_rejects_bad_requests(trained_lstm: DeepForecaster) -> None:
+    values, lengths = np.ones(30, np.float32), np.array([30], np.int32)
+    with pytest.raises(InvalidRequestError, match="horizon"):
+        trained_lstm.predict_packed(values, lengths, 13, (0.5,))
+    with pytest.raises(InvalidRequestError, match="outside the trained range"):
+        trained_lstm.predict_packed(values, lengths, 12, (0.001,))
+    with pytest.raises(InvalidRequestError, match="lengths sum"):
+        trained_lstm.predict_packed(values, np.array([29], np.int32), 12, (0.5,))
+    with pytest.raises(ValueError, match="positive"):
+        trained_lstm.predict_packed(-values, lengths, 12, (0.5,))
+
+
+def test_demo_lstm_trains_in_under_a_minute_and_beats_seasonal_naive(air: Panel) -> None:
+    train, actual = air.split(12)
+    model = create_forecaster("LSTM")  # the defaults, as the demo uses them
+    started = time.perf_counter()
+    model.fit(train, 12)
+    assert time.perf_counter() - started < 60
+    point = model.predict(train, 12, (0.5,)).point
+    naive = np.tile(train.values[0][-12:], 1)
+    scale_args = (train.values[0], 12)
+    assert mase(actual[0], point[0], *scale_args) < mase(actual[0], naive, *scale_args)
+
+
+def test_tft_forecasts_a_panel_and_attends_causally(trained_tft: DeepForecaster, fertility: Panel) -> None:
+    forecast = trained_tft.predict(fertility, 6, (0.1, 0.5, 0.9))
+    assert forecast.point.shape == (len(fertility), 6)
+    assert np.all(np.isfinite(forecast.point)) and np.all(forecast.point > 0)
+    net = trained_tft.nets[0]
+    assert isinstance(net, TFTNet) and net.last_attention is not None
+    attention = net.last_attention  # (series, horizon, lookback + horizon)
+    torch.testing.assert_close(attention.sum(-1), torch.ones(attention.shape[:2]))
+    lookback = trained_tft.lookback
+    future = attention[:, :, lookback:]
+    assert torch.all(future.triu(diagonal=1) == 0)  # step i never attends to steps after i

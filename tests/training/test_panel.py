@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.calendar import calendar_feature_names, calendar_features
+from training.datasets import load_demo, load_panel
+from training.errors import InvalidDataError, IrregularFrequencyError
+from training.frequency import MONTHLY, infer_frequency
+from training.panel import Panel
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected"),
+    [
+        ("h", "hourly"),
+        ("D", "daily"),
+        ("W-SAT", "weekly"),
+        ("MS", "monthly"),
+        ("ME", "monthly"),
+        ("QS", "quarterly"),
+        ("QE-DEC", "quarterly"),
+        ("YS", "yearly"),
+        ("YE", "yearly"),
+    ],
+)
+def test_frequency_inference(freq: str, expected: str) -> None:
+    stamps = pd.date_range("2001-01-01", periods=30, freq=freq).to_numpy()
+    assert infer_frequency([stamps]).name == expected
+
+
+def test_gaps_of_whole_periods_keep_the_frequency() -> None:
+    stamps = pd.date_range("2001-01-01", periods=30, freq="MS").to_numpy()
+    assert infer_frequency([np.delete(stamps, [4, 5, 17])]).name == "monthly"
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        pd.to_datetime(["2001-01-01", "2001-01-02", "2001-01-04 05:00"], format="ISO8601").to_numpy(),
+        pd.to_datetime(["2001-01-01", "2001-01-01 00:30", "2001-01-01 01:00"], format="ISO8601").to_numpy(),
+        pd.to_datetime(["2001-01-01", "2001-01-15", "2001-02-01", "2001-03-01"]).to_numpy(),
+    ],
+)
+def test_irregular_timestamps_are_refused(stamps: np.ndarray) -> None:
+    with pytest.raises(IrregularFrequencyError):
+        infer_frequency([stamps])
+
+
+def test_series_on_different_grids_are_refused() -> None:
+    monthly = pd.date_range("2001-01-01", periods=12, freq="MS").to_numpy()
+    daily = pd.date_range("2001-01-01", periods=12, freq="D").to_numpy()
+    with pytest.raises(IrregularFrequencyError):
+        infer_frequency([monthly, daily])
+
+
+def test_missing_values_are_interpolated_and_edges_trimmed() -> None:
+    stamps = pd.date_range("2020-01-01", periods=8, freq="D")
+    a = pd.DataFrame(
+        {"series_id": "a", "timestamp": stamps, "value": [np.nan, 1.0, 2.0, np.nan, np.nan, 5.0, 6.0, 7.0]}
+    )
+    b = pd.DataFrame(
+        {"series_id": "b", "timestamp": stamps[[0, 1, 3]], "value": [10.0, 20.0, 40.0]}
+    )  # day 3 absent
+    panel = Panel.from_long(pd.concat([b, a]))
+    assert panel.series_ids == ("a", "b")
+    assert panel.frequency.name == "daily"
+    np.testing.assert_allclose(panel.values[0], [1, 2, 3, 4, 5, 6, 7])
+    np.testing.assert_allclose(panel.values[1], [10, 20, 30, 40])
+    assert panel.missing.interpolated == {"a": 2, "b": 1}
+    assert panel.missing.trimmed == {"a": 1}
+    assert list(panel.lengths) == [7, 4]
+    assert str(panel.starts[0]) == "2020-01-02"
+    back = panel.to_long()
+    assert back[back.series_id == "a"].timestamp.iloc[0] == pd.Timestamp("2020-01-02")
+
+
+def test_bad_long_frames_are_refused() -> None:
+    with pytest.raises(InvalidDataError, match="missing columns"):
+        Panel.from_long(pd.DataFrame({"series_id": ["a"], "value": [1.0]}))
+    dup = pd.DataFrame({"series_id": ["a", "a"], "timestamp": ["2020-01-01"] * 2, "value": [1.0, 2.0]})
+    with pytest.raises(InvalidDataError, match="duplicate"):
+        Panel.from_long(dup)
+
+
+def test_split_is_by_time(air: Panel) -> None:
+    train, test = air.split(12)
+    assert train.lengths[0] == 132
+    np.testing.assert_array_equal(test[0], air.values[0][-12:])
+    assert str(train.last_timestamps[0]) == "1959-12"
+    assert [str(t) for t in train.future_timestamps(2)[0]] == ["1960-01", "1960-02"]
+
+
+def test_calendar_features_encode_the_month() -> None:
+    stamps = np.array(["2020-01", "2020-04", "2020-07"], dtype="datetime64[M]")
+    feats = calendar_features(MONTHLY, stamps)
+    assert calendar_feature_names(MONTHLY) == ["month_of_year_sin", "month_of_year_cos"]
+    np.testing.assert_allclose(feats, [[0, 1], [1, 0], [0, -1]], atol=1e-6)
+
+
+def test_real_data_loads_offline() -> None:
+    air = Panel.from_long(load_demo("airpassengers"))
+    co2 = Panel.from_long(load_demo("co2"))
+    sun = Panel.from_long(load_demo("sunspots"))
+    assert (air.frequency.name, int(air.lengths[0]), air.values[0][0]) == ("monthly", 144, 112.0)
+    assert (co2.frequency.name, int(co2.lengths[0])) == ("weekly", 2284)
+    assert sun.frequency.name == "yearly"
+    fert = Panel.from_long(load_panel("fertility"))
+    assert fert.frequency.name == "yearly" and len(fert) >= 200
+    assert len(set(fert.lengths.tolist())) > 5  # ragged
+    assert fert.missing.total_interpolated > 0

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.errors import InvalidDataError
+from training.scaling import ScalerStats, resolve_transform, scale_packed, segment_stats, unscale
+from training.windowing import gather_context, gather_target, last_windows, training_windows
+
+
+def test_segment_stats_match_numpy_per_series() -> None:
+    rng = np.random.default_rng(0)
+    lengths = np.array([3, 7, 1, 5], dtype=np.int32)
+    flat = rng.normal(size=lengths.sum())
+    flat[4] = np.nan
+    mean, std = segment_stats(flat, lengths)
+    for i, chunk in enumerate(np.split(flat, np.cumsum(lengths)[:-1])):
+        assert mean[i] == pytest.approx(np.nanmean(chunk))
+        if chunk.size > 1:
+            assert std[i] == pytest.approx(np.nanstd(chunk))
+    with pytest.raises(InvalidDataError):
+        segment_stats(np.array([np.nan, 1.0]), np.array([1, 1], dtype=np.int32))
+
+
+def test_scaling_round_trip_and_log_choice() -> None:
+    lengths = np.array([3, 2], dtype=np.int32)
+    flat = np.array([1.0, 10.0, 100.0, 5.0, 7.0])
+    assert resolve_transform("auto", flat) == "log"
+    assert resolve_transform("auto", np.array([-1.0, 2.0])) == "none"
+    scaled, loc, scale = scale_packed(flat, lengths, "log")
+    assert np.mean(scaled[:3]) == pytest.approx(0.0, abs=1e-12)
+    restored = unscale(np.array([scaled[2], scaled[4]]), loc, scale, "log")
+    np.testing.assert_allclose(restored, [100.0, 7.0])
+    stats = ScalerStats("log", ("a", "b"), loc, scale)
+    again = ScalerStats.from_json(stats.to_json())
+    np.testing.assert_array_equal(again.loc, loc)
+    assert again.series_ids == ("a", "b")
+
+
+def test_training_windows_hold_out_the_last_horizon() -> None:
+    lengths = np.array([20, 9], dtype=np.int32)
+    train, val = training_windows(lengths, lookback=6, horizon=3, min_context=2, holdout=3)
+    # Series 0: validation target = points 17..19; training targets end at 16 -> origins 2..14.
+    assert list(val.series) == [0, 1] and list(val.origin) == [17, 6]
+    origins0 = train.origin[train.series == 0]
+    assert origins0.min() == 2 and origins0.max() == 14
+    assert np.all(train.origin + 3 <= lengths[train.series] - 3)
+
+
+def test_context_is_left_padded_and_masked() -> None:
+    lengths = np.array([4, 2], dtype=np.int32)
+    flat = np.array([1.0, 2.0, np.nan, 4.0, 7.0, 8.0])
+    ctx, mask = gather_context(flat, lengths, last_windows(lengths), lookback=3)
+    np.testing.assert_array_equal(ctx, [[2.0, 0.0, 4.0], [0.0, 7.0, 8.0]])
+    np.testing.assert_array_equal(mask, [[1, 0, 1], [0, 1, 1]])
+    train, _ = training_windows(lengths, 3, 1, 1, holdout=0)
+    target = gather_target(flat, lengths, train, 1)
+    assert target.shape == (train.series.size, 1)

@@ -1,0 +1,58 @@
+"""Real series shipped with the package (demo CSVs) and panels bundled in installed packages.
+
+Everything loads offline and in long format: series_id, timestamp, value.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+DEMOS: dict[str, str] = {
+    "airpassengers": "demo_airpassengers_monthly.csv",
+    "co2": "demo_co2_weekly.csv",
+    "sunspots": "demo_sunspots_yearly.csv",
+}
+PANELS = ("fertility",)
+
+
+def load_demo(name: str) -> pd.DataFrame:
+    """One of the demo series (``airpassengers``, ``co2``, ``sunspots``) in long format."""
+    if name not in DEMOS:
+        raise KeyError(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+    with resources.files(__package__).joinpath(DEMOS[name]).open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh)
+    df["timestamp"] = pd.to_datetime(df["timestamp"])
+    return df
+
+
+def load_fertility() -> pd.DataFrame:
+    """Total fertility rate (births per woman) by country, yearly 1960-2011 (World Bank).
+
+    Bundled with statsmodels (``statsmodels.datasets.fertility``): 219 countries, ragged
+    (some start late, a few have inner gaps). The all-empty 2012-2013 columns are dropped,
+    and so are the few countries observed in under 80% of the years they span.
+    """
+    from statsmodels.datasets import fertility  # type: ignore[import-untyped]
+
+    wide = fertility.load_pandas().data
+    years = [c for c in wide.columns if c.isdigit()]
+    long = wide.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="value")
+    long = long.rename(columns={"Country Code": "series_id"})
+    long["timestamp"] = pd.to_datetime(long["year"] + "-01-01")
+    long = long[["series_id", "timestamp", "value"]].astype({"value": np.float64})
+    observed = long.dropna(subset=["value"])
+    # Keep countries observed in at least 80% of the years they span (a few report every 5 years).
+    years = observed["timestamp"].dt.year.groupby(observed["series_id"])
+    density = years.count() / (years.max() - years.min() + 1)
+    observed = observed[observed["series_id"].isin(density.index[density >= 0.8])]
+    return observed.sort_values(["series_id", "timestamp"], ignore_index=True)
+
+
+def load_panel(name: str) -> pd.DataFrame:
+    """A real multi-series panel by name (see ``PANELS``)."""
+    if name == "fertility":
+        return load_fertility()
+    raise KeyError(f"unknown panel {name!r}; choose one of {', '.join(PANELS)}")

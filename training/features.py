@@ -1,0 +1,72 @@
+"""Model inputs for the deep forecasters, built for a whole batch of windows at once.
+
+Each window is normalised by its own context (mean and std of the observed lookback
+values, on top of the per-series scaling) so one global network serves series of any
+level and trend. Known inputs per step: calendar features plus the relative position in
+the window. Static inputs per window: context location and log scale, observed share,
+and the log scale of the whole series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from training.calendar import calendar_features
+from training.frequency import DatetimeArray, Frequency
+from training.windowing import Windows, gather_context, gather_target, window_norm
+
+F32 = npt.NDArray[np.float32]
+N_STATIC = 4
+
+
+def n_known(freq: Frequency) -> int:
+    return int(calendar_features(freq, np.array(["2000-01-01"], dtype="datetime64[D]")).shape[-1]) + 1
+
+
+@dataclass(frozen=True)
+class WindowInputs:
+    tensors: dict[str, torch.Tensor]
+    loc: F32  # window location, in per-series scaled units
+    scale: F32
+
+
+def build_inputs(
+    scaled: npt.NDArray[np.float64],
+    lengths: npt.NDArray[np.int32],
+    series_scale: npt.NDArray[np.float64],
+    anchors: DatetimeArray,
+    freq: Frequency,
+    windows: Windows,
+    lookback: int,
+    horizon: int,
+    with_target: bool,
+) -> WindowInputs:
+    """Tensors for the networks; ``anchors`` is the timestamp of index 0 of each series."""
+    context, mask = gather_context(scaled, lengths, windows, lookback)
+    loc, scale = window_norm(context, mask)
+    past = (context - loc[:, None]) / scale[:, None] * mask
+    steps = windows.origin[:, None] - lookback + np.arange(lookback + horizon)[None, :]
+    stamps = freq.shift(anchors[windows.series][:, None], steps)
+    relative = ((np.arange(lookback + horizon) - lookback + 1) / max(horizon, 1)).astype(np.float32)
+    known = np.concatenate(
+        [calendar_features(freq, stamps), np.broadcast_to(relative, steps.shape)[..., None]], axis=-1
+    )
+    static = np.stack(
+        [loc, np.log(scale), mask.mean(axis=1), np.log(series_scale[windows.series]).astype(np.float32)],
+        axis=1,
+    ).astype(np.float32)
+    tensors = {
+        "past_value": torch.from_numpy(past.astype(np.float32)),
+        "past_mask": torch.from_numpy(mask),
+        "past_known": torch.from_numpy(np.ascontiguousarray(known[:, :lookback], dtype=np.float32)),
+        "future_known": torch.from_numpy(np.ascontiguousarray(known[:, lookback:], dtype=np.float32)),
+        "static": torch.from_numpy(static),
+    }
+    if with_target:
+        target = gather_target(scaled, lengths, windows, horizon)
+        tensors["target"] = torch.from_numpy(((target - loc[:, None]) / scale[:, None]).astype(np.float32))
+    return WindowInputs(tensors, loc, scale)

@@ -1,0 +1,1 @@
+"""Forecasters: deep (LSTM, TFT) and statistical (statsforecast) behind one interface."""

@@ -1,0 +1,249 @@
+"""Global deep forecasters (LSTM, TFT): one network trained on windows from every series.
+
+An ensemble of ``ensemble_size`` networks with consecutive seeds is trained; forecasts
+average their quantiles. Inference for a whole request is one forward pass per member.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from training.errors import InvalidRequestError, TrainingError
+from training.features import N_STATIC, build_inputs, n_known
+from training.frequency import FREQUENCIES, DatetimeArray, Frequency
+from training.models.base import F32, Forecast, check_packed, forecast_panel
+from training.models.lstm import LSTMNet
+from training.models.tft import TFTNet
+from training.panel import Panel
+from training.progress import CancelCheck, ProgressCallback, ignore_progress, never_cancel
+from training.quantiles import TRAINED_QUANTILES, interpolate_quantiles
+from training.scaling import ScalerStats, resolve_transform, scale_packed
+from training.trainer import (
+    LoopConfig,
+    ProgressClock,
+    fit_network,
+    interval_scale,
+    predict_batches,
+    seed_everything,
+    torch_threads,
+)
+from training.windowing import last_windows, training_windows
+
+CHUNK = 8192
+
+
+def auto_lookback(horizon: int, season_length: int) -> int:
+    return max(2 * horizon, 3 * season_length, 8)
+
+
+class DeepForecaster:
+    """LSTM or TFT behind the :class:`Forecaster` interface."""
+
+    def __init__(self, model_type: str, hyperparameters: dict[str, Any], train_threads: int = 1) -> None:
+        if model_type not in ("LSTM", "TFT"):
+            raise ValueError(f"not a deep model type: {model_type}")
+        self.model_type = model_type
+        self.hp = dict(hyperparameters)
+        self.train_threads = train_threads
+        self.horizon = 0
+        self.lookback = 0
+        self.transform = "none"
+        self.frequency: Frequency | None = None
+        self.end_timestamp: np.datetime64 | None = None
+        self.levels: tuple[float, ...] = TRAINED_QUANTILES
+        self.nets: list[nn.Module] = []
+        self.scaler: ScalerStats | None = None
+        self.fit_summary: dict[str, Any] = {}
+        self.interval_scale = 1.0
+
+    # -- construction -------------------------------------------------------------------
+    def _new_net(self) -> nn.Module:
+        assert self.frequency is not None
+        hidden = int(self.hp["hidden_size"])
+        sizes = (self.horizon, n_known(self.frequency), N_STATIC, len(self.levels), hidden)
+        dropout, layers = float(self.hp["dropout"]), int(self.hp["num_layers"])
+        if self.model_type == "LSTM":
+            return LSTMNet(*sizes, num_layers=layers, dropout=dropout)
+        return TFTNet(*sizes, int(self.hp["attention_heads"]), dropout, num_layers=layers)
+
+    # -- training -------------------------------------------------------------------------
+    def fit(
+        self,
+        panel: Panel,
+        horizon: int,
+        on_epoch: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> None:
+        """Train the ensemble with at most ``train_threads`` torch threads."""
+        with torch_threads(self.train_threads):
+            self._fit(panel, horizon, on_epoch, should_cancel)
+
+    def _fit(
+        self,
+        panel: Panel,
+        horizon: int,
+        on_epoch: ProgressCallback | None,
+        should_cancel: CancelCheck | None,
+    ) -> None:
+        if horizon < 1:
+            raise InvalidRequestError("horizon must be at least 1")
+        self.horizon, self.frequency = horizon, panel.frequency
+        self.lookback = int(self.hp["lookback"]) or auto_lookback(horizon, panel.frequency.season_length)
+        values, lengths = panel.packed()
+        self.transform = resolve_transform(str(self.hp["target_transform"]), values)
+        scaled, loc, scale = scale_packed(values, lengths, self.transform)
+        self.scaler = ScalerStats(self.transform, panel.series_ids, loc, scale)
+        self.end_timestamp = panel.last_timestamps.max()
+        min_context = min(self.lookback, max(2, self.lookback // 4))
+        train_w, val_w = training_windows(lengths, self.lookback, horizon, min_context, holdout=horizon)
+        if train_w.series.size == 0:
+            raise TrainingError(
+                f"no training window: series need at least {min_context + 2 * horizon} points "
+                f"for lookback {self.lookback} and horizon {horizon}"
+            )
+        build = {"scaled": scaled, "lengths": lengths, "series_scale": scale, "anchors": panel.starts}
+        common = {"freq": panel.frequency, "lookback": self.lookback, "horizon": horizon, "with_target": True}
+        train = build_inputs(**build, windows=train_w, **common).tensors  # type: ignore[arg-type]
+        val = build_inputs(**build, windows=val_w, **common).tensors if val_w.series.size else None  # type: ignore[arg-type]
+        config = LoopConfig(
+            max_epochs=int(self.hp["max_epochs"]),
+            patience=int(self.hp["patience"]),
+            learning_rate=float(self.hp["learning_rate"]),
+            batch_size=int(self.hp["batch_size"]),
+            weight_decay=float(self.hp["weight_decay"]),
+            windows_per_epoch=int(self.hp["windows_per_epoch"]),
+        )
+        members = int(self.hp["ensemble_size"])
+        clock = ProgressClock(
+            members * config.max_epochs, on_epoch or ignore_progress, should_cancel or never_cancel
+        )
+        levels = torch.tensor(self.levels, dtype=torch.float32)
+        self.nets, runs = [], []
+        val_outputs: list[torch.Tensor] = []
+        for member in range(members):
+            seed = int(self.hp["seed"]) + member
+            seed_everything(seed)
+            net = self._new_net()
+            result = fit_network(net, train, val, levels, config, seed, clock)
+            if val is not None:
+                val_outputs.append(predict_batches(net, val).sort(dim=-1).values)
+            if val is not None and bool(self.hp["refit_full"]):
+                # Retrain on every window, validation ones included, for the best epoch count.
+                seed_everything(seed)
+                net = self._new_net()
+                full = {k: torch.cat([train[k], val[k]]) for k in train}
+                refit = replace(config, max_epochs=max(result.best_epoch, 1), patience=config.max_epochs)
+                clock.total_epochs += refit.max_epochs
+                fit_network(net, full, None, levels, refit, seed, clock)
+            self.nets.append(net)
+            runs.append({"seed": seed, "best_epoch": result.best_epoch, "best_loss": result.best_loss})
+        self.interval_scale = 1.0
+        if val is not None and bool(self.hp["calibrate_intervals"]):
+            self.interval_scale = interval_scale(torch.stack(val_outputs).mean(0), val["target"], levels)
+        self.fit_summary = {
+            "interval_scale": self.interval_scale,
+            "train_windows": int(train_w.series.size),
+            "val_windows": int(val_w.series.size),
+            "lookback": self.lookback,
+            "transform": self.transform,
+            "members": runs,
+        }
+
+    # -- inference --------------------------------------------------------------------------
+    def predict_packed(
+        self,
+        values: F32,
+        lengths: npt.NDArray[np.int32],
+        horizon: int,
+        quantiles: tuple[float, ...],
+        last_timestamps: DatetimeArray | None = None,
+    ) -> tuple[F32, F32]:
+        if not self.nets or self.frequency is None:
+            raise TrainingError("the model is not trained")
+        check_packed(values, lengths, horizon)
+        if horizon > self.horizon:
+            raise InvalidRequestError(f"horizon {horizon} exceeds the trained horizon {self.horizon}")
+        lengths = lengths.astype(np.int32)
+        interpolate_quantiles(np.zeros(len(self.levels)), self.levels, quantiles)  # validates early
+        if last_timestamps is None:
+            last_timestamps = np.full(lengths.size, self.end_timestamp)
+        anchors = self.frequency.shift(np.asarray(last_timestamps), 1 - lengths.astype(np.int64))
+        scaled, loc, scale = scale_packed(values, lengths, self.transform)
+        windows = last_windows(lengths)
+        inputs = build_inputs(
+            scaled, lengths, scale, anchors, self.frequency, windows, self.lookback, self.horizon, False
+        )
+        outputs = np.zeros((lengths.size, self.horizon, len(self.levels)), dtype=np.float64)
+        with torch.no_grad():
+            for net in self.nets:
+                net.eval()
+                for start in range(0, lengths.size, CHUNK):
+                    part = {k: v[start : start + CHUNK] for k, v in inputs.tensors.items()}
+                    outputs[start : start + CHUNK] += net(part).double().numpy()
+        outputs /= len(self.nets)
+        outputs.sort(axis=-1)  # quantiles must not cross
+        median = outputs[..., self.levels.index(0.5)][..., None]
+        outputs = median + self.interval_scale * (outputs - median)
+        shaped = outputs * inputs.scale[:, None, None] + inputs.loc[:, None, None]
+        shaped = shaped * scale[:, None, None] + loc[:, None, None]
+        if self.transform == "log":
+            shaped = np.exp(shaped)
+        shaped = shaped[:, :horizon]
+        point = shaped[..., self.levels.index(0.5)].astype(np.float32)
+        return point, interpolate_quantiles(shaped, self.levels, quantiles)
+
+    def predict(self, panel: Panel, horizon: int, quantiles: tuple[float, ...]) -> Forecast:
+        return forecast_panel(self, panel, horizon, quantiles)
+
+    # -- persistence --------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        assert self.frequency is not None
+        return {
+            "model_type": self.model_type,
+            "hyperparameters": self.hp,
+            "horizon": self.horizon,
+            "lookback": self.lookback,
+            "transform": self.transform,
+            "frequency": self.frequency.name,
+            "end_timestamp": str(self.end_timestamp),
+            "quantile_levels": list(self.levels),
+            "ensemble_size": len(self.nets),
+            "interval_scale": self.interval_scale,
+            "fit_summary": self.fit_summary,
+        }
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "config.json").write_text(json.dumps(self.config(), indent=2, sort_keys=True))
+        torch.save([net.state_dict() for net in self.nets], directory / "weights.pt")
+        if self.scaler is not None:
+            (directory / "scaler.json").write_text(json.dumps(self.scaler.to_json(), indent=1))
+
+    @classmethod
+    def load(cls, directory: Path) -> DeepForecaster:
+        config = json.loads((directory / "config.json").read_text())
+        model = cls(config["model_type"], config["hyperparameters"])
+        model.horizon, model.lookback = int(config["horizon"]), int(config["lookback"])
+        model.transform, model.frequency = config["transform"], FREQUENCIES[config["frequency"]]
+        model.end_timestamp = np.datetime64(config["end_timestamp"])
+        model.levels = tuple(float(q) for q in config["quantile_levels"])
+        model.fit_summary = config.get("fit_summary", {})
+        model.interval_scale = float(config.get("interval_scale", 1.0))
+        states = torch.load(directory / "weights.pt", weights_only=True)
+        for state in states:
+            net = model._new_net()
+            net.load_state_dict(state)
+            net.eval()
+            model.nets.append(net)
+        scaler_path = directory / "scaler.json"
+        if scaler_path.exists():
+            model.scaler = ScalerStats.from_json(json.loads(scaler_path.read_text()))
+        return model

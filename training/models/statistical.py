@@ -1,0 +1,152 @@
+"""Classical references from statsforecast: SeasonalNaive, AutoETS and AutoARIMA.
+
+These are local models: each series is fitted on the history it comes with, at
+prediction time (statsforecast fits thousands of series per second), so an artifact
+holds the configuration only. Quantiles come from statsforecast's prediction intervals:
+level q < 0.5 is the lower bound of the central (1 - 2q) interval, q > 0.5 the upper
+bound of the central (2q - 1) interval, and 0.5 the point forecast.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]
+from statsforecast import StatsForecast
+from statsforecast.models import AutoARIMA, AutoETS, SeasonalNaive
+
+from training.errors import InvalidDataError, InvalidRequestError
+from training.frequency import FREQUENCIES, DatetimeArray, Frequency
+from training.models.base import F32, Forecast, check_packed, forecast_panel
+from training.panel import Panel
+from training.progress import CancelCheck, ProgressCallback, ProgressEvent
+from training.scaling import ScalerStats, segment_stats
+
+STATISTICAL_TYPES = ("SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA")
+
+
+class StatisticalForecaster:
+    def __init__(self, model_type: str, hyperparameters: dict[str, Any]) -> None:
+        if model_type not in STATISTICAL_TYPES:
+            raise ValueError(f"not a statistical model type: {model_type}")
+        self.model_type = model_type
+        self.hp = dict(hyperparameters)
+        self.horizon = 0
+        self.frequency: Frequency | None = None
+        self.scaler: ScalerStats | None = None
+
+    @property
+    def season_length(self) -> int:
+        assert self.frequency is not None
+        return int(self.hp.get("season_length") or 0) or self.frequency.season_length
+
+    def _model(self, season: int, longest: int = 0) -> Any:
+        if self.model_type == "SEASONAL_NAIVE":
+            return SeasonalNaive(season_length=season)
+        if self.model_type == "AUTO_ETS":
+            damped = {"auto": None, "true": True, "false": False}[str(self.hp.get("damped", "auto"))]
+            return AutoETS(season_length=season, model=str(self.hp.get("model", "ZZZ")), damped=damped)
+        approximation = {"auto": longest > 150 or season > 12, "true": True, "false": False}[
+            str(self.hp.get("approximation", "auto"))
+        ]
+        return AutoARIMA(
+            season_length=season,
+            approximation=approximation,
+            max_p=int(self.hp.get("max_p", 5)),
+            max_q=int(self.hp.get("max_q", 5)),
+            stepwise=bool(self.hp.get("stepwise", True)),
+        )
+
+    def fit(
+        self,
+        panel: Panel,
+        horizon: int,
+        on_epoch: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> None:
+        """Records frequency and horizon; local models are fitted per request."""
+        del should_cancel
+        if horizon < 1:
+            raise InvalidRequestError("horizon must be at least 1")
+        self.horizon, self.frequency = horizon, panel.frequency
+        values, lengths = panel.packed()
+        loc, scale = segment_stats(values.astype(np.float64), lengths)
+        self.scaler = ScalerStats("none", panel.series_ids, loc, scale)
+        if on_epoch is not None:
+            on_epoch(ProgressEvent(1, 1, 0.0, None, {}, 0.0))
+
+    def predict_packed(
+        self,
+        values: F32,
+        lengths: npt.NDArray[np.int32],
+        horizon: int,
+        quantiles: tuple[float, ...],
+        last_timestamps: DatetimeArray | None = None,
+    ) -> tuple[F32, F32]:
+        del last_timestamps  # local models need no calendar
+        check_packed(values, lengths, horizon)
+        levels = np.asarray(quantiles, dtype=np.float64)
+        if np.any((levels <= 0) | (levels >= 1)) or np.any(np.isnan(levels)):
+            raise InvalidRequestError("quantiles must be strictly between 0 and 1")
+        n = lengths.size
+        ids = np.repeat(np.arange(n), lengths)
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        df = pd.DataFrame(
+            {"unique_id": ids, "ds": np.arange(values.size) - starts, "y": values.astype(np.float64)}
+        )
+        if df["y"].isna().any():
+            df["y"] = df.groupby("unique_id")["y"].transform(lambda s: s.interpolate(limit_direction="both"))
+            if df["y"].isna().any():
+                raise InvalidDataError("a series has no observed value")
+        widths = sorted({round(abs(2.0 * q - 1.0) * 100.0, 6) for q in levels if q != 0.5})
+        model = self._model(self.season_length, int(lengths.max()))
+        name = repr(model)
+        with warnings.catch_warnings():
+            # AutoARIMA's search routinely tries orders whose optimiser stops early; it reports
+            # each as a UserWarning and moves on to the next candidate.
+            warnings.filterwarnings("ignore", message="possible convergence problem", category=UserWarning)
+            result = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(
+                df=df, h=horizon, level=widths or None
+            )
+        result = result.sort_values(["unique_id", "ds"], kind="stable")
+        point = result[name].to_numpy(np.float64).reshape(n, horizon)
+        columns = []
+        for q in levels:
+            if q == 0.5:
+                columns.append(point)
+                continue
+            width = round(abs(2.0 * q - 1.0) * 100.0, 6)
+            side = "lo" if q < 0.5 else "hi"
+            columns.append(result[f"{name}-{side}-{width}"].to_numpy(np.float64).reshape(n, horizon))
+        return point.astype(np.float32), np.stack(columns, axis=-1).astype(np.float32)
+
+    def predict(self, panel: Panel, horizon: int, quantiles: tuple[float, ...]) -> Forecast:
+        return forecast_panel(self, panel, horizon, quantiles)
+
+    def config(self) -> dict[str, Any]:
+        assert self.frequency is not None
+        return {
+            "model_type": self.model_type,
+            "hyperparameters": self.hp,
+            "horizon": self.horizon,
+            "frequency": self.frequency.name,
+            "season_length": self.season_length,
+        }
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "config.json").write_text(json.dumps(self.config(), indent=2, sort_keys=True))
+        if self.scaler is not None:
+            (directory / "scaler.json").write_text(json.dumps(self.scaler.to_json(), indent=1))
+
+    @classmethod
+    def load(cls, directory: Path) -> StatisticalForecaster:
+        config = json.loads((directory / "config.json").read_text())
+        model = cls(config["model_type"], config["hyperparameters"])
+        model.horizon, model.frequency = int(config["horizon"]), FREQUENCIES[config["frequency"]]
+        return model

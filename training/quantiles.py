@@ -1,0 +1,57 @@
+"""Quantile levels, the pinball loss, and interpolation to levels that were not trained."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from training.errors import InvalidRequestError
+
+TRAINED_QUANTILES: tuple[float, ...] = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def pinball_loss(pred: torch.Tensor, target: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
+    """Mean pinball (quantile) loss; ``pred`` is (..., Q), ``target`` is (...)."""
+    diff = target.unsqueeze(-1) - pred
+    return torch.maximum(quantiles * diff, (quantiles - 1.0) * diff).mean()
+
+
+def pinball_numpy(pred: npt.NDArray[np.floating], target: npt.NDArray[np.floating], q: float) -> float:
+    diff = np.asarray(target, dtype=np.float64) - np.asarray(pred, dtype=np.float64)
+    return float(np.mean(np.maximum(q * diff, (q - 1.0) * diff)))
+
+
+def validate_quantiles(requested: Sequence[float], trained: Sequence[float]) -> npt.NDArray[np.float64]:
+    """Requested levels as an array; each must lie in (0, 1) and within the trained range."""
+    levels = np.asarray(requested, dtype=np.float64).reshape(-1)
+    low, high = min(trained), max(trained)
+    for q in levels:
+        if not (0.0 < q < 1.0) or np.isnan(q):
+            raise InvalidRequestError(f"quantile {q} must be strictly between 0 and 1")
+        if q < low - 1e-12 or q > high + 1e-12:
+            raise InvalidRequestError(f"quantile {q} is outside the trained range [{low}, {high}]")
+    return levels
+
+
+def interpolate_quantiles(
+    values: npt.NDArray[np.floating], trained: Sequence[float], requested: Sequence[float]
+) -> npt.NDArray[np.float32]:
+    """Forecasts at ``requested`` levels from forecasts at ``trained`` levels (last axis).
+
+    A level between two trained ones is the linear interpolation (in level) of their
+    forecasts; trained levels are returned exactly; levels outside the trained range raise
+    :class:`InvalidRequestError` rather than extrapolate.
+    """
+    levels = validate_quantiles(requested, trained)
+    grid = np.asarray(trained, dtype=np.float64)
+    upper = np.clip(np.searchsorted(grid, levels, side="left"), 1, grid.size - 1)
+    lower = upper - 1
+    weight = np.clip((levels - grid[lower]) / (grid[upper] - grid[lower]), 0.0, 1.0)
+    exact = np.isclose(levels, grid[lower])
+    weight = np.where(exact, 0.0, weight)
+    src = np.asarray(values, dtype=np.float64)
+    out = src[..., lower] * (1.0 - weight) + src[..., upper] * weight
+    return out.astype(np.float32)
