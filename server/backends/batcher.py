@@ -1,0 +1,149 @@
+"""Dynamic batching: concurrent requests for one version share a forward pass.
+
+Requests for the same (version, horizon, quantiles) wait at most ``max_delay``
+seconds for company; a batch is sent as soon as it holds ``max_series`` series
+(series, not requests: one request may carry hundreds). Arrays are concatenated
+and sliced with numpy; nothing is unpacked into Python lists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
+from training.models.base import check_packed
+
+# Requests share a pass only when everything but their series is the same.
+Key = tuple[str, int, tuple[float, ...], bool]
+
+
+@dataclass
+class _Pending:
+    version: VersionRef
+    requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]] = field(default_factory=list)
+    series: int = 0
+    timer: asyncio.TimerHandle | None = None
+
+
+@dataclass
+class BatchStats:
+    batches: int = 0
+    series: int = 0
+    largest: int = 0
+
+
+class DynamicBatcher:
+    def __init__(
+        self,
+        backend: ForecastBackend,
+        *,
+        max_series: int = 1024,
+        max_delay: float = 0.002,
+        on_batch: Callable[[int, float], None] | None = None,
+    ):
+        self.backend = backend
+        self.max_series = max_series
+        self.max_delay = max_delay
+        self.stats = BatchStats()
+        self._on_batch = on_batch
+        self._pending: dict[Key, _Pending] = {}
+
+    @property
+    def queue_depth(self) -> int:
+        """Series waiting for their batch to be sent."""
+        return sum(p.series for p in self._pending.values())
+
+    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        # Checked alone first, so one caller's bad series cannot fail a shared batch.
+        check_packed(batch.values, batch.lengths, batch.horizon)
+        if batch.size >= self.max_series:  # already a full batch: no reason to wait
+            return await self._run(version, [batch])[0]
+        key = (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _Pending(version)
+            pending.timer = asyncio.get_running_loop().call_later(self.max_delay, self._flush, key)
+        future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
+        pending.requests.append((batch, future))
+        pending.series += batch.size
+        if pending.series >= self.max_series:
+            self._flush(key)
+        return await future
+
+    def _flush(self, key: Key) -> None:
+        pending = self._pending.pop(key, None)
+        if pending is None:
+            return
+        if pending.timer is not None:
+            pending.timer.cancel()
+        batches = [batch for batch, _ in pending.requests]
+        futures = self._run(pending.version, batches)
+        for (_, waiting), result in zip(pending.requests, futures, strict=True):
+            _chain(result, waiting)
+
+    def _run(self, version: VersionRef, batches: list[SeriesBatch]) -> list[asyncio.Future[ForecastArrays]]:
+        """Start one backend call for ``batches``; one future per batch, in order."""
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in batches]
+        task = loop.create_task(self._call(version, batches))
+
+        def split(done: asyncio.Task[ForecastArrays]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                for future in futures:
+                    if not future.done():
+                        if done.cancelled():
+                            future.cancel()
+                        else:
+                            future.set_exception(done.exception())  # type: ignore[arg-type]
+                return
+            result = done.result()
+            start = 0
+            for batch, future in zip(batches, futures, strict=True):
+                end = start + batch.size
+                if not future.done():
+                    future.set_result(ForecastArrays(result.point[start:end], result.quantiles[start:end]))
+                start = end
+
+        task.add_done_callback(split)
+        return futures
+
+    async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> ForecastArrays:
+        merged = batches[0] if len(batches) == 1 else _concatenate(batches)
+        started = time.perf_counter()
+        result = await self.backend.forecast(version, merged)
+        self.stats.batches += 1
+        self.stats.series += merged.size
+        self.stats.largest = max(self.stats.largest, merged.size)
+        if self._on_batch is not None:
+            self._on_batch(merged.size, time.perf_counter() - started)
+        return result
+
+
+def _concatenate(batches: list[SeriesBatch]) -> SeriesBatch:
+    stamps = [b.last_timestamps for b in batches]
+    return SeriesBatch(
+        values=np.concatenate([b.values for b in batches]),
+        lengths=np.concatenate([b.lengths for b in batches]),
+        horizon=batches[0].horizon,
+        quantiles=batches[0].quantiles,
+        last_timestamps=None if stamps[0] is None else np.concatenate(stamps),  # type: ignore[arg-type]
+    )
+
+
+def _chain(source: asyncio.Future[ForecastArrays], target: asyncio.Future[ForecastArrays]) -> None:
+    def copy(done: asyncio.Future[ForecastArrays]) -> None:
+        if target.done():
+            return
+        if done.cancelled():
+            target.cancel()
+        elif done.exception() is not None:
+            target.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)

@@ -1,0 +1,110 @@
+"""The in-process backend and the dynamic batcher, on a real trained LSTM."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
+from server.backends.batcher import DynamicBatcher
+from server.backends.inprocess import InProcessBackend
+from training import InvalidRequestError, Panel, create_forecaster, save_artifact
+from training.datasets import load_demo
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> VersionRef:
+    torch.set_num_threads(1)
+    air = Panel.from_long(load_demo("airpassengers"))
+    model = create_forecaster(
+        "LSTM", {"hidden_size": 8, "max_epochs": 3, "ensemble_size": 1, "refit_full": False}
+    )
+    model.fit(air, 12)
+    directory: Path = save_artifact(model, tmp_path_factory.mktemp("lstm"), panel=air, metrics={})
+    return VersionRef("v-1", directory)
+
+
+@pytest.fixture(scope="module")
+def history() -> np.ndarray:
+    return load_demo("airpassengers")["value"].to_numpy(np.float32)
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[InProcessBackend]:
+    engine = InProcessBackend(torch_threads=1, workers=1, inline_max_series=4)
+    yield engine
+    await engine.close()
+
+
+def one(history: np.ndarray, cut: int) -> SeriesBatch:
+    values = history[:cut]
+    return SeriesBatch(values, np.array([values.size], np.int32), 12, QUANTILES)
+
+
+async def test_batched_forecasts_equal_one_by_one(
+    backend: InProcessBackend, artifact: VersionRef, history: np.ndarray
+) -> None:
+    await backend.load(artifact)
+    requests = [one(history, cut) for cut in range(100, 140, 4)]
+    alone = [await backend.forecast(artifact, r) for r in requests]
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.05)
+    together = await asyncio.gather(*(batcher.forecast(artifact, r) for r in requests))
+    assert batcher.stats.batches == 1 and batcher.stats.series == len(requests)
+    for single, batched in zip(alone, together, strict=True):
+        np.testing.assert_allclose(batched.point, single.point, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(batched.quantiles, single.quantiles, rtol=1e-5, atol=1e-4)
+        assert batched.point.shape == (1, 12) and batched.quantiles.shape == (1, 12, 3)
+
+
+async def test_a_full_batch_goes_without_waiting(
+    backend: InProcessBackend, artifact: VersionRef, history: np.ndarray
+) -> None:
+    batcher = DynamicBatcher(backend, max_series=4, max_delay=30.0)
+    results = await asyncio.wait_for(
+        asyncio.gather(*(batcher.forecast(artifact, one(history, 120 + i)) for i in range(4))), timeout=10
+    )
+    assert len(results) == 4 and batcher.stats.batches == 1
+
+
+async def test_batches_are_capped_by_series_not_requests(
+    backend: InProcessBackend, artifact: VersionRef, history: np.ndarray
+) -> None:
+    wide = SeriesBatch(
+        np.concatenate([history[:120]] * 3), np.array([120, 120, 120], np.int32), 12, QUANTILES
+    )
+    batcher = DynamicBatcher(backend, max_series=6, max_delay=30.0)
+    results = await asyncio.wait_for(
+        asyncio.gather(batcher.forecast(artifact, wide), batcher.forecast(artifact, wide)), timeout=10
+    )
+    assert [r.point.shape[0] for r in results] == [3, 3] and batcher.stats.largest == 6
+
+
+async def test_different_horizons_do_not_share_a_pass(
+    backend: InProcessBackend, artifact: VersionRef, history: np.ndarray
+) -> None:
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.01)
+    short = SeriesBatch(history[:120], np.array([120], np.int32), 6, QUANTILES)
+    results: list[ForecastArrays] = await asyncio.gather(
+        batcher.forecast(artifact, one(history, 120)), batcher.forecast(artifact, short)
+    )
+    assert results[0].point.shape == (1, 12) and results[1].point.shape == (1, 6)
+    assert batcher.stats.batches == 2
+
+
+async def test_one_bad_request_does_not_fail_its_neighbours(
+    backend: InProcessBackend, artifact: VersionRef, history: np.ndarray
+) -> None:
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.02)
+    bad = SeriesBatch(np.array([1.0, np.inf], np.float32), np.array([2], np.int32), 12, QUANTILES)
+    good, failed = await asyncio.gather(
+        batcher.forecast(artifact, one(history, 130)), batcher.forecast(artifact, bad), return_exceptions=True
+    )
+    assert isinstance(good, ForecastArrays)
+    assert isinstance(failed, InvalidRequestError)
