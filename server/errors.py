@@ -98,6 +98,12 @@ class FailedPrecondition(QuantisError):
         self.violations = list(violations or [])
 
 
+class OutOfRange(QuantisError):
+    """A position (an offset, a page) past the end of what exists."""
+
+    reason = "OUT_OF_RANGE"
+
+
 class Unauthenticated(QuantisError):
     reason = "UNAUTHENTICATED"
 

@@ -1,0 +1,1 @@
+"""Datasets: uploads (streamed or resumable), validation, Parquet storage, statistics."""

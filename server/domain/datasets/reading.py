@@ -1,0 +1,192 @@
+"""Read an uploaded CSV or Parquet file into typed columns, naming the first bad cell.
+
+The result holds only the columns the metadata names, in file order: the timestamp
+as UTC, values and covariates as float64 (NaN where missing), the series id as
+text, static columns as float64 when every cell is a number and text otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from server.db.enums import DatasetFormat
+from server.domain.datasets.problems import bad_cell, bad_column, bad_file
+from server.domain.datasets.spec import NUMERIC_ROLES, ColumnRole, DatasetSpec
+
+MISSING_TEXT = frozenset({"", "nan"})
+
+
+@dataclass
+class Table:
+    """Typed columns of an uploaded file, in file order, with each row's number in the file."""
+
+    frame: pd.DataFrame
+    roles: dict[str, ColumnRole]
+    rows: np.ndarray[Any, np.dtype[np.int64]]
+
+
+def read_table(path: Path, spec: DatasetSpec) -> Table:
+    if spec.format is DatasetFormat.PARQUET:
+        raw, order = _read_parquet(path, spec)
+    else:
+        raw, order = _read_csv(path, spec)
+    if not len(raw):
+        raise bad_file("the file has no data rows")
+    roles = {column: role for column, role, _ in spec.named_columns()}
+    typed = {column: _typed(raw[column], column, roles[column]) for column in order}
+    frame = pd.DataFrame(typed)
+    return Table(frame, {column: roles[column] for column in order}, np.arange(1, len(frame) + 1))
+
+
+def _check_columns(present: list[str], spec: DatasetSpec) -> list[str]:
+    """The named columns in file order; a named column the file lacks is INVALID_ARGUMENT."""
+    for column, _, field in spec.named_columns():
+        if column not in present:
+            shown = ", ".join(repr(c) for c in present[:20])
+            raise bad_column(field, column, f"is not in the file, whose columns are {shown}")
+    named = {column for column, _, _ in spec.named_columns()}
+    return [column for column in present if column in named]
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader([fh.readline()]), [])
+    except UnicodeDecodeError as exc:
+        raise bad_file("the file is not UTF-8 text") from exc
+
+
+def _read_csv(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str]]:
+    header = _header(path)
+    if not header:
+        raise bad_file("the file is empty; a CSV needs a header row naming its columns")
+    order = _check_columns(header, spec)
+    ragged: list[pacsv.InvalidRow] = []
+
+    def refuse(row: pacsv.InvalidRow) -> str:
+        ragged.append(row)
+        return "error"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=refuse),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=order,
+                column_types=dict.fromkeys(order, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if ragged:
+            row = ragged[0]
+            raise bad_file(
+                f"row {row.number - 1} (line {row.number}) has {row.actual_columns} fields, "
+                f"the header {row.expected_columns}"
+            ) from exc
+        if "UTF8" in str(exc):
+            raise bad_file("the file is not UTF-8 text") from exc
+        raise bad_file("the file is not a comma-separated CSV with a header row") from exc
+    return table.to_pandas(), order
+
+
+def _read_parquet(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str]]:
+    try:
+        parquet = pq.ParquetFile(path)
+        order = _check_columns(list(parquet.schema_arrow.names), spec)
+        table = parquet.read(columns=order)
+    except (pa.ArrowException, OSError) as exc:
+        raise bad_file("the file is not a readable Parquet file") from exc
+    columns: dict[str, pd.Series] = {}
+    for column in order:
+        chunked = table.column(column)
+        kind = chunked.type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            try:
+                stamps = pd.to_datetime(chunked.to_pandas())
+            except (pa.ArrowException, ValueError, OverflowError) as exc:
+                raise bad_column(_field(spec, column), column, "holds dates Quantis cannot store") from exc
+            columns[column] = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            columns[column] = pd.Series(chunked.cast(pa.float64()).to_numpy(zero_copy_only=False))
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            columns[column] = pd.Series(chunked.to_pandas()).fillna("")
+        else:
+            raise bad_column(_field(spec, column), column, f"has type {kind}, which Quantis does not read")
+    return pd.DataFrame(columns), order
+
+
+def _field(spec: DatasetSpec, column: str) -> str:
+    return next(field for name, _, field in spec.named_columns() if name == column)
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy())[0])
+
+
+def _typed(values: pd.Series, column: str, role: ColumnRole) -> pd.Series:
+    if role is ColumnRole.TIMESTAMP:
+        return _timestamps(values, column)
+    if role in NUMERIC_ROLES:
+        return _numbers(values, column)
+    if role is ColumnRole.SERIES_ID:
+        text = values.astype(str).str.strip() if values.dtype == object else values.astype(str)
+        empty = text == ""
+        if empty.any():
+            raise bad_cell(_first(empty) + 1, column, "the series id is missing")
+        return text
+    # A static column: numbers when every cell is one, text otherwise.
+    if values.dtype != object:
+        return values
+    numbers = pd.to_numeric(values.str.strip().replace("", np.nan), errors="coerce")
+    return numbers if not (numbers.isna() & (values.str.strip() != "")).any() else values
+
+
+def _timestamps(values: pd.Series, column: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        missing = values.isna()
+        if missing.any():
+            raise bad_cell(_first(missing) + 1, column, "the timestamp is missing")
+        return values.dt.tz_convert("UTC")
+    text = values.astype(str).str.strip()
+    empty = text == ""
+    if empty.any():
+        raise bad_cell(_first(empty) + 1, column, "the timestamp is missing")
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        row = _first(bad)
+        raise bad_cell(
+            row + 1,
+            column,
+            f"{text.iloc[row]!r} is not an RFC 3339 timestamp or ISO 8601 date (years 1678 to 2261)",
+        )
+    return parsed
+
+
+def _numbers(values: pd.Series, column: str) -> pd.Series:
+    if values.dtype == object:
+        text = values.astype(str).str.strip()
+        missing = text.str.lower().isin(MISSING_TEXT)
+        numbers = pd.to_numeric(text.where(~missing, np.nan), errors="coerce").astype(np.float64)
+        bad = numbers.isna() & ~missing
+        if bad.any():
+            row = _first(bad)
+            raise bad_cell(row + 1, column, f"{text.iloc[row]!r} is not a number")
+        values = numbers
+    numbers = values.astype(np.float64)
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        raise bad_cell(_first(infinite) + 1, column, "the value is not finite")
+    return numbers
