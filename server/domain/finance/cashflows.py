@@ -1,0 +1,247 @@
+"""Net present value and internal rate of return: pure functions of Decimal inputs.
+
+NPV is computed in Decimal with 40 significant digits. Two conventions for
+periodic flows: FIRST_AT_T0 discounts flow i by (1 + r)^i (numpy-financial's
+``npv``), END_OF_PERIOD by (1 + r)^(i + 1) (a spreadsheet's ``NPV()``). With
+dates, XNPV discounts flow i by (1 + r)^((d_i - d_0) / 365) (actual/365).
+
+IRR and XIRR are found by a bracketing search, never by Newton steps from a
+guess: the NPV's sign is sampled over the bracket on a grid uniform in
+log(1 + r), every sign change is refined by bisection, and the outcome says
+whether no root, one root or several were found. When the flows change sign
+once, Descartes' rule of signs (which holds for real exponents too, so also for
+XIRR) guarantees exactly one root above -100%, and the bracket's end points
+decide whether it lies inside. The search runs in binary floating point (the
+solver only); the inputs and results are Decimal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, DecimalException, localcontext
+from enum import Enum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from server.errors import InvalidArgument
+
+MAX_FLOWS = 10_000
+DAYS_PER_YEAR = 365
+GRID_POINTS = 1_000
+MAX_BISECTIONS = 200
+RATE_DIGITS = 12
+"""Decimal places a rate is reported with: the solver is accurate to 1e-12."""
+MAX_RATE = Decimal(1_000_000)
+WORKING_DIGITS = 40
+
+
+class NpvConvention(Enum):
+    FIRST_AT_T0 = "first_at_t0"
+    END_OF_PERIOD = "end_of_period"
+
+
+class IrrOutcome(Enum):
+    FOUND = "found"
+    NO_SOLUTION = "no_solution"
+    MULTIPLE_SOLUTIONS = "multiple_solutions"
+
+
+@dataclass(frozen=True)
+class IrrResult:
+    outcome: IrrOutcome
+    rate: Decimal | None
+    roots: list[Decimal]
+    sign_changes: int
+    iterations: int
+    lower_bound: Decimal
+    upper_bound: Decimal
+
+
+@dataclass(frozen=True)
+class IrrBracket:
+    lower: Decimal = Decimal("-0.99")
+    upper: Decimal = Decimal(10)
+    guess: Decimal | None = None
+
+
+def check_rate(rate: Decimal, name: str) -> Decimal:
+    if not rate.is_finite():
+        raise InvalidArgument.field(name, "must be a finite number")
+    if rate <= -1:
+        raise InvalidArgument.field(name, "must be greater than -1 (-100%)")
+    if rate > MAX_RATE:
+        raise InvalidArgument.field(name, f"must be at most {MAX_RATE}")
+    return rate
+
+
+def check_flows(flows: Sequence[Decimal], name: str, minimum: int = 1) -> None:
+    if len(flows) < minimum:
+        raise InvalidArgument.field(name, f"needs at least {minimum} cash flow{'s' if minimum > 1 else ''}")
+    if len(flows) > MAX_FLOWS:
+        raise InvalidArgument.field(name, f"has more than {MAX_FLOWS} cash flows")
+    for index, flow in enumerate(flows):
+        if not flow.is_finite():
+            raise InvalidArgument.field(f"{name}[{index}]", "must be a finite number")
+
+
+def year_fractions(dates: Sequence[date], count: int, name: str) -> list[Decimal]:
+    """(d_i - d_0) / 365 for each date, checking there is one per flow and none before the first."""
+    if len(dates) != count:
+        raise InvalidArgument.field(name, f"needs one date per cash flow ({count}), got {len(dates)}")
+    first = dates[0]
+    for index, day in enumerate(dates):
+        if day < first:
+            raise InvalidArgument.field(f"{name}[{index}]", "is before the first date")
+    return [Decimal((day - first).days) / DAYS_PER_YEAR for day in dates]
+
+
+def _exact(compute: str, fn: object) -> Decimal:
+    try:
+        with localcontext() as context:
+            context.prec = WORKING_DIGITS
+            result = fn()  # type: ignore[operator]
+    except DecimalException as exc:
+        raise InvalidArgument.field("rate", f"the {compute} is out of the representable range") from exc
+    assert isinstance(result, Decimal)
+    return result
+
+
+def npv(rate: Decimal, flows: Sequence[Decimal], convention: NpvConvention) -> Decimal:
+    """The net present value of periodic ``flows`` at ``rate`` per period."""
+    check_rate(rate, "rate")
+    check_flows(flows, "cash_flows")
+    shift = 0 if convention is NpvConvention.FIRST_AT_T0 else 1
+
+    def compute() -> Decimal:
+        base = 1 + rate
+        return sum((flow / base ** (index + shift) for index, flow in enumerate(flows)), Decimal(0))
+
+    return _exact("net present value", compute)
+
+
+def xnpv(rate: Decimal, flows: Sequence[Decimal], dates: Sequence[date]) -> Decimal:
+    """The net present value of dated ``flows`` at annual ``rate`` (actual/365), first flow undiscounted."""
+    check_rate(rate, "rate")
+    check_flows(flows, "cash_flows")
+    times = year_fractions(dates, len(flows), "dates")
+
+    def compute() -> Decimal:
+        base = 1 + rate
+        return sum((flow / base**t if t else flow for flow, t in zip(flows, times, strict=True)), Decimal(0))
+
+    return _exact("net present value", compute)
+
+
+def sign_changes(flows: Sequence[Decimal]) -> int:
+    signs = [flow > 0 for flow in flows if flow != 0]
+    return sum(1 for before, after in itertools.pairwise(signs) if before != after)
+
+
+class _ScaledNpv:
+    """NPV(r) times a positive factor, evaluated without overflow anywhere in (-1, inf).
+
+    For r >= 0 it is sum c_i (1 + r)^-t_i; for r < 0 it is that times (1 + r)^T
+    (T the last time), sum c_i (1 + r)^(T - t_i), whose powers stay at most 1.
+    Both have the roots of NPV and the same sign everywhere.
+    """
+
+    def __init__(self, flows: Sequence[Decimal], times: Sequence[Decimal]):
+        self.flows = np.array([float(f) for f in flows], dtype=np.float64)
+        self.times = np.array([float(t) for t in times], dtype=np.float64)
+        self.span = float(self.times.max())
+        self.scale = float(np.abs(self.flows).max()) or 1.0
+        self.flows /= self.scale
+
+    def many(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
+        exponents = np.where(
+            log_bases[:, None] >= 0,
+            -self.times[None, :] * log_bases[:, None],
+            (self.span - self.times[None, :]) * log_bases[:, None],
+        )
+        with np.errstate(under="ignore"):
+            return np.asarray(np.exp(exponents) @ self.flows, dtype=np.float64)
+
+    def at(self, log_base: float) -> float:
+        return float(self.many(np.array([log_base]))[0])
+
+
+def _bisect(function: _ScaledNpv, low: float, high: float, f_low: float) -> tuple[float, int]:
+    """A root of ``function`` in [low, high] (log-base coordinates), and the steps taken."""
+    steps = 0
+    while steps < MAX_BISECTIONS:
+        middle = (low + high) / 2
+        if middle in (low, high):
+            break
+        steps += 1
+        f_middle = function.at(middle)
+        if f_middle == 0:
+            return middle, steps
+        if (f_middle > 0) == (f_low > 0):
+            low, f_low = middle, f_middle
+        else:
+            high = middle
+    return (low + high) / 2, steps
+
+
+def _rate_of(log_base: float) -> Decimal:
+    return Decimal(math.expm1(log_base)).quantize(Decimal(1).scaleb(-RATE_DIGITS)).normalize() + 0
+
+
+def _check_bracket(bracket: IrrBracket) -> None:
+    check_rate(bracket.lower, "lower_bound")
+    check_rate(bracket.upper, "upper_bound")
+    if bracket.upper <= bracket.lower:
+        raise InvalidArgument.field("upper_bound", "must be above lower_bound")
+    if bracket.guess is not None and not bracket.lower <= bracket.guess <= bracket.upper:
+        raise InvalidArgument.field("guess", "must lie in the bracket [lower_bound, upper_bound]")
+
+
+def irr(
+    flows: Sequence[Decimal], bracket: IrrBracket, dates: Sequence[date] | None = None, name: str = "values"
+) -> IrrResult:
+    """The internal rate of return of ``flows`` (XIRR with ``dates``), searched for in the bracket."""
+    check_flows(flows, name, minimum=2)
+    _check_bracket(bracket)
+    times = (
+        year_fractions(dates, len(flows), "dates")
+        if dates
+        else [Decimal(index) for index in range(len(flows))]
+    )
+    changes = sign_changes(flows)
+
+    def result(
+        outcome: IrrOutcome, roots: list[Decimal], steps: int, rate: Decimal | None = None
+    ) -> IrrResult:
+        return IrrResult(outcome, rate, roots, changes, steps, bracket.lower, bracket.upper)
+
+    if changes == 0:
+        return result(IrrOutcome.NO_SOLUTION, [], 0)
+    function = _ScaledNpv(flows, times)
+    low, high = math.log1p(float(bracket.lower)), math.log1p(float(bracket.upper))
+    # With one sign change there is exactly one root above -100%: the ends decide.
+    grid = np.array([low, high]) if changes == 1 else np.linspace(low, high, GRID_POINTS + 1)
+    values = function.many(grid)
+    roots: list[Decimal] = []
+    steps = 0
+    for index in range(len(grid) - 1):
+        left, right = float(values[index]), float(values[index + 1])
+        if left == 0:
+            roots.append(_rate_of(float(grid[index])))
+        elif right != 0 and (left > 0) != (right > 0):
+            root, taken = _bisect(function, float(grid[index]), float(grid[index + 1]), left)
+            roots.append(_rate_of(root))
+            steps += taken
+    if float(values[-1]) == 0:
+        roots.append(_rate_of(float(grid[-1])))
+    if not roots:
+        return result(IrrOutcome.NO_SOLUTION, [], steps)
+    if len(roots) == 1:
+        return result(IrrOutcome.FOUND, roots, steps, roots[0])
+    guess = bracket.guess
+    nearest = min(roots, key=lambda root: abs(root - guess)) if guess is not None else None
+    return result(IrrOutcome.MULTIPLE_SOLUTIONS, roots, steps, nearest)

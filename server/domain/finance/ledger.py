@@ -1,0 +1,397 @@
+"""The ledger: recording transactions idempotently, and deciding those held for review.
+
+Creation runs in one database transaction that first locks the owner's row, so
+one user's creations are serialised: the limit check and the idempotency lookup
+see every earlier creation. The unique (owner, idempotency key) constraint is
+the last word all the same: a creation that loses a race on it reads the
+winner back and answers as a replay.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.auth.principal import Principal
+from server.db.database import Database
+from server.db.enums import TransactionStatus, TransactionType
+from server.db.models import Transaction, User
+from server.domain.finance import aml, risk
+from server.domain.finance.config import FinanceConfig
+from server.domain.finance.limits import LimitPolicy, usage
+from server.domain.finance.money import Money
+from server.domain.finance.requests import NewTransaction
+from server.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    PreconditionViolation,
+)
+
+WINDOW_ROWS = 1000
+FOUR_EYES = "FOUR_EYES"
+
+
+def visible_to(principal: Principal) -> sa.ColumnElement[bool]:
+    """Own transactions; all for an admin; for approvers also those awaiting review or decided by them."""
+    if principal.is_admin:
+        return sa.true()
+    clauses: list[sa.ColumnElement[bool]] = [Transaction.owner_id == principal.user_id]
+    if principal.can("finance:approve"):
+        clauses.append(Transaction.status == TransactionStatus.PENDING_REVIEW)
+        clauses.append(Transaction.decided_by == principal.user_id)
+    return sa.or_(*clauses)
+
+
+@dataclass(frozen=True)
+class LimitFailure:
+    window: str
+    limit: Decimal
+    used: Decimal
+    remaining: Decimal
+
+    def error(self, currency: str, transaction_id: str) -> FailedPrecondition:
+        kind = f"{self.window}_LIMIT"
+        description = (
+            f"{self.window.lower()} limit of {self.limit} {currency} would be exceeded: "
+            f"{self.used} used, {self.remaining} remaining"
+        )
+        return FailedPrecondition(
+            description,
+            reason="LIMIT_EXCEEDED",
+            metadata={
+                "window": self.window,
+                "currency_code": currency,
+                "limit": str(self.limit),
+                "used": str(self.used),
+                "remaining": str(self.remaining),
+                "transaction_id": transaction_id,
+            },
+            violations=[PreconditionViolation(kind, "amount", description)],
+        )
+
+    def stored(self) -> str:
+        return json.dumps({"window": self.window, "limit": str(self.limit), "used": str(self.used)})
+
+    @classmethod
+    def from_stored(cls, text: str) -> LimitFailure:
+        values = json.loads(text)
+        limit, used = Decimal(values["limit"]), Decimal(values["used"])
+        return cls(values["window"], limit, used, max(limit - used, Decimal(0)))
+
+
+@dataclass(frozen=True)
+class Created:
+    transaction: Transaction
+    replayed: bool
+
+
+def _loaded(transaction: Transaction) -> Transaction:
+    """The transaction with what the mappers read loaded, so it can leave the session."""
+    _ = transaction.reversed_by
+    return transaction
+
+
+def _lock_owner(session: Session, owner_id: str) -> None:
+    """Serialise one owner's creations: a row lock on PostgreSQL, the write lock on SQLite."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        session.execute(sa.select(User.id).where(User.id == owner_id).with_for_update())
+
+
+class Ledger:
+    def __init__(
+        self,
+        db: Database,
+        config: FinanceConfig,
+        limits: LimitPolicy,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._db = db
+        self._config = config
+        self._limits = limits
+        self._now = clock
+
+    # --- creation -----------------------------------------------------------
+
+    async def create(self, principal: Principal, request: NewTransaction) -> Created:
+        request = request.checked()
+        fingerprint = request.fingerprint()
+        try:
+            created = await self._db.run(
+                lambda session: self._create(session, principal, request, fingerprint)
+            )
+        except IntegrityError:
+            # Lost a race: another call with this key (or a reversal of the same original) committed first.
+            created = await self._db.run(
+                lambda session: self._existing(session, principal, request, fingerprint)
+            )
+        transaction = created.transaction
+        if transaction.status is TransactionStatus.FAILED and transaction.decision_note:
+            raise LimitFailure.from_stored(transaction.decision_note).error(
+                transaction.currency, transaction.id
+            )
+        return created
+
+    def _existing(
+        self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
+    ) -> Created:
+        found = self._replay(session, principal, request, fingerprint)
+        if found is None:
+            raise FailedPrecondition(
+                "the original transaction already has a reversal",
+                reason="ALREADY_REVERSED",
+                violations=[
+                    PreconditionViolation(
+                        "ALREADY_REVERSED", "reversal_of_transaction_id", "already reversed"
+                    )
+                ],
+            )
+        return found
+
+    def _replay(
+        self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
+    ) -> Created | None:
+        existing = session.scalar(
+            sa.select(Transaction).where(
+                Transaction.owner_id == principal.user_id,
+                Transaction.idempotency_key == request.idempotency_key,
+            )
+        )
+        if existing is None:
+            return None
+        if existing.request_fingerprint != fingerprint:
+            raise AlreadyExists(
+                "this idempotency key was used with a different request",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                metadata={"transaction_id": existing.id},
+            )
+        return Created(_loaded(existing), replayed=True)
+
+    def _create(
+        self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
+    ) -> Created:
+        _lock_owner(session, principal.user_id)
+        replay = self._replay(session, principal, request, fingerprint)
+        if replay is not None:
+            return replay
+        now = self._now()
+        assert request.type is not None
+        original = self._reversible(session, principal, request) if request.reversal_of else None
+        history = self._history(session, principal.user_id, request, now)
+        assessment = risk.assess(self._config, request.amount, request.type, request.counterparty, history)
+        flags = aml.flags(self._config, request.amount, request.counterparty, history, assessment)
+        failure = (
+            None if original is not None else self._limit_failure(session, principal.user_id, request, now)
+        )
+        if failure is not None:
+            status = TransactionStatus.FAILED
+        elif assessment.level.value == "critical":
+            status = TransactionStatus.PENDING_REVIEW
+        else:
+            status = TransactionStatus.COMPLETED
+        party = request.counterparty
+        transaction = Transaction(
+            owner_id=principal.user_id,
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=fingerprint,
+            amount_minor=request.amount.minor,
+            currency=request.amount.currency,
+            type=request.type,
+            status=status,
+            description=request.description,
+            counterparty_name=party.name,
+            counterparty_account=party.account,
+            counterparty_country=party.country,
+            risk_score=assessment.score,
+            risk_level=assessment.level,
+            risk_factors=[
+                {"rule": f.rule, "points": f.points, "detail": f.detail} for f in assessment.factors
+            ],
+            aml_flags=[
+                {
+                    "kind": f.kind.value,
+                    "detail": f.detail,
+                    "related_transaction_ids": f.related_transaction_ids,
+                }
+                for f in flags
+            ],
+            metadata_=dict(request.metadata),
+            reversal_of_id=request.reversal_of or None,
+            decision_note=failure.stored() if failure is not None else "",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(transaction)
+        session.flush()
+        if original is not None and status is TransactionStatus.COMPLETED:
+            original.status = TransactionStatus.REVERSED
+            original.updated_at = now
+            session.flush()
+        return Created(_loaded(transaction), replayed=False)
+
+    def _reversible(self, session: Session, principal: Principal, request: NewTransaction) -> Transaction:
+        original = session.scalar(
+            sa.select(Transaction).where(
+                Transaction.id == request.reversal_of, Transaction.owner_id == principal.user_id
+            )
+        )
+        if original is None:
+            raise NotFound("transaction", request.reversal_of)
+
+        def refuse(kind: str, description: str) -> FailedPrecondition:
+            return FailedPrecondition(
+                description,
+                reason=kind,
+                violations=[PreconditionViolation(kind, "reversal_of_transaction_id", description)],
+            )
+
+        if original.type is TransactionType.REVERSAL:
+            raise refuse("REVERSAL_OF_REVERSAL", "a reversal cannot itself be reversed")
+        if original.reversed_by is not None:
+            raise refuse("ALREADY_REVERSED", "the original transaction already has a reversal")
+        if original.status is not TransactionStatus.COMPLETED:
+            raise refuse(
+                "NOT_COMPLETED", f"only a COMPLETED transaction can be reversed, not {original.status.name}"
+            )
+        if original.currency != request.amount.currency or original.amount_minor != request.amount.minor:
+            raise refuse("AMOUNT_MISMATCH", "a reversal's amount must equal the original's")
+        return original
+
+    def _history(
+        self, session: Session, owner_id: str, request: NewTransaction, now: datetime
+    ) -> risk.History:
+        mine = Transaction.owner_id == owner_id
+        month_ago = now - timedelta(days=30)
+        failed = (TransactionStatus.FAILED, TransactionStatus.REJECTED)
+        count, failures = session.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((Transaction.status.in_(failed), 1), else_=0)), 0),
+            ).where(mine, Transaction.created_at >= month_ago)
+        ).one()
+        party = request.counterparty
+        same_party = (
+            Transaction.counterparty_account == party.account
+            if party.account
+            else Transaction.counterparty_name == party.name
+        )
+        known = bool(party.name or party.account) and session.scalar(
+            sa.select(sa.exists().where(mine, same_party))
+        )
+        window_start = now - timedelta(days=self._config.aml(request.amount.currency).window_days)
+        rows = session.execute(
+            sa.select(Transaction.id, Transaction.currency, Transaction.amount_minor)
+            .where(
+                mine, Transaction.status != TransactionStatus.FAILED, Transaction.created_at >= window_start
+            )
+            .order_by(Transaction.created_at.desc(), Transaction.id.desc())
+            .limit(WINDOW_ROWS)
+        ).all()
+        window = [
+            risk.RecentTransaction(row.id, Money.from_minor(row.currency, row.amount_minor))
+            for row in reversed(rows)
+        ]
+        return risk.History(int(count), int(failures), bool(known), window)
+
+    def _limit_failure(
+        self, session: Session, owner_id: str, request: NewTransaction, now: datetime
+    ) -> LimitFailure | None:
+        used = usage(session, self._limits, owner_id, request.amount.currency, now)
+        amount = request.amount.amount
+        for window, limit, spent in (
+            ("DAILY", used.daily_limit.amount, used.daily_used.amount),
+            ("MONTHLY", used.monthly_limit.amount, used.monthly_used.amount),
+        ):
+            if spent + amount > limit:
+                return LimitFailure(window, limit, spent, max(limit - spent, Decimal(0)))
+        return None
+
+    # --- reading ------------------------------------------------------------
+
+    async def get(self, principal: Principal, transaction_id: str) -> Transaction:
+        if not transaction_id:
+            raise InvalidArgument.field("transaction_id", "is required")
+
+        def get(session: Session) -> Transaction:
+            found = session.scalar(
+                sa.select(Transaction).where(Transaction.id == transaction_id, visible_to(principal))
+            )
+            if found is None:
+                raise NotFound("transaction", transaction_id)
+            return _loaded(found)
+
+        return await self._db.run(get)
+
+    # --- decisions ----------------------------------------------------------
+
+    async def decide(
+        self, principal: Principal, transaction_id: str, approve: bool, note: str
+    ) -> Transaction:
+        if not transaction_id:
+            raise InvalidArgument.field("transaction_id", "is required")
+        field = "note" if approve else "reason"
+        if len(note) > 1000:
+            raise InvalidArgument.field(field, "must be at most 1000 characters")
+        if not approve and not note.strip():
+            raise InvalidArgument.field("reason", "is required (why it is rejected)")
+        now = self._now()
+
+        def decide(session: Session) -> Transaction:
+            found = session.scalar(
+                sa.select(Transaction).where(Transaction.id == transaction_id, visible_to(principal))
+            )
+            if found is None:
+                raise NotFound("transaction", transaction_id)
+            if found.owner_id == principal.user_id:
+                raise PermissionDenied(
+                    "the four-eyes rule: a transaction is decided by someone other than its creator",
+                    reason=FOUR_EYES,
+                )
+            status = TransactionStatus.COMPLETED if approve else TransactionStatus.REJECTED
+            changed = session.execute(
+                sa.update(Transaction)
+                .where(
+                    Transaction.id == transaction_id, Transaction.status == TransactionStatus.PENDING_REVIEW
+                )
+                .values(
+                    status=status,
+                    decided_by=principal.user_id,
+                    decision_note=note,
+                    decided_at=now,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise FailedPrecondition(
+                    f"the transaction is {found.status.name}, not PENDING_REVIEW",
+                    reason="NOT_PENDING_REVIEW",
+                    violations=[
+                        PreconditionViolation("NOT_PENDING_REVIEW", "transaction_id", "not awaiting review")
+                    ],
+                )
+            if approve and found.reversal_of_id:
+                session.execute(
+                    sa.update(Transaction)
+                    .where(
+                        Transaction.id == found.reversal_of_id,
+                        Transaction.status == TransactionStatus.COMPLETED,
+                    )
+                    .values(status=TransactionStatus.REVERSED, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            session.refresh(found)
+            return _loaded(found)
+
+        return await self._db.run(decide)

@@ -1,0 +1,181 @@
+"""Interest and level-payment loans: pure functions of Decimal inputs.
+
+Arithmetic is Decimal with 40 significant digits; amounts are rounded half-even
+to the currency's minor units only where they leave (``money.rounded``).
+
+Interest, with r the nominal annual rate, t the term in years and n the
+compounding periods per year: SIMPLE P(1 + rt), COMPOUND P(1 + r/n)^(nt)
+(fractional periods allowed), CONTINUOUS P e^(rt).
+
+A loan of P at periodic rate i over N payments has the level payment
+P i / (1 - (1 + i)^-N) (P / N at i = 0), numpy-financial's ``-pmt``. Its
+schedule rounds each row's interest (balance times i) and the payment; the last
+payment is whatever brings the balance to exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException, localcontext
+from enum import Enum
+
+from server.domain.finance.cashflows import check_rate
+from server.domain.finance.money import Money, quantized, rounded
+from server.errors import InvalidArgument
+
+WORKING_DIGITS = 40
+MAX_TERM_YEARS = Decimal(100)
+MAX_PAYMENTS = 1200
+EFFECTIVE_RATE_DIGITS = 28
+
+
+class InterestMethod(Enum):
+    SIMPLE = "simple"
+    COMPOUND = "compound"
+    CONTINUOUS = "continuous"
+
+
+@dataclass(frozen=True)
+class InterestResult:
+    interest: Money
+    final_amount: Money
+    effective_annual_rate: Decimal
+
+
+@dataclass(frozen=True)
+class AmortizationRow:
+    period: int
+    payment: Money
+    interest: Money
+    principal: Money
+    balance: Money
+
+
+@dataclass(frozen=True)
+class Amortization:
+    payment: Money
+    total_interest: Money
+    total_paid: Money
+    rows: list[AmortizationRow]
+
+
+def _decimal(fn: Callable[[], Decimal], field: str) -> Decimal:
+    try:
+        with localcontext() as context:
+            context.prec = WORKING_DIGITS
+            return fn()
+    except DecimalException as exc:
+        raise InvalidArgument.field(field, "the result is out of the representable range") from exc
+
+
+def interest(
+    principal: Money, annual_rate: Decimal, method: InterestMethod, years: Decimal, periods_per_year: int = 1
+) -> InterestResult:
+    """Interest on ``principal`` over ``years`` at ``annual_rate`` by ``method``."""
+    if principal.amount < 0:
+        raise InvalidArgument.field("principal.units", "must not be negative")
+    check_rate(annual_rate, "annual_rate")
+    if not years.is_finite() or years < 0:
+        raise InvalidArgument.field("term_years", "must be zero or positive")
+    if years > MAX_TERM_YEARS:
+        raise InvalidArgument.field("term_years", f"must be at most {MAX_TERM_YEARS} years")
+    if not 1 <= periods_per_year <= 365:
+        raise InvalidArgument.field("periods_per_year", "must be 1 to 365")
+    n = Decimal(periods_per_year)
+
+    def growth() -> Decimal:
+        if method is InterestMethod.SIMPLE:
+            return 1 + annual_rate * years
+        if method is InterestMethod.COMPOUND:
+            return (1 + annual_rate / n) ** (n * years)
+        return (annual_rate * years).exp()
+
+    def effective() -> Decimal:
+        if method is InterestMethod.SIMPLE:
+            return annual_rate
+        if method is InterestMethod.COMPOUND:
+            return (1 + annual_rate / n) ** n - 1
+        return annual_rate.exp() - 1
+
+    final = rounded(
+        principal.currency, _decimal(lambda: principal.amount * growth(), "annual_rate"), "final_amount"
+    )
+    rate = _decimal(effective, "annual_rate")
+    return InterestResult(
+        interest=Money(principal.currency, final.amount - principal.amount),
+        final_amount=final,
+        effective_annual_rate=rate,
+    )
+
+
+def level_payment(principal: Decimal, rate: Decimal, periods: int) -> Decimal:
+    """The unrounded level payment repaying ``principal`` in ``periods`` payments at ``rate`` each."""
+    if rate == 0:
+        return _decimal(lambda: principal / periods, "annual_rate")
+    return _decimal(lambda: principal * rate / (1 - (1 + rate) ** -periods), "annual_rate")
+
+
+def balance_after(principal: Decimal, rate: Decimal, periods: int, paid: int) -> Decimal:
+    """The unrounded balance after ``paid`` level payments."""
+    payment = level_payment(principal, rate, periods)
+    if rate == 0:
+        return principal - payment * paid
+    return _decimal(
+        lambda: principal * (1 + rate) ** paid - payment * ((1 + rate) ** paid - 1) / rate, "annual_rate"
+    )
+
+
+def interest_part(principal: Decimal, rate: Decimal, periods: int, period: int) -> Decimal:
+    """The unrounded interest in payment ``period`` (from 1): numpy-financial's ``-ipmt``."""
+    return _decimal(lambda: balance_after(principal, rate, periods, period - 1) * rate, "annual_rate")
+
+
+def principal_part(principal: Decimal, rate: Decimal, periods: int, period: int) -> Decimal:
+    """The unrounded principal repaid by payment ``period`` (from 1): numpy-financial's ``-ppmt``."""
+    return level_payment(principal, rate, periods) - interest_part(principal, rate, periods, period)
+
+
+def amortization(
+    principal: Money, annual_rate: Decimal, number_of_payments: int, payments_per_year: int = 12
+) -> Amortization:
+    """The level payment and the schedule of a fixed-rate loan; the last row absorbs rounding."""
+    if principal.amount <= 0:
+        raise InvalidArgument.field("principal.units", "must be positive")
+    if not annual_rate.is_finite() or annual_rate < 0:
+        raise InvalidArgument.field("annual_rate", "must be zero or positive")
+    check_rate(annual_rate, "annual_rate")
+    if not 1 <= number_of_payments <= MAX_PAYMENTS:
+        raise InvalidArgument.field("number_of_payments", f"must be 1 to {MAX_PAYMENTS}")
+    if not 1 <= payments_per_year <= 365:
+        raise InvalidArgument.field("payments_per_year", "must be 1 to 365")
+    currency = principal.currency
+    rate = _decimal(lambda: annual_rate / payments_per_year, "annual_rate")
+    payment = rounded(currency, level_payment(principal.amount, rate, number_of_payments), "payment").amount
+    balance = principal.amount
+    rows: list[AmortizationRow] = []
+    with localcontext() as context:
+        context.prec = WORKING_DIGITS
+        for period in range(1, number_of_payments + 1):
+            row_interest = quantized(balance * rate, currency)
+            if period == number_of_payments:
+                repaid = balance
+            else:
+                repaid = min(max(payment - row_interest, Decimal(0)), balance)
+            balance -= repaid
+            rows.append(
+                AmortizationRow(
+                    period=period,
+                    payment=Money(currency, repaid + row_interest),
+                    interest=Money(currency, row_interest),
+                    principal=Money(currency, repaid),
+                    balance=Money(currency, balance),
+                )
+            )
+    total_interest = sum((row.interest.amount for row in rows), Decimal(0))
+    return Amortization(
+        payment=Money(currency, payment),
+        total_interest=Money(currency, total_interest),
+        total_paid=Money(currency, principal.amount + total_interest),
+        rows=rows,
+    )
