@@ -1,4 +1,4 @@
-"""The ``quantis`` command: ``serve`` and ``users create-admin``."""
+"""The ``quantis`` command: ``serve``, ``worker`` and ``users create-admin``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the gRPC server (settings from QUANTIS_* variables)")
     serve.add_argument("--host", help="bind address (QUANTIS_HOST)")
     serve.add_argument("--port", type=int, help="gRPC port (QUANTIS_PORT)")
+    worker = commands.add_parser(
+        "worker",
+        help="run training jobs from the Celery broker (QUANTIS_JOB_BROKER; settings from QUANTIS_*)",
+    )
+    worker.add_argument("--concurrency", type=int, default=1, help="training jobs run at once (default 1)")
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -54,6 +59,15 @@ def main(argv: list[str] | None = None) -> None:
             key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None
         }
         run(Settings(**overrides))
+    elif args.command == "worker":
+        from server.jobs.celery_app import run_worker
+        from server.jobs.worker_config import queue_name
+
+        settings = Settings()
+        if not settings.job_broker:
+            print("quantis: set QUANTIS_JOB_BROKER (redis://...) to run a worker", file=sys.stderr)
+            raise SystemExit(2)
+        run_worker(settings.job_broker, queue_name(settings.redis_key_prefix), args.concurrency)
     elif args.command == "users":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
         settings = Settings()

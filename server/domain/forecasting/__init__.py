@@ -1,0 +1,1 @@
+"""Forecasting models, their training jobs, versions, deployment and comparison."""

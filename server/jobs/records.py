@@ -1,0 +1,189 @@
+"""A training job's row as workers and runners change it: claim, progress, final states.
+
+Every state change is a conditional update, so a cancelled job is never
+overwritten by a worker that has not noticed yet, and a job is claimed once.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.db.enums import JobState
+from server.db.models import TrainingJob
+
+FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def finite(value: float | None) -> float | None:
+    """JSON-safe number: NaN and infinities (which PostgreSQL's JSON refuses) become None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def progress(state: JobState, message: str = "", **fields: Any) -> dict[str, Any]:
+    """A progress snapshot as stored in training_jobs.progress and published as an event."""
+    snapshot: dict[str, Any] = {
+        "state": state.value,
+        "epoch": 0,
+        "total_epochs": 0,
+        "train_loss": None,
+        "validation_loss": None,
+        "metrics": {},
+        "eta_seconds": None,
+        "message": message,
+        "trial": 0,
+        "total_trials": 0,
+        "fraction_complete": 1.0 if state is JobState.SUCCEEDED else 0.0,
+    }
+    snapshot.update(fields)
+    snapshot["update_time"] = now().isoformat()
+    return snapshot
+
+
+def event(job_id: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {"job_id": job_id, **snapshot}
+
+
+def snapshot_of(job: TrainingJob) -> dict[str, Any]:
+    """The job's latest progress with its current state (the row is the truth)."""
+    base = dict(job.progress) if job.progress else progress(job.state)
+    if base.get("state") != job.state.value:
+        base = {**base, "state": job.state.value}
+        if job.state is JobState.FAILED and job.error_message:
+            base["message"] = job.error_message
+        base["update_time"] = (job.finished_at or job.updated_at or now()).isoformat()
+    return event(job.id, base)
+
+
+def claim(session: Session, job_id: str, worker: str) -> TrainingJob | None:
+    """QUEUED -> RUNNING for ``worker``; None when the job is gone or no longer queued."""
+    at = now()
+    started = progress(JobState.RUNNING, "starting")
+    result = session.execute(
+        sa.update(TrainingJob)
+        .where(TrainingJob.id == job_id, TrainingJob.state == JobState.QUEUED)
+        .values(
+            state=JobState.RUNNING,
+            worker=worker,
+            started_at=at,
+            heartbeat_at=at,
+            progress=started,
+            error_message="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(TrainingJob, job_id, populate_existing=True)
+
+
+def record_progress(session: Session, job_id: str, snapshot: dict[str, Any]) -> None:
+    session.execute(
+        sa.update(TrainingJob)
+        .where(TrainingJob.id == job_id, TrainingJob.state == JobState.RUNNING)
+        .values(progress=snapshot, heartbeat_at=now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def heartbeat(session: Session, job_id: str, write: bool) -> bool:
+    """Whether the job should stop (cancelled, ended or deleted); refresh its heartbeat if ``write``."""
+    row = session.execute(
+        sa.select(TrainingJob.state, TrainingJob.cancel_requested).where(TrainingJob.id == job_id)
+    ).first()
+    if row is None or row.cancel_requested or row.state is not JobState.RUNNING:
+        return True
+    if write:
+        session.execute(
+            sa.update(TrainingJob)
+            .where(TrainingJob.id == job_id)
+            .values(heartbeat_at=now())
+            .execution_options(synchronize_session=False)
+        )
+    return False
+
+
+def fail(session: Session, job_id: str, message: str) -> dict[str, Any] | None:
+    """Mark a queued or running job FAILED with ``message``; its final snapshot, or None if it had ended."""
+    job = session.get(TrainingJob, job_id)
+    if job is None or job.state in FINAL_STATES:
+        return None
+    previous = dict(job.progress or {})
+    snapshot = progress(
+        JobState.FAILED,
+        message,
+        **{
+            k: previous[k]
+            for k in ("epoch", "total_epochs", "train_loss", "validation_loss")
+            if k in previous
+        },
+    )
+    job.state = JobState.FAILED
+    job.error_message = message
+    job.finished_at = now()
+    job.progress = snapshot
+    return event(job_id, snapshot)
+
+
+def cancel(session: Session, job: TrainingJob, message: str = "cancelled") -> dict[str, Any]:
+    """Mark an active job CANCELLED now; a running worker sees cancel_requested and stops."""
+    snapshot = progress(
+        JobState.CANCELLED,
+        message,
+        **{k: job.progress[k] for k in ("epoch", "total_epochs") if k in (job.progress or {})},
+    )
+    job.state = JobState.CANCELLED
+    job.cancel_requested = True
+    job.finished_at = now()
+    job.progress = snapshot
+    return event(job.id, snapshot)
+
+
+def requeue_stale(session: Session, stale_before: datetime) -> list[str]:
+    """RUNNING jobs whose worker stopped reporting go back to QUEUED; return every queued job id."""
+    stale = session.scalars(
+        sa.select(TrainingJob).where(
+            TrainingJob.state == JobState.RUNNING,
+            sa.or_(TrainingJob.heartbeat_at.is_(None), TrainingJob.heartbeat_at < stale_before),
+        )
+    ).all()
+    for job in stale:
+        job.state = JobState.QUEUED
+        job.worker = ""
+        job.progress = progress(JobState.QUEUED, "queued again: its worker stopped reporting")
+    return list(
+        session.scalars(
+            sa.select(TrainingJob.id)
+            .where(TrainingJob.state == JobState.QUEUED)
+            .order_by(TrainingJob.created_at, TrainingJob.id)
+        ).all()
+    )
+
+
+def fail_stale(session: Session, stale_before: datetime, skip: set[str]) -> list[dict[str, Any]]:
+    """RUNNING jobs whose worker stopped reporting become FAILED; their final snapshots."""
+    stale = session.scalars(
+        sa.select(TrainingJob).where(
+            TrainingJob.state == JobState.RUNNING, TrainingJob.heartbeat_at < stale_before
+        )
+    ).all()
+    events = []
+    for job in stale:
+        if job.id in skip:
+            continue
+        message = f"worker {job.worker or 'unknown'} stopped reporting; it is taken for lost"
+        snapshot = fail(session, job.id, message)
+        if snapshot is not None:
+            events.append(snapshot)
+    return events

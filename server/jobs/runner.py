@@ -1,0 +1,275 @@
+"""Where training jobs run: a local process pool beside the server, or Celery workers.
+
+Both runners share the bookkeeping: on start, RUNNING jobs whose worker stopped
+reporting go back to QUEUED and every QUEUED job is submitted again (a job lives
+in the database, so it survives a restart); while the server runs, a RUNNING job
+whose heartbeat goes stale is marked FAILED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import queue as queue_module
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import timedelta
+from functools import partial
+from typing import Any, Protocol
+
+from server.db.database import Database
+from server.db.enums import JobState
+from server.db.models import TrainingJob
+from server.jobs import records
+from server.jobs.publish import channel
+from server.jobs.training import WorkerConfig, run_training_job
+from server.state.events import EventBus
+
+log = logging.getLogger("server.jobs")
+
+
+class JobRunner(Protocol):
+    async def start(self) -> None: ...
+
+    async def submit(self, job_id: str) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def _init_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+class RunnerBase:
+    def __init__(self, db: Database, bus: EventBus, config: WorkerConfig, stale_seconds: float):
+        self._db = db
+        self._bus = bus
+        self._config = config
+        self._stale = timedelta(seconds=stale_seconds)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        stale_before = records.now() - self._stale
+        queued = await self._db.run(lambda s: records.requeue_stale(s, stale_before))
+        for job_id in queued:
+            await self.submit(job_id)
+        self._tasks.append(asyncio.create_task(self._sweep()))
+
+    async def submit(self, job_id: str) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    async def publish(self, event: dict[str, Any] | None) -> None:
+        if event is not None:
+            await self._bus.publish(channel(str(event["job_id"])), event)
+
+    async def fail(self, job_id: str, message: str) -> None:
+        await self.publish(await self._db.run(partial(records.fail, job_id=job_id, message=message)))
+
+    def _skip_stale(self) -> set[str]:
+        return set()
+
+    async def _sweep(self) -> None:
+        interval = max(self._stale.total_seconds() / 4, 1.0)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                stale_before = records.now() - self._stale
+                skip = self._skip_stale()
+                for event in await self._db.run(
+                    partial(records.fail_stale, stale_before=stale_before, skip=skip)
+                ):
+                    await self.publish(event)
+            except Exception:
+                log.warning("stale job sweep failed", exc_info=True)
+
+
+class LocalJobRunner(RunnerBase):
+    """A ProcessPoolExecutor ('spawn') of ``workers`` processes; at most ``workers`` jobs are handed to
+    it at once, so a crashed process can be matched to the one job it was running."""
+
+    def __init__(
+        self, db: Database, bus: EventBus, config: WorkerConfig, stale_seconds: float, workers: int = 1
+    ):
+        super().__init__(db, bus, config, stale_seconds)
+        self._workers = workers
+        self._context = multiprocessing.get_context("spawn")
+        self._pool: ProcessPoolExecutor | None = None
+        self._manager: Any = None
+        self._events: Any = None
+        self._pending: asyncio.Queue[str] = asyncio.Queue()
+        self._running: set[str] = set()
+        self._stopping = False
+
+    async def start(self) -> None:
+        for _ in range(self._workers):
+            self._tasks.append(asyncio.create_task(self._dispatch()))
+        await super().start()
+
+    async def submit(self, job_id: str) -> None:
+        await self._pending.put(job_id)
+
+    def _skip_stale(self) -> set[str]:
+        return set(self._running)
+
+    # -- the pool -------------------------------------------------------------------------
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=self._context,
+                initializer=_init_worker,
+                initargs=(self._config.threads,),
+            )
+        return self._pool
+
+    async def _ensure_relay(self) -> Any:
+        if self._config.redis_url:
+            return None  # workers publish to Redis themselves
+        if self._manager is None:
+            self._manager = await asyncio.to_thread(self._context.Manager)
+            self._events = self._manager.Queue()
+            self._tasks.append(asyncio.create_task(self._relay()))
+        return self._events
+
+    async def _relay(self) -> None:
+        while True:
+            try:
+                event = await asyncio.to_thread(self._events.get, True, 0.5)
+            except queue_module.Empty:
+                continue
+            except (EOFError, OSError, BrokenPipeError):
+                return
+            await self.publish(event)
+
+    def pool_processes(self) -> dict[int, Any]:
+        """The pool's live worker processes by pid (for tests and crash reports)."""
+        return dict(getattr(self._pool, "_processes", None) or {})
+
+    # -- running one job ----------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        while True:
+            job_id = await self._pending.get()
+            self._running.add(job_id)
+            try:
+                await self._run(job_id)
+            except Exception as exc:
+                log.exception("dispatching a training job failed", extra={"job_id": job_id})
+                message = f"the job could not be started: {exc}"
+                with contextlib.suppress(Exception):
+                    await self.fail(job_id, message)
+            finally:
+                self._running.discard(job_id)
+
+    async def _run(self, job_id: str) -> None:
+        events = await self._ensure_relay()
+        pool = self._ensure_pool()
+        try:
+            future = pool.submit(run_training_job, job_id, self._config, events)
+        except BrokenProcessPool:
+            self._drop_pool(pool)
+            pool = self._ensure_pool()
+            future = pool.submit(run_training_job, job_id, self._config, events)
+        processes = dict(getattr(pool, "_processes", None) or {})
+        try:
+            await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self._drop_pool(pool)
+            if not self._stopping:
+                await self._crashed(job_id, processes)
+        except Exception as exc:
+            message = f"the job could not be run: {exc}"
+            await self.fail(job_id, message)
+
+    def _drop_pool(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _crashed(self, job_id: str, processes: dict[int, Any]) -> None:
+        job = await self._db.run(lambda s: s.get(TrainingJob, job_id))
+        if job is None or job.state is not JobState.RUNNING:
+            if job is not None and job.state is JobState.QUEUED:
+                await self.submit(job_id)  # never reached a worker: try again
+            return
+        pid = int(job.worker.rsplit(":", 1)[-1]) if job.worker.rsplit(":", 1)[-1].isdigit() else 0
+        process = processes.get(pid)
+        if process is None:
+            # Another job's process died and took the pool down: this one starts over.
+            def requeue(session: Any) -> None:
+                row = session.get(TrainingJob, job_id)
+                if row is not None and row.state is JobState.RUNNING:
+                    row.state, row.worker = JobState.QUEUED, ""
+                    row.progress = records.progress(
+                        JobState.QUEUED, "queued again: the worker pool restarted"
+                    )
+
+            await self._db.run(requeue)
+            await self.submit(job_id)
+            return
+        await asyncio.to_thread(process.join, 2.0)
+        code = process.exitcode
+        if code is not None and code < 0:
+            message = f"worker process {pid} exited with signal {-code}"
+        elif code is not None:
+            message = f"worker process {pid} exited with status {code}"
+        else:
+            message = f"worker process {pid} stopped unexpectedly"
+        await self.fail(job_id, message)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        running = set(self._running)
+        processes = self.pool_processes()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            for process in processes.values():
+                with contextlib.suppress(Exception):
+                    process.terminate()
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+        await super().stop()
+
+        def requeue(session: Any) -> None:
+            for job_id in running:
+                row = session.get(TrainingJob, job_id)
+                if row is not None and row.state is JobState.RUNNING:
+                    row.state, row.worker = JobState.QUEUED, ""
+                    row.progress = records.progress(JobState.QUEUED, "queued again: the server stopped")
+
+        if running:
+            await self._db.run(requeue)
+        if self._manager is not None:
+            await asyncio.to_thread(self._manager.shutdown)
+            self._manager = None
+
+
+class CeleryJobRunner(RunnerBase):
+    """Sends each job to Celery workers (``quantis worker``) through the broker."""
+
+    def __init__(
+        self, db: Database, bus: EventBus, config: WorkerConfig, stale_seconds: float, broker: str, queue: str
+    ):
+        super().__init__(db, bus, config, stale_seconds)
+        from server.jobs.celery_app import create_celery
+
+        self._celery = create_celery(broker, queue)
+
+    async def submit(self, job_id: str) -> None:
+        from server.jobs.celery_app import TASK_NAME
+
+        await asyncio.to_thread(self._celery.send_task, TASK_NAME, args=[job_id])
+
+    async def stop(self) -> None:
+        await super().stop()
+        await asyncio.to_thread(self._celery.close)

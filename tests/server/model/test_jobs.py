@@ -1,0 +1,109 @@
+"""Training jobs on the local pool: one active job per model, cancel, a crashed worker, a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import grpc
+from quantis.v1 import model_service_pb2 as pb
+from quantis.v1 import model_service_pb2_grpc
+
+from server.app import create_server
+from server.composition import Application, build_application
+from tests.server.model.conftest import analyst, failure, lstm_request, wait_for, watch
+
+LONG = {"patience": pb.HyperparameterValue(int_value=200)}
+
+
+def running_an_epoch(job: pb.TrainingJob) -> bool:
+    return job.state == pb.TRAINING_JOB_STATE_RUNNING and job.progress.epoch >= 1
+
+
+async def test_one_active_job_per_model_and_cancel(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application
+) -> None:
+    ana = await analyst(application)
+    model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    train = pb.TrainModelRequest(model_id=model.model_id, max_epochs=1000, hyperparameter_overrides=LONG)
+    job = (await models.TrainModel(train, metadata=ana.metadata)).job
+    assert job.max_epochs == 1000
+
+    again = await failure(
+        models.TrainModel(pb.TrainModelRequest(model_id=model.model_id), metadata=ana.metadata)
+    )
+    assert again.code == grpc.StatusCode.FAILED_PRECONDITION and again.reason == "TRAINING_JOB_ACTIVE"
+    assert again.metadata["job_id"] == job.job_id
+
+    await wait_for(models, job.job_id, ana.metadata, running_an_epoch)
+    cancelled = (
+        await models.CancelTrainingJob(pb.CancelTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
+    ).job
+    assert cancelled.state == pb.TRAINING_JOB_STATE_CANCELLED and cancelled.HasField("end_time")
+    progress = await watch(models, job.job_id, ana.metadata)
+    assert [p.state for p in progress] == [pb.TRAINING_JOB_STATE_CANCELLED]
+
+    ended = await failure(
+        models.CancelTrainingJob(pb.CancelTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
+    )
+    assert ended.code == grpc.StatusCode.FAILED_PRECONDITION and ended.reason == "TRAINING_JOB_ENDED"
+    # The worker stops at its next boundary and leaves no version; the model trains again.
+    quick = (
+        await models.TrainModel(pb.TrainModelRequest(model_id=model.model_id), metadata=ana.metadata)
+    ).job
+    assert (await watch(models, quick.job_id, ana.metadata))[-1].state == pb.TRAINING_JOB_STATE_SUCCEEDED
+    versions = (
+        await models.ListModelVersions(
+            pb.ListModelVersionsRequest(model_id=model.model_id), metadata=ana.metadata
+        )
+    ).versions
+    assert [v.training_job_id for v in versions] == [quick.job_id]
+
+
+async def test_a_killed_worker_fails_the_job_with_the_reason(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application
+) -> None:
+    ana = await analyst(application)
+    model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    train = pb.TrainModelRequest(model_id=model.model_id, max_epochs=1000, hyperparameter_overrides=LONG)
+    job = (await models.TrainModel(train, metadata=ana.metadata)).job
+    running = await wait_for(models, job.job_id, ana.metadata, running_an_epoch)
+    pid = int(running.worker.rsplit(":", 1)[1])
+    os.kill(pid, signal.SIGKILL)
+
+    progress = await watch(models, job.job_id, ana.metadata)
+    assert progress[-1].state == pb.TRAINING_JOB_STATE_FAILED
+    failed = (
+        await models.GetTrainingJob(pb.GetTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
+    ).job
+    assert failed.error_message == f"worker process {pid} exited with signal 9"
+    # A fresh pool takes the next job.
+    quick = (
+        await models.TrainModel(pb.TrainModelRequest(model_id=model.model_id), metadata=ana.metadata)
+    ).job
+    assert (await watch(models, quick.job_id, ana.metadata))[-1].state == pb.TRAINING_JOB_STATE_SUCCEEDED
+
+
+async def test_a_job_survives_a_server_restart(application: Application) -> None:
+    ana = await analyst(application)
+    first = await create_server(application.servicers, interceptors=application.interceptors)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{first.port}") as channel:
+        models = model_service_pb2_grpc.ModelServiceStub(channel)
+        model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+        job = (
+            await models.TrainModel(pb.TrainModelRequest(model_id=model.model_id), metadata=ana.metadata)
+        ).job
+    await first.stop(0)
+    assert application.jobs is not None
+    await application.jobs.stop()  # the server goes away before (or while) the job runs
+
+    restarted = await build_application(application.settings)
+    second = await create_server(restarted.servicers, interceptors=restarted.interceptors)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{second.port}") as channel:
+            models = model_service_pb2_grpc.ModelServiceStub(channel)
+            progress = await watch(models, job.job_id, ana.metadata)
+            assert progress[-1].state == pb.TRAINING_JOB_STATE_SUCCEEDED
+    finally:
+        await second.stop(0)
+        await restarted.close()
