@@ -20,9 +20,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from server import contracts, reflection
 from server.composition import build_application
 from server.db.migrate import upgrade_to_head
+from server.domain.monitoring.watch import ComponentWatch
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_context import RequestContextInterceptor
 from server.logs import configure_logging
+from server.observability.metrics import RpcMetrics
 from server.servicers import Servicers
 from server.settings import Settings
 
@@ -35,6 +37,14 @@ class RunningServer:
     port: int
     health: health.aio.HealthServicer
 
+    async def set_serving(self, serving: bool) -> None:
+        """Report every service SERVING or NOT_SERVING to health checkers (load balancers)."""
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ["", *(service.full_name for service in contracts.services())]:
+            await self.health.set(name, status)
+
     async def stop(self, grace: float) -> None:
         """Report NOT_SERVING, let in-flight calls finish for ``grace`` seconds, then stop."""
         await self.health.enter_graceful_shutdown()
@@ -45,6 +55,7 @@ async def create_server(
     servicers: Servicers,
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    metrics: RpcMetrics | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     max_message_bytes: int = 16 << 20,
@@ -63,7 +74,7 @@ async def create_server(
     # Outermost first: request id + access log, error mapping, then the given layers
     # (audit, auth, rate limit; see server.composition).
     server = grpc.aio.server(
-        interceptors=[RequestContextInterceptor(), ErrorInterceptor(), *interceptors], options=options
+        interceptors=[RequestContextInterceptor(metrics), ErrorInterceptor(), *interceptors], options=options
     )
     servicers.register(server)
     health_servicer = health.aio.HealthServicer()
@@ -74,9 +85,21 @@ async def create_server(
     if bound == 0:
         raise OSError(f"could not bind {host}:{port}")
     await server.start()
-    for name in ["", *names]:
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server=server, port=bound, health=health_servicer)
+    running = RunningServer(server=server, port=bound, health=health_servicer)
+    await running.set_serving(True)
+    return running
+
+
+async def watch_components(running: RunningServer, watch: ComponentWatch, interval: float) -> None:
+    """Keep grpc.health.v1 in step with the database, and alerts with every component."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            serving, _ = await watch.check_once()
+        except Exception:
+            log.exception("component check failed")
+            serving = False
+        await running.set_serving(serving)
 
 
 async def serve(settings: Settings) -> None:
@@ -92,12 +115,20 @@ async def serve(settings: Settings) -> None:
         running = await create_server(
             application.servicers,
             interceptors=application.interceptors,
+            metrics=application.metrics,
             host=settings.host,
             port=settings.port,
             max_message_bytes=settings.max_message_bytes,
         )
+        if settings.metrics_port >= 0:
+            http, _ = application.metrics.serve_http(settings.host, settings.metrics_port)
+            log.info("metrics", extra={"address": f"{settings.host}:{http.server_port}"})
         log.info("serving", extra={"address": f"{settings.host}:{running.port}"})
+        watcher = asyncio.create_task(
+            watch_components(running, application.component_watch, settings.health_check_seconds)
+        )
         await stop.wait()
+        watcher.cancel()
         log.info("draining", extra={"grace_seconds": settings.shutdown_grace_seconds})
         await running.stop(settings.shutdown_grace_seconds)
     finally:

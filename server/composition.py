@@ -20,10 +20,43 @@ from server.domain.accounts import AccountPolicy, AccountService
 from server.domain.api_keys import ApiKeyService
 from server.domain.audit import AuditLogWriter
 from server.domain.authenticator import CredentialAuthenticator
+from server.domain.datasets.files import DatasetFiles
+from server.domain.datasets.service import DatasetService
+from server.domain.datasets.uploads import UploadService
+from server.domain.finance.compliance import ComplianceService
+from server.domain.finance.config import FinanceConfig
+from server.domain.finance.ledger import Ledger
+from server.domain.finance.limits import LimitPolicy
+from server.domain.finance.listing import TransactionLister
+from server.domain.finance.summary import SummaryService
+from server.domain.forecasting.comparison import ModelComparison
+from server.domain.forecasting.jobs import TrainingJobs
+from server.domain.forecasting.models import ModelCatalog
+from server.domain.forecasting.versions import ModelVersions
+from server.domain.monitoring.alerts import AlertService
+from server.domain.monitoring.audit_log import AuditLogQuery
+from server.domain.monitoring.health import (
+    HealthService,
+    Kind,
+    NamedCheck,
+    database_check,
+    disk_check,
+    redis_check,
+)
+from server.domain.monitoring.live import LiveEvents
+from server.domain.monitoring.notifications import NotificationService
+from server.domain.monitoring.stats import SystemStats
+from server.domain.monitoring.watch import ComponentWatch
 from server.domain.users import UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
+from server.jobs.publish import channel
+from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
+from server.jobs.store import ModelStore
+from server.jobs.worker_config import queue_name, worker_config
+from server.mappers.financial import FILTER_ENUMS
+from server.observability.metrics import RpcMetrics
 from server.servicers import Servicers
 from server.servicers.auth import AuthServicer
 from server.servicers.dataset import DatasetServicer
@@ -32,6 +65,7 @@ from server.servicers.model import ModelServicer
 from server.servicers.monitoring import MonitoringServicer
 from server.servicers.prediction import PredictionServicer
 from server.settings import Settings
+from server.state.events import EventBus, MemoryEventBus, RedisEventBus
 from server.state.rate_limit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state.revocation import MemoryRevocationStore, RedisRevocationStore, RevocationStore
 
@@ -52,10 +86,19 @@ class Application:
     accounts: AccountService
     users: UserService
     authenticator: CredentialAuthenticator
+    bus: EventBus
+    notifications: NotificationService
+    alerts: AlertService
+    health: HealthService
+    component_watch: ComponentWatch
+    metrics: RpcMetrics
     servicers: Servicers
     interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
+    jobs: JobRunner | None = None
 
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         if self.redis is not None:
             await self.redis.aclose()
         self.db.dispose()
@@ -73,6 +116,42 @@ def account_policy(settings: Settings) -> AccountPolicy:
     )
 
 
+def financial_servicer(settings: Settings, db: Database, clock: Clock) -> FinancialServicer:
+    limits = LimitPolicy(daily=settings.finance_daily_limit, monthly=settings.finance_monthly_limit)
+    ledger = Ledger(db, FinanceConfig.load(settings.finance_config_dir), limits, clock)
+    return FinancialServicer(
+        ledger,
+        TransactionLister(db, FILTER_ENUMS),
+        SummaryService(db, clock),
+        ComplianceService(db, limits, settings.finance_default_currency, clock),
+    )
+
+
+def job_runner(settings: Settings, db: Database, bus: EventBus) -> JobRunner:
+    config = worker_config(settings)
+    stale = settings.training_stale_seconds
+    if settings.job_broker:
+        queue = queue_name(settings.redis_key_prefix)
+        return CeleryJobRunner(db, bus, config, stale, settings.job_broker, queue)
+    return LocalJobRunner(db, bus, config, stale, settings.training_workers)
+
+
+def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobRunner) -> ModelServicer:
+    store = ModelStore(settings.object_store_dir)
+
+    async def publish(event: dict[str, object] | None) -> None:
+        if event is not None:
+            await bus.publish(channel(str(event["job_id"])), event)
+
+    return ModelServicer(
+        ModelCatalog(db, store, settings.max_horizon, publish),
+        TrainingJobs(db, runner, bus, settings.max_horizon),
+        ModelVersions(db),
+        ModelComparison(db, store, settings.training_threads),
+        store,
+    )
+
+
 async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Application:
     """Build the layers for ``settings`` (the database must already be migrated)."""
     db = Database.connect(settings.resolved_database_url)
@@ -87,13 +166,29 @@ async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Ap
     users = UserService(db, accounts, clock)
     if settings.admin_username:
         await users.ensure_admin(settings.admin_username, settings.admin_email, settings.admin_password)
+    datasets = DatasetService(db, DatasetFiles(settings.object_store_dir), settings.max_upload_bytes, clock)
+    upload_lifetime = timedelta(hours=settings.upload_session_hours)
+    bus: EventBus = RedisEventBus(redis, settings.redis_key_prefix + "events:") if redis else MemoryEventBus()
+    runner = job_runner(settings, db, bus)
+    notifications = NotificationService(db, bus, clock)
+    alerts = AlertService(db, bus, clock)
+    live = LiveEvents(bus, settings.events_heartbeat_seconds)
+    metrics = RpcMetrics()
+    stats = SystemStats(db, metrics)
+    health = HealthService(
+        [
+            NamedCheck("database", Kind.DATABASE, database_check(db)),
+            NamedCheck("cache", Kind.CACHE, redis_check(redis)),
+            NamedCheck("data directory", Kind.DISK, disk_check(settings.data_dir)),
+        ]
+    )
     servicers = Servicers(
         auth=AuthServicer(accounts, ApiKeyService(db, clock), users),
-        dataset=DatasetServicer(),
-        model=ModelServicer(),
+        dataset=DatasetServicer(datasets, UploadService(db, datasets, upload_lifetime, clock)),
+        model=model_servicer(settings, db, bus, runner),
         prediction=PredictionServicer(),
-        financial=FinancialServicer(),
-        monitoring=MonitoringServicer(),
+        financial=financial_servicer(settings, db, clock),
+        monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats),
     )
     authenticator = CredentialAuthenticator(db, codec, revocations, clock)
     rules = contracts.method_rules()
@@ -107,4 +202,21 @@ async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Ap
         AuthInterceptor(rules, authenticator),
         RateLimitInterceptor(rules, limiter, settings.rate_limits(), trusted_proxies=proxies),
     ]
-    return Application(settings, db, redis, accounts, users, authenticator, servicers, interceptors)
+    await runner.start()
+    return Application(
+        settings=settings,
+        db=db,
+        redis=redis,
+        accounts=accounts,
+        users=users,
+        authenticator=authenticator,
+        bus=bus,
+        notifications=notifications,
+        alerts=alerts,
+        health=health,
+        component_watch=ComponentWatch(health, alerts),
+        metrics=metrics,
+        servicers=servicers,
+        interceptors=interceptors,
+        jobs=runner,
+    )

@@ -6,6 +6,7 @@ defaults: SQLite, in-memory cache, in-process inference backend.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
 
     port: int = Field(default=50051, ge=0, le=65535)
     """gRPC port; 0 picks a free port (used by tests)."""
+
+    metrics_port: int = Field(default=9464, ge=-1, le=65535)
+    """HTTP port of the Prometheus /metrics endpoint; 0 picks a free port, -1 turns it off."""
 
     data_dir: Path = Path("var")
     """Root for the SQLite file and the object store (datasets, artifacts, batch results)."""
@@ -82,6 +86,12 @@ class Settings(BaseSettings):
     admin_password: str = ""
     """Password of the admin created on first start (must meet the password policy)."""
 
+    health_check_seconds: float = Field(default=5.0, gt=0)
+    """How often components are checked; grpc.health.v1 turns NOT_SERVING while the database is down."""
+
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    """How often WatchEvents sends a heartbeat on an otherwise quiet stream."""
+
     max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     """Largest gRPC message accepted or sent."""
 
@@ -116,6 +126,45 @@ class Settings(BaseSettings):
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     """Networks of reverse proxies (e.g. Envoy) whose x-forwarded-for header names the client, for
     per-address rate limits and audit records; a JSON list such as ["10.0.0.0/8"]. Empty: none."""
+
+    max_upload_bytes: int = Field(default=1 << 30, ge=1)
+    """Largest dataset file an upload may send, in bytes (default 1 GiB)."""
+
+    upload_session_hours: float = Field(default=24.0, gt=0)
+    """How long a resumable upload session lives after its last accepted chunk, in hours."""
+
+    finance_daily_limit: Decimal = Field(default=Decimal(50_000), gt=0)
+    """Each user's daily transaction limit, in units of the transaction's currency (every currency)."""
+
+    finance_monthly_limit: Decimal = Field(default=Decimal(500_000), gt=0)
+    """Each user's monthly transaction limit, in units of the transaction's currency (every currency)."""
+
+    finance_default_currency: str = "USD"
+    """The ISO 4217 currency GetLimits reports in when the request names none."""
+
+    finance_config_dir: Path | None = None
+    """Directory with the ledger's country_risk.json, sanctions.json, risk_rules.json and aml.json;
+    unset means the shipped defaults (server/finance_config)."""
+
+    job_broker: str = ""
+    """Celery broker URL (redis://...) for training jobs, run by ``quantis worker`` processes; empty
+    runs them in a local process pool beside the server."""
+
+    training_workers: int = Field(default=1, ge=1, le=64)
+    """Training jobs the local process pool runs at once (one process each)."""
+
+    training_threads: int = Field(default=1, ge=1, le=64)
+    """Torch threads one training job may use."""
+
+    training_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    """How often a running training job records that its worker is alive."""
+
+    training_stale_seconds: float = Field(default=120.0, gt=0)
+    """A running job whose worker has not reported for this long is taken for lost: failed while
+    the server runs, queued again when the server starts."""
+
+    max_horizon: int = Field(default=365, ge=1)
+    """Largest forecast horizon a model may be created with."""
 
     @property
     def resolved_database_url(self) -> str:

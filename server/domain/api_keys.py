@@ -14,7 +14,7 @@ from server.auth.tokens import digest, new_secret
 from server.db.database import Database
 from server.db.models import ApiKey
 from server.domain.authenticator import API_KEY_PREFIX
-from server.domain.pagination import PageRequest, paginate, split_page
+from server.domain.pagination import PageRequest, fetch_page
 from server.errors import InvalidArgument, NotFound
 
 PREFIX_SHOWN = len(API_KEY_PREFIX) + 8
@@ -60,9 +60,7 @@ class ApiKeyService:
     async def list(self, principal: Principal, page: PageRequest) -> tuple[list[ApiKey], str, int]:
         def query(session: Session) -> tuple[list[ApiKey], str, int]:
             own = sa.select(ApiKey).where(ApiKey.owner_id == principal.user_id)
-            items, token = split_page(session.scalars(paginate(own, ApiKey, page)).all(), page)
-            total = session.scalar(sa.select(sa.func.count()).select_from(own.subquery())) or 0
-            return items, token, total
+            return fetch_page(session, own, ApiKey, page)
 
         return await self._db.run(query)
 

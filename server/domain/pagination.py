@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.errors import InvalidArgument
 
@@ -71,3 +72,16 @@ def split_page(rows: Sequence[K], page: PageRequest) -> tuple[list[K], str]:
     last = items[-1]
     token = json.dumps({"t": last.created_at.isoformat(), "i": last.id}).encode()
     return items, base64.urlsafe_b64encode(token).decode()
+
+
+def count(session: Session, selected: sa.Select[Any]) -> int:
+    """How many rows ``selected`` matches, ignoring any paging."""
+    return session.scalar(sa.select(sa.func.count()).select_from(selected.subquery())) or 0
+
+
+def fetch_page(
+    session: Session, selected: sa.Select[Any], model: Any, page: PageRequest
+) -> tuple[list[Any], str, int]:
+    """One page of ``selected`` (newest first), the next page's token, and the total count."""
+    items, token = split_page(session.scalars(paginate(selected, model, page)).all(), page)
+    return items, token, count(session, selected)

@@ -17,7 +17,7 @@ from server.db.database import Database
 from server.db.models import User, UserSession
 from server.domain import sessions
 from server.domain.accounts import AccountService, validate_email
-from server.domain.pagination import PageRequest, paginate, split_page
+from server.domain.pagination import PageRequest, fetch_page
 from server.errors import AlreadyExists, FailedPrecondition, NotFound
 
 log = logging.getLogger("server.domain")
@@ -63,9 +63,7 @@ class UserService:
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > now,
             )
-            items, token = split_page(session.scalars(paginate(live, UserSession, page)).all(), page)
-            total = session.scalar(sa.select(sa.func.count()).select_from(live.subquery())) or 0
-            return items, token, total
+            return fetch_page(session, live, UserSession, page)
 
         return await self._db.run(query)
 
@@ -92,9 +90,7 @@ class UserService:
                 selected = selected.where(
                     User.username_key.contains(where.username_contains.lower(), autoescape=True)
                 )
-            items, token = split_page(session.scalars(paginate(selected, User, page)).all(), page)
-            total = session.scalar(sa.select(sa.func.count()).select_from(selected.subquery())) or 0
-            return items, token, total
+            return fetch_page(session, selected, User, page)
 
         return await self._db.run(query)
 

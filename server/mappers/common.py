@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from quantis.v1 import common_pb2
 
 from server.auth.permissions import Role
@@ -17,6 +17,12 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
         return None
     message = timestamp_pb2.Timestamp()
     message.FromDatetime(value.astimezone(UTC))
+    return message
+
+
+def duration(seconds: float) -> duration_pb2.Duration:
+    message = duration_pb2.Duration()
+    message.FromNanoseconds(round(seconds * 1e9))
     return message
 
 

@@ -40,6 +40,7 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
         "QUANTIS_PORT": "0",
         "QUANTIS_DATA_DIR": str(tmp_path / "data"),
         "QUANTIS_LOG_JSON": "true",
+        "QUANTIS_METRICS_PORT": "0",
         "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
         "QUANTIS_ADMIN_EMAIL": "admin@example.com",
         "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,

@@ -67,10 +67,18 @@ def test_log_in_and_call_with_the_token(server_process: ServerProcess, grpcurl: 
     user = json.loads(me.stdout)["user"]
     assert (user["username"], user["role"]) == (ADMIN_USERNAME, "ROLE_ADMIN")
 
-    pending = run(
-        grpcurl, "-H", header, "-d", "{}", server_process.address, "quantis.v1.FinancialService/GetLimits"
+    health = run(
+        grpcurl,
+        "-H",
+        header,
+        "-d",
+        "{}",
+        server_process.address,
+        "quantis.v1.MonitoringService/GetSystemHealth",
     )
-    assert "Code: Unimplemented" in pending.stderr
+    assert health.returncode == 0, health.stderr
+    components = {c["name"]: c["status"] for c in json.loads(health.stdout)["components"]}
+    assert components["database"] == "HEALTH_STATUS_SERVING"
 
 
 def test_start_applies_migrations(server_process: ServerProcess, tmp_path: Path) -> None:

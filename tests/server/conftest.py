@@ -78,9 +78,9 @@ def interceptors(application: Application) -> list[grpc.aio.ServerInterceptor]:
 
 @pytest.fixture
 async def running_server(
-    servicers: Servicers, interceptors: list[grpc.aio.ServerInterceptor]
+    application: Application, servicers: Servicers, interceptors: list[grpc.aio.ServerInterceptor]
 ) -> AsyncIterator[RunningServer]:
-    running = await create_server(servicers, interceptors=interceptors, port=0)
+    running = await create_server(servicers, interceptors=interceptors, metrics=application.metrics, port=0)
     try:
         yield running
     finally:

@@ -41,6 +41,9 @@ ADMIN = Principal("u-admin", "root", Role.ADMIN, ROLE_PERMISSIONS[Role.ADMIN], s
 VIEWER_KEY = Principal("u-viewer", "vera", Role.VIEWER, frozenset({"predictions:run"}), api_key_id="k-1")
 NO_SCOPES_KEY = Principal("u-viewer", "vera", Role.VIEWER, frozenset(), api_key_id="k-0")
 
+# Long enough for any empty request; streams that never end (WatchEvents) stop here.
+CALL_TIMEOUT = 2.0
+
 CREDENTIALS: dict[str, Principal] = {
     "viewer-token": VIEWER,
     "analyst-token": ANALYST,
@@ -147,13 +150,21 @@ async def call_rpc(
 
     call: Any
     if rule.client_streaming and rule.server_streaming:
-        call = channel.stream_stream(rule.path, serialize, deserialize)(one(), metadata=metadata)
+        call = channel.stream_stream(rule.path, serialize, deserialize)(
+            one(), metadata=metadata, timeout=CALL_TIMEOUT
+        )
     elif rule.client_streaming:
-        call = channel.stream_unary(rule.path, serialize, deserialize)(one(), metadata=metadata)
+        call = channel.stream_unary(rule.path, serialize, deserialize)(
+            one(), metadata=metadata, timeout=CALL_TIMEOUT
+        )
     elif rule.server_streaming:
-        call = channel.unary_stream(rule.path, serialize, deserialize)(request_class(), metadata=metadata)
+        call = channel.unary_stream(rule.path, serialize, deserialize)(
+            request_class(), metadata=metadata, timeout=CALL_TIMEOUT
+        )
     else:
-        call = channel.unary_unary(rule.path, serialize, deserialize)(request_class(), metadata=metadata)
+        call = channel.unary_unary(rule.path, serialize, deserialize)(
+            request_class(), metadata=metadata, timeout=CALL_TIMEOUT
+        )
     try:
         if rule.server_streaming:
             async for _ in call:

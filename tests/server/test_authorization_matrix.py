@@ -9,13 +9,25 @@ another user's resource, which must answer NOT_FOUND (never reveal it exists).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 import pytest
+from google.type import money_pb2
 from quantis.v1 import auth_service_pb2 as auth_pb
-from quantis.v1 import auth_service_pb2_grpc
+from quantis.v1 import (
+    auth_service_pb2_grpc,
+    common_pb2,
+    dataset_service_pb2_grpc,
+    financial_service_pb2_grpc,
+    model_service_pb2_grpc,
+)
+from quantis.v1 import dataset_service_pb2 as dataset_pb
+from quantis.v1 import financial_service_pb2 as finance_pb
+from quantis.v1 import model_service_pb2 as model_pb
 
 from server import contracts
 from server.auth.permissions import ROLE_PERMISSIONS, Role
@@ -23,6 +35,8 @@ from server.auth.tokens import TokenCodec
 from server.composition import Application
 from server.domain.accounts import ClientInfo, MfaChallenge
 from tests.server.auth_helpers import PASSWORD, user_token
+from tests.server.dataset.conftest import AIRPASSENGERS, csv_metadata, upload
+from tests.server.model.records import finished_job_and_version
 from tests.server.security_helpers import call_rpc
 
 ACCESS = {
@@ -225,12 +239,121 @@ async def test_another_users_resources_are_not_found(
         auth_pb.CreateApiKeyRequest(name="k", scopes=["account:manage"]), metadata=bearer(owner)
     )
     sessions = await auth.ListSessions(auth_pb.ListSessionsRequest(), metadata=bearer(owner))
+    finance = financial_service_pb2_grpc.FinancialServiceStub(channel)
+    transaction = (
+        await finance.CreateTransaction(
+            finance_pb.CreateTransactionRequest(
+                idempotency_key="mine",
+                amount=money_pb2.Money(currency_code="USD", units=5),
+                type=finance_pb.TRANSACTION_TYPE_DEPOSIT,
+            ),
+            metadata=bearer(owner),
+        )
+    ).transaction
+    data = dataset_service_pb2_grpc.DatasetServiceStub(channel)
+    dataset_id = (
+        await upload(data, await asyncio.to_thread(AIRPASSENGERS.read_bytes), bearer(owner))
+    ).dataset.dataset_id
+    upload_id = (
+        await data.StartUpload(
+            dataset_pb.StartUploadRequest(metadata=csv_metadata(), total_size=10), metadata=bearer(owner)
+        )
+    ).upload_session.upload_id
+
+    models = model_service_pb2_grpc.ModelServiceStub(channel)
+    model = (
+        await models.CreateModel(
+            model_pb.CreateModelRequest(
+                name="m", type=common_pb2.MODEL_TYPE_SEASONAL_NAIVE, dataset_id=dataset_id, horizon=12
+            ),
+            metadata=bearer(owner),
+        )
+    ).model
+    job_id, version_id = await finished_job_and_version(application, model.model_id, model.owner_id)
+
+    async def drained(stream: grpc.aio.UnaryStreamCall[Any, Any]) -> None:
+        async for _ in stream:
+            pass
+
     foreign: dict[str, Callable[[], object]] = {
         "AuthService/RevokeApiKey": lambda: auth.RevokeApiKey(
             auth_pb.RevokeApiKeyRequest(api_key_id=key.api_key.api_key_id), metadata=other
         ),
         "AuthService/RevokeSession": lambda: auth.RevokeSession(
             auth_pb.RevokeSessionRequest(session_id=sessions.sessions[0].session_id), metadata=other
+        ),
+        "FinancialService/GetTransaction": lambda: finance.GetTransaction(
+            finance_pb.GetTransactionRequest(transaction_id=transaction.transaction_id), metadata=other
+        ),
+        "FinancialService/CreateTransaction (reversal)": lambda: finance.CreateTransaction(
+            finance_pb.CreateTransactionRequest(
+                idempotency_key="reverse-theirs",
+                amount=transaction.amount,
+                type=finance_pb.TRANSACTION_TYPE_REVERSAL,
+                reversal_of_transaction_id=transaction.transaction_id,
+            ),
+            metadata=other,
+        ),
+        "DatasetService/GetDataset": lambda: data.GetDataset(
+            dataset_pb.GetDatasetRequest(dataset_id=dataset_id), metadata=other
+        ),
+        "DatasetService/GetDatasetStats": lambda: data.GetDatasetStats(
+            dataset_pb.GetDatasetStatsRequest(dataset_id=dataset_id), metadata=other
+        ),
+        "DatasetService/PreviewDataset": lambda: data.PreviewDataset(
+            dataset_pb.PreviewDatasetRequest(dataset_id=dataset_id), metadata=other
+        ),
+        "DatasetService/DownloadDataset": lambda: drained(
+            data.DownloadDataset(dataset_pb.DownloadDatasetRequest(dataset_id=dataset_id), metadata=other)
+        ),
+        "DatasetService/DeleteDataset": lambda: data.DeleteDataset(
+            dataset_pb.DeleteDatasetRequest(dataset_id=dataset_id), metadata=other
+        ),
+        "DatasetService/GetUpload": lambda: data.GetUpload(
+            dataset_pb.GetUploadRequest(upload_id=upload_id), metadata=other
+        ),
+        "DatasetService/UploadChunk": lambda: data.UploadChunk(
+            dataset_pb.UploadChunkRequest(upload_id=upload_id, offset=0, data=b"x"), metadata=other
+        ),
+        "DatasetService/CompleteUpload": lambda: data.CompleteUpload(
+            dataset_pb.CompleteUploadRequest(upload_id=upload_id), metadata=other
+        ),
+        "ModelService/CreateModel (their dataset)": lambda: models.CreateModel(
+            model_pb.CreateModelRequest(
+                name="m", type=common_pb2.MODEL_TYPE_SEASONAL_NAIVE, dataset_id=dataset_id, horizon=12
+            ),
+            metadata=other,
+        ),
+        "ModelService/GetModel": lambda: models.GetModel(
+            model_pb.GetModelRequest(model_id=model.model_id), metadata=other
+        ),
+        "ModelService/TrainModel": lambda: models.TrainModel(
+            model_pb.TrainModelRequest(model_id=model.model_id), metadata=other
+        ),
+        "ModelService/ListModelVersions": lambda: models.ListModelVersions(
+            model_pb.ListModelVersionsRequest(model_id=model.model_id), metadata=other
+        ),
+        "ModelService/GetModelVersion": lambda: models.GetModelVersion(
+            model_pb.GetModelVersionRequest(version_id=version_id), metadata=other
+        ),
+        "ModelService/DeployModelVersion": lambda: models.DeployModelVersion(
+            model_pb.DeployModelVersionRequest(model_id=model.model_id, version_id=version_id), metadata=other
+        ),
+        "ModelService/CompareModels": lambda: models.CompareModels(
+            model_pb.CompareModelsRequest(version_ids=[version_id], model_ids=[model.model_id]),
+            metadata=other,
+        ),
+        "ModelService/GetTrainingJob": lambda: models.GetTrainingJob(
+            model_pb.GetTrainingJobRequest(job_id=job_id), metadata=other
+        ),
+        "ModelService/WatchTrainingJob": lambda: drained(
+            models.WatchTrainingJob(model_pb.WatchTrainingJobRequest(job_id=job_id), metadata=other)
+        ),
+        "ModelService/CancelTrainingJob": lambda: models.CancelTrainingJob(
+            model_pb.CancelTrainingJobRequest(job_id=job_id), metadata=other
+        ),
+        "ModelService/DeleteModel": lambda: models.DeleteModel(
+            model_pb.DeleteModelRequest(model_id=model.model_id), metadata=other
         ),
     }
     for name, call in foreign.items():

@@ -18,7 +18,6 @@ from quantis.v1 import (
 from server import errors
 from server.composition import Application
 from server.servicers import Servicers
-from server.servicers.monitoring import MonitoringServicer
 from tests.server.conftest import replace_servicers
 
 
@@ -44,7 +43,7 @@ class FailingAuth(auth_service_pb2_grpc.AuthServiceServicer):
         raise KeyError("secret internal detail")
 
 
-class FailingMonitoring(MonitoringServicer):
+class FailingMonitoring(monitoring_service_pb2_grpc.MonitoringServiceServicer):
     async def WatchEvents(
         self, request: monitoring_service_pb2.WatchEventsRequest, context: object
     ) -> AsyncIterator[monitoring_service_pb2.WatchEventsResponse]:

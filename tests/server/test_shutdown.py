@@ -13,11 +13,10 @@ from quantis.v1 import monitoring_service_pb2_grpc as pb_grpc
 from server.app import RunningServer
 from server.composition import Application
 from server.servicers import Servicers
-from server.servicers.monitoring import MonitoringServicer
 from tests.server.conftest import replace_servicers
 
 
-class SlowMonitoring(MonitoringServicer):
+class SlowMonitoring(pb_grpc.MonitoringServiceServicer):
     def __init__(self) -> None:
         self.started = asyncio.Event()
 

@@ -1,0 +1,1 @@
+"""Monitoring: notifications, alerts, the audit log, health and live events."""

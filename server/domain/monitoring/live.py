@@ -1,0 +1,58 @@
+"""One user's live event stream: their notifications, training jobs, and alerts.
+
+Events from several bus channels are merged into one stream; a heartbeat is
+sent whenever nothing else has been for ``heartbeat_seconds``, so proxies keep
+an idle stream open and clients can tell a quiet stream from a dead one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from server.auth.principal import Principal
+from server.domain.monitoring.alerts import ALERTS_CHANNEL
+from server.domain.monitoring.notifications import user_channel
+from server.state.events import Event, EventBus
+
+HEARTBEAT: Event = {"type": "heartbeat"}
+
+
+class LiveEvents:
+    def __init__(self, bus: EventBus, heartbeat_seconds: float):
+        self._bus = bus
+        self.heartbeat_seconds = heartbeat_seconds
+
+    async def watch(self, principal: Principal, types: set[str]) -> AsyncIterator[Event]:
+        """Events of the given ``types`` ("notification", "alert", "training_job") for this caller.
+
+        Alerts concern the whole system, so only callers who may read monitoring get them.
+        """
+        channels = [user_channel(principal.user_id)]
+        if "alert" in types and principal.can("monitoring:read"):
+            channels.append(ALERTS_CHANNEL)
+        merged: asyncio.Queue[Event] = asyncio.Queue(256)
+        async with contextlib.AsyncExitStack() as stack:
+            streams = [await stack.enter_async_context(self._bus.subscribe(channel)) for channel in channels]
+            pumps = [asyncio.create_task(_pump(stream, merged)) for stream in streams]
+            try:
+                while True:
+                    try:
+                        event = await asyncio.wait_for(merged.get(), self.heartbeat_seconds)
+                    except TimeoutError:
+                        yield HEARTBEAT
+                        continue
+                    if event.get("type") in types:
+                        yield event
+            finally:
+                for pump in pumps:
+                    pump.cancel()
+                await asyncio.gather(*pumps, return_exceptions=True)
+
+
+async def _pump(stream: AsyncIterator[Event], into: asyncio.Queue[Event]) -> None:
+    async for event in stream:
+        if into.full():
+            into.get_nowait()
+        into.put_nowait(event)

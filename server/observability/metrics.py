@@ -1,0 +1,116 @@
+"""Prometheus metrics of one server process, in a registry of its own.
+
+The gRPC metrics follow the names Prometheus users know from go-grpc-prometheus
+(grpc_server_started_total, grpc_server_handled_total, grpc_server_handling_seconds);
+GetSystemStats reads the same series, so both views always agree.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+LABELS = ("grpc_type", "grpc_service", "grpc_method")
+
+
+@dataclass(frozen=True)
+class RpcSummary:
+    method: str
+    requests: int
+    errors: int
+    p50: float
+    p95: float
+    p99: float
+
+
+class RpcMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None):
+        self.registry = registry or CollectorRegistry()
+        self.started = Counter(
+            "grpc_server_started", "RPCs started on the server.", LABELS, registry=self.registry
+        )
+        self.handled = Counter(
+            "grpc_server_handled",
+            "RPCs completed on the server, by status code.",
+            (*LABELS, "grpc_code"),
+            registry=self.registry,
+        )
+        self.handling = Histogram(
+            "grpc_server_handling_seconds",
+            "Time to handle an RPC, until its status is sent.",
+            LABELS,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.active_streams = Gauge(
+            "quantis_active_streams", "Streaming RPCs in progress.", registry=self.registry
+        )
+
+        self.open_streams = 0
+
+    def stream_opened(self) -> None:
+        self.open_streams += 1
+        self.active_streams.inc()
+
+    def stream_closed(self) -> None:
+        self.open_streams -= 1
+        self.active_streams.dec()
+
+    @staticmethod
+    def labels(method: str, kind: str) -> tuple[str, str, str]:
+        service, _, name = method.strip("/").partition("/")
+        return kind, service, name
+
+    def record(self, method: str, kind: str, code: str, seconds: float) -> None:
+        labels = self.labels(method, kind)
+        self.handled.labels(*labels, code).inc()
+        self.handling.labels(*labels).observe(seconds)
+
+    def summaries(self) -> list[RpcSummary]:
+        """Per method: requests, errors (any code but OK) and latency quantiles from the histogram."""
+        requests: dict[str, float] = {}
+        errors: dict[str, float] = {}
+        buckets: dict[str, list[tuple[float, float]]] = {}
+        for family in self.registry.collect():
+            for sample in family.samples:
+                method = f"/{sample.labels.get('grpc_service', '')}/{sample.labels.get('grpc_method', '')}"
+                if sample.name == "grpc_server_handled_total":
+                    requests[method] = requests.get(method, 0) + sample.value
+                    if sample.labels["grpc_code"] != "OK":
+                        errors[method] = errors.get(method, 0) + sample.value
+                elif sample.name == "grpc_server_handling_seconds_bucket":
+                    buckets.setdefault(method, []).append((float(sample.labels["le"]), sample.value))
+        return [
+            RpcSummary(
+                method,
+                int(count),
+                int(errors.get(method, 0)),
+                *(_quantile(sorted(buckets.get(method, [])), q) for q in (0.5, 0.95, 0.99)),
+            )
+            for method, count in sorted(requests.items())
+        ]
+
+    def serve_http(self, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
+        """Expose /metrics over HTTP for Prometheus; port 0 picks a free port."""
+        return start_http_server(port, addr=host, registry=self.registry)
+
+
+def _quantile(cumulative: list[tuple[float, float]], q: float) -> float:
+    """A quantile estimated from cumulative histogram buckets, interpolating within a bucket."""
+    if not cumulative or cumulative[-1][1] == 0:
+        return 0.0
+    target = q * cumulative[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in cumulative:
+        if count >= target:
+            if math.isinf(bound):
+                return lower_bound
+            share = (target - lower_count) / (count - lower_count) if count > lower_count else 1.0
+            return lower_bound + (bound - lower_bound) * share
+        lower_bound, lower_count = bound, count
+    return lower_bound
