@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from server.composition import Application
 from server.settings import Settings
 from tests.server.conftest import make_settings
 from tests.server.model.conftest import analyst, lstm_request, watch
+from tests.server.model.workers import celery_worker_process
 
 
 @pytest.fixture
@@ -27,34 +25,8 @@ def settings(tmp_path: Path, postgres_url: str, redis_url: str) -> Settings:
 
 @pytest.fixture
 def celery_worker(settings: Settings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    environment = {
-        **os.environ,
-        "QUANTIS_ENVIRONMENT": settings.environment.value,
-        "QUANTIS_DATA_DIR": str(settings.data_dir),
-        "QUANTIS_DATABASE_URL": settings.database_url,
-        "QUANTIS_REDIS_URL": settings.redis_url,
-        "QUANTIS_REDIS_KEY_PREFIX": settings.redis_key_prefix,
-        "QUANTIS_JOB_BROKER": settings.job_broker,
-        "QUANTIS_JWT_SECRET": settings.jwt_secret,
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "server", "worker", "--concurrency", "1"],
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-    try:
+    with celery_worker_process(settings, tmp_path) as worker:
         yield worker
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
 
 
 async def test_a_celery_worker_trains_and_streams_progress(
