@@ -7,6 +7,7 @@ mean MASE of a held-out final horizon (or a rolling-origin backtest with ``folds
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +47,15 @@ def tune(
     fixed: dict[str, Any] | None = None,
     folds: int = 1,
     seed: int = 0,
+    timeout: float | None = None,
+    on_trial: Callable[[int, int, float], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> TuningResult:
     """Search ``space`` (default: every tunable spec of ``model_type``) with TPE.
 
     ``fixed`` hyperparameters are held constant (e.g. fewer epochs while searching).
+    The search stops after ``n_trials``, after ``timeout`` seconds, or when
+    ``should_cancel`` says so; ``on_trial(done, n_trials, best_score)`` follows it.
     """
     declared = {hp.name: hp for hp in MODEL_TYPES[model_type].hyperparameters if hp.tunable}
     search = space if space is not None else declared
@@ -65,6 +71,13 @@ def tune(
 
     optuna.logging.set_verbosity(logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.optimize(objective, n_trials=n_trials)
+
+    def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if on_trial is not None:
+            on_trial(len(study.trials), n_trials, float(study.best_value))
+        if should_cancel is not None and should_cancel():
+            study.stop()
+
+    study.optimize(objective, n_trials=n_trials, timeout=timeout, callbacks=[after_trial])
     best = validate_hyperparameters(model_type, {**(fixed or {}), **study.best_params})
     return TuningResult(best, float(study.best_value), len(study.trials))

@@ -34,11 +34,13 @@ from server.jobs.store import ModelStore
 from training import (
     MODEL_TYPES,
     Forecaster,
+    Panel,
     ProgressEvent,
     TrainingCancelled,
     create_forecaster,
     save_artifact,
 )
+from training.tuning import tune
 
 log = logging.getLogger("server.jobs")
 PROGRESS_WRITE_SECONDS = 0.5
@@ -110,6 +112,18 @@ class Reporter:
 
     def status(self, message: str, fraction: float) -> None:
         self.send(records.progress(JobState.RUNNING, message, fraction_complete=fraction))
+
+    def trial(self, done: int, total: int, best: float | None) -> None:
+        """Progress of a hyperparameter search: trials done of at most ``total``."""
+        best_text = f"; best validation MASE {best:.4f}" if best is not None else ""
+        snapshot = records.progress(
+            JobState.RUNNING,
+            f"search trial {done} of at most {total}{best_text}",
+            trial=done,
+            total_trials=total,
+            fraction_complete=min(0.5 * done / max(total, 1), 0.5),
+        )
+        self.send(snapshot)
 
     def epoch(self, event: ProgressEvent) -> None:
         if not self._deep:
@@ -238,6 +252,11 @@ def _train(
     panel = panel.select(held_out + horizon + 1)
     fitted = head(panel, held_out)
     hyperparameters = dict(job_config["hyperparameters"])
+    search = job_config.get("search")
+    if search:
+        hyperparameters = _search(
+            loaded["model_type"], fitted, horizon, hyperparameters, search, reporter, watchdog
+        )
     model: Forecaster = create_forecaster(loaded["model_type"], hyperparameters)
     reporter.status(f"training on {len(panel)} series", 0.02)
     model.fit(fitted, horizon, on_epoch=reporter.epoch, should_cancel=watchdog.check)
@@ -253,6 +272,37 @@ def _train(
         "data_range": data_range(panel, held_out),
         "validation_range": window_range(panel, held_out),
     }
+
+
+def _search(
+    model_type: str,
+    panel: Panel,
+    horizon: int,
+    hyperparameters: dict[str, Any],
+    search: dict[str, Any],
+    reporter: Reporter,
+    watchdog: Watchdog,
+) -> dict[str, Any]:
+    """Tune the searched hyperparameters on the training part only; the rest stay as given."""
+    specs = {hp.name: hp for hp in MODEL_TYPES[model_type].hyperparameters}
+    space = {name: specs[name] for name in search["parameters"]}
+    fixed = {name: value for name, value in hyperparameters.items() if name not in space}
+    reporter.trial(0, int(search["n_trials"]), None)
+    result = tune(
+        model_type,
+        panel,
+        horizon,
+        n_trials=int(search["n_trials"]),
+        space=space,
+        fixed=fixed,
+        seed=int(hyperparameters.get("seed", 0)),
+        timeout=float(search["timeout_seconds"]),
+        on_trial=reporter.trial,
+        should_cancel=watchdog.check,
+    )
+    if watchdog.check():
+        raise Stopped
+    return result.best_hyperparameters
 
 
 def parameter_count(model: Forecaster) -> int:

@@ -107,3 +107,31 @@ async def test_a_job_survives_a_server_restart(application: Application) -> None
     finally:
         await second.stop(0)
         await restarted.close()
+
+
+async def test_hyperparameter_search_reports_trials_and_keeps_the_best(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application
+) -> None:
+    ana = await analyst(application, "searcher")
+    model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    search = pb.HyperparameterSearch(n_trials=3, parameters=["learning_rate"])
+    job = (
+        await models.TrainModel(
+            pb.TrainModelRequest(model_id=model.model_id, search=search), metadata=ana.metadata
+        )
+    ).job
+    progress = await watch(models, job.job_id, ana.metadata)
+    trials = [p.trial for p in progress if p.total_trials == 3]
+    assert trials and max(trials) == 3, progress
+    assert progress[-1].state == pb.TRAINING_JOB_STATE_SUCCEEDED
+    finished = (
+        await models.GetTrainingJob(pb.GetTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
+    ).job
+    version = (
+        await models.GetModelVersion(
+            pb.GetModelVersionRequest(version_id=finished.version_id), metadata=ana.metadata
+        )
+    ).version
+    searched = version.hyperparameters["learning_rate"].double_value
+    assert searched != 3e-3 and 1e-5 <= searched <= 1e-1  # chosen by the search, not the default
+    assert version.hyperparameters["hidden_size"].int_value == 8  # not searched: kept as given
