@@ -112,8 +112,8 @@ class PermissionDenied(QuantisError):
     reason = "PERMISSION_DENIED"
 
 
-class ResourceExhausted(QuantisError):
-    reason = "RESOURCE_EXHAUSTED"
+class RetryableError(QuantisError):
+    """An error the caller may retry after ``retry_after_seconds`` (sent as google.rpc.RetryInfo)."""
 
     def __init__(
         self,
@@ -125,25 +125,18 @@ class ResourceExhausted(QuantisError):
     ):
         super().__init__(message, reason=reason, metadata=metadata)
         self.retry_after_seconds = retry_after_seconds
+
+
+class ResourceExhausted(RetryableError):
+    reason = "RESOURCE_EXHAUSTED"
 
 
 class Aborted(QuantisError):
     reason = "ABORTED"
 
 
-class Unavailable(QuantisError):
+class Unavailable(RetryableError):
     reason = "UNAVAILABLE"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retry_after_seconds: float | None = None,
-        reason: str | None = None,
-        metadata: dict[str, str] | None = None,
-    ):
-        super().__init__(message, reason=reason, metadata=metadata)
-        self.retry_after_seconds = retry_after_seconds
 
 
 class DeadlineExceeded(QuantisError):

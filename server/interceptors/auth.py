@@ -12,8 +12,9 @@ UNAUTHENTICATED / PERMISSION_DENIED with an ErrorInfo, and are audited.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -21,7 +22,7 @@ from server.auth.authenticator import Authenticator
 from server.auth.principal import Principal, principal_var
 from server.contracts import MethodRule
 from server.errors import PermissionDenied
-from server.interceptors.wrapping import wrap_handler
+from server.interceptors.wrapping import guard_handler
 
 if TYPE_CHECKING:
     from server.interceptors.wrapping import Context, Continuation, Handler
@@ -53,18 +54,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or rule is None:
             return handler
 
-        async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
-            await self._admit(rule, context)
-            return await call()
-
-        async def stream(
-            method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
-        ) -> AsyncIterator[Any]:
-            await self._admit(rule, context)
-            async for response in responses():
-                yield response
-
-        return wrap_handler(handler, rule.path, unary, stream)
+        return guard_handler(handler, rule.path, partial(self._admit, rule))
 
     async def _admit(self, rule: MethodRule, context: Context) -> None:
         """Set the call's principal, or raise Unauthenticated / PermissionDenied."""

@@ -82,7 +82,7 @@ def _details(error: errors.QuantisError) -> list[Any]:
                 ]
             )
         )
-    if isinstance(error, errors.ResourceExhausted | errors.Unavailable) and error.retry_after_seconds:
+    if isinstance(error, errors.RetryableError) and error.retry_after_seconds:
         details.append(_retry_info(error.retry_after_seconds))
     if isinstance(error, errors.NotFound):
         details.append(

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -26,7 +27,7 @@ from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.errors import ResourceExhausted
 from server.interceptors.peers import Network, PeerResolver, rate_key
-from server.interceptors.wrapping import wrap_handler
+from server.interceptors.wrapping import guard_handler
 from server.state.rate_limit import Limit, RateLimiter
 
 if TYPE_CHECKING:
@@ -79,18 +80,7 @@ class RateLimitInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or rule is None:
             return handler
 
-        async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
-            await self._take(rule, context)
-            return await call()
-
-        async def stream(
-            method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
-        ) -> AsyncIterator[Any]:
-            await self._take(rule, context)
-            async for response in responses():
-                yield response
-
-        return wrap_handler(handler, rule.path, unary, stream)
+        return guard_handler(handler, rule.path, partial(self._take, rule))
 
     async def _take(self, rule: MethodRule, context: Context) -> None:
         key = f"{rule.rate_class}:{caller_key(context, self._peers)}"

@@ -85,3 +85,20 @@ def wrap_handler_with_request(
     if handler.unary_stream is not None:
         return grpc.unary_stream_rpc_method_handler(call_stream, *serializers)
     return grpc.stream_stream_rpc_method_handler(call_stream, *serializers)
+
+
+def guard_handler(handler: Handler, method: str, check: Callable[[Context], Awaitable[None]]) -> Handler:
+    """A copy of ``handler`` that first awaits ``check(context)``, which may raise to refuse the call."""
+
+    async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
+        await check(context)
+        return await call()
+
+    async def stream(
+        method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
+    ) -> AsyncIterator[Any]:
+        await check(context)
+        async for response in responses():
+            yield response
+
+    return wrap_handler(handler, method, unary, stream)
