@@ -12,11 +12,35 @@ import json
 import logging
 from typing import Any, Protocol
 
+from server.domain.monitoring.notifications import user_channel
+
 log = logging.getLogger("server.jobs")
 
 
 def channel(job_id: str) -> str:
     return f"training_job:{job_id}"
+
+
+def deliveries(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Where an event goes: the job's channel; and a job's final event also to its owner's
+    live stream (WatchEvents), as the stored notification and a training-job event."""
+    notification = event.get("notification")
+    progress = {
+        k: v for k, v in event.items() if k not in ("notification", "owner_id", "model_id", "version_id")
+    }
+    routed = [(channel(str(event["job_id"])), progress)]
+    if notification is not None:
+        user = user_channel(str(event["owner_id"]))
+        ending = {
+            "type": "training_job",
+            "job_id": event["job_id"],
+            "model_id": event.get("model_id", ""),
+            "state": event.get("state", ""),
+            "message": event.get("message", ""),
+            "version_id": event.get("version_id", ""),
+        }
+        routed += [(user, notification), (user, ending)]
+    return routed
 
 
 class Publisher(Protocol):
@@ -50,7 +74,7 @@ class QueuePublisher:
 
 
 class RedisPublisher:
-    """Publishes on ``<prefix>training_job:<id>``, where RedisEventBus subscribers listen."""
+    """Publishes where RedisEventBus subscribers listen (``<prefix>`` + each delivery's channel)."""
 
     def __init__(self, url: str, prefix: str):
         from redis import Redis
@@ -60,7 +84,8 @@ class RedisPublisher:
 
     def publish(self, event: dict[str, Any]) -> None:
         try:
-            self._redis.publish(self._prefix + channel(str(event["job_id"])), json.dumps(event))
+            for name, payload in deliveries(event):
+                self._redis.publish(self._prefix + name, json.dumps(payload))
         except Exception:
             log.warning("could not publish a progress event", exc_info=True)
 

@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from server.db.enums import JobState
-from server.db.models import TrainingJob
+from server.db.enums import JobState, NotificationKind
+from server.db.models import Notification, TrainingJob
+from server.domain.monitoring.notifications import notification_event
 
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
@@ -133,7 +134,7 @@ def fail(session: Session, job_id: str, message: str) -> dict[str, Any] | None:
     job.error_message = message
     job.finished_at = now()
     job.progress = snapshot
-    return event(job_id, snapshot)
+    return finished(session, job, snapshot)
 
 
 def cancel(session: Session, job: TrainingJob, message: str = "cancelled") -> dict[str, Any]:
@@ -147,7 +148,31 @@ def cancel(session: Session, job: TrainingJob, message: str = "cancelled") -> di
     job.cancel_requested = True
     job.finished_at = now()
     job.progress = snapshot
-    return event(job.id, snapshot)
+    return finished(session, job, snapshot)
+
+
+def finished(
+    session: Session, job: TrainingJob, snapshot: dict[str, Any], version_id: str = ""
+) -> dict[str, Any]:
+    """The final event of a job, carrying the owner's notification, which is stored here, in the
+    same transaction as the final state, so every ending is notified exactly once."""
+    notification = Notification(
+        owner_id=job.owner_id,
+        kind=NotificationKind.TRAINING_JOB_FINISHED,
+        title=f"Training job {snapshot['state']}",
+        body=str(snapshot.get("message", "")),
+        resource_type="training_job",
+        resource_id=job.id,
+    )
+    session.add(notification)
+    session.flush()
+    return {
+        **event(job.id, snapshot),
+        "owner_id": job.owner_id,
+        "model_id": job.model_id,
+        "version_id": version_id,
+        "notification": notification_event(notification),
+    }
 
 
 def requeue_stale(session: Session, stale_before: datetime) -> list[str]:

@@ -23,7 +23,7 @@ from server.db.database import Database
 from server.db.enums import JobState
 from server.db.models import TrainingJob
 from server.jobs import records
-from server.jobs.publish import channel
+from server.jobs.publish import deliveries
 from server.jobs.training import WorkerConfig, run_training_job
 from server.state.events import EventBus
 
@@ -71,8 +71,8 @@ class RunnerBase:
         self._tasks.clear()
 
     async def publish(self, event: dict[str, Any] | None) -> None:
-        if event is not None:
-            await self._bus.publish(channel(str(event["job_id"])), event)
+        for name, payload in deliveries(event) if event is not None else ():
+            await self._bus.publish(name, payload)
 
     async def fail(self, job_id: str, message: str) -> None:
         await self.publish(await self._db.run(partial(records.fail, job_id=job_id, message=message)))

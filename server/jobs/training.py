@@ -382,6 +382,6 @@ def _record_version(
         job.finished_at = records.now()
         job.progress = snapshot
         job.config = {**job.config, "hyperparameters": result["hyperparameters"]}
-        return records.event(job_id, snapshot)
+        return records.finished(session, job, snapshot, version_id)
 
     return db.run_sync(write)

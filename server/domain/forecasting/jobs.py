@@ -22,7 +22,7 @@ from server.domain.forecasting.specs import check_horizon, check_hyperparameters
 from server.domain.pagination import PageRequest, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
-from server.jobs.publish import channel
+from server.jobs.publish import channel, deliveries
 from server.jobs.runner import JobRunner
 from server.state.events import EventBus
 
@@ -235,7 +235,8 @@ class TrainingJobs:
             return job_view(session, job), event
 
         result, event = await self._db.run(cancel)
-        await self._bus.publish(channel(job_id), event)
+        for name, payload in deliveries(event):
+            await self._bus.publish(name, payload)
         return result  # type: ignore[no-any-return]
 
     async def watch(self, principal: Principal, job_id: str) -> AsyncIterator[dict[str, Any]]:

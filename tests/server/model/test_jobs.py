@@ -7,7 +7,8 @@ import signal
 
 import grpc
 from quantis.v1 import model_service_pb2 as pb
-from quantis.v1 import model_service_pb2_grpc
+from quantis.v1 import model_service_pb2_grpc, monitoring_service_pb2_grpc
+from quantis.v1 import monitoring_service_pb2 as monitoring_pb
 
 from server.app import create_server
 from server.composition import Application, build_application
@@ -135,3 +136,34 @@ async def test_hyperparameter_search_reports_trials_and_keeps_the_best(
     searched = version.hyperparameters["learning_rate"].double_value
     assert searched != 3e-3 and 1e-5 <= searched <= 1e-1  # chosen by the search, not the default
     assert version.hyperparameters["hidden_size"].int_value == 8  # not searched: kept as given
+
+
+async def test_a_finished_job_notifies_its_owner_live(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application, channel: grpc.aio.Channel
+) -> None:
+    ana = await analyst(application, "notified")
+    monitoring = monitoring_service_pb2_grpc.MonitoringServiceStub(channel)
+    events = monitoring.WatchEvents(
+        monitoring_pb.WatchEventsRequest(
+            kinds=[monitoring_pb.EVENT_KIND_NOTIFICATION, monitoring_pb.EVENT_KIND_TRAINING_JOB]
+        ),
+        metadata=ana.metadata,
+        timeout=120,
+    )
+    model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    job = (await models.TrainModel(pb.TrainModelRequest(model_id=model.model_id), metadata=ana.metadata)).job
+    seen: dict[str, monitoring_pb.Event] = {}
+    while len(seen) < 2:
+        response = await events.read()
+        kind = response.event.WhichOneof("payload")
+        if kind in ("notification", "training_job"):
+            seen[str(kind)] = response.event
+    events.cancel()
+    assert seen["training_job"].training_job.job_id == job.job_id
+    assert seen["training_job"].training_job.state == monitoring_pb.TRAINING_JOB_EVENT_STATE_SUCCEEDED
+    assert seen["training_job"].training_job.version_id
+    assert seen["notification"].notification.resource_id == job.job_id
+    stored = await monitoring.ListNotifications(
+        monitoring_pb.ListNotificationsRequest(), metadata=ana.metadata
+    )
+    assert [n.title for n in stored.notifications] == ["Training job succeeded"]
