@@ -1,0 +1,1 @@
+"""Serving forecasts: version routing, validation, the write-behind history and live accuracy."""

@@ -1,0 +1,513 @@
+"""BatchPredict: every series of a stored dataset, in chunks, stored as it goes, resumable.
+
+Each computed chunk is written to the store (``batch_jobs/<job>/chunks/<offset>.npz``)
+before ``series_done`` moves past it, so a resumed job reads completed series back
+instead of recomputing them. When every series is done the chunks are assembled into
+the result file (Parquet or CSV). A job runs only while a stream is attached; a new
+stream for the same job takes it over and the old one ends with ABORTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from server.auth.principal import Principal
+from server.backends.base import SeriesBatch
+from server.db.base import new_id
+from server.db.enums import DatasetFormat, JobState, PredictionSource
+from server.db.models import BatchJob, Dataset
+from server.domain.forecasting.models import owns, require, visible_dataset
+from server.domain.prediction.history import forecast_json, input_summary
+from server.domain.prediction.routing import Resolved
+from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
+from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
+from server.jobs.panels import load_panel
+from server.jobs.store import ModelStore
+from training import Panel
+from training.errors import InvalidDataError
+
+DEFAULT_CHUNK = 256
+MAX_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    dataset_id: str
+    model_id: str
+    version_id: str
+    horizon: int
+    quantiles: tuple[float, ...]
+    chunk_size: int
+    job_id: str
+    offset: int
+    output_format: DatasetFormat | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    series_done: int
+    series_total: int
+    elapsed: float
+    eta: float | None
+    version_id: str
+    start_offset: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    offset: int
+    series_ids: list[str]
+    horizon: int
+    quantiles: tuple[float, ...]
+    point: npt.NDArray[np.float32]
+    quantile_values: npt.NDArray[np.float32]
+    prediction_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Result:
+    output_path: Path
+    format: DatasetFormat
+    rows: int
+    series_count: int
+    duration: float
+    model_id: str
+    version_id: str
+    size_bytes: int
+
+
+BatchMessage = Progress | Chunk | Result
+
+
+def _since(job: BatchJob) -> float:
+    """Time since the job started (its first stream)."""
+    if job.started_at is None:
+        return 0.0
+    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+    return max((datetime.now(UTC) - started).total_seconds(), 0.0)
+
+
+class BatchPredictions:
+    def __init__(self, db: Any, store: ModelStore, predictor: Predictor):
+        self._db = db
+        self._store = store
+        self._predictor = predictor
+        self._attached: dict[str, asyncio.Event] = {}
+
+    def _dir(self, job_id: str) -> Path:
+        return self._store.root / "batch_jobs" / job_id
+
+    async def get(self, principal: Principal, job_id: str) -> BatchJob:
+        def get(session: Session) -> BatchJob:
+            job = session.get(BatchJob, require(job_id, "job_id"))
+            if job is None or not owns(principal, job.owner_id):
+                raise NotFound("batch job", job_id)
+            session.expunge(job)
+            return job
+
+        return await self._db.run(get)  # type: ignore[no-any-return]
+
+    def result_of(self, job: BatchJob) -> Result | None:
+        if job.state is not JobState.SUCCEEDED or not job.output_path:
+            return None
+        path = self._store.path(job.output_path)
+        elapsed = (
+            (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else 0.0
+        )
+        return Result(
+            path,
+            job.output_format,
+            job.series_total * job.horizon,
+            job.series_total,
+            elapsed,
+            job.model_id,
+            job.version_id or "",
+            path.stat().st_size if path.exists() else 0,
+        )
+
+    async def _start(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
+        require(spec.dataset_id, "dataset_id")
+        resolved: Resolved = await self._predictor.router.resolve(principal, spec.model_id, spec.version_id)
+        horizon = check_horizon(resolved, spec.horizon)
+        levels = check_quantiles(resolved, spec.quantiles)
+        chunk = spec.chunk_size or DEFAULT_CHUNK
+        if not 1 <= chunk <= MAX_CHUNK:
+            raise InvalidArgument.field("chunk_size", f"must be 1 to {MAX_CHUNK} (0 means {DEFAULT_CHUNK})")
+
+        def create(session: Session) -> tuple[BatchJob, Dataset]:
+            dataset = visible_dataset(session, principal, spec.dataset_id)
+            target = next((c for c in dataset.columns if c.get("name") == resolved_target), None)
+            if target is None or target.get("role") != "value":
+                raise FailedPrecondition(
+                    f"the dataset has no column {resolved_target!r}, the model's target",
+                    reason="TARGET_COLUMN_MISSING",
+                    violations=[PreconditionViolation("TARGET_COLUMN_MISSING", dataset.id, resolved_target)],
+                )
+            job = BatchJob(
+                owner_id=principal.user_id,
+                model_id=resolved.route.model_id,
+                version_id=resolved.version.ref.version_id,
+                dataset_id=dataset.id,
+                state=JobState.RUNNING,
+                horizon=horizon,
+                quantiles=list(levels),
+                series_done=0,
+                series_total=int(dataset.series_count or 0),
+                chunk_size=chunk,
+                output_format=spec.output_format or DatasetFormat.PARQUET,
+                started_at=datetime.now(UTC),
+            )
+            session.add(job)
+            session.flush()
+            session.expunge(job)
+            session.expunge(dataset)
+            return job, dataset
+
+        resolved_target = await self._db.run(lambda s: _target(s, resolved.route.model_id))
+        return await self._db.run(create)  # type: ignore[no-any-return]
+
+    async def _resume(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
+        def load(session: Session) -> tuple[BatchJob, Dataset]:
+            job = session.get(BatchJob, spec.job_id)
+            if job is None or not owns(principal, job.owner_id):
+                raise NotFound("batch job", spec.job_id)
+            given = {
+                "dataset_id": (spec.dataset_id, job.dataset_id),
+                "model_id": (spec.model_id, job.model_id),
+                "version_id": (spec.version_id, job.version_id),
+                "horizon": (spec.horizon or None, job.horizon),
+                "quantiles": (list(spec.quantiles) or None, job.quantiles),
+                "chunk_size": (spec.chunk_size or None, job.chunk_size),
+                "output_format": (spec.output_format, job.output_format),
+            }
+            for name, (asked, actual) in given.items():
+                if asked and asked != actual:
+                    raise FailedPrecondition(
+                        f"{name} differs from the job's",
+                        reason="BATCH_JOB_MISMATCH",
+                        violations=[
+                            PreconditionViolation(
+                                "BATCH_JOB_MISMATCH", job.id, f"{name} must equal the job's"
+                            )
+                        ],
+                    )
+            if not 0 <= spec.offset <= job.series_total:
+                raise InvalidArgument.field(
+                    "offset", f"must be 0 to the job's series total ({job.series_total})"
+                )
+            if job.state is JobState.FAILED:
+                raise FailedPrecondition(
+                    f"batch job {job.id!r} failed: {job.error_message}",
+                    reason="BATCH_JOB_FAILED",
+                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, job.error_message)],
+                )
+            dataset = session.get(Dataset, job.dataset_id) if job.dataset_id else None
+            if dataset is None and job.state is not JobState.SUCCEEDED:
+                job.state, job.error_message = JobState.FAILED, "the dataset was deleted"
+                raise FailedPrecondition(
+                    "the job's dataset was deleted",
+                    reason="BATCH_JOB_FAILED",
+                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, "dataset deleted")],
+                )
+            if job.state is not JobState.SUCCEEDED:
+                job.state = JobState.RUNNING
+            session.flush()
+            session.expunge(job)
+            if dataset is not None:
+                session.expunge(dataset)
+            return job, dataset  # type: ignore[return-value]
+
+        return await self._db.run(load)  # type: ignore[no-any-return]
+
+    async def run(self, principal: Principal, spec: BatchSpec) -> AsyncIterator[tuple[str, BatchMessage]]:
+        if spec.job_id:
+            job, dataset = await self._resume(principal, spec)
+            start = spec.offset
+        else:
+            job, dataset = await self._start(principal, spec)
+            start = 0
+        previous = self._attached.pop(job.id, None)
+        if previous is not None:
+            previous.set()
+        taken_over = self._attached[job.id] = asyncio.Event()
+        began = time.monotonic()
+        finished = False
+        try:
+            async for message in self._stream(principal, job, dataset, start, taken_over, began):
+                yield job.id, message
+            finished = True
+        finally:
+            if self._attached.get(job.id) is taken_over:
+                del self._attached[job.id]
+                if not finished:
+                    await self._db.run(
+                        lambda s: _interrupt(s, job.id, "the stream ended before the job finished")
+                    )
+
+    async def _stream(
+        self,
+        principal: Principal,
+        job: BatchJob,
+        dataset: Dataset | None,
+        start: int,
+        taken_over: asyncio.Event,
+        began: float,
+    ) -> AsyncIterator[BatchMessage]:
+        version_id = job.version_id or ""
+        total = job.series_total
+        yield Progress(job.series_done, total, _since(job), None, version_id, start)
+        if job.state is JobState.SUCCEEDED:
+            for chunk in self._stored_chunks(job, start, total):
+                yield chunk
+            result = self.result_of(job)
+            assert result is not None
+            yield result
+            return
+        assert dataset is not None
+        panel = await asyncio.to_thread(self._panel, dataset, job)
+        levels = tuple(float(q) for q in job.quantiles)
+        resolved = await self._predictor.router.resolve(principal, job.model_id, version_id)
+        done = job.series_done
+        last_progress = time.monotonic()
+        position = start
+        while position < total:
+            if taken_over.is_set():
+                raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
+            if position < done:
+                for chunk in self._stored_chunks(job, position, done):
+                    yield chunk
+                position = done
+                continue
+            end = min(position + job.chunk_size, total)
+            chunk = await self._compute(principal, job, resolved, panel, position, end, levels)
+            await asyncio.to_thread(self._save_chunk, job.id, chunk)
+            done = end
+            elapsed = time.monotonic() - began
+            await self._db.run(lambda s, d=done: _advance(s, job.id, d))
+            yield chunk
+            position = end
+            if time.monotonic() - last_progress >= 1.0:
+                last_progress = time.monotonic()
+                rate = (done - start) / elapsed if elapsed > 0 else 0.0
+                eta = (total - done) / rate if rate else None
+                yield Progress(done, total, _since(job), eta, version_id, start)
+        output = await asyncio.to_thread(self._write_result, job, total)
+        finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
+        result = self.result_of(finished_job)
+        assert result is not None
+        yield result
+
+    def _panel(self, dataset: Dataset, job: BatchJob) -> Panel:
+        target = _target_sync(self._db, job.model_id)
+        try:
+            return load_panel(
+                self._store.path(dataset.storage_path),
+                dataset.columns,
+                target,
+                dataset.frequency.value if dataset.frequency else None,
+            )
+        except InvalidDataError as exc:
+            raise FailedPrecondition(
+                str(exc),
+                reason="DATASET_UNUSABLE",
+                violations=[PreconditionViolation("DATASET_UNUSABLE", dataset.id, str(exc))],
+            ) from exc
+
+    async def _compute(
+        self,
+        principal: Principal,
+        job: BatchJob,
+        resolved: Resolved,
+        panel: Panel,
+        start: int,
+        end: int,
+        levels: tuple[float, ...],
+    ) -> Chunk:
+        values, lengths = panel.packed()
+        offsets = np.concatenate([[0], np.cumsum(lengths.astype(np.int64))])
+        piece = values[offsets[start] : offsets[end]]
+        stamps = panel.last_timestamps[start:end]
+        batch = SeriesBatch(piece, lengths[start:end], job.horizon, levels, stamps)
+        arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
+        ids = [new_id() for _ in range(start, end)]
+        future = panel.future_timestamps(job.horizon)[start:end]
+        season = panel.frequency.season_length
+        now = datetime.now(UTC)
+        rows = []
+        for i, prediction_id in enumerate(ids):
+            index = start + i
+            stamps_i = [_dt(t) for t in future[i]]
+            rows.append(
+                {
+                    "id": prediction_id,
+                    "owner_id": principal.user_id,
+                    "model_id": job.model_id,
+                    "version_id": job.version_id,
+                    "series_id": panel.series_ids[index],
+                    "horizon": job.horizon,
+                    "quantiles": list(levels),
+                    "forecast": forecast_json(arrays.point[i], arrays.quantiles[i], levels, stamps_i),
+                    "source": PredictionSource.BATCH,
+                    "latency_ms": 0.0,
+                    "input_summary": input_summary(
+                        values[offsets[index] : offsets[index + 1]].astype(np.float64), season, request=job.id
+                    ),
+                    "created_at": now,
+                }
+            )
+        self._predictor.history.record(rows)
+        return Chunk(
+            start, list(panel.series_ids[start:end]), job.horizon, levels, arrays.point, arrays.quantiles, ids
+        )
+
+    def _save_chunk(self, job_id: str, chunk: Chunk) -> None:
+        directory = self._dir(job_id) / "chunks"
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f"{chunk.offset:012d}.tmp.npz"
+        np.savez(
+            temporary,
+            series_ids=np.array(chunk.series_ids, dtype=object),
+            point=chunk.point,
+            quantiles=chunk.quantile_values,
+            prediction_ids=np.array(chunk.prediction_ids, dtype=object),
+        )
+        temporary.replace(directory / f"{chunk.offset:012d}.npz")
+
+    def _stored_chunks(self, job: BatchJob, start: int, end: int) -> list[Chunk]:
+        directory = self._dir(job.id) / "chunks"
+        levels = tuple(float(q) for q in job.quantiles)
+        found: list[Chunk] = []
+        for path in sorted(directory.glob("*.npz")):
+            if path.name.endswith(".tmp.npz"):
+                continue
+            offset = int(path.name.split(".")[0])
+            with np.load(path, allow_pickle=True) as data:
+                n = int(data["point"].shape[0])
+                if offset + n <= start or offset >= end:
+                    continue
+                lo, hi = max(start - offset, 0), min(end - offset, n)
+                found.append(
+                    Chunk(
+                        offset + lo,
+                        [str(s) for s in data["series_ids"][lo:hi]],
+                        job.horizon,
+                        levels,
+                        data["point"][lo:hi],
+                        data["quantiles"][lo:hi],
+                        [str(s) for s in data["prediction_ids"][lo:hi]],
+                    )
+                )
+        return found
+
+    def _write_result(self, job: BatchJob, total: int) -> Path:
+        levels = tuple(float(q) for q in job.quantiles)
+        chunks = self._stored_chunks(job, 0, total)
+        series: list[str] = []
+        points: list[npt.NDArray[np.float32]] = []
+        quantiles: list[npt.NDArray[np.float32]] = []
+        for chunk in chunks:
+            series.extend(chunk.series_ids)
+            points.append(chunk.point)
+            quantiles.append(chunk.quantile_values)
+        h = job.horizon
+        point = np.concatenate(points) if points else np.zeros((0, h), np.float32)
+        q = np.concatenate(quantiles) if quantiles else np.zeros((0, h, len(levels)), np.float32)
+        frame = pd.DataFrame(
+            {
+                "series_id": np.repeat(np.array(series, dtype=object), h),
+                "step": np.tile(np.arange(1, h + 1, dtype=np.int32), len(series)),
+                "point": point.reshape(-1),
+            }
+        )
+        for k, level in enumerate(levels):
+            frame[f"q{level:g}"] = q[:, :, k].reshape(-1)
+        stored = self._stored_timestamps(job, series, h)
+        frame.insert(2, "timestamp", stored)
+        directory = self._dir(job.id)
+        directory.mkdir(parents=True, exist_ok=True)
+        if job.output_format is DatasetFormat.CSV:
+            path = directory / "result.csv"
+            frame.to_csv(path, index=False)
+        else:
+            path = directory / "result.parquet"
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        return path
+
+    def _stored_timestamps(self, job: BatchJob, series: list[str], h: int) -> pd.Series:
+        dataset = _dataset_sync(self._db, job.dataset_id)
+        if dataset is None:
+            return pd.Series([pd.NaT] * (len(series) * h), dtype="datetime64[ns, UTC]")
+        panel = self._panel(dataset, job)
+        future = panel.future_timestamps(h)
+        index = {sid: i for i, sid in enumerate(panel.series_ids)}
+        stamps = (
+            np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
+        )
+        return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
+
+
+def _dt(value: np.datetime64) -> datetime:
+    return pd.Timestamp(value).tz_localize("UTC").to_pydatetime()  # type: ignore[no-any-return]
+
+
+def _target(session: Session, model_id: str) -> str:
+    from server.db.models import Model
+
+    model = session.get(Model, model_id)
+    return model.target_column if model is not None else ""
+
+
+def _target_sync(db: Any, model_id: str) -> str:
+    return str(db.run_sync(lambda s: _target(s, model_id)))
+
+
+def _dataset_sync(db: Any, dataset_id: str | None) -> Dataset | None:
+    if dataset_id is None:
+        return None
+
+    def load(session: Session) -> Dataset | None:
+        dataset = session.get(Dataset, dataset_id)
+        if dataset is not None:
+            session.expunge(dataset)
+        return dataset
+
+    return db.run_sync(load)  # type: ignore[no-any-return]
+
+
+def _advance(session: Session, job_id: str, done: int) -> None:
+    job = session.get(BatchJob, job_id)
+    if job is not None and done > job.series_done:
+        job.series_done = done
+        job.heartbeat_at = datetime.now(UTC)
+
+
+def _interrupt(session: Session, job_id: str, message: str) -> None:
+    job = session.get(BatchJob, job_id)
+    if job is not None and job.state is JobState.RUNNING:
+        job.state = JobState.CANCELLED
+        job.error_message = message
+
+
+def _succeed(session: Session, job_id: str, output: str) -> BatchJob:
+    job = session.get(BatchJob, job_id)
+    assert job is not None
+    job.state = JobState.SUCCEEDED
+    job.output_path = output
+    job.error_message = ""
+    job.finished_at = datetime.now(UTC)
+    session.flush()
+    session.expunge(job)
+    return job

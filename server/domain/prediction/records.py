@@ -1,0 +1,286 @@
+"""Recorded predictions: read, list, attach actuals, and summarise per version."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from server.auth.principal import Principal
+from server.db.enums import PredictionSource
+from server.db.models import Actual, ModelVersion, Prediction
+from server.domain.forecasting import listing
+from server.domain.forecasting.models import owns, require, visible_model
+from server.domain.pagination import PageRequest, split_page
+from server.domain.prediction.accuracy import Accuracy, accuracy, pooled
+from server.domain.prediction.routing import _scale
+from server.errors import InvalidArgument, NotFound
+
+SOURCE_NAMES = {f"PREDICTION_SOURCE_{s.name}": s for s in PredictionSource}
+
+
+@dataclass(frozen=True)
+class PredictionView:
+    prediction: Prediction
+    accuracy: Accuracy | None
+    update_time: datetime | None
+
+
+@dataclass(frozen=True)
+class PredictionQuery:
+    model_id: str = ""
+    version_id: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    source: PredictionSource | None = None
+    filter: str = ""
+    ascending: bool = False
+
+
+@dataclass(frozen=True)
+class ActualInput:
+    """A submitted value: by ``step`` (from 1) or by ``timestamp``."""
+
+    value: float
+    step: int = 0
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VersionStats:
+    version_id: str
+    request_count: int
+    series_count: int
+    error_count: int
+    latency_p50: float
+    latency_p95: float
+    latency_p99: float
+    live_metrics: dict[str, float]
+    predictions_with_actuals: int
+
+
+@dataclass(frozen=True)
+class StatsView:
+    model_id: str
+    versions: list[VersionStats] = field(default_factory=list)
+    total: VersionStats | None = None
+
+
+def _scale_of(prediction: Prediction, version_scales: dict[str, float | None]) -> float | None:
+    summary = prediction.input_summary or {}
+    scale = summary.get("scale")
+    if isinstance(scale, int | float) and scale > 0:
+        return float(scale)
+    return version_scales.get(prediction.version_id)
+
+
+def _version_scales(session: Session, version_ids: set[str]) -> dict[str, float | None]:
+    if not version_ids:
+        return {}
+    rows = session.execute(
+        sa.select(ModelVersion.id, ModelVersion.metrics).where(ModelVersion.id.in_(version_ids))
+    )
+    return {row.id: _scale(row.metrics or {}) for row in rows}
+
+
+def _view(prediction: Prediction, scales: dict[str, float | None]) -> PredictionView:
+    if not prediction.actuals:
+        return PredictionView(prediction, None, None)
+    observed = {a.step: a.value for a in prediction.actuals}
+    result = accuracy(prediction.forecast or {}, observed, _scale_of(prediction, scales))
+    return PredictionView(prediction, result, max(a.created_at for a in prediction.actuals))
+
+
+def _visible(session: Session, principal: Principal, prediction_id: str) -> Prediction:
+    prediction = session.get(Prediction, require(prediction_id, "prediction_id"))
+    if prediction is None or not owns(principal, prediction.owner_id):
+        raise NotFound("prediction", prediction_id)
+    return prediction
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q)) if values else 0.0
+
+
+class PredictionRecords:
+    def __init__(self, db: Any):
+        self._db = db
+
+    async def get(self, principal: Principal, prediction_id: str) -> PredictionView:
+        def get(session: Session) -> PredictionView:
+            prediction = _visible(session, principal, prediction_id)
+            return _view(prediction, _version_scales(session, {prediction.version_id}))
+
+        return await self._db.run(get)  # type: ignore[no-any-return]
+
+    async def list_predictions(
+        self, principal: Principal, query: PredictionQuery, page: PageRequest
+    ) -> tuple[list[PredictionView], str, int]:
+        with_actuals = sa.exists().where(Actual.prediction_id == Prediction.id)
+
+        def actuals_rule(term: listing.Term) -> sa.ColumnElement[bool]:
+            listing.need(term, "=")
+            if term.value not in ("true", "false"):
+                raise listing.bad_filter("has_actuals must be true or false")
+            return with_actuals if term.value == "true" else sa.not_(with_actuals)
+
+        def equals(column: Any) -> listing.FieldRule:
+            def rule(term: listing.Term) -> sa.ColumnElement[bool]:
+                listing.need(term, "=")
+                condition: sa.ColumnElement[bool] = column == term.value
+                return condition
+
+            return rule
+
+        where = listing.conditions(
+            query.filter,
+            {
+                "model_id": equals(Prediction.model_id),
+                "version_id": equals(Prediction.version_id),
+                "series_id": equals(Prediction.series_id),
+                "source": lambda t: listing.enum_condition(t, Prediction.source, SOURCE_NAMES),
+                "has_actuals": actuals_rule,
+                "create_time": lambda t: listing.time_condition(t, Prediction.created_at),
+            },
+        )
+        if not principal.is_admin:
+            where.append(Prediction.owner_id == principal.user_id)
+        if query.model_id:
+            where.append(Prediction.model_id == query.model_id)
+        if query.version_id:
+            where.append(Prediction.version_id == query.version_id)
+        if query.source is not None:
+            where.append(Prediction.source == query.source)
+        if query.start is not None:
+            where.append(Prediction.created_at >= query.start)
+        if query.end is not None:
+            where.append(Prediction.created_at < query.end)
+
+        def run(session: Session) -> tuple[list[PredictionView], str, int]:
+            total = session.scalar(sa.select(sa.func.count()).select_from(Prediction).where(*where)) or 0
+            select = sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
+            rows = session.scalars(listing.page(select, Prediction, page, query.ascending)).all()
+            items, token = split_page(rows, page)
+            scales = _version_scales(session, {p.version_id for p in items})
+            return [_view(p, scales) for p in items], token, int(total)
+
+        return await self._db.run(run)  # type: ignore[no-any-return]
+
+    async def submit_actuals(
+        self, principal: Principal, prediction_id: str, values: list[float], points: list[ActualInput]
+    ) -> tuple[int, int, PredictionView]:
+        if values and points:
+            raise InvalidArgument.field("points", "give values or points, not both")
+
+        def submit(session: Session) -> tuple[int, int, PredictionView]:
+            prediction = _visible(session, principal, prediction_id)
+            horizon = prediction.horizon
+            if len(values) > horizon:
+                raise InvalidArgument.field("values", f"at most {horizon} values (the prediction's horizon)")
+            if len(points) > horizon:
+                raise InvalidArgument.field("points", f"at most {horizon} points (the prediction's horizon)")
+            stamps = (prediction.forecast or {}).get("timestamps") or []
+            step_of = {datetime.fromisoformat(t): i + 1 for i, t in enumerate(stamps) if t}
+            found: dict[int, tuple[float, datetime | None]] = {}
+            ignored = 0
+            for i, value in enumerate(values):
+                if math.isnan(value):
+                    ignored += 1
+                elif math.isinf(value):
+                    raise InvalidArgument.field(f"values[{i}]", "must be finite or NaN")
+                else:
+                    found[i + 1] = (value, None)
+            for i, point in enumerate(points):
+                if point.step and point.timestamp is not None:
+                    raise InvalidArgument.field(f"points[{i}]", "set step or timestamp, not both")
+                if not math.isfinite(point.value):
+                    raise InvalidArgument.field(f"points[{i}].value", "must be finite")
+                step = point.step or (
+                    step_of.get(point.timestamp.astimezone(UTC)) if point.timestamp else None
+                )
+                if step is None or not 1 <= step <= horizon:
+                    ignored += 1
+                    continue
+                found[step] = (point.value, point.timestamp)
+            existing = {a.step: a for a in prediction.actuals}
+            now = datetime.now(UTC)
+            for step, (value, when) in found.items():
+                stamp = when or (
+                    datetime.fromisoformat(stamps[step - 1])
+                    if step <= len(stamps) and stamps[step - 1]
+                    else None
+                )
+                if step in existing:
+                    existing[step].value = value
+                    existing[step].timestamp = stamp
+                    existing[step].created_at = now
+                else:
+                    prediction.actuals.append(Actual(step=step, value=value, timestamp=stamp, created_at=now))
+            session.flush()
+            session.refresh(prediction)
+            view = _view(prediction, _version_scales(session, {prediction.version_id}))
+            return len(found), ignored, view
+
+        return await self._db.run(submit)  # type: ignore[no-any-return]
+
+    async def stats(
+        self,
+        principal: Principal,
+        model_id: str,
+        version_id: str,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> StatsView:
+        def run(session: Session) -> StatsView:
+            visible_model(session, principal, model_id)
+            where = [Prediction.model_id == model_id]
+            if not principal.is_admin:
+                where.append(Prediction.owner_id == principal.user_id)
+            if version_id:
+                where.append(Prediction.version_id == version_id)
+            if start is not None:
+                where.append(Prediction.created_at >= start)
+            if end is not None:
+                where.append(Prediction.created_at < end)
+            rows = session.scalars(
+                sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
+            ).all()
+            scales = _version_scales(session, {p.version_id for p in rows})
+            by_version: dict[str, list[Prediction]] = {}
+            for p in rows:
+                by_version.setdefault(p.version_id, []).append(p)
+            versions = [_summarise(v, ps, scales) for v, ps in by_version.items()]
+            versions.sort(key=lambda s: (-s.request_count, s.version_id))
+            return StatsView(model_id, versions, _summarise("", list(rows), scales))
+
+        return await self._db.run(run)  # type: ignore[no-any-return]
+
+
+def _summarise(version_id: str, rows: list[Prediction], scales: dict[str, float | None]) -> VersionStats:
+    requests: dict[str, float | None] = {}
+    for p in rows:
+        key = str((p.input_summary or {}).get("request") or p.id)
+        # Batch jobs count as requests but their latency is not comparable.
+        requests.setdefault(key, None if p.source is PredictionSource.BATCH else p.latency_ms / 1000)
+    latencies = [latency for latency in requests.values() if latency is not None]
+    measured = [
+        (p.forecast or {}, {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
+        for p in rows
+        if p.actuals
+    ]
+    return VersionStats(
+        version_id=version_id,
+        request_count=len(requests),
+        series_count=len(rows),
+        error_count=0,
+        latency_p50=_percentile(latencies, 50),
+        latency_p95=_percentile(latencies, 95),
+        latency_p99=_percentile(latencies, 99),
+        live_metrics=pooled(measured),
+        predictions_with_actuals=len(measured),
+    )

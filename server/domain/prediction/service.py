@@ -1,0 +1,386 @@
+"""Predict and StreamPredict: validate, route to a version, batch, record the history."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from server.auth.principal import Principal
+from server.backends.base import ForecastArrays, SeriesBatch
+from server.backends.batcher import DynamicBatcher
+from server.db.base import new_id
+from server.db.enums import Frequency, PredictionSource
+from server.domain.prediction.history import HistoryWriter, forecast_json, input_summary
+from server.domain.prediction.routing import Resolved, VersionRouter
+from server.errors import InvalidArgument, ResourceExhausted
+from training.errors import InvalidDataError, InvalidRequestError
+from training.frequency import FREQUENCIES
+
+MAX_HORIZON = 1000
+MAX_QUANTILES = 19
+MAX_SERIES_PER_MESSAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_series_length: int = 100_000
+    max_series_per_message: int = MAX_SERIES_PER_MESSAGE
+    max_queued_series: int = 100_000
+    """Series waiting in the dynamic batcher beyond which a request is refused (RESOURCE_EXHAUSTED)."""
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """One series to forecast (Predict)."""
+
+    values: npt.NDArray[np.float64]
+    series_id: str = ""
+    timestamps: list[datetime] | None = None
+    start: datetime | None = None
+    frequency: Frequency | None = None
+    covariates: tuple[str, ...] = ()
+    future_covariates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackedInput:
+    """Many series packed flat (StreamPredict)."""
+
+    model_id: str
+    version_id: str
+    horizon: int
+    quantiles: tuple[float, ...]
+    frequency: Frequency | None
+    series_ids: list[str]
+    lengths: npt.NDArray[np.int32]
+    values: npt.NDArray[np.float32]
+    start_times: list[datetime] | None = None
+
+
+@dataclass(frozen=True)
+class UnaryForecast:
+    prediction_id: str
+    model_id: str
+    version_id: str
+    series_id: str
+    horizon: int
+    levels: tuple[float, ...]
+    point: npt.NDArray[np.float32]
+    quantiles: npt.NDArray[np.float32]
+    timestamps: list[datetime] | None
+    latency: float
+
+
+@dataclass(frozen=True)
+class PackedForecast:
+    model_id: str
+    version_id: str
+    series_ids: list[str]
+    horizon: int
+    levels: tuple[float, ...]
+    arrays: ForecastArrays
+    prediction_ids: list[str]
+    latency: float
+
+
+def _season(frequency: Frequency | None) -> int:
+    return FREQUENCIES[frequency.value].season_length if frequency else 1
+
+
+def check_horizon(resolved: Resolved, horizon: int, field: str = "horizon") -> int:
+    route = resolved.route
+    if horizon == 0:
+        return route.horizon
+    if horizon < 0 or horizon > MAX_HORIZON:
+        raise InvalidArgument.field(field, f"must be between 1 and {MAX_HORIZON} (0 means the model's)")
+    if route.deep and horizon > route.horizon:
+        raise InvalidArgument.field(
+            field,
+            f"{horizon} exceeds the trained horizon {route.horizon} of this {route.model_type.value} model",
+        )
+    return horizon
+
+
+def check_quantiles(
+    resolved: Resolved, quantiles: tuple[float, ...], field: str = "quantiles"
+) -> tuple[float, ...]:
+    if not quantiles:
+        return resolved.route.quantiles
+    if len(quantiles) > MAX_QUANTILES:
+        raise InvalidArgument.field(field, f"at most {MAX_QUANTILES} levels")
+    if any(not (0.0 < q < 1.0) for q in quantiles):
+        raise InvalidArgument.field(field, "every level must be strictly between 0 and 1")
+    if any(b <= a for a, b in itertools.pairwise(quantiles)):
+        raise InvalidArgument.field(field, "levels must be strictly increasing")
+    trained = resolved.route.quantiles
+    if resolved.route.deep and (quantiles[0] < trained[0] - 1e-9 or quantiles[-1] > trained[-1] + 1e-9):
+        raise InvalidArgument.field(
+            field, f"levels must lie between the trained levels {trained[0]} and {trained[-1]}"
+        )
+    return tuple(float(q) for q in quantiles)
+
+
+def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str) -> Frequency | None:
+    model = resolved.route.frequency
+    if frequency is not None and model is not None and frequency is not model:
+        raise InvalidArgument.field(field, f"must be unspecified or the model's ({model.value})")
+    return model or frequency
+
+
+def future_timestamps(
+    last: datetime | None, frequency: Frequency | None, horizon: int
+) -> list[datetime] | None:
+    if last is None or frequency is None:
+        return None
+    grid = FREQUENCIES[frequency.value]
+    base = np.datetime64(last.astimezone(UTC).replace(tzinfo=None), "ns")
+    shifted = grid.shift(np.array([base]), np.arange(1, horizon + 1, dtype=np.int64))
+    return [_to_datetime(t) for t in shifted.astype("datetime64[us]")]
+
+
+def _to_datetime(value: np.datetime64) -> datetime:
+    micros = int(value.astype("datetime64[us]").astype(np.int64))
+    return datetime.fromtimestamp(micros / 1e6, tz=UTC)
+
+
+def last_timestamp(
+    length: int, timestamps: list[datetime] | None, start: datetime | None, frequency: Frequency | None
+) -> datetime | None:
+    if timestamps:
+        return timestamps[-1]
+    if start is None or frequency is None:
+        return None
+    stamps = future_timestamps(start, frequency, length - 1) if length > 1 else [start]
+    return stamps[-1] if stamps else start
+
+
+class Predictor:
+    def __init__(
+        self, router: VersionRouter, batcher: DynamicBatcher, history: HistoryWriter, limits: Limits
+    ):
+        self.router = router
+        self.batcher = batcher
+        self.history = history
+        self.limits = limits
+
+    async def _forecast(self, resolved: Resolved, batch: SeriesBatch, field: str) -> ForecastArrays:
+        if self.batcher.queue_depth + batch.size > self.limits.max_queued_series:
+            raise ResourceExhausted(
+                "the inference queue is full; retry shortly",
+                retry_after_seconds=max(self.batcher.max_delay * 10, 0.05),
+                reason="INFERENCE_QUEUE_FULL",
+            )
+        try:
+            return await self.batcher.forecast(resolved.version.ref, batch)
+        except (InvalidRequestError, InvalidDataError) as exc:
+            message = str(exc)
+            name = "quantiles" if "quantile" in message or "level" in message else field
+            if "horizon" in message:
+                name = "horizon"
+            raise InvalidArgument.field(name, message) from exc
+
+    async def forecast_packed(self, resolved: Resolved, batch: SeriesBatch, field: str) -> ForecastArrays:
+        """Forecast packed series; a series with no observed value gets NaN rows instead of failing
+        the others."""
+        starts = np.concatenate([[0], np.cumsum(batch.lengths.astype(np.int64))[:-1]])
+        observed = np.add.reduceat((~np.isnan(batch.values)).astype(np.int64), starts)
+        usable = observed > 0
+        if usable.all():
+            return await self._forecast(resolved, batch, field)
+        n, h, q = batch.size, batch.horizon, len(batch.quantiles)
+        point = np.full((n, h), np.nan, dtype=np.float32)
+        quantiles = np.full((n, h, q), np.nan, dtype=np.float32)
+        if usable.any():
+            keep = np.repeat(usable, batch.lengths)
+            stamps = batch.last_timestamps[usable] if batch.last_timestamps is not None else None
+            part = SeriesBatch(batch.values[keep], batch.lengths[usable], h, batch.quantiles, stamps)
+            arrays = await self._forecast(resolved, part, field)
+            point[usable], quantiles[usable] = arrays.point, arrays.quantiles
+        return ForecastArrays(point, quantiles)
+
+    async def predict(
+        self,
+        principal: Principal,
+        model_id: str,
+        version_id: str,
+        series: SeriesInput,
+        horizon: int,
+        quantiles: tuple[float, ...],
+        started: float | None = None,
+    ) -> UnaryForecast:
+        started = time.perf_counter() if started is None else started
+        resolved = await self.router.resolve(principal, model_id, version_id)
+        values = series.values
+        if values.size < 1:
+            raise InvalidArgument.field("series.values", "needs at least one value")
+        if values.size > self.limits.max_series_length:
+            raise InvalidArgument.field("series.values", f"at most {self.limits.max_series_length} values")
+        if np.isinf(values).any():
+            raise InvalidArgument.field("series.values", "values must be finite (NaN marks a missing value)")
+        if np.isnan(values).all():
+            raise InvalidArgument.field("series.values", "needs at least one observed (non-NaN) value")
+        if series.timestamps is not None and len(series.timestamps) != values.size:
+            raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
+        if series.covariates:
+            raise InvalidArgument.field(
+                f"series.covariates[{series.covariates[0]}]", "the model takes no covariates"
+            )
+        if series.future_covariates:
+            name = series.future_covariates[0]
+            raise InvalidArgument.field(f"future_covariates[{name}]", "the model takes no covariates")
+        horizon = check_horizon(resolved, horizon)
+        levels = check_quantiles(resolved, quantiles)
+        frequency = check_frequency(resolved, series.frequency, "series.frequency")
+        last = last_timestamp(values.size, series.timestamps, series.start, frequency)
+        stamps = (
+            None
+            if last is None
+            else np.array([np.datetime64(last.astimezone(UTC).replace(tzinfo=None), "ns")])
+        )
+        batch = SeriesBatch(
+            values.astype(np.float32), np.array([values.size], dtype=np.int32), horizon, levels, stamps
+        )
+        arrays = await self._forecast(resolved, batch, "series.values")
+        point, q = arrays.point[0], arrays.quantiles[0]
+        timestamps = future_timestamps(last, frequency, horizon)
+        latency = time.perf_counter() - started
+        prediction_id = new_id()
+        route = resolved.route
+        self.history.record(
+            [
+                {
+                    "id": prediction_id,
+                    "owner_id": principal.user_id,
+                    "model_id": route.model_id,
+                    "version_id": resolved.version.ref.version_id,
+                    "series_id": series.series_id,
+                    "horizon": horizon,
+                    "quantiles": list(levels),
+                    "forecast": forecast_json(point, q, levels, timestamps),
+                    "source": PredictionSource.UNARY,
+                    "latency_ms": latency * 1000,
+                    "input_summary": input_summary(values, _season(frequency), request=prediction_id),
+                    "created_at": datetime.now(UTC),
+                }
+            ]
+        )
+        return UnaryForecast(
+            prediction_id,
+            route.model_id,
+            resolved.version.ref.version_id,
+            series.series_id,
+            horizon,
+            levels,
+            point,
+            q,
+            timestamps,
+            latency,
+        )
+
+    async def predict_packed(
+        self, principal: Principal, request: PackedInput, started: float
+    ) -> PackedForecast:
+        resolved = await self.router.resolve(principal, request.model_id, request.version_id)
+        n = int(request.lengths.size)
+        if n == 0:
+            raise InvalidArgument.field("lengths", "is required: one length per series")
+        if n > self.limits.max_series_per_message:
+            raise InvalidArgument.field(
+                "lengths", f"at most {self.limits.max_series_per_message} series per message"
+            )
+        if request.series_ids and len(request.series_ids) != n:
+            raise InvalidArgument.field("series_ids", "needs as many ids as lengths, or none")
+        if int(request.lengths.min()) < 1 or int(request.lengths.max()) > self.limits.max_series_length:
+            raise InvalidArgument.field(
+                "lengths", f"each length must be 1 to {self.limits.max_series_length}"
+            )
+        if int(request.lengths.astype(np.int64).sum()) != request.values.size:
+            raise InvalidArgument.field("values", "must hold sum(lengths) values")
+        if np.isinf(request.values).any():
+            raise InvalidArgument.field("values", "values must be finite (NaN marks a missing value)")
+        if request.start_times is not None and len(request.start_times) != n:
+            raise InvalidArgument.field("start_times", "needs one start time per series, or none")
+        horizon = check_horizon(resolved, request.horizon)
+        levels = check_quantiles(resolved, request.quantiles)
+        frequency = check_frequency(resolved, request.frequency, "frequency")
+        lasts: list[datetime | None] = (
+            [
+                last_timestamp(int(length), None, start, frequency)
+                for length, start in zip(request.lengths, request.start_times, strict=True)
+            ]
+            if request.start_times is not None
+            else [None] * n
+        )
+        stamps = (
+            np.array(
+                [np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "ns") for t in lasts if t is not None]
+            )
+            if request.start_times is not None and frequency is not None
+            else None
+        )
+        batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
+        arrays = await self.forecast_packed(resolved, batch, "values")
+        latency = time.perf_counter() - started
+        ids = [new_id() for _ in range(n)]
+        self._record_packed(
+            principal, resolved, request, horizon, levels, frequency, lasts, arrays, ids, latency
+        )
+        return PackedForecast(
+            resolved.route.model_id,
+            resolved.version.ref.version_id,
+            list(request.series_ids),
+            horizon,
+            levels,
+            arrays,
+            ids,
+            latency,
+        )
+
+    def _record_packed(
+        self,
+        principal: Principal,
+        resolved: Resolved,
+        request: PackedInput,
+        horizon: int,
+        levels: tuple[float, ...],
+        frequency: Frequency | None,
+        lasts: list[datetime | None],
+        arrays: ForecastArrays,
+        ids: list[str],
+        latency: float,
+    ) -> None:
+        now = datetime.now(UTC)
+        request_key = ids[0]
+        season = _season(frequency)
+        offsets = np.concatenate([[0], np.cumsum(request.lengths.astype(np.int64))])
+        rows: list[dict[str, Any]] = []
+        for i, prediction_id in enumerate(ids):
+            values = request.values[offsets[i] : offsets[i + 1]].astype(np.float64)
+            rows.append(
+                {
+                    "id": prediction_id,
+                    "owner_id": principal.user_id,
+                    "model_id": resolved.route.model_id,
+                    "version_id": resolved.version.ref.version_id,
+                    "series_id": request.series_ids[i] if request.series_ids else "",
+                    "horizon": horizon,
+                    "quantiles": list(levels),
+                    "forecast": forecast_json(
+                        arrays.point[i],
+                        arrays.quantiles[i],
+                        levels,
+                        future_timestamps(lasts[i], frequency, horizon),
+                    ),
+                    "source": PredictionSource.STREAM,
+                    "latency_ms": latency * 1000,
+                    "input_summary": input_summary(values, season, request=request_key),
+                    "created_at": now,
+                }
+            )
+        self.history.record(rows)

@@ -1,0 +1,301 @@
+"""PredictionService messages <-> domain values."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC
+
+import numpy as np
+from quantis.v1 import common_pb2
+from quantis.v1 import prediction_service_pb2 as pb
+
+from server.db.enums import DatasetFormat, JobState, PredictionSource
+from server.db.models import BatchJob
+from server.domain.prediction.accuracy import Accuracy
+from server.domain.prediction.batch import BatchMessage, BatchSpec, Chunk, Progress
+from server.domain.prediction.batch import Result as BatchResultView
+from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
+from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
+from server.errors import InvalidArgument
+from server.mappers.common import duration, optional_datetime, timestamp
+from server.mappers.dataset import frequency_from_proto
+
+SOURCES = {
+    PredictionSource.UNARY: pb.PREDICTION_SOURCE_UNARY,
+    PredictionSource.STREAM: pb.PREDICTION_SOURCE_STREAM,
+    PredictionSource.BATCH: pb.PREDICTION_SOURCE_BATCH,
+}
+
+
+def source_from_proto(value: int) -> PredictionSource | None:
+    return next((s for s, number in SOURCES.items() if number == value), None)
+
+
+def series_from_proto(request: pb.PredictRequest) -> SeriesInput:
+    series = request.series
+    return SeriesInput(
+        values=np.asarray(series.values, dtype=np.float64),
+        series_id=series.series_id,
+        timestamps=[t.ToDatetime(tzinfo=UTC) for t in series.timestamps] or None,
+        start=optional_datetime(series.start, series.HasField("start")),
+        frequency=frequency_from_proto(series.frequency),
+        covariates=tuple(sorted(series.covariates)),
+        future_covariates=tuple(sorted(request.future_covariates)),
+    )
+
+
+def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
+    if len(request.request_id) > 128:
+        raise InvalidArgument.field("request_id", "at most 128 characters")
+    return PackedInput(
+        model_id=request.model_id,
+        version_id=request.version_id,
+        horizon=request.horizon,
+        quantiles=tuple(request.quantiles),
+        frequency=frequency_from_proto(request.frequency),
+        series_ids=list(request.series_ids),
+        lengths=np.asarray(request.lengths, dtype=np.int32),
+        values=np.asarray(request.values, dtype=np.float32),
+        start_times=[t.ToDatetime(tzinfo=UTC) for t in request.start_times] or None,
+    )
+
+
+def forecast_to_proto(result: UnaryForecast) -> common_pb2.Forecast:
+    point = result.point.astype(np.float64).tolist()
+    quantiles = result.quantiles.astype(np.float64).tolist()
+    return common_pb2.Forecast(
+        series_id=result.series_id,
+        points=[
+            common_pb2.ForecastPoint(
+                step=step + 1,
+                timestamp=timestamp(result.timestamps[step]) if result.timestamps else None,
+                mean=point[step],
+                quantiles=[
+                    common_pb2.QuantileValue(quantile=level, value=value)
+                    for level, value in zip(result.levels, quantiles[step], strict=True)
+                ],
+            )
+            for step in range(result.horizon)
+        ],
+    )
+
+
+def predict_response(result: UnaryForecast) -> pb.PredictResponse:
+    return pb.PredictResponse(
+        prediction_id=result.prediction_id,
+        forecast=forecast_to_proto(result),
+        model_id=result.model_id,
+        version_id=result.version_id,
+        latency=duration(result.latency),
+    )
+
+
+def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredictResponse:
+    response = pb.StreamPredictResponse(
+        request_id=request_id,
+        model_id=result.model_id,
+        version_id=result.version_id,
+        series_ids=result.series_ids,
+        horizon=result.horizon,
+        quantiles=result.levels,
+        prediction_ids=result.prediction_ids,
+        latency=duration(result.latency),
+    )
+    response.point_forecasts.extend(result.arrays.point.reshape(-1))
+    response.quantile_forecasts.extend(result.arrays.quantiles.reshape(-1))
+    return response
+
+
+def _metrics(values: dict[str, float]) -> common_pb2.Metrics:
+    return common_pb2.Metrics(
+        mae=values["mae"],
+        rmse=values["rmse"],
+        smape=values["smape"],
+        mase=values["mase"],
+        coverage_80=values["coverage_80"],
+        points=int(values["points"]),
+    )
+
+
+def accuracy_to_proto(result: Accuracy, full: bool, update_time: object = None) -> pb.PredictionAccuracy:
+    message = pb.PredictionAccuracy(
+        metrics=_metrics(result.metrics),
+        intervals=[
+            pb.IntervalCoverage(
+                lower_quantile=i.lower,
+                upper_quantile=i.upper,
+                nominal=round(i.upper - i.lower, 12),
+                observed=i.observed,
+                points=i.points,
+            )
+            for i in result.intervals
+        ],
+        update_time=timestamp(update_time) if update_time is not None else None,  # type: ignore[arg-type]
+    )
+    if full:
+        message.actuals.extend(result.actuals)
+        message.abs_errors.extend(result.abs_errors)
+    return message
+
+
+def _stored_forecast(view: PredictionView) -> common_pb2.Forecast:
+    from datetime import datetime
+
+    stored = view.prediction.forecast or {}
+    levels = [float(q) for q in stored.get("levels") or []]
+    stamps = stored.get("timestamps") or []
+    nan = math.nan
+    return common_pb2.Forecast(
+        series_id=view.prediction.series_id,
+        points=[
+            common_pb2.ForecastPoint(
+                step=step + 1,
+                timestamp=timestamp(datetime.fromisoformat(stamps[step]))
+                if step < len(stamps) and stamps[step]
+                else None,
+                mean=nan if p is None else p,
+                quantiles=[
+                    common_pb2.QuantileValue(quantile=level, value=nan if v is None else v)
+                    for level, v in zip(levels, (stored.get("quantiles") or [])[step], strict=False)
+                ],
+            )
+            for step, p in enumerate(stored.get("point") or [])
+        ],
+    )
+
+
+def prediction_to_proto(view: PredictionView, full: bool) -> pb.Prediction:
+    p = view.prediction
+    message = pb.Prediction(
+        prediction_id=p.id,
+        owner_id=p.owner_id,
+        model_id=p.model_id,
+        version_id=p.version_id,
+        series_id=p.series_id,
+        horizon=p.horizon,
+        quantiles=p.quantiles,
+        source=SOURCES[p.source],
+        latency=duration(p.latency_ms / 1000) if p.source is not PredictionSource.BATCH else None,
+        create_time=timestamp(p.created_at),
+        has_actuals=view.accuracy is not None,
+    )
+    if full:
+        message.forecast.CopyFrom(_stored_forecast(view))
+    if view.accuracy is not None:
+        message.accuracy.CopyFrom(accuracy_to_proto(view.accuracy, full, view.update_time))
+    return message
+
+
+def actuals_from_proto(request: pb.SubmitActualsRequest) -> list[ActualInput]:
+    return [
+        ActualInput(
+            value=point.value,
+            step=point.step,
+            timestamp=optional_datetime(point.timestamp, point.HasField("timestamp")),
+        )
+        for point in request.points
+    ]
+
+
+def stats_to_proto(model_id: str, stats: VersionStats) -> pb.PredictionStats:
+    return pb.PredictionStats(
+        model_id=model_id,
+        version_id=stats.version_id,
+        request_count=stats.request_count,
+        series_count=stats.series_count,
+        error_count=stats.error_count,
+        latency_p50=duration(stats.latency_p50),
+        latency_p95=duration(stats.latency_p95),
+        latency_p99=duration(stats.latency_p99),
+        live_metrics=_metrics(stats.live_metrics),
+        predictions_with_actuals=stats.predictions_with_actuals,
+    )
+
+
+OUTPUT_FORMATS = {
+    DatasetFormat.PARQUET: pb.BATCH_OUTPUT_FORMAT_PARQUET,
+    DatasetFormat.CSV: pb.BATCH_OUTPUT_FORMAT_CSV,
+}
+
+BATCH_STATES = {
+    JobState.RUNNING: pb.BATCH_JOB_STATE_RUNNING,
+    JobState.QUEUED: pb.BATCH_JOB_STATE_INTERRUPTED,
+    JobState.CANCELLED: pb.BATCH_JOB_STATE_INTERRUPTED,
+    JobState.SUCCEEDED: pb.BATCH_JOB_STATE_SUCCEEDED,
+    JobState.FAILED: pb.BATCH_JOB_STATE_FAILED,
+}
+
+
+def batch_spec_from_proto(request: pb.BatchPredictRequest) -> BatchSpec:
+    if request.output_format not in (0, *OUTPUT_FORMATS.values()):
+        raise InvalidArgument.field("output_format", "unknown format")
+    return BatchSpec(
+        dataset_id=request.dataset_id,
+        model_id=request.model_id,
+        version_id=request.version_id,
+        horizon=request.horizon,
+        quantiles=tuple(request.quantiles),
+        chunk_size=request.chunk_size,
+        job_id=request.job_id,
+        offset=request.offset,
+        output_format=next((f for f, n in OUTPUT_FORMATS.items() if n == request.output_format), None),
+    )
+
+
+def batch_result_to_proto(result: BatchResultView) -> pb.BatchResult:
+    return pb.BatchResult(
+        output_uri=result.output_path.resolve().as_uri(),
+        format=OUTPUT_FORMATS[result.format],
+        rows=result.rows,
+        series_count=result.series_count,
+        duration=duration(result.duration),
+        model_id=result.model_id,
+        version_id=result.version_id,
+        size_bytes=result.size_bytes,
+    )
+
+
+def batch_message_to_proto(job_id: str, message: BatchMessage) -> pb.BatchPredictResponse:
+    if isinstance(message, Progress):
+        progress = pb.BatchProgress(
+            series_done=message.series_done,
+            series_total=message.series_total,
+            percent=100.0 * message.series_done / message.series_total if message.series_total else 100.0,
+            elapsed=duration(message.elapsed),
+            version_id=message.version_id,
+            start_offset=message.start_offset,
+        )
+        if message.eta is not None:
+            progress.eta.CopyFrom(duration(message.eta))
+        return pb.BatchPredictResponse(job_id=job_id, progress=progress)
+    if isinstance(message, Chunk):
+        chunk = pb.BatchPredictChunk(
+            offset=message.offset,
+            series_ids=message.series_ids,
+            horizon=message.horizon,
+            quantiles=message.quantiles,
+            prediction_ids=message.prediction_ids,
+        )
+        chunk.point_forecasts.extend(message.point.reshape(-1))
+        chunk.quantile_forecasts.extend(message.quantile_values.reshape(-1))
+        return pb.BatchPredictResponse(job_id=job_id, chunk=chunk)
+    return pb.BatchPredictResponse(job_id=job_id, result=batch_result_to_proto(message))
+
+
+def batch_job_to_proto(job: BatchJob, result: BatchResultView | None) -> pb.BatchJob:
+    return pb.BatchJob(
+        job_id=job.id,
+        owner_id=job.owner_id,
+        dataset_id=job.dataset_id or "",
+        model_id=job.model_id,
+        version_id=job.version_id or "",
+        state=BATCH_STATES[job.state],
+        offset=job.series_done,
+        total=job.series_total,
+        horizon=job.horizon,
+        quantiles=job.quantiles,
+        result=batch_result_to_proto(result) if result is not None else None,
+        error=job.error_message,
+        create_time=timestamp(job.created_at),
+        update_time=timestamp(job.updated_at),
+    )

@@ -1,0 +1,122 @@
+"""Prediction tests: a tiny LSTM trained once per session, stored as versions of a caller's model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pandas as pd
+import pytest
+from quantis.v1 import prediction_service_pb2_grpc
+
+from server.auth.permissions import Role
+from server.composition import Application
+from server.db.enums import Frequency, ModelType, ModelVersionState
+from server.db.models import Deployment, Model, ModelVersion
+from tests.server.auth_helpers import user_token
+from tests.server.model.datasets import AIRPASSENGERS, store_dataset, user_id
+from training import Panel, create_forecaster, load_artifact, save_artifact
+
+HORIZON = 12
+METRICS = {"mae": 20.0, "mase": 0.5, "rmse": 25.0, "smape": 5.0, "coverage_80": 0.8, "points": 12}
+
+
+@dataclass
+class Caller:
+    metadata: tuple[tuple[str, str], ...]
+    user_id: str
+
+
+@dataclass
+class Deployed:
+    model_id: str
+    versions: list[str]
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
+    """Two tiny LSTMs on AirPassengers (different seeds), trained in a second or two."""
+    panel = Panel.from_long(pd.read_csv(AIRPASSENGERS), "monthly")
+    root = tmp_path_factory.mktemp("artifacts")
+    paths = []
+    for seed in (1, 2):
+        model = create_forecaster(
+            "LSTM",
+            {"hidden_size": 8, "ensemble_size": 1, "max_epochs": 2, "batch_size": 32, "seed": seed},
+        )
+        model.fit(panel, HORIZON)
+        paths.append(save_artifact(model, root / f"v{seed}", panel, {"validation": METRICS}))
+    yield paths
+
+
+@pytest.fixture
+def predictions(channel: grpc.aio.Channel) -> prediction_service_pb2_grpc.PredictionServiceStub:
+    return prediction_service_pb2_grpc.PredictionServiceStub(channel)
+
+
+async def caller(application: Application, username: str = "ana", role: Role = Role.ANALYST) -> Caller:
+    token = await user_token(application, username, role)
+    return Caller((("authorization", f"Bearer {token}"),), await user_id(application, username))
+
+
+async def deploy_model(
+    application: Application,
+    owner_id: str,
+    artifacts: list[Path],
+    split: dict[int, int] | None = None,
+    default: int | None = 0,
+) -> Deployed:
+    """A model of ``owner_id`` with one READY version per artifact; ``split`` maps version index to
+    percent (default: all traffic to ``default``)."""
+    dataset_id = await store_dataset(application, owner_id)
+    store = application.settings.object_store_dir
+
+    def insert(session: object) -> Deployed:
+        model = Model(
+            owner_id=owner_id,
+            name="airline",
+            model_type=ModelType.LSTM,
+            dataset_id=dataset_id,
+            target_column="value",
+            horizon=HORIZON,
+            frequency=Frequency.MONTHLY,
+            quantiles=[0.1, 0.5, 0.9],
+        )
+        session.add(model)  # type: ignore[attr-defined]
+        session.flush()  # type: ignore[attr-defined]
+        ids = []
+        for number, source in enumerate(artifacts, start=1):
+            version = ModelVersion(model_id=model.id, number=number, metrics=METRICS, artifact_path="")
+            session.add(version)  # type: ignore[attr-defined]
+            session.flush()  # type: ignore[attr-defined]
+            relative = f"models/{model.id}/versions/{version.id}/artifact"
+            shutil.copytree(source, store / relative)
+            version.artifact_path = relative
+            version.state = ModelVersionState.READY
+            ids.append(version.id)
+        shares = split if split is not None else ({default: 100} if default is not None else {})
+        for index, percent in shares.items():
+            session.add(Deployment(model_id=model.id, version_id=ids[index], percent=percent))  # type: ignore[attr-defined]
+        if default is not None:
+            model.default_version_id = ids[default]
+        return Deployed(model.id, ids)
+
+    return await application.db.run(insert)  # type: ignore[no-any-return]
+
+
+def direct(
+    artifact: Path, values: list[float], horizon: int, quantiles: tuple[float, ...]
+) -> tuple[object, object]:
+    import numpy as np
+
+    model = load_artifact(artifact)
+    return model.predict_packed(
+        np.asarray(values, dtype=np.float32), np.array([len(values)], dtype=np.int32), horizon, quantiles
+    )
+
+
+def air_values() -> list[float]:
+    return [float(v) for v in pd.read_csv(AIRPASSENGERS)["value"]]

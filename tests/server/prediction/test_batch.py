@@ -1,0 +1,126 @@
+"""BatchPredict over a stored dataset: chunks, progress, the result file, resume, GetBatchJob."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlparse
+
+import grpc
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from quantis.v1 import prediction_service_pb2 as pb
+from quantis.v1 import prediction_service_pb2_grpc
+
+from server.composition import Application
+from tests.server.model.conftest import failure
+from tests.server.model.datasets import AIRPASSENGERS, store_dataset
+from tests.server.prediction.conftest import caller, deploy_model, direct
+
+Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+def panel_csv(tmp_path: Path, count: int) -> Path:
+    """``count`` monthly series: AirPassengers scaled."""
+    air = pd.read_csv(AIRPASSENGERS)
+    frames = []
+    for i in range(count):
+        frame = air.copy()
+        frame["series_id"] = f"s{i:03d}"
+        frame["value"] = frame["value"] * (1 + i / 10)
+        frames.append(frame)
+    path = tmp_path / "panel.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+async def test_batch_predict_resume_and_result(
+    predictions: Stub, application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    csv = panel_csv(tmp_path, 10)
+    dataset_id = await store_dataset(application, ana.user_id, csv)
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=3, chunk_size=4)
+
+    # The first stream stops after one chunk (a disconnect).
+    call = predictions.BatchPredict(request, metadata=ana.metadata)
+    first = await call.read()
+    assert first.WhichOneof("payload") == "progress" and first.job_id
+    job_id = first.job_id
+    assert first.progress.series_total == 10 and first.progress.version_id == model.versions[0]
+    chunk = await call.read()
+    assert chunk.chunk.offset == 0 and len(chunk.chunk.series_ids) == 4
+    call.cancel()
+
+    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    for _ in range(50):
+        if job.state == pb.BATCH_JOB_STATE_INTERRUPTED:
+            break
+        await asyncio.sleep(0.05)
+        job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    assert job.state == pb.BATCH_JOB_STATE_INTERRUPTED and job.offset >= 4
+
+    # Resume from offset 2: series 2 and 3 are read back, the rest computed.
+    resumed = [
+        m
+        async for m in predictions.BatchPredict(
+            pb.BatchPredictRequest(job_id=job_id, offset=2), metadata=ana.metadata
+        )
+    ]
+    assert resumed[0].progress.start_offset == 2
+    chunks = [m.chunk for m in resumed if m.WhichOneof("payload") == "chunk"]
+    assert chunks[0].offset == 2 and list(chunks[0].series_ids) == ["s002", "s003"]
+    assert chunks[0].prediction_ids[0] == chunk.chunk.prediction_ids[2]
+    ids = [s for c in chunks for s in c.series_ids]
+    assert ids == [f"s{i:03d}" for i in range(2, 10)]
+    for c in chunks:
+        assert len(c.point_forecasts) == len(c.series_ids) * 3
+        assert len(c.quantile_forecasts) == len(c.series_ids) * 3 * 3
+    result = resumed[-1].result
+    assert result.series_count == 10 and result.rows == 30 and result.version_id == model.versions[0]
+
+    # The chunk values equal the model called directly on each series.
+    air = pd.read_csv(csv)
+    last = chunks[-1]
+    values = air[air.series_id == last.series_ids[-1]]["value"].tolist()
+    point, _ = direct(artifacts[0], values, 3, (0.1, 0.5, 0.9))
+    got = np.array(last.point_forecasts).reshape(-1, 3)[-1]
+    np.testing.assert_allclose(got, point[0], rtol=1e-4)  # type: ignore[index]
+
+    table = pq.read_table(urlparse(result.output_uri).path).to_pandas()
+    assert len(table) == 30 and list(table.columns) == [
+        "series_id",
+        "step",
+        "timestamp",
+        "point",
+        "q0.1",
+        "q0.5",
+        "q0.9",
+    ]
+    assert table.iloc[-1]["point"] == np.float32(got[-1])
+
+    done = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    assert done.state == pb.BATCH_JOB_STATE_SUCCEEDED and done.offset == 10 and done.result.rows == 30
+
+    # A finished job resumed at its total returns just the result.
+    tail = [
+        m
+        async for m in predictions.BatchPredict(
+            pb.BatchPredictRequest(job_id=job_id, offset=10), metadata=ana.metadata
+        )
+    ]
+    assert [m.WhichOneof("payload") for m in tail] == ["progress", "result"]
+
+    bob = await caller(application, "bob")
+    got_bob = await failure(
+        predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=bob.metadata)
+    )
+    assert got_bob.code == grpc.StatusCode.NOT_FOUND
+    mismatch = await failure(
+        predictions.BatchPredict(
+            pb.BatchPredictRequest(job_id=job_id, horizon=5), metadata=ana.metadata
+        ).read()
+    )
+    assert mismatch.code == grpc.StatusCode.FAILED_PRECONDITION

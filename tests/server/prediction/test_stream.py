@@ -1,0 +1,150 @@
+"""StreamPredict: many series per message, correlation by request_id, errors inside the stream."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+from google.rpc import code_pb2, error_details_pb2
+from quantis.v1 import prediction_service_pb2 as pb
+from quantis.v1 import prediction_service_pb2_grpc
+
+from server.composition import Application
+from tests.server.prediction.conftest import air_values, caller, deploy_model, direct
+
+Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+def packed(
+    request_id: str, model_id: str, series: list[list[float]], **fields: object
+) -> pb.StreamPredictRequest:
+    return pb.StreamPredictRequest(
+        request_id=request_id,
+        model_id=model_id,
+        series_ids=[f"{request_id}-{i}" for i in range(len(series))],
+        lengths=[len(s) for s in series],
+        values=[v for s in series for v in s],
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+async def test_many_series_per_message_out_of_order_safe(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    air = air_values()
+    rng = np.random.default_rng(0)
+    requests = {}
+    for r in range(20):
+        count = int(rng.integers(1, 40))
+        requests[f"r{r}"] = [air[: int(rng.integers(30, len(air)))] for _ in range(count)]
+    # A bad request in the middle: its own error entry, the stream goes on.
+    bad = pb.StreamPredictRequest(request_id="bad", model_id=model.model_id, lengths=[3], values=[1.0, 2.0])
+    unknown = packed("ghost", "no-such-model", [[1.0, 2.0]])
+    # A series with no observed value gets NaN rows; the others of its request are answered.
+    gappy = packed("gappy", model.model_id, [air[:40], [math.nan] * 5, air[:50]], horizon=6)
+
+    async def send() -> AsyncIterator[pb.StreamPredictRequest]:
+        for i, (request_id, series) in enumerate(requests.items()):
+            yield packed(request_id, model.model_id, series, horizon=6, quantiles=[0.1, 0.5, 0.9])
+            if i == 5:
+                yield bad
+                yield unknown
+                yield gappy
+
+    answers = {r.request_id: r async for r in predictions.StreamPredict(send(), metadata=ana.metadata)}
+    assert set(answers) == {*requests, "bad", "ghost", "gappy"}
+    rows = np.array(answers["gappy"].point_forecasts).reshape(3, 6)
+    assert np.isnan(rows[1]).all() and not np.isnan(rows[[0, 2]]).any()
+    point, _ = direct(artifacts[0], air[:50], 6, (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(rows[2], point[0], rtol=1e-5)  # type: ignore[index]
+
+    error = answers["bad"].error
+    assert error.code == code_pb2.INVALID_ARGUMENT and not answers["bad"].point_forecasts
+    bad_request = error_details_pb2.BadRequest()
+    assert any(d.Unpack(bad_request) for d in error.details)
+    assert [v.field for v in bad_request.field_violations] == ["values"]
+    assert answers["ghost"].error.code == code_pb2.NOT_FOUND
+
+    h, q = 6, 3
+    for request_id, series in requests.items():
+        answer = answers[request_id]
+        assert answer.error.code == code_pb2.OK
+        n = len(series)
+        assert list(answer.series_ids) == [f"{request_id}-{i}" for i in range(n)]
+        assert answer.horizon == h and list(answer.quantiles) == [0.1, 0.5, 0.9]
+        assert len(answer.point_forecasts) == n * h and len(answer.quantile_forecasts) == n * h * q
+        assert len(answer.prediction_ids) == n and answer.version_id == model.versions[0]
+        for i in (0, n - 1):
+            point, quantiles = direct(artifacts[0], series[i], h, (0.1, 0.5, 0.9))
+            # Batched with other series the pass may round differently in the last bits.
+            got_point = [answer.point_forecasts[i * h + s] for s in range(h)]
+            np.testing.assert_allclose(got_point, point[0], rtol=1e-5)  # type: ignore[index]
+            got_q = [[answer.quantile_forecasts[(i * h + s) * q + k] for k in range(q)] for s in range(h)]
+            np.testing.assert_allclose(got_q, quantiles[0], rtol=1e-5)  # type: ignore[index]
+
+    # Every series of the stream is recorded.
+    await application.prediction.history.flush()  # type: ignore[union-attr]
+    listed = await predictions.ListPredictions(
+        pb.ListPredictionsRequest(source=pb.PREDICTION_SOURCE_STREAM, page_size=1000), metadata=ana.metadata
+    )
+    assert listed.total_size == sum(len(s) for s in requests.values()) + 3  # with "gappy"
+    some = answers["r3"].prediction_ids[0]
+    stored = (
+        await predictions.GetPrediction(pb.GetPredictionRequest(prediction_id=some), metadata=ana.metadata)
+    ).prediction
+    assert stored.series_id == "r3-0" and stored.source == pb.PREDICTION_SOURCE_STREAM and stored.horizon == h
+
+
+async def test_flow_control_bounds_requests_in_flight(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    predictor = application.prediction.predictor  # type: ignore[union-attr]
+    original = predictor.predict_packed
+    release = asyncio.Event()
+    running = peak = 0
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await release.wait()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            running -= 1
+
+    predictor.predict_packed = held  # type: ignore[method-assign]
+    total = 40
+
+    async def send() -> AsyncIterator[pb.StreamPredictRequest]:
+        for r in range(total):
+            yield packed(f"r{r}", model.model_id, [[1.0, 2.0, 3.0]] * 5)
+
+    call = predictions.StreamPredict(send(), metadata=ana.metadata)
+    await asyncio.sleep(0.5)  # every request is sent; none can be answered yet
+    assert peak == application.settings.prediction_stream_in_flight == 8
+    release.set()
+    answers = [r async for r in call]
+    assert sorted(a.request_id for a in answers) == sorted(f"r{r}" for r in range(total))
+    assert all(a.error.code == code_pb2.OK for a in answers) and peak == 8
+
+
+async def test_stream_needs_credentials(predictions: Stub, application: Application) -> None:
+    # No message is written: the server ends the call before reading any, and a write racing
+    # that end would fail on the client side instead.
+    call = predictions.StreamPredict(iter(()))  # type: ignore[arg-type]
+    try:
+        [r async for r in call]
+    except grpc.aio.AioRpcError as error:
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    else:
+        raise AssertionError("the stream was answered without credentials")
