@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from opentelemetry import trace
 
 from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
 from training.models.base import check_packed
@@ -45,8 +46,10 @@ class DynamicBatcher:
         max_series: int = 1024,
         max_delay: float = 0.002,
         on_batch: Callable[[int, float], None] | None = None,
+        tracer: trace.Tracer | None = None,
     ):
         self.backend = backend
+        self._tracer = tracer or trace.NoOpTracer()
         self.max_series = max_series
         self.max_delay = max_delay
         self.stats = BatchStats()
@@ -115,7 +118,15 @@ class DynamicBatcher:
     async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> ForecastArrays:
         merged = batches[0] if len(batches) == 1 else _concatenate(batches)
         started = time.perf_counter()
-        result = await self.backend.forecast(version, merged)
+        # A child of the span of the call that opened the batch (the task copies its context).
+        attributes: dict[str, str | int] = {
+            "quantis.version_id": version.version_id,
+            "quantis.batch.series": merged.size,
+            "quantis.batch.requests": len(batches),
+            "quantis.horizon": merged.horizon,
+        }
+        with self._tracer.start_as_current_span("backend.forecast", attributes=attributes):
+            result = await self.backend.forecast(version, merged)
         self.stats.batches += 1
         self.stats.series += merged.size
         self.stats.largest = max(self.stats.largest, merged.size)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
+from opentelemetry import trace
 from sqlalchemy.orm import Session
 
 from server.db.engine import create_engine, session_factory
@@ -17,22 +18,31 @@ T = TypeVar("T")
 class Database:
     """An engine and its sessions. ``run(fn)`` calls ``fn(session)`` in a worker
     thread inside a transaction that commits when fn returns and rolls back if it
-    raises; the event loop only waits."""
+    raises; the event loop only waits. Each ``run`` is one client span, a child of
+    the span of the call it serves."""
 
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, tracer: trace.Tracer | None = None):
         self.engine = engine
         self._sessions = session_factory(engine)
+        self._tracer = tracer or trace.NoOpTracer()
 
     @classmethod
-    def connect(cls, url: str) -> Database:
-        return cls(create_engine(url))
+    def connect(cls, url: str, tracer: trace.Tracer | None = None) -> Database:
+        return cls(create_engine(url), tracer)
 
     def run_sync(self, fn: Callable[[Session], T]) -> T:
         with self._sessions.begin() as session:
             return fn(session)
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        return await asyncio.to_thread(self.run_sync, fn)
+        attributes = {
+            "db.system.name": self.engine.dialect.name,
+            "code.function.name": getattr(fn, "__qualname__", type(fn).__qualname__),
+        }
+        with self._tracer.start_as_current_span(
+            "db.transaction", kind=trace.SpanKind.CLIENT, attributes=attributes
+        ):
+            return await asyncio.to_thread(self.run_sync, fn)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -34,6 +34,7 @@ from server.interceptors.errors import to_status
 from server.interceptors.peers import Network, PeerResolver, peer_host
 from server.interceptors.wrapping import wrap_handler_with_request
 from server.logs import request_id_var
+from server.observability.tracing import current_trace_id
 
 if TYPE_CHECKING:
     from server.interceptors.wrapping import Context, Continuation, Handler
@@ -207,6 +208,7 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
                 resource_id=resource[1],
                 peer=self._peer(context),
                 request_id=request_id_var.get(),
+                trace_id=current_trace_id(),
                 details=details,
             )
             await self._writer.write(record)

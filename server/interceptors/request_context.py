@@ -1,4 +1,12 @@
-"""Outermost interceptor: a request id for every call, one access-log line, and RPC metrics."""
+"""Outermost interceptor: a request id for every call, a server span, one access-log line,
+and RPC metrics.
+
+The span continues the caller's trace when the call carries W3C ``traceparent``
+metadata. It is made current for the rest of the call (database and backend
+spans become its children; logs and audit records read its trace id) without
+being detached afterwards: like the request id, it lives in the context of
+the task grpc.aio runs each call in.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from server.interceptors.wrapping import wrap_handler
 
@@ -17,9 +27,14 @@ if TYPE_CHECKING:
     from server.interceptors.wrapping import Context, Continuation, Handler
 from server.logs import request_id_var
 from server.observability.metrics import RpcMetrics
+from server.observability.tracing import incoming_context, tracer_of
 
 log = logging.getLogger("server.access")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Codes that mark a server span as failed (OpenTelemetry's RPC conventions): the server's fault.
+_SERVER_ERRORS = frozenset(
+    {"UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"}
+)
 
 
 def _request_id(context: Context) -> str:
@@ -38,10 +53,11 @@ def _kind(handler: Handler) -> str:
 
 
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):
-    """Request id, one access-log line per call, and the gRPC server metrics."""
+    """Request id, a server span, one access-log line per call, and the gRPC server metrics."""
 
-    def __init__(self, metrics: RpcMetrics | None = None):
+    def __init__(self, metrics: RpcMetrics | None = None, tracer: trace.Tracer | None = None):
         self._metrics = metrics
+        self._tracer = tracer or tracer_of(None)
 
     async def intercept_service(
         self,
@@ -54,16 +70,16 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         kind = _kind(handler)
 
         async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
-            started = await self._start(method, kind, context)
+            started, span = await self._start(method, kind, context)
             try:
                 return await call()
             finally:
-                self._finish(method, kind, context, started)
+                self._finish(method, kind, context, started, span)
 
         async def stream(
             method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
         ) -> AsyncIterator[Any]:
-            started = await self._start(method, kind, context)
+            started, span = await self._start(method, kind, context)
             if self._metrics:
                 self._metrics.stream_opened()
             try:
@@ -72,19 +88,33 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
             finally:
                 if self._metrics:
                     self._metrics.stream_closed()
-                self._finish(method, kind, context, started)
+                self._finish(method, kind, context, started, span)
 
         return wrap_handler(handler, handler_call_details.method, unary, stream)
 
-    async def _start(self, method: str, kind: str, context: Context) -> float:
+    async def _start(self, method: str, kind: str, context: Context) -> tuple[float, trace.Span]:
         request_id = _request_id(context)
         request_id_var.set(request_id)
+        _, service, name = RpcMetrics.labels(method, kind)
+        parent = incoming_context(context.invocation_metadata())
+        span = self._tracer.start_span(
+            method.strip("/"),
+            context=parent,
+            kind=trace.SpanKind.SERVER,
+            attributes={
+                "rpc.system": "grpc",
+                "rpc.service": service,
+                "rpc.method": name,
+                "quantis.request_id": request_id,
+            },
+        )
+        otel_context.attach(trace.set_span_in_context(span, parent))
         if self._metrics:
             self._metrics.started.labels(*self._metrics.labels(method, kind)).inc()
         await context.send_initial_metadata((("x-request-id", request_id),))
-        return time.perf_counter()
+        return time.perf_counter(), span
 
-    def _finish(self, method: str, kind: str, context: Context, started: float) -> None:
+    def _finish(self, method: str, kind: str, context: Context, started: float, span: trace.Span) -> None:
         status = context.code() or grpc.StatusCode.OK
         code = status.name if isinstance(status, grpc.StatusCode) else str(status)
         seconds = time.perf_counter() - started
@@ -99,3 +129,8 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
                 "peer": context.peer(),
             },
         )
+        if isinstance(status, grpc.StatusCode):
+            span.set_attribute("rpc.grpc.status_code", status.value[0])
+        if code in _SERVER_ERRORS:
+            span.set_status(trace.StatusCode.ERROR, code)
+        span.end()

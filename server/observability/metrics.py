@@ -50,6 +50,14 @@ class RpcMetrics:
         self.active_streams = Gauge(
             "quantis_active_streams", "Streaming RPCs in progress.", registry=self.registry
         )
+        # Population stability index of a deployed version's live inputs against its training
+        # profile (the largest over its features); deploy/prometheus/rules.yml alerts at 0.1 and 0.25.
+        self.drift_score = Gauge(
+            "quantis_drift_score",
+            "Population stability index of a model version's recent inputs against its training data.",
+            ("model_id", "version_id"),
+            registry=self.registry,
+        )
 
         self.open_streams = 0
 
