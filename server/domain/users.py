@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +25,9 @@ from server.domain.pagination import PageRequest, fetch_page
 from server.errors import AlreadyExists, FailedPrecondition, NotFound
 
 log = logging.getLogger("server.domain")
+
+INITIAL_ADMIN_USERNAME = "admin"
+INITIAL_ADMIN_FILE = "initial-admin-password"
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,29 @@ class UserService:
             return False
         user = await self._accounts.register(username, email, password, role=Role.ADMIN)
         log.info("created the first admin", extra={"username": user.username})
+        return True
+
+    async def ensure_initial_admin(self, password_file: Path) -> bool:
+        """With no admin yet, create "admin" with a random password stored only in ``password_file``.
+
+        For a development server started with no settings at all: the password is
+        never logged; the file is readable by its owner alone.
+        """
+        password = "Qa1!" + secrets.token_urlsafe(18)
+        if not await self.ensure_admin(INITIAL_ADMIN_USERNAME, "admin@localhost.localdomain", password):
+            return False
+
+        def write() -> None:
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(password + "\n")
+
+        await asyncio.to_thread(write)
+        log.info(
+            "the first admin's password is in a file",
+            extra={"username": INITIAL_ADMIN_USERNAME, "file": str(password_file)},
+        )
         return True
 
     @staticmethod

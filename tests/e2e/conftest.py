@@ -8,8 +8,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,26 +26,59 @@ class ServerProcess:
     process: subprocess.Popen[str]
     address: str
     log_lines: list[dict[str, object]]
+    reader: threading.Thread | None = None
+
+    def follow_log(self) -> None:
+        """Keep reading the log after start-up, so a chatty server never blocks on a full pipe."""
+        assert self.process.stderr is not None
+        stream = self.process.stderr
+
+        def read() -> None:
+            for line in stream:
+                if line.startswith("{"):
+                    self.log_lines.append(json.loads(line))
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
 
     def stop(self) -> int:
-        """SIGTERM, then wait; returns the exit code and collects the rest of the log."""
+        """SIGTERM, then wait; returns the exit code once the whole log is read."""
         self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=30)
-        self.log_lines += [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+        self.process.wait(timeout=30)
+        if self.reader is not None:
+            self.reader.join(10)
         return self.process.returncode
 
 
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server with its first admin from QUANTIS_ADMIN_* and no demo model."""
+    admin = {
+        "QUANTIS_DEMO_MODEL": "false",
+        "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
+        "QUANTIS_ADMIN_EMAIL": "admin@example.com",
+        "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    with launch(tmp_path, admin) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server started with no settings at all, as `make serve` starts it."""
+    with launch(tmp_path, {}) as running:
+        yield running
+
+
+@contextmanager
+def launch(tmp_path: Path, settings: dict[str, str]) -> Iterator[ServerProcess]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("QUANTIS_")},
         "QUANTIS_PORT": "0",
         "QUANTIS_DATA_DIR": str(tmp_path / "data"),
         "QUANTIS_LOG_JSON": "true",
         "QUANTIS_METRICS_PORT": "0",
-        "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
-        "QUANTIS_ADMIN_EMAIL": "admin@example.com",
-        "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **settings,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve"], env=env, stderr=subprocess.PIPE, text=True
@@ -67,11 +102,14 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
     running = ServerProcess(process, address, lines)
     try:
         assert address, f"server did not start: {lines} {''.join(other_output)[-2000:]}"
+        running.follow_log()
         yield running
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()
+        if running.reader is not None:
+            running.reader.join(10)
         process.stderr.close()
 
 
