@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from opentelemetry import trace
 
 from server import contracts, reflection
-from server.composition import build_application
+from server.composition import bootstrap_demo_model, build_application
 from server.db.migrate import upgrade_to_head
 from server.domain.monitoring.watch import ComponentWatch
 from server.interceptors.errors import ErrorInterceptor
@@ -56,6 +57,7 @@ async def create_server(
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     metrics: RpcMetrics | None = None,
+    tracer: trace.Tracer | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     max_message_bytes: int = 16 << 20,
@@ -71,10 +73,11 @@ async def create_server(
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.so_reuseport", 0),
     ]
-    # Outermost first: request id + access log, error mapping, then the given layers
+    # Outermost first: request id + server span + access log, error mapping, then the given layers
     # (audit, auth, rate limit; see server.composition).
     server = grpc.aio.server(
-        interceptors=[RequestContextInterceptor(metrics), ErrorInterceptor(), *interceptors], options=options
+        interceptors=[RequestContextInterceptor(metrics, tracer), ErrorInterceptor(), *interceptors],
+        options=options,
     )
     servicers.register(server)
     health_servicer = health.aio.HealthServicer()
@@ -112,10 +115,13 @@ async def serve(settings: Settings) -> None:
     await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
     application = await build_application(settings)
     try:
+        if settings.demo_model:
+            await bootstrap_demo_model(application)
         running = await create_server(
             application.servicers,
             interceptors=application.interceptors,
             metrics=application.metrics,
+            tracer=application.tracer,
             host=settings.host,
             port=settings.port,
             max_message_bytes=settings.max_message_bytes,

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from server import contracts
 from server.auth.tokens import TokenCodec
+from server.backends.batcher import DynamicBatcher
+from server.backends.inprocess import InProcessBackend
 from server.db.database import Database
 from server.domain.accounts import AccountPolicy, AccountService
 from server.domain.api_keys import ApiKeyService
@@ -47,16 +52,24 @@ from server.domain.monitoring.live import LiveEvents
 from server.domain.monitoring.notifications import NotificationService
 from server.domain.monitoring.stats import SystemStats
 from server.domain.monitoring.watch import ComponentWatch
-from server.domain.users import UserService
+from server.domain.prediction.batch import BatchPredictions
+from server.domain.prediction.demo import DemoModel, bootstrap_demo
+from server.domain.prediction.history import HistoryWriter
+from server.domain.prediction.records import PredictionRecords
+from server.domain.prediction.routing import VersionRouter
+from server.domain.prediction.runtime import PredictionRuntime
+from server.domain.prediction.service import Limits, Predictor
+from server.domain.users import INITIAL_ADMIN_FILE, UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
-from server.jobs.publish import channel
+from server.jobs.publish import deliveries
 from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
 from server.jobs.store import ModelStore
 from server.jobs.worker_config import queue_name, worker_config
 from server.mappers.financial import FILTER_ENUMS
 from server.observability.metrics import RpcMetrics
+from server.observability.tracing import build_tracer_provider, tracer_of
 from server.servicers import Servicers
 from server.servicers.auth import AuthServicer
 from server.servicers.dataset import DatasetServicer
@@ -64,7 +77,7 @@ from server.servicers.financial import FinancialServicer
 from server.servicers.model import ModelServicer
 from server.servicers.monitoring import MonitoringServicer
 from server.servicers.prediction import PredictionServicer
-from server.settings import Settings
+from server.settings import Environment, Settings
 from server.state.events import EventBus, MemoryEventBus, RedisEventBus
 from server.state.rate_limit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state.revocation import MemoryRevocationStore, RedisRevocationStore, RevocationStore
@@ -95,13 +108,23 @@ class Application:
     servicers: Servicers
     interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
     jobs: JobRunner | None = None
+    prediction: PredictionRuntime | None = None
+    tracer_provider: TracerProvider | None = None
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        return tracer_of(self.tracer_provider)
 
     async def close(self) -> None:
+        if self.prediction is not None:
+            await self.prediction.close()
         if self.jobs is not None:
             await self.jobs.stop()
         if self.redis is not None:
             await self.redis.aclose()
         self.db.dispose()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # sends the spans still waiting for export
 
 
 def account_policy(settings: Settings) -> AccountPolicy:
@@ -139,9 +162,9 @@ def job_runner(settings: Settings, db: Database, bus: EventBus) -> JobRunner:
 def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobRunner) -> ModelServicer:
     store = ModelStore(settings.object_store_dir)
 
-    async def publish(event: dict[str, object] | None) -> None:
-        if event is not None:
-            await bus.publish(channel(str(event["job_id"])), event)
+    async def publish(event: dict[str, Any] | None) -> None:
+        for name, payload in deliveries(event) if event is not None else ():
+            await bus.publish(name, payload)
 
     return ModelServicer(
         ModelCatalog(db, store, settings.max_horizon, publish),
@@ -152,9 +175,53 @@ def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobR
     )
 
 
-async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Application:
-    """Build the layers for ``settings`` (the database must already be migrated)."""
-    db = Database.connect(settings.resolved_database_url)
+def prediction_runtime(
+    settings: Settings, db: Database, tracer: trace.Tracer | None = None
+) -> PredictionRuntime:
+    backend = InProcessBackend(torch_threads=settings.inference_torch_threads)
+    batcher = DynamicBatcher(
+        backend,
+        max_series=settings.inference_batch_max_series,
+        max_delay=settings.inference_batch_max_delay_ms / 1000,
+        tracer=tracer,
+    )
+    router = VersionRouter(db, ModelStore(settings.object_store_dir), settings.prediction_routing_ttl_seconds)
+    history = HistoryWriter(db)
+    limits = Limits(
+        max_series_length=settings.prediction_max_series_length,
+        max_queued_series=settings.inference_queue_max_series,
+    )
+    predictor = Predictor(router, batcher, history, limits)
+    batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor)
+    return PredictionRuntime(backend, batcher, router, history, predictor, PredictionRecords(db), batches)
+
+
+async def bootstrap_demo_model(application: Application) -> DemoModel | None:
+    """The demo dataset and LSTM, on a first start (see server.domain.prediction.demo)."""
+    settings, db = application.settings, application.db
+    if application.jobs is None:
+        return None
+    store = ModelStore(settings.object_store_dir)
+
+    async def publish(event: dict[str, object] | None) -> None:
+        return None
+
+    datasets = DatasetService(db, DatasetFiles(settings.object_store_dir), settings.max_upload_bytes, _utcnow)
+    return await bootstrap_demo(
+        db,
+        datasets,
+        ModelCatalog(db, store, settings.max_horizon, publish),
+        TrainingJobs(db, application.jobs, application.bus, settings.max_horizon),
+    )
+
+
+async def build_application(
+    settings: Settings, *, clock: Clock = _utcnow, tracer_provider: TracerProvider | None = None
+) -> Application:
+    """Build the layers for ``settings`` (the database must already be migrated); tests may
+    pass a ``tracer_provider`` of their own."""
+    tracer_provider = tracer_provider or build_tracer_provider(settings.otlp_endpoint)
+    db = Database.connect(settings.resolved_database_url, tracer_of(tracer_provider))
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     revocations: RevocationStore = (
         RedisRevocationStore(redis, settings.redis_key_prefix + "revoked:")
@@ -166,6 +233,8 @@ async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Ap
     users = UserService(db, accounts, clock)
     if settings.admin_username:
         await users.ensure_admin(settings.admin_username, settings.admin_email, settings.admin_password)
+    elif settings.environment is Environment.DEVELOPMENT and settings.initial_admin:
+        await users.ensure_initial_admin(settings.data_dir / INITIAL_ADMIN_FILE)
     datasets = DatasetService(db, DatasetFiles(settings.object_store_dir), settings.max_upload_bytes, clock)
     upload_lifetime = timedelta(hours=settings.upload_session_hours)
     bus: EventBus = RedisEventBus(redis, settings.redis_key_prefix + "events:") if redis else MemoryEventBus()
@@ -182,11 +251,17 @@ async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Ap
             NamedCheck("data directory", Kind.DISK, disk_check(settings.data_dir)),
         ]
     )
+    prediction = prediction_runtime(settings, db, tracer_of(tracer_provider))
     servicers = Servicers(
         auth=AuthServicer(accounts, ApiKeyService(db, clock), users),
         dataset=DatasetServicer(datasets, UploadService(db, datasets, upload_lifetime, clock)),
         model=model_servicer(settings, db, bus, runner),
-        prediction=PredictionServicer(),
+        prediction=PredictionServicer(
+            prediction.predictor,
+            prediction.records,
+            prediction.batches,
+            settings.prediction_stream_in_flight,
+        ),
         financial=financial_servicer(settings, db, clock),
         monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats),
     )
@@ -219,4 +294,6 @@ async def build_application(settings: Settings, *, clock: Clock = _utcnow) -> Ap
         servicers=servicers,
         interceptors=interceptors,
         jobs=runner,
+        prediction=prediction,
+        tracer_provider=tracer_provider,
     )

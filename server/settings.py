@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=-1, le=65535)
     """HTTP port of the Prometheus /metrics endpoint; 0 picks a free port, -1 turns it off."""
 
+    otlp_endpoint: str = Field(default="", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    """OTLP/gRPC collector traces go to (the standard OTEL_EXPORTER_OTLP_ENDPOINT); empty sends none."""
+
     data_dir: Path = Path("var")
     """Root for the SQLite file and the object store (datasets, artifacts, batch results)."""
 
@@ -76,6 +79,10 @@ class Settings(BaseSettings):
 
     allow_registration: bool = True
     """Whether anyone may Register (as a viewer); when false only admins create users."""
+
+    initial_admin: bool = True
+    """In development, with no admin and no QUANTIS_ADMIN_*, create "admin" with a random
+    password written to <data_dir>/initial-admin-password (readable by the owner only)."""
 
     admin_username: str = ""
     """With admin_email and admin_password: create this admin on first start if no admin exists."""
@@ -165,6 +172,32 @@ class Settings(BaseSettings):
 
     max_horizon: int = Field(default=365, ge=1)
     """Largest forecast horizon a model may be created with."""
+
+    inference_torch_threads: int = Field(default=1, ge=1, le=64)
+    """Torch threads the in-process inference backend may use."""
+
+    inference_batch_max_series: int = Field(default=1024, ge=1)
+    """Most series the dynamic batcher gathers into one forward pass."""
+
+    inference_batch_max_delay_ms: float = Field(default=2.0, ge=0)
+    """Longest a request waits in the dynamic batcher for others to share its forward pass, in ms."""
+
+    inference_queue_max_series: int = Field(default=100_000, ge=1)
+    """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
+
+    prediction_max_series_length: int = Field(default=100_000, ge=1)
+    """Most values one series sent for prediction may have."""
+
+    prediction_stream_in_flight: int = Field(default=8, ge=1, le=1024)
+    """StreamPredict requests one stream may have unanswered before the server stops reading it."""
+
+    demo_model: bool = True
+    """On ``quantis serve`` with no model yet and an admin to own it, store AirPassengers and train
+    and deploy a small LSTM on it (the demo model of the README)."""
+
+    prediction_routing_ttl_seconds: float = Field(default=1.0, ge=0)
+    """How long a model's routing (deployment, READY versions) is cached; a deploy takes effect
+    within this time."""
 
     @property
     def resolved_database_url(self) -> str:

@@ -80,7 +80,13 @@ def interceptors(application: Application) -> list[grpc.aio.ServerInterceptor]:
 async def running_server(
     application: Application, servicers: Servicers, interceptors: list[grpc.aio.ServerInterceptor]
 ) -> AsyncIterator[RunningServer]:
-    running = await create_server(servicers, interceptors=interceptors, metrics=application.metrics, port=0)
+    running = await create_server(
+        servicers,
+        interceptors=interceptors,
+        metrics=application.metrics,
+        tracer=application.tracer,
+        port=0,
+    )
     try:
         yield running
     finally:

@@ -24,10 +24,12 @@ from quantis.v1 import (
     dataset_service_pb2_grpc,
     financial_service_pb2_grpc,
     model_service_pb2_grpc,
+    prediction_service_pb2_grpc,
 )
 from quantis.v1 import dataset_service_pb2 as dataset_pb
 from quantis.v1 import financial_service_pb2 as finance_pb
 from quantis.v1 import model_service_pb2 as model_pb
+from quantis.v1 import prediction_service_pb2 as prediction_pb
 
 from server import contracts
 from server.auth.permissions import ROLE_PERMISSIONS, Role
@@ -37,6 +39,7 @@ from server.domain.accounts import ClientInfo, MfaChallenge
 from tests.server.auth_helpers import PASSWORD, user_token
 from tests.server.dataset.conftest import AIRPASSENGERS, csv_metadata, upload
 from tests.server.model.records import finished_job_and_version
+from tests.server.prediction.records import recorded_prediction
 from tests.server.security_helpers import call_rpc
 
 ACCESS = {
@@ -270,6 +273,8 @@ async def test_another_users_resources_are_not_found(
         )
     ).model
     job_id, version_id = await finished_job_and_version(application, model.model_id, model.owner_id)
+    prediction_id = await recorded_prediction(application, model.model_id, version_id, model.owner_id)
+    predictions = prediction_service_pb2_grpc.PredictionServiceStub(channel)
 
     async def drained(stream: grpc.aio.UnaryStreamCall[Any, Any]) -> None:
         async for _ in stream:
@@ -351,6 +356,19 @@ async def test_another_users_resources_are_not_found(
         ),
         "ModelService/CancelTrainingJob": lambda: models.CancelTrainingJob(
             model_pb.CancelTrainingJobRequest(job_id=job_id), metadata=other
+        ),
+        "PredictionService/Predict": lambda: predictions.Predict(
+            prediction_pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=[1.0])),
+            metadata=other,
+        ),
+        "PredictionService/GetPrediction": lambda: predictions.GetPrediction(
+            prediction_pb.GetPredictionRequest(prediction_id=prediction_id), metadata=other
+        ),
+        "PredictionService/SubmitActuals": lambda: predictions.SubmitActuals(
+            prediction_pb.SubmitActualsRequest(prediction_id=prediction_id, values=[1.0]), metadata=other
+        ),
+        "PredictionService/GetPredictionStats": lambda: predictions.GetPredictionStats(
+            prediction_pb.GetPredictionStatsRequest(model_id=model.model_id), metadata=other
         ),
         "ModelService/DeleteModel": lambda: models.DeleteModel(
             model_pb.DeleteModelRequest(model_id=model.model_id), metadata=other

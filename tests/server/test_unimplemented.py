@@ -17,14 +17,6 @@ from tests.server.security_helpers import call_rpc
 # Remove an RPC from here in the change that implements it.
 NOT_YET_IMPLEMENTED = {
     "quantis.v1.MonitoringService/GetModelDrift",
-    "quantis.v1.PredictionService/BatchPredict",
-    "quantis.v1.PredictionService/GetBatchJob",
-    "quantis.v1.PredictionService/GetPrediction",
-    "quantis.v1.PredictionService/GetPredictionStats",
-    "quantis.v1.PredictionService/ListPredictions",
-    "quantis.v1.PredictionService/Predict",
-    "quantis.v1.PredictionService/StreamPredict",
-    "quantis.v1.PredictionService/SubmitActuals",
 }
 
 
