@@ -4,6 +4,7 @@ intended, and the rules and the Grafana dashboard use only metrics the server ex
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,8 +28,10 @@ BUILT_IN_METRICS = {"up"}
 TARGET_LABELS = {"job", "instance"}
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool"}
 promtool = shutil.which("promtool")
+# .ci/run installs promtool; elsewhere its tests skip with the reason.
 needs_promtool = pytest.mark.skipif(
-    promtool is None, reason="promtool is not installed (Debian: apt-get install prometheus)"
+    promtool is None and os.environ.get("CI", "").lower() != "true",
+    reason="promtool is not installed (Debian: apt-get install prometheus)",
 )
 
 
