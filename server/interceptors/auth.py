@@ -13,19 +13,16 @@ UNAUTHENTICATED / PERMISSION_DENIED with an ErrorInfo, and are audited.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import TYPE_CHECKING
-
-import grpc
 
 from server.auth.authenticator import Authenticator
 from server.auth.principal import Principal, principal_var
 from server.contracts import MethodRule
 from server.errors import PermissionDenied
-from server.interceptors.wrapping import guard_handler
+from server.interceptors.wrapping import RuleGuard
 
 if TYPE_CHECKING:
-    from server.interceptors.wrapping import Context, Continuation, Handler
+    from server.interceptors.wrapping import Context
 
 
 def request_metadata(context: Context) -> dict[str, str]:
@@ -37,26 +34,14 @@ def request_metadata(context: Context) -> dict[str, str]:
     return found
 
 
-class AuthInterceptor(grpc.aio.ServerInterceptor):
+class AuthInterceptor(RuleGuard):
     """Authenticates non-public RPCs with ``authenticator`` and enforces ``rules``' permissions."""
 
     def __init__(self, rules: Mapping[str, MethodRule], authenticator: Authenticator):
-        self._rules = dict(rules)
+        super().__init__(rules)
         self._authenticator = authenticator
 
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        rule = self._rules.get(handler_call_details.method)
-        if handler is None or rule is None:
-            return handler
-
-        return guard_handler(handler, rule.path, partial(self._admit, rule))
-
-    async def _admit(self, rule: MethodRule, context: Context) -> None:
+    async def check(self, rule: MethodRule, context: Context) -> None:
         """Set the call's principal, or raise Unauthenticated / PermissionDenied."""
         principal_var.set(None)
         if rule.public:

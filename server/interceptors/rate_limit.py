@@ -18,20 +18,17 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import TYPE_CHECKING
-
-import grpc
 
 from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.errors import ResourceExhausted
 from server.interceptors.peers import Network, PeerResolver, rate_key
-from server.interceptors.wrapping import guard_handler
+from server.interceptors.wrapping import RuleGuard
 from server.state.rate_limit import Limit, RateLimiter
 
 if TYPE_CHECKING:
-    from server.interceptors.wrapping import Context, Continuation, Handler
+    from server.interceptors.wrapping import Context
 
 log = logging.getLogger("server.rate_limit")
 
@@ -46,7 +43,7 @@ def caller_key(context: Context, peers: PeerResolver) -> str:
     return "user:" + principal.user_id
 
 
-class RateLimitInterceptor(grpc.aio.ServerInterceptor):
+class RateLimitInterceptor(RuleGuard):
     """Takes one token per call from the bucket of (rate class, caller).
 
     ``limits`` maps each rate class in ``rules`` ("default", "auth",
@@ -65,24 +62,12 @@ class RateLimitInterceptor(grpc.aio.ServerInterceptor):
         missing = sorted({rule.rate_class for rule in rules.values()} - set(limits))
         if missing:
             raise ValueError("no rate limit for rate class(es): " + ", ".join(missing))
-        self._rules = dict(rules)
+        super().__init__(rules)
         self._limiter = limiter
         self._limits = dict(limits)
         self._peers = PeerResolver(trusted_proxies)
 
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        rule = self._rules.get(handler_call_details.method)
-        if handler is None or rule is None:
-            return handler
-
-        return guard_handler(handler, rule.path, partial(self._take, rule))
-
-    async def _take(self, rule: MethodRule, context: Context) -> None:
+    async def check(self, rule: MethodRule, context: Context) -> None:
         key = f"{rule.rate_class}:{caller_key(context, self._peers)}"
         try:
             wait = await self._limiter.acquire(key, self._limits[rule.rate_class])

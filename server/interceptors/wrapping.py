@@ -11,10 +11,13 @@ what it does around a call.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
+
+from server.contracts import MethodRule
 
 if TYPE_CHECKING:
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -102,3 +105,26 @@ def guard_handler(handler: Handler, method: str, check: Callable[[Context], Awai
             yield response
 
     return wrap_handler(handler, method, unary, stream)
+
+
+class RuleGuard(grpc.aio.ServerInterceptor):
+    """An interceptor that vets every quantis.v1 call against its method's rule before it runs.
+
+    Subclasses implement ``check(rule, context)``; methods without a rule (health,
+    reflection) pass through untouched.
+    """
+
+    def __init__(self, rules: Mapping[str, MethodRule]):
+        self._rules = dict(rules)
+
+    async def check(self, rule: MethodRule, context: Context) -> None:
+        raise NotImplementedError
+
+    async def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
+        rule = self._rules.get(handler_call_details.method)
+        if handler is None or rule is None:
+            return handler
+        return guard_handler(handler, rule.path, partial(self.check, rule))
