@@ -1,0 +1,190 @@
+"""Start and stop a local TorchServe: the server's own fleet of one, the tests' and the bench's.
+
+``TorchServeProcess`` writes a ``config.properties`` with free loopback ports (REST
+inference, management and metrics, gRPC inference and management), runs
+``torchserve --foreground`` in its own process group, and waits until ``/ping``
+answers. In production TorchServe runs on its own hosts and the server only
+connects to it (see ``server.backends.torchserve``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+
+class TorchServeUnavailable(RuntimeError):
+    """TorchServe could not be started here (no Java, or it did not come up)."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Ports:
+    inference: int
+    management: int
+    metrics: int
+    grpc_inference: int
+    grpc_management: int
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(*(free_port() for _ in range(5)))
+
+
+def config_text(ports: Ports, model_store: Path, *, workers: int = 1, response_timeout_s: int = 120) -> str:
+    return "\n".join(
+        [
+            f"inference_address=http://127.0.0.1:{ports.inference}",
+            f"management_address=http://127.0.0.1:{ports.management}",
+            f"metrics_address=http://127.0.0.1:{ports.metrics}",
+            "enable_grpc=true",
+            "grpc_inference_address=127.0.0.1",
+            "grpc_management_address=127.0.0.1",
+            f"grpc_inference_port={ports.grpc_inference}",
+            f"grpc_management_port={ports.grpc_management}",
+            f"model_store={model_store}",
+            "disable_token_authorization=true",
+            "enable_model_api=true",
+            f"default_workers_per_model={workers}",
+            f"default_response_timeout={response_timeout_s}",
+            "install_py_dep_per_model=false",
+            # Packed requests carry many series; the 6.5 MB default is too small for a big batch.
+            "max_request_size=268435456",
+            "max_response_size=268435456",
+            "",
+        ]
+    )
+
+
+def http_call(
+    url: str, method: str = "GET", body: bytes | None = None, timeout: float = 60
+) -> tuple[int, bytes]:
+    """One HTTP call to TorchServe's REST APIs: (status, body), HTTP errors included."""
+    request = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/octet-stream")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), bytes(exc.read())
+
+
+class TorchServeProcess:
+    """A TorchServe in the foreground of a child process group, under ``home``."""
+
+    def __init__(self, home: Path, *, workers: int = 1, ports: Ports | None = None):
+        self.home = Path(home)
+        self.model_store = self.home / "model-store"
+        self.workers = workers
+        self.ports = ports or Ports.free()
+        self.log_path = self.home / "torchserve.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def inference_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.inference}"
+
+    @property
+    def management_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.management}"
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.ports.grpc_inference}"
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self, timeout: float = 120) -> None:
+        if shutil.which("java") is None:
+            raise TorchServeUnavailable("java is missing (TorchServe needs Java 17)")
+        self.model_store.mkdir(parents=True, exist_ok=True)
+        config = self.home / "config.properties"
+        config.write_text(config_text(self.ports, self.model_store, workers=self.workers))
+        # The worker processes TorchServe spawns run `python`: the one this process runs.
+        bin_dir = str(Path(sys.executable).parent)
+        env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+        env["LOG_LOCATION"] = str(self.home / "logs")
+        env["METRICS_LOCATION"] = str(self.home / "logs")
+        command = [
+            str(Path(bin_dir) / "torchserve"),
+            "--start",
+            "--foreground",
+            "--ncs",
+            "--model-store",
+            str(self.model_store),
+            "--ts-config",
+            str(config),
+        ]
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                command, cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while not self.ping():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_tail()
+                self.stop()
+                raise TorchServeUnavailable(f"TorchServe did not start:\n{tail}")
+            time.sleep(0.3)
+
+    def ping(self) -> bool:
+        try:
+            return http_call(f"{self.inference_url}/ping", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the Python model workers (children of the Java frontend)."""
+        if self._process is None:
+            return []
+        import psutil
+
+        try:
+            children = psutil.Process(self._process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        return [c.pid for c in children if "model_service_worker" in " ".join(c.cmdline())]
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 30) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def __enter__(self) -> TorchServeProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
