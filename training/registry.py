@@ -80,7 +80,7 @@ _DEEP_COMMON = (
         "calibrate_intervals",
         "bool",
         True,
-        "Rescale quantile distances from the median to minimise validation pinball loss.",
+        "Scale intervals per horizon step to conformal 80% coverage on the validation windows.",
         tunable=False,
     ),
     H(

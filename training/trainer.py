@@ -105,19 +105,6 @@ def evaluate(net: nn.Module, data: Batch, quantiles: torch.Tensor) -> float:
     return float(pinball_loss(predict_batches(net, data), data["target"], quantiles))
 
 
-def interval_scale(outputs: torch.Tensor, target: torch.Tensor, quantiles: torch.Tensor) -> float:
-    """Factor for the distance of every quantile from the median that minimises the pinball
-    loss on held-out windows (a one-parameter recalibration of the interval width).
-    """
-    median = outputs[..., int(torch.argmin((quantiles - 0.5).abs()))].unsqueeze(-1)
-    best, best_loss = 1.0, math.inf
-    for factor in np.exp(np.linspace(np.log(0.25), np.log(4.0), 97)):
-        loss = float(pinball_loss(median + float(factor) * (outputs - median), target, quantiles))
-        if loss < best_loss - 1e-12:
-            best, best_loss = float(factor), loss
-    return best
-
-
 def fit_network(
     net: nn.Module,
     train: Batch,

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from training.calibration import step_scales
 from training.errors import InvalidRequestError, TrainingError
 from training.features import N_STATIC, build_inputs, n_known
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
@@ -30,7 +31,6 @@ from training.trainer import (
     LoopConfig,
     ProgressClock,
     fit_network,
-    interval_scale,
     predict_batches,
     seed_everything,
     torch_threads,
@@ -62,7 +62,7 @@ class DeepForecaster:
         self.nets: list[nn.Module] = []
         self.scaler: ScalerStats | None = None
         self.fit_summary: dict[str, Any] = {}
-        self.interval_scale = 1.0
+        self.interval_scales = np.ones(0)
 
     # -- construction -------------------------------------------------------------------
     def _new_net(self) -> nn.Module:
@@ -145,11 +145,12 @@ class DeepForecaster:
                 fit_network(net, full, None, levels, refit, seed, clock)
             self.nets.append(net)
             runs.append({"seed": seed, "best_epoch": result.best_epoch, "best_loss": result.best_loss})
-        self.interval_scale = 1.0
+        self.interval_scales = np.ones(horizon)
         if val is not None and bool(self.hp["calibrate_intervals"]):
-            self.interval_scale = interval_scale(torch.stack(val_outputs).mean(0), val["target"], levels)
+            outputs = torch.stack(val_outputs).mean(0).double().numpy()
+            self.interval_scales = step_scales(outputs, val["target"].double().numpy(), self.levels)
         self.fit_summary = {
-            "interval_scale": self.interval_scale,
+            "interval_scales": self.interval_scales.round(4).tolist(),
             "train_windows": int(train_w.series.size),
             "val_windows": int(val_w.series.size),
             "lookback": self.lookback,
@@ -191,7 +192,7 @@ class DeepForecaster:
         outputs /= len(self.nets)
         outputs.sort(axis=-1)  # quantiles must not cross
         median = outputs[..., self.levels.index(0.5)][..., None]
-        outputs = median + self.interval_scale * (outputs - median)
+        outputs = median + self.interval_scales[None, :, None] * (outputs - median)
         shaped = outputs * inputs.scale[:, None, None] + inputs.loc[:, None, None]
         shaped = shaped * scale[:, None, None] + loc[:, None, None]
         if self.transform == "log":
@@ -216,7 +217,7 @@ class DeepForecaster:
             "end_timestamp": str(self.end_timestamp),
             "quantile_levels": list(self.levels),
             "ensemble_size": len(self.nets),
-            "interval_scale": self.interval_scale,
+            "interval_scales": self.interval_scales.tolist(),
             "fit_summary": self.fit_summary,
         }
 
@@ -236,7 +237,10 @@ class DeepForecaster:
         model.end_timestamp = np.datetime64(config["end_timestamp"])
         model.levels = tuple(float(q) for q in config["quantile_levels"])
         model.fit_summary = config.get("fit_summary", {})
-        model.interval_scale = float(config.get("interval_scale", 1.0))
+        model.interval_scales = np.broadcast_to(
+            np.asarray(config.get("interval_scales", config.get("interval_scale", 1.0)), np.float64),
+            model.horizon,
+        ).copy()
         states = torch.load(directory / "weights.pt", weights_only=True)
         for state in states:
             net = model._new_net()
