@@ -108,7 +108,10 @@ def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
 
 
 async def _abort(context: Context, exc: Exception, method: str) -> NoReturn:
-    await context.abort_with_status(rpc_status.to_status(to_status(_as_domain_error(exc, method))))
+    status = rpc_status.to_status(to_status(_as_domain_error(exc, method)))
+    # The status details replace the trailers set so far: keep the request id among them.
+    trailers = (*status.trailing_metadata, ("x-request-id", request_id_var.get() or "unknown"))
+    await context.abort(status.code, status.details, trailers)
     raise AssertionError("abort_with_status returned")  # pragma: no cover
 
 

@@ -10,11 +10,13 @@ the task grpc.aio runs each call in.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -52,6 +54,13 @@ def _kind(handler: Handler) -> str:
     return "server_stream" if handler.unary_stream is not None else "bidi_stream"
 
 
+@dataclass(frozen=True)
+class _CallState:
+    started: float
+    span: trace.Span
+    peer: str
+
+
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):
     """Request id, a server span, one access-log line per call, and the gRPC server metrics."""
 
@@ -70,29 +79,33 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         kind = _kind(handler)
 
         async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
-            started, span = await self._start(method, kind, context)
+            call_state = await self._start(method, kind, context)
             try:
                 return await call()
             finally:
-                self._finish(method, kind, context, started, span)
+                self._finish(method, kind, context, call_state)
 
         async def stream(
             method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
         ) -> AsyncIterator[Any]:
-            started, span = await self._start(method, kind, context)
+            call_state = await self._start(method, kind, context)
             if self._metrics:
                 self._metrics.stream_opened()
+            cancelled = False
             try:
                 async for response in responses():
                     yield response
+            except (GeneratorExit, asyncio.CancelledError):
+                cancelled = True  # the client went away: the call may be gone already
+                raise
             finally:
                 if self._metrics:
                     self._metrics.stream_closed()
-                self._finish(method, kind, context, started, span)
+                self._finish(method, kind, context, call_state, cancelled=cancelled)
 
         return wrap_handler(handler, handler_call_details.method, unary, stream)
 
-    async def _start(self, method: str, kind: str, context: Context) -> tuple[float, trace.Span]:
+    async def _start(self, method: str, kind: str, context: Context) -> _CallState:
         request_id = _request_id(context)
         request_id_var.set(request_id)
         _, service, name = RpcMetrics.labels(method, kind)
@@ -111,11 +124,17 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         otel_context.attach(trace.set_span_in_context(span, parent))
         if self._metrics:
             self._metrics.started.labels(*self._metrics.labels(method, kind)).inc()
-        await context.send_initial_metadata((("x-request-id", request_id),))
-        return time.perf_counter(), span
+        # Echoed in the trailers, not as a header: a call that has received headers is committed
+        # and gRPC clients no longer retry it, even when it fails with UNAVAILABLE (gRFC A6).
+        context.set_trailing_metadata((("x-request-id", request_id),))
+        # The peer is read now: once a cancelled stream's call is gone, asking for it crashes.
+        return _CallState(time.perf_counter(), span, context.peer())
 
-    def _finish(self, method: str, kind: str, context: Context, started: float, span: trace.Span) -> None:
-        status = context.code() or grpc.StatusCode.OK
+    def _finish(
+        self, method: str, kind: str, context: Context, call: _CallState, *, cancelled: bool = False
+    ) -> None:
+        started, span = call.started, call.span
+        status = grpc.StatusCode.CANCELLED if cancelled else (context.code() or grpc.StatusCode.OK)
         code = status.name if isinstance(status, grpc.StatusCode) else str(status)
         seconds = time.perf_counter() - started
         if self._metrics:
@@ -126,7 +145,7 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
                 "method": method,
                 "code": code,
                 "duration_ms": round(seconds * 1000, 3),
-                "peer": context.peer(),
+                "peer": call.peer,
             },
         )
         if isinstance(status, grpc.StatusCode):

@@ -144,9 +144,10 @@ async def test_error_inside_a_server_stream_ends_it_with_a_status(channel: grpc.
 
 
 async def test_request_id_is_echoed(channel: grpc.aio.Channel) -> None:
+    """In the trailers, beside the error details, so that headers do not commit the call."""
     call = auth_service_pb2_grpc.AuthServiceStub(channel).Login(
         auth_service_pb2.LoginRequest(), metadata=(("x-request-id", "abc-1"),)
     )
     with pytest.raises(grpc.aio.AioRpcError):
         await call
-    assert ("x-request-id", "abc-1") in tuple(await call.initial_metadata())
+    assert ("x-request-id", "abc-1") in tuple(await call.trailing_metadata())
