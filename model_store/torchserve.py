@@ -9,6 +9,7 @@ connects to it (see ``server.backends.torchserve``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -85,6 +86,20 @@ def http_call(
         return int(exc.code), bytes(exc.read())
 
 
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, sig)
+
+
+def _group_alive(launcher: subprocess.Popen[bytes]) -> bool:
+    launcher.poll()  # reaps the launcher, so that only live processes keep the group
+    try:
+        os.killpg(launcher.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class TorchServeProcess:
     """A TorchServe in the foreground of a child process group, under ``home``."""
 
@@ -123,6 +138,11 @@ class TorchServeProcess:
         env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
         env["LOG_LOCATION"] = str(self.home / "logs")
         env["METRICS_LOCATION"] = str(self.home / "logs")
+        # The launcher's pid file (TMPDIR), the workers' sockets and unpacked models (TEMP, the
+        # frontend's java.io.tmpdir) go to a temporary directory; one of its own lets
+        # TorchServes run side by side (tests, the bench, the server's own).
+        env["TMPDIR"] = env["TEMP"] = str(self.home / "tmp")
+        (self.home / "tmp").mkdir(exist_ok=True)
         command = [
             str(Path(bin_dir) / "torchserve"),
             "--start",
@@ -161,7 +181,14 @@ class TorchServeProcess:
             children = psutil.Process(self._process.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
-        return [c.pid for c in children if "model_service_worker" in " ".join(c.cmdline())]
+        pids = []
+        for child in children:
+            try:  # a worker that has just died is gone, or a zombie until Java reaps it
+                if "model_service_worker" in " ".join(child.cmdline()):
+                    pids.append(child.pid)
+            except psutil.Error:
+                continue
+        return pids
 
     def log_tail(self, chars: int = 3000) -> str:
         try:
@@ -170,14 +197,20 @@ class TorchServeProcess:
             return ""
 
     def stop(self, timeout: float = 30) -> None:
+        """Stop the launcher and all it started, and wait until they are gone.
+
+        The launcher exits before its Java frontend does; a TorchServe started again on the
+        same ports before the frontend has gone would find them (and its pid file) taken.
+        """
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _group_alive(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _group_alive(process):
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait()
 
     def __enter__(self) -> TorchServeProcess:

@@ -1,13 +1,17 @@
 """Generate the Python and TypeScript code for the quantis.v1 contracts.
 
     python proto/codegen.py                      # write into clients/python and clients/js
-    python proto/codegen.py --python-out A --ts-out B   # somewhere else (the staleness test)
+    python proto/codegen.py --python-out A --ts-out B --torchserve-out C   # elsewhere (the staleness test)
 
 One compiler for both languages: grpcio-tools' protoc, with protoc-gen-es from
 clients/js/node_modules as a plugin. The googleapis protos the contracts import
 (google.type.Money, google.rpc.Status, ...) are copied from the installed
 googleapis-common-protos wheel into proto/third_party/googleapis, so buf and protoc
 see them without any registry.
+
+TorchServe's inference API (proto/third_party/torchserve) is generated for the server
+only, as the package server.backends.torchserve_pb: protoc sees the file under that
+virtual path, so the generated modules import each other absolutely.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ CONTRACTS = PROTO / "quantis" / "v1"
 GOOGLEAPIS = PROTO / "third_party" / "googleapis"
 GOOGLE_PACKAGES = ("type", "rpc")
 PROTOC_GEN_ES = ROOT / "clients" / "js" / "node_modules" / ".bin" / "protoc-gen-es"
+TORCHSERVE = PROTO / "third_party" / "torchserve"
+TORCHSERVE_PACKAGE = Path("server", "backends", "torchserve_pb")
 IMPORT = re.compile(r'^import\s+(?:public\s+)?"([^"]+)";', re.MULTILINE)
 
 
@@ -85,6 +91,23 @@ def generate_python(out: Path) -> None:
     protoc([f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}", *contract_files()])
 
 
+def generate_torchserve(out: Path) -> None:
+    """TorchServe's inference stubs into ``<out>/server/backends/torchserve_pb``."""
+    package = out / TORCHSERVE_PACKAGE
+    for stale in package.glob("*_pb2*.py*"):
+        stale.unlink()
+    package.mkdir(parents=True, exist_ok=True)
+    protoc(
+        [
+            f"-I{TORCHSERVE_PACKAGE.as_posix()}={TORCHSERVE}",
+            f"--python_out={out}",
+            f"--pyi_out={out}",
+            f"--grpc_python_out={out}",
+            f"{TORCHSERVE_PACKAGE.as_posix()}/inference.proto",
+        ]
+    )
+
+
 def generate_typescript(out: Path) -> None:
     if not PROTOC_GEN_ES.exists():
         raise SystemExit(f"{PROTOC_GEN_ES} is missing: run `npm ci` in clients/js first")
@@ -107,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python-out", type=Path, default=ROOT / "clients" / "python")
     parser.add_argument("--ts-out", type=Path, default=ROOT / "clients" / "js" / "src" / "gen")
+    parser.add_argument("--torchserve-out", type=Path, default=ROOT, help="where server/backends/ is")
     parser.add_argument("--skip-ts", action="store_true", help="generate the Python code only")
     parser.add_argument("--deps-only", action="store_true", help="only copy the googleapis protos (for buf)")
     args = parser.parse_args()
@@ -114,6 +138,7 @@ def main() -> None:
     if args.deps_only:
         return
     generate_python(args.python_out)
+    generate_torchserve(args.torchserve_out)
     if not args.skip_ts:
         generate_typescript(args.ts_out)
 

@@ -57,6 +57,9 @@ class InProcessBackend:
             self._pool, self._forecast_sync, version, batch
         )
 
+    async def ping(self) -> str:
+        return f"in-process, {len(self._models)} versions loaded"
+
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._models.clear()

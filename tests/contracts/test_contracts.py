@@ -90,15 +90,23 @@ def _same_tree(left: Path, right: Path) -> list[str]:
 
 
 def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
-    python_out, ts_out = tmp_path / "python", tmp_path / "ts"
+    python_out, ts_out, torchserve_out = tmp_path / "python", tmp_path / "ts", tmp_path / "torchserve"
     subprocess.run(
-        [sys.executable, str(PROTO / "codegen.py"), "--python-out", str(python_out), "--ts-out", str(ts_out)],
+        [
+            sys.executable,
+            str(PROTO / "codegen.py"),
+            *("--python-out", str(python_out), "--ts-out", str(ts_out)),
+            *("--torchserve-out", str(torchserve_out)),
+        ],
         check=True,
         capture_output=True,
     )
     stale_python = _same_tree(ROOT / "clients" / "python" / "quantis" / "v1", python_out / "quantis" / "v1")
     stale_ts = _same_tree(ROOT / "clients" / "js" / "src" / "gen", ts_out)
-    assert not stale_python and not stale_ts, f"run `make proto`: stale {stale_python + stale_ts}"
+    torchserve_pb = Path("server", "backends", "torchserve_pb")
+    stale_torchserve = _same_tree(ROOT / torchserve_pb, torchserve_out / torchserve_pb)
+    stale = stale_python + stale_ts + stale_torchserve
+    assert not stale, f"run `make proto`: stale {stale}"
 
 
 def test_every_rpc_declares_a_known_permission() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from redis.asyncio import Redis
 
+from server.backends.base import ForecastBackend
 from server.db.database import Database
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -99,6 +100,15 @@ def redis_check(redis: Redis | None) -> Check:
             return Status.SERVING, "in-memory (single process)"
         await redis.ping()
         return Status.SERVING, "redis"
+
+    return check
+
+
+def backend_check(backend: ForecastBackend) -> Check:
+    """The inference backend answers (TorchServe: its gRPC Ping); an outage raises, so NOT_SERVING."""
+
+    async def check() -> tuple[Status, str]:
+        return Status.SERVING, await backend.ping()
 
     return check
 

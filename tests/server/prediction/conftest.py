@@ -1,26 +1,39 @@
-"""Prediction tests: a tiny LSTM trained once per session, stored as versions of a caller's model."""
+"""Prediction tests: a tiny LSTM trained once per session, stored as versions of a caller's model.
+
+The behaviour tests run on both inference backends (``backend_settings``); the TorchServe
+runs share one TorchServe per session, and each test's registrations are removed after it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 import pandas as pd
 import pytest
 from quantis.v1 import prediction_service_pb2_grpc
 
+from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
 from server.auth.permissions import Role
 from server.composition import Application
 from server.db.enums import Frequency, ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
+from server.settings import Settings
 from tests.server.auth_helpers import user_token
+from tests.server.conftest import make_settings
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset, user_id
 from training import Panel, create_forecaster, load_artifact, save_artifact
 
 HORIZON = 12
+T = TypeVar("T")
 METRICS = {"mae": 20.0, "mase": 0.5, "rmse": 25.0, "smape": 5.0, "coverage_80": 0.8, "points": 12}
 
 
@@ -50,6 +63,59 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
         model.fit(panel, HORIZON)
         paths.append(save_artifact(model, root / f"v{seed}", panel, {"validation": METRICS}))
     yield paths
+
+
+def start_torchserve(process: TorchServeProcess) -> None:
+    """Start ``process``; without Java skip, but fail where Java is there or CI=true forbids skipping."""
+    try:
+        process.start()
+    except TorchServeUnavailable as exc:
+        if shutil.which("java") is not None or os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def torchserve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorchServeProcess]:
+    """One TorchServe for every test of the session that asks for one."""
+    process = TorchServeProcess(tmp_path_factory.mktemp("torchserve"))
+    start_torchserve(process)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def unregister_all(process: TorchServeProcess) -> None:
+    """Remove every model (and its worker processes) a test registered."""
+    status, body = http_call(f"{process.management_url}/models?limit=1000")
+    assert status == 200, body
+    for entry in json.loads(body)["models"]:
+        http_call(f"{process.management_url}/models/{entry['modelName']}", "DELETE")
+
+
+def torchserve_settings(data_dir: Path, process: TorchServeProcess, **overrides: object) -> Settings:
+    return make_settings(
+        data_dir,
+        inference_backend="torchserve",
+        torchserve_management_url=process.management_url,
+        torchserve_grpc_target=process.grpc_target,
+        torchserve_model_store=process.model_store,
+        **overrides,
+    )
+
+
+@pytest.fixture(params=["in-process", pytest.param("torchserve", marks=pytest.mark.torchserve)])
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Once on the in-process backend and once on the shared TorchServe."""
+    if request.param == "in-process":
+        yield make_settings(tmp_path)
+        return
+    process: TorchServeProcess = request.getfixturevalue("torchserve")
+    try:
+        yield torchserve_settings(tmp_path, process)
+    finally:
+        unregister_all(process)
 
 
 @pytest.fixture
@@ -120,3 +186,23 @@ def direct(
 
 def air_values() -> list[float]:
     return [float(v) for v in pd.read_csv(AIRPASSENGERS)["value"]]
+
+
+def require_java() -> None:
+    """Skip a test that needs TorchServe where Java is missing, unless CI=true forbids skipping."""
+    if shutil.which("java") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("java is missing (TorchServe needs Java 17), and CI=true forbids skipping")
+        pytest.skip("java is missing (TorchServe needs Java 17)")
+
+
+async def until_answered(call: Callable[[], Awaitable[T]], within: float) -> T:
+    """Retry a call failing UNAVAILABLE until it answers or ``within`` seconds have passed."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await call()
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)

@@ -10,15 +10,23 @@ import grpc
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
+from server.settings import Settings
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset
 from tests.server.prediction.conftest import caller, deploy_model, direct
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on both inference backends."""
+    return backend_settings
 
 
 def panel_csv(tmp_path: Path, count: int) -> Path:

@@ -16,10 +16,17 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.db.models import Deployment
+from server.settings import Settings
 from tests.server.model.conftest import failure
 from tests.server.prediction.conftest import HORIZON, air_values, caller, deploy_model, direct
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on both inference backends."""
+    return backend_settings
 
 
 def series(values: list[float], **fields: object) -> common_pb2.Series:
@@ -134,6 +141,7 @@ async def test_no_deployed_version_and_foreign_models(
     assert got.code == grpc.StatusCode.INVALID_ARGUMENT and got.fields == ["version_id"]
 
 
+@pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # checked before any backend
 @pytest.mark.parametrize(
     ("change", "field"),
     [

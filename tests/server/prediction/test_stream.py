@@ -10,14 +10,22 @@ from typing import Any
 
 import grpc
 import numpy as np
+import pytest
 from google.rpc import code_pb2, error_details_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
+from server.settings import Settings
 from tests.server.prediction.conftest import air_values, caller, deploy_model, direct
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on both inference backends."""
+    return backend_settings
 
 
 def packed(
@@ -102,6 +110,7 @@ async def test_many_series_per_message_out_of_order_safe(
     assert stored.series_id == "r3-0" and stored.source == pb.PREDICTION_SOURCE_STREAM and stored.horizon == h
 
 
+@pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # held before any backend
 async def test_flow_control_bounds_requests_in_flight(
     predictions: Stub, application: Application, artifacts: list[Path]
 ) -> None:
@@ -138,6 +147,7 @@ async def test_flow_control_bounds_requests_in_flight(
     assert all(a.error.code == code_pb2.OK for a in answers) and peak == 8
 
 
+@pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # refused before any backend
 async def test_stream_needs_credentials(predictions: Stub, application: Application) -> None:
     # No message is written: the server ends the call before reading any, and a write racing
     # that end would fail on the client side instead.

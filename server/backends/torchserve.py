@@ -1,0 +1,257 @@
+"""The TorchServe backend: versions registered as model archives, series sent packed over gRPC.
+
+``load`` puts a version's ``.mar`` into the model store TorchServe reads (building it from
+the artifact when the version has none) and registers it through the REST management
+API. ``forecast`` sends all series of a batch as one ``.npz`` (model_store.packing) to
+the gRPC inference API and reads one ``.npy`` back.
+
+TorchServe forgets its registrations when it restarts, so "model not found" re-registers
+the version once and retries. Anything else that keeps TorchServe from answering (the
+connection refused, a worker killed, the deadline passed) is server.errors.Unavailable;
+the channel reconnects by itself, so calls succeed again as soon as TorchServe is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import grpc
+import numpy as np
+from google.protobuf import empty_pb2
+
+from model_store.archive import build_mar
+from model_store.packing import PackedRequest, decode_response, encode_request
+from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
+from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
+from server.backends.torchserve_pb import inference_pb2, inference_pb2_grpc
+from server.errors import Unavailable
+from training.errors import InvalidRequestError
+
+# TorchServe's own limit on packed bodies is set to the same (model_store.torchserve).
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    # Reconnect within a second of TorchServe's return, not after gRPC's backoff of up to two minutes.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+NPY_MAGIC = b"\x93NUMPY"
+RETRY_AFTER_SECONDS = 1.0
+
+
+def model_name(version_id: str) -> str:
+    """The name a version is registered under (TorchServe allows letters, digits, ``_-.``)."""
+    return "quantis-" + re.sub(r"[^A-Za-z0-9_.-]", "_", version_id)
+
+
+def _first_line(text: str) -> str:
+    # TorchServe appends the Java exception class on a second line.
+    return text.strip().splitlines()[0] if text.strip() else "no details"
+
+
+def _model_unknown(error: grpc.aio.AioRpcError) -> bool:
+    details = error.details() or ""
+    return error.code() == grpc.StatusCode.NOT_FOUND or "ModelNotFoundException" in details
+
+
+def _unavailable(error: grpc.aio.AioRpcError, timeout: float) -> Unavailable:
+    if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+        message = f"TorchServe did not answer within {timeout:g} s"
+    else:
+        message = f"TorchServe could not answer ({error.code().name}: {_first_line(error.details() or '')})"
+    return Unavailable(
+        message, retry_after_seconds=RETRY_AFTER_SECONDS, reason="INFERENCE_BACKEND_UNAVAILABLE"
+    )
+
+
+def _decode(body: bytes) -> ForecastArrays:
+    # Over gRPC TorchServe answers the handler's status 400 as a success whose body is the reason.
+    if not body.startswith(NPY_MAGIC):
+        raise InvalidRequestError(body.decode(errors="replace")[:500] or "TorchServe rejected the request")
+    point, quantiles = decode_response(body)
+    return ForecastArrays(np.ascontiguousarray(point), np.ascontiguousarray(quantiles))
+
+
+def _succeeded(future: asyncio.Future[None]) -> bool:
+    return not future.cancelled() and future.exception() is None
+
+
+class TorchServeBackend:
+    """Serves versions on a TorchServe: an existing fleet, or ``process`` started here on first use.
+
+    ``model_store`` is the directory TorchServe reads archives from (for a fleet, a volume
+    it shares with the server); ``timeout`` bounds every inference call.
+    """
+
+    name = "torchserve"
+
+    def __init__(
+        self,
+        *,
+        management_url: str,
+        grpc_target: str,
+        model_store: Path,
+        workers: int = 1,
+        timeout: float = 30.0,
+        register_timeout: float = 120.0,
+        process: TorchServeProcess | None = None,
+    ):
+        self._management_url = management_url.rstrip("/")
+        self._grpc_target = grpc_target
+        self._model_store = Path(model_store)
+        self._workers = workers
+        self._timeout = timeout
+        self._register_timeout = register_timeout
+        self.process = process
+        """The TorchServe this backend started (and stops), or None for a fleet."""
+        self._starting: asyncio.Future[None] | None = None
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: inference_pb2_grpc.InferenceAPIsServiceStub | None = None
+        self._registrations: dict[str, asyncio.Future[None]] = {}
+
+    @classmethod
+    def local(cls, process: TorchServeProcess, *, timeout: float = 30.0) -> TorchServeBackend:
+        """A backend on its own TorchServe, started on first use and stopped by ``close``."""
+        return cls(
+            management_url=process.management_url,
+            grpc_target=process.grpc_target,
+            model_store=process.model_store,
+            workers=process.workers,
+            timeout=timeout,
+            process=process,
+        )
+
+    async def _started(self) -> None:
+        if self.process is None:
+            return
+        if self._starting is None or (self._starting.done() and not _succeeded(self._starting)):
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self.process.start))
+        try:
+            # Shielded: a caller that gives up (a health check's timeout) must not abandon the start.
+            await asyncio.shield(self._starting)
+        except TorchServeUnavailable as exc:
+            raise Unavailable(str(exc), reason="INFERENCE_BACKEND_UNAVAILABLE") from exc
+
+    def _inference(self) -> inference_pb2_grpc.InferenceAPIsServiceStub:
+        if self._stub is None:
+            self._channel = grpc.aio.insecure_channel(self._grpc_target, options=CHANNEL_OPTIONS)
+            # grpcio-tools writes no type stubs for service stubs.
+            self._stub = inference_pb2_grpc.InferenceAPIsServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        return self._stub
+
+    async def _management(self, method: str, path: str) -> tuple[int, str]:
+        try:
+            status, body = await asyncio.to_thread(
+                http_call, f"{self._management_url}{path}", method, None, self._register_timeout
+            )
+        except OSError as exc:
+            raise Unavailable(
+                f"TorchServe's management API at {self._management_url} did not answer: {exc}",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+                reason="INFERENCE_BACKEND_UNAVAILABLE",
+            ) from exc
+        return status, body.decode(errors="replace")
+
+    def _stage_archive(self, version: VersionRef, name: str) -> None:
+        """Put ``<name>.mar`` into the model store, atomically, unless it is there (versions never change)."""
+        target = self._model_store / f"{name}.mar"
+        if target.exists():
+            return
+        self._model_store.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self._model_store, prefix=".staging-") as staging:
+            if version.mar_path is not None and version.mar_path.exists():
+                staged = Path(staging) / target.name
+                shutil.copyfile(version.mar_path, staged)
+            else:
+                staged = build_mar(version.artifact_path, staging, name)
+            os.replace(staged, target)
+
+    async def _register(self, version: VersionRef) -> None:
+        await self._started()
+        name = model_name(version.version_id)
+        await asyncio.to_thread(self._stage_archive, version, name)
+        query = f"url={name}.mar&model_name={name}&initial_workers={self._workers}&synchronous=true"
+        status, body = await self._management("POST", f"/models?{query}")
+        if status not in (200, 409):  # 409: already registered, which is what we want
+            raise Unavailable(
+                f"TorchServe did not register {name} ({status}): {_first_line(body)}",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+                reason="INFERENCE_BACKEND_UNAVAILABLE",
+            )
+
+    async def _registration(self, version: VersionRef) -> asyncio.Future[None]:
+        """The (shared) registration of ``version``, started once, awaited by every caller."""
+        done = self._registrations.get(version.version_id)
+        if done is None or (done.done() and not _succeeded(done)):
+            done = self._registrations[version.version_id] = asyncio.ensure_future(self._register(version))
+        await asyncio.shield(done)
+        return done
+
+    async def load(self, version: VersionRef) -> None:
+        await self._registration(version)
+
+    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        payload = encode_request(
+            PackedRequest(batch.values, batch.lengths, batch.horizon, batch.quantiles, batch.last_timestamps)
+        )
+        request = inference_pb2.PredictionsRequest(
+            model_name=model_name(version.version_id), input={"data": payload}
+        )
+        for attempt in range(2):
+            registration = await self._registration(version)
+            try:
+                reply = await self._inference().Predictions(request, timeout=self._timeout)
+            except grpc.aio.AioRpcError as error:
+                if attempt == 0 and _model_unknown(error):  # TorchServe restarted: register again
+                    if self._registrations.get(version.version_id) is registration:
+                        del self._registrations[version.version_id]
+                    continue
+                raise _unavailable(error, self._timeout) from error
+            return _decode(reply.prediction)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def scale(self, version_id: str, workers: int) -> None:
+        """Run ``workers`` workers for a registered version."""
+        name = model_name(version_id)
+        status, body = await self._management("PUT", f"/models/{name}?min_worker={workers}&synchronous=true")
+        if status != 200:
+            raise Unavailable(
+                f"TorchServe did not scale {name} ({status}): {_first_line(body)}",
+                reason="INFERENCE_BACKEND_UNAVAILABLE",
+            )
+
+    async def unload(self, version_id: str) -> None:
+        self._registrations.pop(version_id, None)
+        status, body = await self._management("DELETE", f"/models/{model_name(version_id)}")
+        if status not in (200, 404):  # 404: not registered, which is what we want
+            raise Unavailable(f"TorchServe did not unregister {version_id} ({status}): {_first_line(body)}")
+
+    async def ping(self) -> str:
+        await self._started()
+        try:
+            reply = await self._inference().Ping(empty_pb2.Empty(), timeout=self._timeout)
+        except grpc.aio.AioRpcError as error:
+            raise _unavailable(error, self._timeout) from error
+        status = str(json.loads(reply.health or "{}").get("status", "unknown"))
+        if status != "Healthy":
+            raise Unavailable(f"TorchServe at {self._grpc_target} reports {status}")
+        return f"TorchServe at {self._grpc_target}, {len(self._registrations)} versions registered"
+
+    async def close(self) -> None:
+        for registration in self._registrations.values():
+            registration.cancel()
+        self._registrations.clear()
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = self._stub = None
+        if self.process is not None:
+            if self._starting is not None:
+                await asyncio.gather(self._starting, return_exceptions=True)
+            await asyncio.to_thread(self.process.stop)

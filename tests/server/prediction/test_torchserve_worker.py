@@ -1,0 +1,201 @@
+"""A TorchServe worker killed mid-stream, and the TorchServe backend on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import numpy as np
+import psutil
+import pytest
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from quantis.v1 import common_pb2, prediction_service_pb2_grpc
+from quantis.v1 import prediction_service_pb2 as pb
+
+from model_store.torchserve import TorchServeProcess, free_port
+from server.backends.base import SeriesBatch, VersionRef
+from server.backends.torchserve import TorchServeBackend, model_name
+from server.composition import Application
+from server.errors import Unavailable
+from server.settings import Settings
+from tests.server.prediction.conftest import (
+    air_values,
+    caller,
+    deploy_model,
+    direct,
+    torchserve_settings,
+    unregister_all,
+)
+from training.errors import InvalidRequestError
+
+pytestmark = pytest.mark.torchserve
+
+Stub = prediction_service_pb2_grpc.PredictionServiceStub
+
+
+@pytest.fixture
+def settings(tmp_path: Path, torchserve: TorchServeProcess) -> Iterator[Settings]:
+    try:
+        yield torchserve_settings(tmp_path, torchserve, torchserve_timeout_seconds=20)
+    finally:
+        unregister_all(torchserve)
+
+
+def packed(request_id: str, model_id: str, series: list[list[float]]) -> pb.StreamPredictRequest:
+    return pb.StreamPredictRequest(
+        request_id=request_id,
+        model_id=model_id,
+        horizon=6,
+        lengths=[len(s) for s in series],
+        values=[v for s in series for v in s],
+    )
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def error_reason(error: status_pb2.Status) -> str:
+    info = error_details_pb2.ErrorInfo()
+    return next((info.reason for d in error.details if d.Unpack(info)), "")
+
+
+async def test_a_worker_killed_mid_stream_fails_its_request_unavailable_and_the_stream_goes_on(
+    predictions: Stub, application: Application, artifacts: list[Path], torchserve: TorchServeProcess
+) -> None:
+    """As the contract says: answers done before the kill stand, the request the kill failed is
+    answered UNAVAILABLE (not INTERNAL, not never), and sent again it is answered once TorchServe
+    has started a new worker, on the same stream."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    air = air_values()
+    outgoing: asyncio.Queue[pb.StreamPredictRequest | None] = asyncio.Queue()
+    answers: asyncio.Queue[pb.StreamPredictResponse] = asyncio.Queue()
+
+    async def send() -> AsyncIterator[pb.StreamPredictRequest]:
+        while (request := await outgoing.get()) is not None:
+            yield request
+
+    call = predictions.StreamPredict(send(), metadata=ana.metadata, timeout=120)
+
+    async def read() -> None:
+        async for response in call:
+            answers.put_nowait(response)
+
+    reader = asyncio.ensure_future(read())
+
+    async def ask(request: pb.StreamPredictRequest) -> pb.StreamPredictResponse:
+        outgoing.put_nowait(request)
+        return await asyncio.wait_for(answers.get(), 60)
+
+    before = [await ask(packed(f"small{r}", model.model_id, [air, air[:60]])) for r in range(3)]
+    assert [(a.request_id, a.error.code, len(a.point_forecasts)) for a in before] == [
+        (f"small{r}", code_pb2.OK, 2 * 6) for r in range(3)
+    ]
+
+    (worker,) = (psutil.Process(pid) for pid in torchserve.worker_pids())
+    idle = cpu_seconds(worker)
+    outgoing.put_nowait(packed("big", model.model_id, [air] * 8000))
+    for _ in range(6000):  # kill the worker once it computes "big" (its CPU time moves): 30 s at most
+        if cpu_seconds(worker) >= idle + 0.05:
+            break
+        await asyncio.sleep(0.005)
+    os.kill(worker.pid, signal.SIGKILL)
+    big = await asyncio.wait_for(answers.get(), 60)
+    assert big.request_id == "big" and not big.point_forecasts
+    assert (
+        big.error.code == code_pb2.UNAVAILABLE and error_reason(big.error) == "INFERENCE_BACKEND_UNAVAILABLE"
+    )
+
+    deadline = time.monotonic() + 60
+    for attempt in itertools.count():
+        again = await ask(packed(f"again{attempt}", model.model_id, [air]))
+        if again.error.code == code_pb2.OK or time.monotonic() > deadline:
+            break
+        assert again.error.code == code_pb2.UNAVAILABLE, again.error
+        await asyncio.sleep(0.2)
+    assert again.error.code == code_pb2.OK, again.error
+    point, _ = direct(artifacts[0], air, 6, (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(again.point_forecasts, point[0], rtol=1e-5)  # type: ignore[index]
+
+    outgoing.put_nowait(None)  # half-close: every request is answered, the stream ends OK
+    await asyncio.wait_for(reader, 30)
+    assert await call.code() == grpc.StatusCode.OK
+    assert worker.pid not in torchserve.worker_pids()
+    answer = await predictions.Predict(
+        pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=air)),
+        metadata=ana.metadata,
+        timeout=30,
+    )
+    assert answer.version_id == model.versions[0] and len(answer.forecast.points) == 12
+
+
+async def test_backend_registers_on_first_use_scales_maps_rejections_and_cancels(
+    torchserve: TorchServeProcess, artifacts: list[Path]
+) -> None:
+    backend = TorchServeBackend(
+        management_url=torchserve.management_url,
+        grpc_target=torchserve.grpc_target,
+        model_store=torchserve.model_store,
+        timeout=20,
+    )
+    version = VersionRef(f"unit-{uuid.uuid4()}", artifacts[0])  # no .mar yet: built on load
+    air = np.asarray(air_values(), dtype=np.float32)
+
+    def batch(horizon: int, copies: int = 1) -> SeriesBatch:
+        return SeriesBatch(np.tile(air, copies), np.full(copies, air.size, np.int32), horizon, (0.1, 0.9))
+
+    try:
+        first = await backend.forecast(version, batch(12))
+        point, quantiles = direct(artifacts[0], list(air), 12, (0.1, 0.9))
+        np.testing.assert_allclose(first.point, point, rtol=1e-5)  # type: ignore[arg-type]
+        np.testing.assert_allclose(first.quantiles, quantiles, rtol=1e-5)  # type: ignore[arg-type]
+        assert (torchserve.model_store / f"{model_name(version.version_id)}.mar").exists()
+        assert "1 versions registered" in await backend.ping()
+
+        # The handler's 400 arrives as a caller's mistake, named by what is wrong.
+        with pytest.raises(InvalidRequestError, match="horizon"):
+            await backend.forecast(version, batch(99))
+
+        # Cancelling the caller cancels the call: it ends now, not when the pass would.
+        slow = asyncio.ensure_future(backend.forecast(version, batch(12, copies=5000)))
+        await asyncio.sleep(0.1)
+        cancelled_at = time.monotonic()
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert time.monotonic() - cancelled_at < 0.1
+        # The backend still answers (once the worker is through with the abandoned pass).
+        np.testing.assert_array_equal((await backend.forecast(version, batch(12))).point, first.point)
+
+        # Scaling goes through the management API (down to none: starting workers takes seconds).
+        assert torchserve.worker_pids()
+        await backend.scale(version.version_id, 0)
+        assert not torchserve.worker_pids()
+    finally:
+        await backend.unload(version.version_id)
+        await backend.close()
+
+
+async def test_backend_with_nothing_listening_is_unavailable(tmp_path: Path, artifacts: list[Path]) -> None:
+    backend = TorchServeBackend(
+        management_url=f"http://127.0.0.1:{free_port()}",
+        grpc_target=f"127.0.0.1:{free_port()}",
+        model_store=tmp_path,
+        timeout=5,
+    )
+    try:
+        with pytest.raises(Unavailable, match="did not answer"):
+            await backend.load(VersionRef("nowhere", artifacts[0]))
+        with pytest.raises(Unavailable, match="UNAVAILABLE"):
+            await backend.ping()
+    finally:
+        await backend.close()
