@@ -1,12 +1,17 @@
-"""Training-data profile for drift detection: fixed-bin histograms and samples per feature.
+"""Training-data profile for drift detection: decile bins and a sample per feature.
 
-Features: the raw values, the per-series standardised values, and the one-step relative
-changes. Later data is compared with PSI (on the stored bins) and the two-sample
-Kolmogorov-Smirnov statistic (against the stored sample).
+Features: the raw values, the values standardised within each window, and the one-step
+relative changes. The server sees a live input only as its last ``WINDOW`` values (the
+sample each prediction record keeps), so the training series are cut into windows of
+that size before profiling: standardising a 16-value window and a whole series give
+different distributions, and only like can be compared with like. Later data is
+compared with PSI (on the stored bins) and the two-sample Kolmogorov-Smirnov statistic
+(against the stored sample).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +22,15 @@ from scipy import stats  # type: ignore[import-untyped]
 from training.panel import Panel
 from training.scaling import segment_stats
 
-BINS = 20
+BINS = 10
+WINDOW = 16
 SAMPLE = 1000
 F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class FeatureProfile:
-    edges: F64  # BINS + 1 fixed edges; the outer bins are open-ended when comparing
+    edges: F64  # cut at the deciles (fewer when deciles tie); the outer bins are open-ended
     counts: F64
     sample: F64
     mean: float
@@ -46,8 +52,14 @@ class FeatureProfile:
             arrays["edges"], arrays["counts"], arrays["sample"], float(data["mean"]), float(data["std"])
         )
 
+    @property
+    def size(self) -> int:
+        """How many training values the histogram counts."""
+        return int(self.counts.sum())
+
 
 def feature_values(values: F64, lengths: npt.NDArray[np.int32]) -> dict[str, F64]:
+    """Each feature's values over the packed ``values``, one segment per entry of ``lengths``."""
     loc, scale = segment_stats(values, lengths)
     standardised = (values - np.repeat(loc, lengths)) / np.repeat(scale, lengths)
     same_series = np.repeat(np.arange(lengths.size), lengths)
@@ -57,21 +69,34 @@ def feature_values(values: F64, lengths: npt.NDArray[np.int32]) -> dict[str, F64
     return {"value": values, "standardised": standardised, "change": change}
 
 
+def window_lengths(lengths: npt.NDArray[np.int32], size: int = WINDOW) -> npt.NDArray[np.int32]:
+    """The lengths of consecutive windows of at most ``size`` values cutting each series, aligned
+    to its end as a forecast input's tail is (a shorter window first when the length does not
+    divide). Packed values need no copy: the windows of a series are contiguous."""
+    parts = []
+    for n in lengths.tolist():
+        full, rest = divmod(int(n), size)
+        parts.append(([rest] if rest else []) + [size] * full)
+    return np.asarray([n for part in parts for n in part], dtype=np.int32)
+
+
 def _profile(x: F64, rng: np.random.Generator) -> FeatureProfile:
     x = x[np.isfinite(x)]
-    low, high = np.quantile(x, [0.005, 0.995]) if x.size else (0.0, 1.0)
-    if high <= low:
-        high = low + 1.0
-    edges = np.linspace(low, high, BINS + 1)
+    edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, BINS + 1))) if x.size else np.zeros(1)
+    if edges.size < 2:  # a constant feature: one bin around it
+        edges = np.array([edges[0], edges[0] + 1.0])
     counts = bin_counts(x, edges)
     sample = np.sort(rng.choice(x, size=min(SAMPLE, x.size), replace=False)) if x.size else np.zeros(0)
-    return FeatureProfile(edges, counts, sample, float(np.mean(x)), float(np.std(x)))
+    return FeatureProfile(
+        edges, counts, sample, float(np.mean(x)) if x.size else 0.0, float(np.std(x)) if x.size else 0.0
+    )
 
 
 def build_profile(panel: Panel, seed: int = 0) -> dict[str, FeatureProfile]:
     values, lengths = panel.packed()
     rng = np.random.default_rng(seed)
-    return {name: _profile(x, rng) for name, x in feature_values(values.astype(np.float64), lengths).items()}
+    features = feature_values(values.astype(np.float64), window_lengths(lengths))
+    return {name: _profile(x, rng) for name, x in features.items()}
 
 
 def bin_counts(x: F64, edges: F64) -> F64:
@@ -90,5 +115,9 @@ def psi(profile: FeatureProfile, current: F64, eps: float = 1e-4) -> float:
 
 def ks(profile: FeatureProfile, current: F64) -> tuple[float, float]:
     """Two-sample KS statistic and p-value of ``current`` against the stored sample."""
-    result = stats.ks_2samp(profile.sample, np.asarray(current, dtype=np.float64))
+    with warnings.catch_warnings():
+        # The exact p-value is tried first for small samples; scipy warns when it falls back to
+        # the asymptotic one, which is the right answer then, not a problem to report.
+        warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+        result = stats.ks_2samp(profile.sample, np.asarray(current, dtype=np.float64))
     return float(result.statistic), float(result.pvalue)

@@ -10,12 +10,18 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LABELS = ("grpc_type", "grpc_service", "grpc_method")
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+# Codes that mean the server failed, not the caller (deploy/prometheus/rules.yml uses the same).
+SERVER_FAULT_CODES = frozenset(
+    {"UNKNOWN", "INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", "DATA_LOSS", "UNIMPLEMENTED"}
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,37 @@ class RpcMetrics:
             ("model_id", "version_id"),
             registry=self.registry,
         )
+        # Live MASE over validation MASE, once enough actuals are in; rules.yml alerts above 1.2.
+        self.live_mase_ratio = Gauge(
+            "quantis_live_mase_ratio",
+            "A model version's live MASE (from submitted actuals) divided by its validation MASE.",
+            ("model_id", "version_id"),
+            registry=self.registry,
+        )
+        self.predictions = Counter(
+            "quantis_predictions",
+            "Series forecast and recorded, by model version and source (unary, stream, batch).",
+            ("model_id", "version_id", "source"),
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "quantis_batch_size",
+            "Series per forward pass the dynamic batcher sent to the inference backend.",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.backend_latency = Histogram(
+            "quantis_backend_latency_seconds",
+            "Time the inference backend took for one batched forward pass.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.training_jobs = Gauge(
+            "quantis_training_jobs",
+            "Training jobs stored, by state (refreshed by the periodic model checks).",
+            ("state",),
+            registry=self.registry,
+        )
 
         self.open_streams = 0
 
@@ -73,6 +110,29 @@ class RpcMetrics:
     def labels(method: str, kind: str) -> tuple[str, str, str]:
         service, _, name = method.strip("/").partition("/")
         return kind, service, name
+
+    def count_predictions(self, rows: list[dict[str, Any]]) -> None:
+        """Recorded prediction rows (the prediction history writer's ``on_record`` hook)."""
+        for row in rows:
+            self.predictions.labels(row["model_id"], row["version_id"], str(row["source"])).inc()
+
+    def observe_batch(self, series: int, seconds: float) -> None:
+        """One forward pass of a dynamic batcher (its ``on_batch`` hook)."""
+        self.batch_size.observe(series)
+        self.backend_latency.observe(seconds)
+
+    def server_faults(self) -> dict[str, tuple[float, float]]:
+        """Per method since start: calls finished, and those that failed through the server's fault."""
+        found: dict[str, tuple[float, float]] = {}
+        samples = (sample for family in self.handled.collect() for sample in family.samples)
+        for sample in samples:
+            if not sample.name.endswith("_total"):
+                continue
+            method = f"/{sample.labels['grpc_service']}/{sample.labels['grpc_method']}"
+            calls, faults = found.get(method, (0.0, 0.0))
+            fault = sample.value if sample.labels["grpc_code"] in SERVER_FAULT_CODES else 0.0
+            found[method] = (calls + sample.value, faults + fault)
+        return found
 
     def record(self, method: str, kind: str, code: str, seconds: float) -> None:
         labels = self.labels(method, kind)

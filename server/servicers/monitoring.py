@@ -12,6 +12,7 @@ from quantis.v1 import monitoring_service_pb2_grpc
 
 from server.domain.monitoring.alerts import AlertFilter, AlertService
 from server.domain.monitoring.audit_log import AuditFilter, AuditLogQuery
+from server.domain.monitoring.drift_reports import DriftReports
 from server.domain.monitoring.health import HealthService, Kind, Status
 from server.domain.monitoring.live import LiveEvents
 from server.domain.monitoring.notifications import NotificationService
@@ -19,6 +20,7 @@ from server.domain.monitoring.stats import SystemStats
 from server.domain.pagination import page_request
 from server.mappers import monitoring as mappers
 from server.mappers.common import duration, optional_datetime, timestamp
+from server.mappers.drift import drift_report_to_proto, window_from_proto
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -48,6 +50,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
         audit_log: AuditLogQuery,
         live: LiveEvents,
         stats: SystemStats,
+        drift: DriftReports,
     ):
         self._health = health
         self._notifications = notifications
@@ -55,6 +58,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
         self._audit_log = audit_log
         self._live = live
         self._stats = stats
+        self._drift = drift
 
     async def GetSystemHealth(
         self, request: pb.GetSystemHealthRequest, context: Context
@@ -122,6 +126,14 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             next_page_token=token,
             total_size=total,
         )
+
+    async def GetModelDrift(
+        self, request: pb.GetModelDriftRequest, context: Context
+    ) -> pb.GetModelDriftResponse:
+        report = await self._drift.report(
+            principal(), request.model_id, request.version_id, window_from_proto(request)
+        )
+        return drift_report_to_proto(report)
 
     async def ListAlerts(self, request: pb.ListAlertsRequest, context: Context) -> pb.ListAlertsResponse:
         where = AlertFilter(

@@ -57,7 +57,7 @@ def test_profile_detects_drift(trained_lstm: DeepForecaster, air: Panel, tmp_pat
     profile = load_profile(tmp_path)
     assert set(profile) == {"value", "standardised", "change"}
     value = profile["value"]
-    assert value.edges.size == 21 and value.counts.sum() == 144
+    assert value.edges.size == 11 and value.counts.sum() == 144
     same = air.values[0]
     assert psi(value, same) < 0.01
     assert psi(value, same * 3) > 1.0

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from server.db.models import Prediction
+from training.profile import WINDOW
 
 log = logging.getLogger(__name__)
 
-SAMPLE_SIZE = 16
+# The recent values kept per input are what drift is measured on, so they match the windows
+# the training profile was cut into.
+SAMPLE_SIZE = WINDOW
 
 
 def input_summary(values: npt.NDArray[np.floating], season_length: int, **extra: Any) -> dict[str, Any]:
@@ -69,14 +73,24 @@ class HistoryWriter:
     recorded so far is stored; ``close`` flushes and stops the task.
     """
 
-    def __init__(self, db: Any, *, batch_size: int = 500, max_queue: int = 100_000):
+    def __init__(
+        self,
+        db: Any,
+        *,
+        batch_size: int = 500,
+        max_queue: int = 100_000,
+        on_record: Callable[[list[dict[str, Any]]], None] | None = None,
+    ):
         self._db = db
+        self._on_record = on_record
         self._batch_size = batch_size
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(max_queue)
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
     def record(self, rows: list[dict[str, Any]]) -> None:
+        if self._on_record is not None:  # the prediction counters, whether or not the rows get stored
+            self._on_record(rows)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._drain())
         for row in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,7 +80,7 @@ def _scale_of(prediction: Prediction, version_scales: dict[str, float | None]) -
     return version_scales.get(prediction.version_id)
 
 
-def _version_scales(session: Session, version_ids: set[str]) -> dict[str, float | None]:
+def version_scales(session: Session, version_ids: set[str]) -> dict[str, float | None]:
     if not version_ids:
         return {}
     rows = session.execute(
@@ -114,7 +115,7 @@ class PredictionRecords:
     async def get(self, principal: Principal, prediction_id: str) -> PredictionView:
         def get(session: Session) -> PredictionView:
             prediction = _visible(session, principal, prediction_id)
-            return _view(prediction, _version_scales(session, {prediction.version_id}))
+            return _view(prediction, version_scales(session, {prediction.version_id}))
 
         return await self._db.run(get)  # type: ignore[no-any-return]
 
@@ -166,7 +167,7 @@ class PredictionRecords:
             select = sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
             rows = session.scalars(listing.page(select, Prediction, page, query.ascending)).all()
             items, token = split_page(rows, page)
-            scales = _version_scales(session, {p.version_id for p in items})
+            scales = version_scales(session, {p.version_id for p in items})
             return [_view(p, scales) for p in items], token, int(total)
 
         return await self._db.run(run)  # type: ignore[no-any-return]
@@ -223,7 +224,7 @@ class PredictionRecords:
                     prediction.actuals.append(Actual(step=step, value=value, timestamp=stamp, created_at=now))
             session.flush()
             session.refresh(prediction)
-            view = _view(prediction, _version_scales(session, {prediction.version_id}))
+            view = _view(prediction, version_scales(session, {prediction.version_id}))
             return len(found), ignored, view
 
         return await self._db.run(submit)  # type: ignore[no-any-return]
@@ -250,7 +251,7 @@ class PredictionRecords:
             rows = session.scalars(
                 sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
             ).all()
-            scales = _version_scales(session, {p.version_id for p in rows})
+            scales = version_scales(session, {p.version_id for p in rows})
             by_version: dict[str, list[Prediction]] = {}
             for p in rows:
                 by_version.setdefault(p.version_id, []).append(p)
@@ -268,11 +269,7 @@ def _summarise(version_id: str, rows: list[Prediction], scales: dict[str, float 
         # Batch jobs count as requests but their latency is not comparable.
         requests.setdefault(key, None if p.source is PredictionSource.BATCH else p.latency_ms / 1000)
     latencies = [latency for latency in requests.values() if latency is not None]
-    measured = [
-        (p.forecast or {}, {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
-        for p in rows
-        if p.actuals
-    ]
+    live, measured = live_metrics(rows, scales)
     return VersionStats(
         version_id=version_id,
         request_count=len(requests),
@@ -281,6 +278,17 @@ def _summarise(version_id: str, rows: list[Prediction], scales: dict[str, float 
         latency_p50=_percentile(latencies, 50),
         latency_p95=_percentile(latencies, 95),
         latency_p99=_percentile(latencies, 99),
-        live_metrics=pooled(measured),
-        predictions_with_actuals=len(measured),
+        live_metrics=live,
+        predictions_with_actuals=measured,
     )
+
+
+def live_metrics(rows: Sequence[Prediction], scales: dict[str, float | None]) -> tuple[dict[str, float], int]:
+    """Accuracy pooled over every step of ``rows`` with an actual (actuals loaded), and how many
+    of the rows have actuals; ``scales`` are the version scales of ``version_scales``."""
+    measured = [
+        (p.forecast or {}, {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
+        for p in rows
+        if p.actuals
+    ]
+    return pooled(measured), len(measured)

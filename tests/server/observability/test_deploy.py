@@ -128,7 +128,16 @@ async def test_rules_and_dashboard_use_only_exported_metrics(
 
     used = set().union(*(metric_names(expr) for expr in expressions()))
     assert used - BUILT_IN_METRICS <= names, sorted(used - BUILT_IN_METRICS - names)
-    assert {"grpc_server_handled_total", "grpc_server_handling_seconds_bucket", "quantis_drift_score"} <= used
+    assert {
+        "grpc_server_handled_total",
+        "grpc_server_handling_seconds_bucket",
+        "quantis_drift_score",
+        "quantis_predictions_total",
+        "quantis_batch_size_bucket",
+        "quantis_backend_latency_seconds_bucket",
+        "quantis_training_jobs",
+        "quantis_live_mase_ratio",
+    } <= used
     used_labels = set().union(*(label_names(expr) for expr in expressions()))
     assert used_labels <= labels | TARGET_LABELS | {"le"}, sorted(used_labels - labels - TARGET_LABELS)
 
@@ -151,9 +160,11 @@ def test_alert_rules_cover_the_issued_alerts() -> None:
         "QuantisHighLatencyP99",
         "QuantisModelDriftWarning",
         "QuantisModelDriftCritical",
+        "QuantisModelAccuracyDegraded",
     }
     assert by_name["QuantisModelDriftWarning"]["expr"].startswith("quantis_drift_score >= 0.1")
     assert by_name["QuantisModelDriftCritical"]["expr"] == "quantis_drift_score >= 0.25"
+    assert by_name["QuantisModelAccuracyDegraded"]["expr"] == "quantis_live_mase_ratio > 1.2"
     assert "by (grpc_service, grpc_method)" in by_name["QuantisHighErrorRate"]["expr"]
     for rule in by_name.values():
         assert rule["labels"]["severity"] in {"warning", "critical"}

@@ -144,9 +144,13 @@ class MonitoringServiceServicer:
         with the version, per feature (population stability index and the
         two-sample Kolmogorov-Smirnov test), and compares live accuracy, on
         predictions whose actual values have since been observed, with the
-        version's validation metrics. Fails with NOT_FOUND for an unknown (or
-        not owned) model or version, and with FAILED_PRECONDITION when the
-        version has no training data profile.
+        version's validation metrics. The recent inputs are the last 16 values
+        of each prediction's series (what the prediction record keeps), each
+        taken as a series of its own; the training profile cuts the training
+        series into windows of 16 values the same way. Fails with NOT_FOUND for
+        an unknown (or not owned) model or version, with FAILED_PRECONDITION
+        when the version has no training data profile, and with
+        INVALID_ARGUMENT for a window out of range.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -679,7 +679,8 @@ export type GetModelDriftRequest = Message<"quantis.v1.GetModelDriftRequest"> & 
   versionId: string;
 
   /**
-   * The predictions to examine; unset means the last 1000 predictions.
+   * The predictions to examine; unset means the last 1000 predictions (the
+   * server's default, a setting).
    *
    * @generated from field: quantis.v1.DriftWindow window = 3;
    */
@@ -751,15 +752,19 @@ export type GetModelDriftResponse = Message<"quantis.v1.GetModelDriftResponse"> 
   versionId: string;
 
   /**
-   * One row per feature: "target" for the series values, then one per
-   * covariate by name.
+   * One row per feature of the target series: "value" (the values as
+   * sent), "standardised" (each input's values standardised by their own
+   * mean and standard deviation) and "change" (one-step relative changes).
+   * Covariates are not compared.
    *
    * @generated from field: repeated quantis.v1.FeatureDrift features = 3;
    */
   features: FeatureDrift[];
 
   /**
-   * The overall drift score: the largest PSI among the features.
+   * The overall drift score: the largest PSI among the features with enough
+   * recent values to judge; 0 when none has (the level is then
+   * INSUFFICIENT_DATA).
    *
    * @generated from field: double drift_score = 4;
    */
@@ -836,7 +841,8 @@ export const GetModelDriftResponseSchema: GenMessage<GetModelDriftResponse> = /*
  */
 export type FeatureDrift = Message<"quantis.v1.FeatureDrift"> & {
   /**
-   * The feature: "target" for the series values, or a covariate name.
+   * The feature: "value", "standardised" or "change" (see
+   * GetModelDriftResponse.features).
    *
    * @generated from field: string feature = 1;
    */
@@ -844,14 +850,16 @@ export type FeatureDrift = Message<"quantis.v1.FeatureDrift"> & {
 
   /**
    * Population stability index over 10 bins cut at the training data's
-   * deciles; 0 means identical distributions.
+   * deciles (fewer where deciles coincide; the outer bins are open-ended);
+   * 0 means identical distributions. NaN when there is no recent value.
    *
    * @generated from field: double psi = 2;
    */
   psi: number;
 
   /**
-   * Two-sample Kolmogorov-Smirnov statistic, from 0 to 1.
+   * Two-sample Kolmogorov-Smirnov statistic, from 0 to 1, against a sample
+   * of at most 1000 training values. NaN when there is no recent value.
    *
    * @generated from field: double ks_statistic = 3;
    */
@@ -866,7 +874,7 @@ export type FeatureDrift = Message<"quantis.v1.FeatureDrift"> & {
   ksPValue: number;
 
   /**
-   * Values in the training data profile.
+   * Training values the profile's histogram counts.
    *
    * @generated from field: int64 training_sample_size = 5;
    */
@@ -2029,8 +2037,8 @@ export enum NotificationKind {
   BATCH_PREDICTION_FINISHED = 2,
 
   /**
-   * An alert was opened that concerns the user (sent to users who hold
-   * monitoring:read and can see the alert).
+   * An alert was opened about one of the user's models (sent to the model's
+   * owner when the alert opens, not for later occurrences).
    *
    * @generated from enum value: NOTIFICATION_KIND_ALERT = 3;
    */
@@ -2199,9 +2207,13 @@ export const MonitoringService: GenService<{
    * with the version, per feature (population stability index and the
    * two-sample Kolmogorov-Smirnov test), and compares live accuracy, on
    * predictions whose actual values have since been observed, with the
-   * version's validation metrics. Fails with NOT_FOUND for an unknown (or
-   * not owned) model or version, and with FAILED_PRECONDITION when the
-   * version has no training data profile.
+   * version's validation metrics. The recent inputs are the last 16 values
+   * of each prediction's series (what the prediction record keeps), each
+   * taken as a series of its own; the training profile cuts the training
+   * series into windows of 16 values the same way. Fails with NOT_FOUND for
+   * an unknown (or not owned) model or version, with FAILED_PRECONDITION
+   * when the version has no training data profile, and with
+   * INVALID_ARGUMENT for a window out of range.
    *
    * @generated from rpc quantis.v1.MonitoringService.GetModelDrift
    */
