@@ -7,7 +7,7 @@ import asyncio
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from server.app import RunningServer, watch_components
+from server.app import LIVENESS_SERVICE, RunningServer, watch_components
 from server.composition import Application
 from server.db.enums import AlertState
 from server.domain.monitoring.alerts import AlertFilter
@@ -42,6 +42,9 @@ async def test_database_outage_alerts_and_flips_health(
         alerts, _, _ = await application.alerts.list(ADMIN, AlertFilter(), page_request(0, ""))
         assert [(a.dedup_key, a.state) for a in alerts] == [("component:database", AlertState.OPEN)]
         assert "connection refused" in alerts[0].message
+        # Liveness is not readiness: a database outage is no reason to restart the process.
+        live = await probe.Check(health_pb2.HealthCheckRequest(service=LIVENESS_SERVICE))
+        assert live.status == health_pb2.HealthCheckResponse.SERVING
 
         database.up = True
         await _until(probe, health_pb2.HealthCheckResponse.SERVING)
