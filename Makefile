@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ./clients/python -e '.[dev]'
+	# Envoy's data-plane protos, for the envoy.yaml schema test: kept out of the environment
+	# because the package ships its own `opentelemetry` modules over the SDK's.
+	$(PIP) install --quiet --no-deps --upgrade --target $(VENV)/xds-protos xds-protos==1.85.0
 	touch $@
 
 # `npm install --no-save` installs exactly what the lock file pins, like `npm ci`, but
@@ -39,7 +42,7 @@ proto: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy server training model_store bench proto/codegen.py
+	$(VENV)/bin/mypy server training model_store bench proto/codegen.py clients/python/quantis
 
 test: install lint
 	$(PY) -m pytest

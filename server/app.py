@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -28,8 +28,14 @@ from server.logs import configure_logging
 from server.observability.metrics import RpcMetrics
 from server.servicers import Servicers
 from server.settings import Settings
+from server.tls import server_credentials
 
 log = logging.getLogger("server")
+
+# A health service name that answers SERVING as long as the process serves at all, whatever
+# its dependencies: for liveness probes, which should restart a stuck process, not one
+# waiting out a database outage.
+LIVENESS_SERVICE = "quantis.liveness"
 
 
 @dataclass
@@ -61,8 +67,11 @@ async def create_server(
     host: str = "127.0.0.1",
     port: int = 0,
     max_message_bytes: int = 16 << 20,
+    credentials: grpc.ServerCredentials | None = None,
 ) -> RunningServer:
     """Build, bind and start the gRPC server; port 0 binds a free port.
+
+    With ``credentials`` (see server.tls) the port serves TLS, else plaintext.
 
     ``interceptors`` are the security layers (audit, auth, rate limit), run
     inside request context and error mapping.
@@ -84,12 +93,18 @@ async def create_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [service.full_name for service in contracts.services()]
     reflection.enable(server, [*names, health.SERVICE_NAME])
-    bound = server.add_insecure_port(f"{host}:{port}")
+    address = f"{host}:{port}"
+    bound = (
+        server.add_secure_port(address, credentials)
+        if credentials is not None
+        else server.add_insecure_port(address)
+    )
     if bound == 0:
         raise OSError(f"could not bind {host}:{port}")
     await server.start()
     running = RunningServer(server=server, port=bound, health=health_servicer)
     await running.set_serving(True)
+    await health_servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     return running
 
 
@@ -103,6 +118,17 @@ async def watch_components(running: RunningServer, watch: ComponentWatch, interv
             log.exception("component check failed")
             serving = False
         await running.set_serving(serving)
+
+
+async def check_periodically(check: Callable[[], Awaitable[object]], interval: float, what: str) -> None:
+    """Run ``check`` every ``interval`` seconds (drift, accuracy, error rates); a round that
+    fails is logged and the next one runs as usual."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await check()
+        except Exception:
+            log.exception("%s failed", what)
 
 
 async def serve(settings: Settings) -> None:
@@ -125,16 +151,30 @@ async def serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             max_message_bytes=settings.max_message_bytes,
+            credentials=server_credentials(settings),
         )
         if settings.metrics_port >= 0:
             http, _ = application.metrics.serve_http(settings.host, settings.metrics_port)
             log.info("metrics", extra={"address": f"{settings.host}:{http.server_port}"})
         log.info("serving", extra={"address": f"{settings.host}:{running.port}"})
-        watcher = asyncio.create_task(
-            watch_components(running, application.component_watch, settings.health_check_seconds)
-        )
+        watchers = [
+            asyncio.create_task(
+                watch_components(running, application.component_watch, settings.health_check_seconds)
+            ),
+            asyncio.create_task(
+                check_periodically(
+                    application.model_watch.check_once, settings.model_check_seconds, "model check"
+                )
+            ),
+            asyncio.create_task(
+                check_periodically(
+                    application.error_rate_watch.check_once, settings.model_check_seconds, "error rate check"
+                )
+            ),
+        ]
         await stop.wait()
-        watcher.cancel()
+        for watcher in watchers:
+            watcher.cancel()
         log.info("draining", extra={"grace_seconds": settings.shutdown_grace_seconds})
         await running.stop(settings.shutdown_grace_seconds)
     finally:

@@ -1,4 +1,5 @@
-"""The ``quantis`` command: ``serve``, ``worker`` and ``users create-admin``."""
+"""The ``quantis`` command: ``serve``, ``worker``, ``users create-admin``, and for deployments
+``db upgrade`` (a migration job) and ``health`` (a container health check)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from server.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quantis", description="Quantis forecasting server.")
+    parser = argparse.ArgumentParser(
+        prog="quantis",
+        description="Quantis forecasting server.",
+        epilog="Every other command (login, datasets, models, predict, batch, finance, alerts) is the "
+        "client's: see `quantis login --help` and the others.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the gRPC server (settings from QUANTIS_* variables)")
     serve.add_argument("--host", help="bind address (QUANTIS_HOST)")
@@ -22,6 +28,15 @@ def _parser() -> argparse.ArgumentParser:
         help="run training jobs from the Celery broker (QUANTIS_JOB_BROKER; settings from QUANTIS_*)",
     )
     worker.add_argument("--concurrency", type=int, default=1, help="training jobs run at once (default 1)")
+    db = commands.add_parser("db", help="manage the database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply every pending migration to the configured database, then exit")
+    health = commands.add_parser(
+        "health", help="exit 0 when a server reports SERVING on grpc.health.v1 (container health checks)"
+    )
+    health.add_argument("--target", help="host:port to check (default 127.0.0.1:QUANTIS_PORT)")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the answer")
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -50,8 +65,36 @@ async def _create_admin(settings: Settings, username: str, email: str, password:
         await application.close()
 
 
+def _serving(target: str, timeout: float) -> bool:
+    """Ask grpc.health.v1 over plaintext: images carry no grpc_health_probe binary, and Kubernetes'
+    native gRPC probes are plaintext too."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(target) as channel:
+        try:
+            stub = health_pb2_grpc.HealthStub(channel)
+            reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.RpcError:
+            return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def server_commands() -> set[str]:
+    """The commands this module runs; the client CLI (quantis.cli) hands these over to it."""
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(commands.choices)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    """Runs a server command; any other command (login, datasets, predict...) is the client CLI's."""
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] not in {*server_commands(), "-h", "--help"}:
+        from quantis.cli import main as client_main
+
+        client_main(list(words))
+        return
+    args = _parser().parse_args(words)
     if args.command == "serve":
         from server.app import run
 
@@ -68,6 +111,18 @@ def main(argv: list[str] | None = None) -> None:
             print("quantis: set QUANTIS_JOB_BROKER (redis://...) to run a worker", file=sys.stderr)
             raise SystemExit(2)
         run_worker(settings.job_broker, queue_name(settings.redis_key_prefix), args.concurrency)
+    elif args.command == "db":
+        from server.db.migrate import current_revision, upgrade_to_head
+
+        settings = Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade_to_head(settings.resolved_database_url)
+        print(f"database at revision {current_revision(settings.resolved_database_url)}")
+    elif args.command == "health":
+        target = args.target or f"127.0.0.1:{Settings().port}"
+        if not _serving(target, args.timeout):
+            print(f"quantis: {target} is not serving", file=sys.stderr)
+            raise SystemExit(1)
     elif args.command == "users":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
         settings = Settings()

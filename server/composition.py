@@ -16,10 +16,13 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
+from model_store.torchserve import TorchServeProcess
 from server import contracts
 from server.auth.tokens import TokenCodec
+from server.backends.base import ForecastBackend
 from server.backends.batcher import DynamicBatcher
 from server.backends.inprocess import InProcessBackend
+from server.backends.torchserve import TorchServeBackend
 from server.db.database import Database
 from server.domain.accounts import AccountPolicy, AccountService
 from server.domain.api_keys import ApiKeyService
@@ -40,15 +43,20 @@ from server.domain.forecasting.models import ModelCatalog
 from server.domain.forecasting.versions import ModelVersions
 from server.domain.monitoring.alerts import AlertService
 from server.domain.monitoring.audit_log import AuditLogQuery
+from server.domain.monitoring.drift import Thresholds
+from server.domain.monitoring.drift_reports import DriftReports
+from server.domain.monitoring.error_rates import ErrorRateWatch
 from server.domain.monitoring.health import (
     HealthService,
     Kind,
     NamedCheck,
+    backend_check,
     database_check,
     disk_check,
     redis_check,
 )
 from server.domain.monitoring.live import LiveEvents
+from server.domain.monitoring.model_watch import ModelWatch
 from server.domain.monitoring.notifications import NotificationService
 from server.domain.monitoring.stats import SystemStats
 from server.domain.monitoring.watch import ComponentWatch
@@ -104,6 +112,8 @@ class Application:
     alerts: AlertService
     health: HealthService
     component_watch: ComponentWatch
+    model_watch: ModelWatch
+    error_rate_watch: ErrorRateWatch
     metrics: RpcMetrics
     servicers: Servicers
     interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
@@ -136,6 +146,17 @@ def account_policy(settings: Settings) -> AccountPolicy:
         lockout_failures=settings.lockout_failures,
         lockout_duration=timedelta(minutes=settings.lockout_minutes),
         allow_registration=settings.allow_registration,
+    )
+
+
+def drift_thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(
+        warning_psi=settings.drift_warning_psi,
+        critical_psi=settings.drift_critical_psi,
+        min_values=settings.drift_min_values,
+        min_live_points=settings.accuracy_min_points,
+        mase_factor=settings.accuracy_mase_factor,
+        coverage_drop=settings.accuracy_coverage_drop,
     )
 
 
@@ -175,18 +196,37 @@ def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobR
     )
 
 
+def inference_backend(settings: Settings) -> ForecastBackend:
+    if settings.inference_backend == "in-process":
+        return InProcessBackend(torch_threads=settings.inference_torch_threads)
+    timeout = settings.torchserve_timeout_seconds
+    if settings.torchserve_management_url and settings.torchserve_model_store is not None:
+        return TorchServeBackend(
+            management_url=settings.torchserve_management_url,
+            grpc_target=settings.torchserve_grpc_target,
+            model_store=settings.torchserve_model_store,
+            workers=settings.torchserve_workers,
+            timeout=timeout,
+        )
+    home = (settings.data_dir / "torchserve").resolve()  # TorchServe runs in it: no relative paths
+    return TorchServeBackend.local(
+        TorchServeProcess(home, workers=settings.torchserve_workers), timeout=timeout
+    )
+
+
 def prediction_runtime(
-    settings: Settings, db: Database, tracer: trace.Tracer | None = None
+    settings: Settings, db: Database, tracer: trace.Tracer | None = None, metrics: RpcMetrics | None = None
 ) -> PredictionRuntime:
-    backend = InProcessBackend(torch_threads=settings.inference_torch_threads)
+    backend = inference_backend(settings)
     batcher = DynamicBatcher(
         backend,
         max_series=settings.inference_batch_max_series,
         max_delay=settings.inference_batch_max_delay_ms / 1000,
         tracer=tracer,
+        on_batch=metrics.observe_batch if metrics else None,
     )
     router = VersionRouter(db, ModelStore(settings.object_store_dir), settings.prediction_routing_ttl_seconds)
-    history = HistoryWriter(db)
+    history = HistoryWriter(db, on_record=metrics.count_predictions if metrics else None)
     limits = Limits(
         max_series_length=settings.prediction_max_series_length,
         max_queued_series=settings.inference_queue_max_series,
@@ -251,7 +291,14 @@ async def build_application(
             NamedCheck("data directory", Kind.DISK, disk_check(settings.data_dir)),
         ]
     )
-    prediction = prediction_runtime(settings, db, tracer_of(tracer_provider))
+    prediction = prediction_runtime(settings, db, tracer_of(tracer_provider), metrics)
+    health.register(
+        NamedCheck("inference backend", Kind.INFERENCE_BACKEND, backend_check(prediction.backend))
+    )
+    thresholds = drift_thresholds(settings)
+    drift = DriftReports(
+        db, ModelStore(settings.object_store_dir), thresholds, settings.drift_window_predictions, clock
+    )
     servicers = Servicers(
         auth=AuthServicer(accounts, ApiKeyService(db, clock), users),
         dataset=DatasetServicer(datasets, UploadService(db, datasets, upload_lifetime, clock)),
@@ -263,7 +310,7 @@ async def build_application(
             settings.prediction_stream_in_flight,
         ),
         financial=financial_servicer(settings, db, clock),
-        monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats),
+        monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats, drift),
     )
     authenticator = CredentialAuthenticator(db, codec, revocations, clock)
     rules = contracts.method_rules()
@@ -290,6 +337,10 @@ async def build_application(
         alerts=alerts,
         health=health,
         component_watch=ComponentWatch(health, alerts),
+        model_watch=ModelWatch(db, drift, alerts, notifications, metrics, thresholds),
+        error_rate_watch=ErrorRateWatch(
+            metrics, alerts, settings.error_rate_threshold, settings.error_rate_min_calls
+        ),
         metrics=metrics,
         servicers=servicers,
         interceptors=interceptors,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,15 @@ class Settings(BaseSettings):
 
     port: int = Field(default=50051, ge=0, le=65535)
     """gRPC port; 0 picks a free port (used by tests)."""
+
+    tls_cert_file: Path | None = None
+    """PEM certificate chain the gRPC port serves TLS with; unset serves plaintext (local use)."""
+
+    tls_key_file: Path | None = None
+    """PEM private key of ``tls_cert_file``."""
+
+    tls_client_ca_file: Path | None = None
+    """PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."""
 
     metrics_port: int = Field(default=9464, ge=-1, le=65535)
     """HTTP port of the Prometheus /metrics endpoint; 0 picks a free port, -1 turns it off."""
@@ -95,6 +105,38 @@ class Settings(BaseSettings):
 
     health_check_seconds: float = Field(default=5.0, gt=0)
     """How often components are checked; grpc.health.v1 turns NOT_SERVING while the database is down."""
+
+    model_check_seconds: float = Field(default=60.0, gt=0)
+    """How often deployed versions are checked for drift and degraded live accuracy, and RPC error
+    rates against error_rate_threshold; each check raises or resolves alerts."""
+
+    drift_window_predictions: int = Field(default=1000, ge=1, le=100_000)
+    """The recent predictions a version's drift is computed on when no window is asked for."""
+
+    drift_min_values: int = Field(default=100, ge=1)
+    """Fewer recent input values than this are too few to judge drift (INSUFFICIENT_DATA)."""
+
+    drift_warning_psi: float = Field(default=0.1, gt=0)
+    """Population stability index at which drift is moderate (a warning alert)."""
+
+    drift_critical_psi: float = Field(default=0.25, gt=0)
+    """Population stability index at which drift is significant (a critical alert)."""
+
+    accuracy_min_points: int = Field(default=100, ge=1)
+    """Forecast points with actuals needed before live accuracy can count as degraded."""
+
+    accuracy_mase_factor: float = Field(default=1.2, gt=0)
+    """Live accuracy is degraded when live MASE exceeds validation MASE times this factor."""
+
+    accuracy_coverage_drop: float = Field(default=0.1, ge=0, le=1)
+    """Live accuracy is degraded when live 80% coverage is this much below validation coverage."""
+
+    error_rate_threshold: float = Field(default=0.05, ge=0, le=1)
+    """Share of an RPC's calls failing through a server error (INTERNAL, UNAVAILABLE...) since the
+    previous check above which an error-rate alert opens."""
+
+    error_rate_min_calls: int = Field(default=20, ge=1)
+    """Calls of an RPC since the previous check needed before its error rate is judged."""
 
     events_heartbeat_seconds: float = Field(default=15.0, gt=0)
     """How often WatchEvents sends a heartbeat on an otherwise quiet stream."""
@@ -176,6 +218,28 @@ class Settings(BaseSettings):
     inference_torch_threads: int = Field(default=1, ge=1, le=64)
     """Torch threads the in-process inference backend may use."""
 
+    inference_backend: Literal["in-process", "torchserve"] = "in-process"
+    """Where forward passes run: in this process, or on TorchServe (a fleet named by the
+    torchserve_* URLs, or else one the server starts under <data_dir>/torchserve and stops)."""
+
+    torchserve_management_url: str = ""
+    """REST management API of an existing TorchServe fleet (http://host:8081); empty with
+    torchserve_grpc_target empty: the server runs its own TorchServe."""
+
+    torchserve_grpc_target: str = ""
+    """gRPC inference address (host:port) of the fleet named by torchserve_management_url."""
+
+    torchserve_model_store: Path | None = None
+    """The fleet's model store as the server sees it (a shared volume): the server copies each
+    version's .mar there before registering it. Needed with a fleet; the server's own TorchServe
+    uses <data_dir>/torchserve/model-store."""
+
+    torchserve_workers: int = Field(default=1, ge=1, le=64)
+    """TorchServe workers (processes) each registered version starts with."""
+
+    torchserve_timeout_seconds: float = Field(default=30.0, gt=0)
+    """Longest one TorchServe inference call may take before the caller gets UNAVAILABLE."""
+
     inference_batch_max_series: int = Field(default=1024, ge=1)
     """Most series the dynamic batcher gathers into one forward pass."""
 
@@ -216,6 +280,26 @@ class Settings(BaseSettings):
     @property
     def object_store_dir(self) -> Path:
         return self.data_dir / "store"
+
+    @model_validator(mode="after")
+    def _torchserve_fleet_complete(self) -> Settings:
+        if bool(self.torchserve_management_url) != bool(self.torchserve_grpc_target):
+            raise ValueError(
+                "set both QUANTIS_TORCHSERVE_MANAGEMENT_URL and QUANTIS_TORCHSERVE_GRPC_TARGET, or neither"
+            )
+        if self.torchserve_management_url and self.torchserve_model_store is None:
+            raise ValueError(
+                "a TorchServe fleet needs QUANTIS_TORCHSERVE_MODEL_STORE (its shared model store)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("set both QUANTIS_TLS_CERT_FILE and QUANTIS_TLS_KEY_FILE, or neither")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("QUANTIS_TLS_CLIENT_CA_FILE (mutual TLS) needs QUANTIS_TLS_CERT_FILE too")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
