@@ -43,6 +43,7 @@ class RunningServer:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
+    servicers: Servicers
 
     async def set_serving(self, serving: bool) -> None:
         """Report every service SERVING or NOT_SERVING to health checkers (load balancers)."""
@@ -53,8 +54,10 @@ class RunningServer:
             await self.health.set(name, status)
 
     async def stop(self, grace: float) -> None:
-        """Report NOT_SERVING, let in-flight calls finish for ``grace`` seconds, then stop."""
+        """Report NOT_SERVING, wind streams down, let in-flight calls finish for ``grace`` seconds,
+        then stop."""
         await self.health.enter_graceful_shutdown()
+        self.servicers.drain()
         await self.server.stop(grace)
 
 
@@ -102,7 +105,7 @@ async def create_server(
     if bound == 0:
         raise OSError(f"could not bind {host}:{port}")
     await server.start()
-    running = RunningServer(server=server, port=bound, health=health_servicer)
+    running = RunningServer(server=server, port=bound, health=health_servicer, servicers=servicers)
     await running.set_serving(True)
     await health_servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     return running

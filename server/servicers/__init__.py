@@ -43,3 +43,9 @@ class Servicers:
         ]
         for add, servicer in registrations:
             add(servicer, server)
+
+    def drain(self) -> None:
+        """Shutdown begins: open-ended streams wind down (see PredictionServicer.drain)."""
+        drain = getattr(self.prediction, "drain", None)  # a test's stand-in may have none
+        if drain is not None:
+            drain()

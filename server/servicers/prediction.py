@@ -18,7 +18,7 @@ from server.domain.pagination import page_request
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.records import PredictionQuery, PredictionRecords
 from server.domain.prediction.service import Predictor
-from server.errors import Internal, QuantisError
+from server.errors import Internal, QuantisError, Unavailable
 from server.interceptors.errors import to_status
 from server.mappers import prediction as mappers
 from server.mappers.common import optional_datetime
@@ -27,6 +27,15 @@ from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
 log = logging.getLogger(__name__)
+
+
+class ShuttingDown(Unavailable):
+    def __init__(self) -> None:
+        super().__init__(
+            "the server is shutting down: every request read so far was answered; "
+            "send the rest again on a new stream",
+            reason="SERVER_SHUTTING_DOWN",
+        )
 
 
 class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -43,6 +52,15 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         self._records = records
         self._batches = batches
         self._stream_in_flight = stream_in_flight
+        self._readers: set[asyncio.Task[None]] = set()
+        self._draining = False
+
+    def drain(self) -> None:
+        """Shutdown begins: every StreamPredict stops reading, answers what it has read, and
+        ends with UNAVAILABLE so that its client sends the rest to another replica."""
+        self._draining = True
+        for reader in list(self._readers):
+            reader.cancel()
 
     async def Predict(self, request: pb.PredictRequest, context: Context) -> pb.PredictResponse:
         started = time.perf_counter()
@@ -97,11 +115,20 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
                     await asyncio.gather(*working)
                 await answers.put(None)
             except asyncio.CancelledError:
-                raise
+                if not self._draining:
+                    raise
+                asyncio.current_task().uncancel()  # type: ignore[union-attr]
+                if working:
+                    await asyncio.gather(*working)
+                await answers.put(ShuttingDown())
             except BaseException as exc:  # the stream itself failed: end the call with it
                 await answers.put(exc)
 
         reader = asyncio.get_running_loop().create_task(read())
+        self._readers.add(reader)
+        reader.add_done_callback(self._readers.discard)
+        if self._draining:
+            reader.cancel()
         try:
             while True:
                 item = await answers.get()

@@ -12,9 +12,11 @@ import grpc
 import numpy as np
 import pytest
 from google.rpc import code_pb2, error_details_pb2
+from grpc_status import rpc_status
 from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
+from server.app import RunningServer
 from server.composition import Application
 from server.settings import Settings
 from tests.server.prediction.conftest import air_values, caller, deploy_model, direct
@@ -158,3 +160,39 @@ async def test_stream_needs_credentials(predictions: Stub, application: Applicat
         assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     else:
         raise AssertionError("the stream was answered without credentials")
+
+
+@pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # about the stream, not a backend
+async def test_shutdown_answers_what_was_read_then_ends_with_unavailable(
+    predictions: Stub, application: Application, artifacts: list[Path], running_server: RunningServer
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    air = air_values()
+    outbox: asyncio.Queue[pb.StreamPredictRequest | None] = asyncio.Queue()
+
+    async def send() -> AsyncIterator[pb.StreamPredictRequest]:
+        while (request := await outbox.get()) is not None:
+            yield request
+
+    stream = predictions.StreamPredict(send(), metadata=ana.metadata)
+    for r in range(5):
+        outbox.put_nowait(packed(f"r{r}", model.model_id, [air[:60]] * 3, horizon=6))
+    answered = [await stream.read() for _ in range(5)]
+    assert {a.request_id for a in answered} == {f"r{r}" for r in range(5)}
+
+    # The client keeps the stream open; shutdown must not wait out the grace period for it.
+    started = asyncio.get_running_loop().time()
+    stopping = asyncio.create_task(running_server.stop(grace=30))
+    with pytest.raises(grpc.aio.AioRpcError) as ended:
+        while (response := await stream.read()) is not grpc.aio.EOF:
+            answered.append(response)
+    await stopping
+    assert asyncio.get_running_loop().time() - started < 10
+    assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
+    info = error_details_pb2.ErrorInfo()
+    status = rpc_status.from_call(ended.value)
+    assert status is not None and any(d.Unpack(info) for d in status.details)
+    assert info.reason == "SERVER_SHUTTING_DOWN"
+    assert all(a.error.code == code_pb2.OK for a in answered)
+    outbox.put_nowait(None)
