@@ -35,6 +35,10 @@ $(NODE_STAMP): clients/js/package.json clients/js/package-lock.json
 serve: $(STAMP)
 	$(VENV)/bin/quantis serve
 
+# The JS SDK (clients/js/dist, by tsc; not committed). The Node SDK test builds it as well.
+js: $(NODE_STAMP)
+	cd clients/js && npm run --silent build
+
 proto: install
 	$(PY) proto/codegen.py
 	cd proto && ../$(BUF) lint
@@ -51,4 +55,4 @@ bench-accuracy: $(STAMP)
 	$(PY) -m bench.accuracy
 
 clean:
-	rm -rf $(VENV) clients/js/node_modules build var
+	rm -rf $(VENV) clients/js/node_modules clients/js/dist build var

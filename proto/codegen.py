@@ -121,7 +121,9 @@ def generate_typescript(out: Path) -> None:
             f"--es_out={out}",
             "--es_opt=target=ts,import_extension=js",
             *files,
-            *imported_googleapis(files),
+            # error_details is never imported by a contract, but the JS SDK decodes it from
+            # grpc-status-details-bin into its typed errors.
+            *sorted({*imported_googleapis(files), "google/rpc/error_details.proto"}),
         ]
     )
 
