@@ -7,13 +7,17 @@ need them skip with a one-line reason; with CI=true a missing service is a failu
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+
+from model_store.torchserve import TorchServeProcess, TorchServeUnavailable
 
 POSTGRES_URL = os.environ.get(
     "QUANTIS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -31,14 +35,31 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def require_service(name: str, url: str) -> None:
-    """Skip (or, in CI, fail) when a service the test needs does not answer."""
-    if _reachable(url):
-        return
-    reason = f"{name} is not reachable at {urlsplit(url).netloc}"
+def missing(reason: str) -> NoReturn:
+    """Skip a test for something this machine lacks; with CI=true, fail it instead."""
     if IN_CI:
         pytest.fail(f"{reason}, and CI=true forbids skipping", pytrace=False)
     pytest.skip(reason)
+
+
+def require_service(name: str, url: str) -> None:
+    """Skip (or, in CI, fail) when a service the test needs does not answer."""
+    if not _reachable(url):
+        missing(f"{name} is not reachable at {urlsplit(url).netloc}")
+
+
+def require_java() -> None:
+    if shutil.which("java") is None:
+        missing("java is missing (TorchServe needs Java 17)")
+
+
+def start_torchserve(process: TorchServeProcess) -> None:
+    """Start ``process``; without Java skip, but fail where Java is there or CI=true forbids skipping."""
+    require_java()
+    try:
+        process.start()
+    except TorchServeUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

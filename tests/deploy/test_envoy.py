@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.conftest import missing
 from tests.deploy.files import ROOT
 from tests.deploy.files import envoy as envoy_config
 
@@ -24,10 +23,7 @@ XDS_PROTOS = ROOT / ".venv" / "xds-protos"
 def parse(config: dict[str, Any]) -> dict[str, Any]:
     """What tests/deploy/envoy_schema.py finds in ``config``, run where Envoy's protos are."""
     if not (XDS_PROTOS / "envoy").is_dir():
-        reason = f"Envoy's protos are missing: {XDS_PROTOS} (make install puts them there)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        missing(f"Envoy's protos are missing: {XDS_PROTOS} (make install puts them there)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(XDS_PROTOS), str(ROOT)])}
     done = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("envoy_schema.py"))],

@@ -5,8 +5,6 @@ the shared model store (load_models=all), which is what lets the autoscaler add 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +16,8 @@ import torch
 import model_store.torchserve
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import Ports, TorchServeProcess, TorchServeUnavailable, http_call
+from model_store.torchserve import Ports, TorchServeProcess, http_call
+from tests.conftest import start_torchserve
 from tests.deploy.files import TORCHSERVE_PROPERTIES, properties
 from training.artifacts import save_artifact
 from training.datasets import load_demo
@@ -61,12 +60,7 @@ def fleet_member(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[To
     process = TorchServeProcess(tmp_path / "torchserve")
     build_mar(artifact, process.model_store, "quantis-deployed")
     monkeypatch.setattr(model_store.torchserve, "config_text", deployed_config)
-    try:
-        process.start()
-    except TorchServeUnavailable as exc:
-        if shutil.which("java") is not None or os.environ.get("CI", "").lower() == "true":
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+    start_torchserve(process)
     try:
         yield process
     finally:

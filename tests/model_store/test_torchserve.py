@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,8 @@ import pytest
 
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
+from model_store.torchserve import TorchServeProcess, http_call
+from tests.conftest import start_torchserve
 from training.artifacts import load_artifact
 from training.panel import Panel
 
@@ -23,12 +22,7 @@ pytestmark = pytest.mark.torchserve
 @pytest.fixture
 def torchserve(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     process = TorchServeProcess(tmp_path)
-    try:
-        process.start()
-    except TorchServeUnavailable as exc:
-        if shutil.which("java") is not None or os.environ.get("CI", "").lower() == "true":
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+    start_torchserve(process)
     try:
         yield process.inference_url, process.management_url, process.model_store
     finally:

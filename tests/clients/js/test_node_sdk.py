@@ -27,6 +27,7 @@ from server.app import RunningServer, create_server
 from server.auth.permissions import Role
 from server.composition import Application
 from server.settings import Settings
+from tests.conftest import missing
 from tests.server import conftest as server_layers
 from tests.server.auth_helpers import PASSWORD
 from tests.server.conftest import make_settings, replace_servicers
@@ -114,9 +115,7 @@ async def flaky_server(application: Application) -> AsyncIterator[RunningServer]
 def require_node() -> str:
     node = shutil.which("node")
     if node is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("node is missing (the JS SDK needs Node 20), and CI=true forbids skipping")
-        pytest.skip("node is missing (the JS SDK needs Node 20)")
+        missing("node is missing (the JS SDK needs Node 20)")
     if not (JS / "node_modules" / "@connectrpc" / "connect-node").is_dir():
         pytest.fail("clients/js/node_modules is not installed: run `make install`", pytrace=False)
     return node

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,12 +20,13 @@ import pandas as pd
 import pytest
 from quantis.v1 import prediction_service_pb2_grpc
 
-from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
+from model_store.torchserve import TorchServeProcess, http_call
 from server.auth.permissions import Role
 from server.composition import Application
 from server.db.enums import Frequency, ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
 from server.settings import Settings
+from tests.conftest import start_torchserve
 from tests.server.auth_helpers import user_token
 from tests.server.conftest import make_settings
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset, user_id
@@ -63,16 +63,6 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
         model.fit(panel, HORIZON)
         paths.append(save_artifact(model, root / f"v{seed}", panel, {"validation": METRICS}))
     yield paths
-
-
-def start_torchserve(process: TorchServeProcess) -> None:
-    """Start ``process``; without Java skip, but fail where Java is there or CI=true forbids skipping."""
-    try:
-        process.start()
-    except TorchServeUnavailable as exc:
-        if shutil.which("java") is not None or os.environ.get("CI", "").lower() == "true":
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -186,14 +176,6 @@ def direct(
 
 def air_values() -> list[float]:
     return [float(v) for v in pd.read_csv(AIRPASSENGERS)["value"]]
-
-
-def require_java() -> None:
-    """Skip a test that needs TorchServe where Java is missing, unless CI=true forbids skipping."""
-    if shutil.which("java") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("java is missing (TorchServe needs Java 17), and CI=true forbids skipping")
-        pytest.skip("java is missing (TorchServe needs Java 17)")
 
 
 async def until_answered(call: Callable[[], Awaitable[T]], within: float) -> T:

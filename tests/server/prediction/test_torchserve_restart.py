@@ -18,15 +18,10 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.settings import Settings
+from tests.conftest import require_java
 from tests.server.conftest import make_settings
 from tests.server.model.conftest import failure
-from tests.server.prediction.conftest import (
-    air_values,
-    caller,
-    deploy_model,
-    require_java,
-    until_answered,
-)
+from tests.server.prediction.conftest import air_values, caller, deploy_model, until_answered
 
 pytestmark = pytest.mark.torchserve
 
