@@ -8,9 +8,10 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 NODE_STAMP := clients/js/node_modules/.installed
+WEB_STAMP := clients/web/node_modules/.installed
 BUF := clients/js/node_modules/.bin/buf
 
-.PHONY: install serve test lint proto proto-check bench-accuracy clean
+.PHONY: install serve js web test lint proto proto-check bench bench-accuracy reliability clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -39,6 +40,15 @@ serve: $(STAMP)
 js: $(NODE_STAMP)
 	cd clients/js && npm run --silent build
 
+$(WEB_STAMP): clients/web/package.json clients/web/package-lock.json
+	cd clients/web && npm install --no-save --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The dashboard (clients/web/dist, by tsc and esbuild; not committed), on the JS SDK it bundles.
+# `quantis web` serves it at /; the browser test (tests/e2e/test_browser.py) builds it as well.
+web: js $(WEB_STAMP)
+	cd clients/web && npm run --silent build
+
 proto: install
 	$(PY) proto/codegen.py
 	cd proto && ../$(BUF) lint
@@ -54,5 +64,15 @@ test: install lint
 bench-accuracy: $(STAMP)
 	$(PY) -m bench.accuracy
 
+# The serving benchmark of issue 6 (a few minutes; BENCH_FLAGS=--quick for a smoke run). It makes
+# MLServer's own virtual environment under var/bench/ on first use.
+bench: $(STAMP)
+	$(PY) -m bench.serving $(BENCH_FLAGS)
+
+# The reliability suite of issue 10 (about 10 minutes: 3 min of load, the faults, bad input for
+# every RPC), ending with a table of each scenario's figures; RELIABILITY_FLAGS=--quick for CI lengths.
+reliability: $(STAMP)
+	$(PY) -m tests.reliability $(RELIABILITY_FLAGS)
+
 clean:
-	rm -rf $(VENV) clients/js/node_modules clients/js/dist build var
+	rm -rf $(VENV) clients/js/node_modules clients/js/dist clients/web/node_modules clients/web/dist build var

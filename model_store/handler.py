@@ -1,4 +1,5 @@
-"""TorchServe handler: many series per request, packed (see ``model_store.packing``).
+"""TorchServe handler: many series per request, packed (see ``model_store.packing``), or one
+series as JSON (see ``model_store.json_body``), told apart by the body's first byte.
 
 The archive carries the artifact directory under ``artifact/`` and the ``training`` and
 ``model_store`` sources under ``code/``, so a worker needs only numpy, pandas, torch and
@@ -42,12 +43,20 @@ class PackedForecastHandler:
         logger.info("loaded %s artifact from %s", self.model.model_type, model_dir)
 
     def _one(self, body: Any) -> bytes:
+        from model_store.json_body import decode_json_request, encode_json_response, is_json
         from model_store.packing import decode_request, encode_response
 
         if isinstance(body, bytearray | memoryview):
             body = bytes(body)
+        # TorchServe's REST frontend hands over a JSON body already parsed.
+        if isinstance(body, dict) or (isinstance(body, bytes) and is_json(body)):
+            request = decode_json_request(body)
+            point, q = self.model.predict_packed(
+                request.values, request.lengths, request.horizon, request.quantiles
+            )
+            return encode_json_response(point, q, request.quantiles)
         if not isinstance(body, bytes):
-            raise ValueError("the request body must be a binary packed .npz")
+            raise ValueError("the request body must be a binary packed .npz or a JSON object")
         request = decode_request(body)
         point, q = self.model.predict_packed(
             request.values, request.lengths, request.horizon, request.quantiles, request.last_timestamps

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,36 @@ def test_handler_answers_many_series_per_request(artifact_dir: Path, air: Panel,
     np.testing.assert_array_equal(point, expected[0])
     np.testing.assert_array_equal(q, expected[1])
     assert context.statuses[1][0] == 400 and "outside the trained range" in context.statuses[1][1]
+
+
+def test_handler_answers_one_json_series(artifact_dir: Path, air: Panel, tmp_path: Path) -> None:
+    (tmp_path / "artifact").symlink_to(artifact_dir)
+    handler = PackedForecastHandler()
+    context: Any = FakeContext(tmp_path)
+    handler.initialize(context)
+    values, _ = air.packed()
+    history: list[float | None] = [float(v) for v in values[-48:]]
+    history[5] = None  # a missing value
+    request = {"values": history, "horizon": 6, "quantiles": [0.1, 0.9]}
+    responses = handler.handle(
+        [
+            {"data": json.dumps(request).encode()},  # the gRPC API passes the bytes
+            {"body": request},  # the REST API passes the parsed JSON
+            {"data": b'{"values": [1, "x"], "horizon": 6}'},
+            {"data": b'{"values": [1, 2, 3], "horizon": 99}'},
+        ],
+        context,
+    )
+    packed = np.array([np.nan if v is None else v for v in history], np.float32)
+    point, q = load_artifact(artifact_dir).predict_packed(packed, np.array([48], np.int32), 6, (0.1, 0.9))
+    for body in responses[:2]:
+        answer = json.loads(body)
+        np.testing.assert_allclose(answer["point"], point[0], rtol=1e-6)
+        np.testing.assert_allclose(answer["quantiles"]["0.1"], q[0, :, 0], rtol=1e-6)
+        np.testing.assert_allclose(answer["quantiles"]["0.9"], q[0, :, 1], rtol=1e-6)
+    assert context.statuses[2][0] == 400 and "values must hold numbers" in context.statuses[2][1]
+    assert context.statuses[3][0] == 400 and "horizon" in context.statuses[3][1]
+    assert set(context.statuses) == {2, 3}
 
 
 def test_archive_contains_handler_artifact_and_code(artifact_dir: Path, tmp_path: Path) -> None:

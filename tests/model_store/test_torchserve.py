@@ -56,6 +56,11 @@ def test_torchserve_forecasts_equal_in_process(
     np.testing.assert_allclose(point, expected_point, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(q, expected_q, rtol=1e-6, atol=1e-6)
 
+    one = {"values": [float(v) for v in values[:60]], "horizon": 12, "quantiles": [0.1, 0.9]}
+    status, body = http_call(f"{inference}/predictions/air_lstm", "POST", json.dumps(one).encode())
+    assert status == 200, body.decode(errors="replace")
+    np.testing.assert_allclose(json.loads(body)["point"], expected_point[1], rtol=1e-5, atol=1e-4)
+
     bad = PackedRequest(request.values, request.lengths, 99, (0.5,))
     status, body = http_call(f"{inference}/predictions/air_lstm", "POST", encode_request(bad))
     assert status == 400 and b"horizon" in body

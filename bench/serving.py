@@ -1,0 +1,383 @@
+"""Serving benchmark (issue 6): the demo LSTM served five ways on this machine, in one run.
+
+    python -m bench.serving [--quick] [--parts 1,2,3,4,5]
+
+0. calibration: the client against a gRPC server that answers with the request (no model);
+1. the model in this process (predict_packed and the network alone), batch 1, 64 and 1024,
+   1 and 2 torch threads: the ceiling;
+2. TorchServe called directly over its gRPC API: one JSON series per request, and packed
+   .npz batches;
+3. MLServer with a small custom runtime (bench/mlserver_runtime.py) over its V2 gRPC API,
+   with and without adaptive batching, 1 and 256 series per request, in its own virtual
+   environment (var/bench/mlserver-venv, made on first use);
+4. Quantis StreamPredict and BatchPredict, on the in-process and the TorchServe backend;
+5. Quantis unary Predict, authenticated, with the 0.1/0.9 quantiles, at concurrency 1, 16, 64.
+
+Quantis trains and deploys its demo model at start; that artifact is the one every system
+serves. Clients run in a separate process (bench/load.py). Everything started lives under
+var/bench/ and is stopped at the end, on a failure and on Ctrl-C. Prints one Markdown table,
+then the targets as ratios of this run's rows with PASS or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import secrets
+import shutil
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from multiprocessing.pool import Pool
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bench import load, payloads
+from bench.echo import METHOD as ECHO
+from bench.echo import echo_server
+from bench.forward import forward_rows
+from bench.load import Kind, Workload
+from bench.payloads import F32, Probe
+from bench.quantis_setup import DemoVersion, login, upload_dataset, wait_for_demo
+from bench.report import REQUESTS, SERIES, Row, format_row, table, targets
+from bench.systems import REPO, MLServerProcess, QuantisServer, TorchServeDirect
+from training import Forecaster, load_artifact
+from training.models.deep import DeepForecaster
+
+ROOT = REPO / "var" / "bench"
+TORCHSERVE_BACKEND = REPO / "server" / "backends" / "torchserve.py"
+TS_MODEL = "quantis_bench"
+ADMIN = "bench_admin"
+
+Check = Callable[[bytes, tuple[F32, F32]], None]
+
+
+@dataclass(frozen=True)
+class Durations:
+    seconds: float
+    warmup: float
+    system_warmup: float
+    forward_seconds: float
+    batch_series: int
+
+
+# A system's first seconds are slow (a new thread's first torch calls, lazily built state):
+# each system gets ``system_warmup`` seconds of load before its first row, each row ``warmup``.
+FULL = Durations(seconds=8.0, warmup=2.0, system_warmup=6.0, forward_seconds=2.0, batch_series=20_000)
+QUICK = Durations(seconds=2.0, warmup=0.5, system_warmup=1.0, forward_seconds=0.3, batch_series=2_000)
+
+
+class Bench:
+    """Measures workloads from the client process and keeps the rows."""
+
+    def __init__(self, clients: Pool, durations: Durations, model: Forecaster) -> None:
+        self.clients, self.durations, self.model = clients, durations, model
+        self.rows: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(format_row(row), flush=True)
+
+    def measure(
+        self,
+        part: int,
+        system: str,
+        mode: str,
+        label: str,
+        work: Workload,
+        values: F32,
+        check: Check | None,
+        unit: str,
+    ) -> None:
+        """Check one answer from this process, then time ``work`` from the client process."""
+        try:
+            if check is not None:
+                probe = Probe(work.target, work.method, work.payload, work.metadata)
+                check(
+                    payloads.call_once(probe, stream=work.kind is Kind.BIDI),
+                    payloads.expected(self.model, values),
+                )
+            measured: load.Measured = self.clients.apply(load.run, (work,))
+        except Exception as exc:  # one failed row must not lose the others
+            self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
+            return
+        rate: float | None = measured.series_per_second if unit == SERIES else measured.requests_per_second
+        note = f"{measured.errors} errors ({measured.first_error})" if measured.errors else ""
+        if not measured.requests:
+            rate, note = None, note or "no answer in the measured window"
+        self.add(
+            Row(part, system, mode, label, rate, unit, measured.percentile(50), measured.percentile(99), note)
+        )
+
+    def warm(self, *works: Workload) -> None:
+        """Load a freshly started system before its first row; nothing is recorded."""
+        for work in works:
+            self.clients.apply(load.run, (replace(work, seconds=self.durations.system_warmup, warmup=0.0),))
+
+    def timed(
+        self, target: str, method: str, kind: Kind, payload: bytes, per_request: int, **kw: Any
+    ) -> Workload:
+        return Workload(
+            target,
+            method,
+            kind,
+            payload,
+            per_request,
+            seconds=self.durations.seconds,
+            warmup=self.durations.warmup,
+            **kw,
+        )
+
+
+def _oneline(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+# -- the systems ---------------------------------------------------------------------------------
+
+
+def quantis_rows(
+    bench: Bench,
+    server: QuantisServer,
+    system: str,
+    demo: DemoVersion,
+    dataset_id: str,
+    concurrencies: tuple[int, ...],
+) -> None:
+    metadata = login(server.target, ADMIN, _password())
+    one = payloads.series(1)
+    predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
+    unary = {
+        c: bench.timed(
+            server.target,
+            payloads.QUANTIS + "Predict",
+            Kind.UNARY,
+            predict,
+            1,
+            concurrency=c,
+            metadata=metadata,
+        )
+        for c in concurrencies
+    }
+    streams = {}
+    for per_message, callers, in_flight in ((256, 2, 8), (1024, 1, 8)):
+        values = payloads.series(per_message)
+        message = payloads.quantis_stream(demo.model_id, values).SerializeToString()
+        label = f"{per_message}/msg, {callers} stream{'s' if callers > 1 else ''} x {in_flight} in flight"
+        method = payloads.QUANTIS + "StreamPredict"
+        work = bench.timed(
+            server.target,
+            method,
+            Kind.BIDI,
+            message,
+            per_message,
+            concurrency=callers,
+            in_flight=in_flight,
+            metadata=metadata,
+        )
+        streams[label] = (work, values)
+    bench.warm(unary[max(unary)], *(work for work, _ in streams.values()))
+    for c, work in unary.items():
+        bench.measure(5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS)
+    for label, (work, values) in streams.items():
+        bench.measure(4, system, "StreamPredict", label, work, values, payloads.check_quantis_stream, SERIES)
+    n = bench.durations.batch_series
+    request = payloads.quantis_batch(demo.model_id, dataset_id, 1024).SerializeToString()
+    method = payloads.QUANTIS + "BatchPredict"
+    work = Workload(server.target, method, Kind.SERVER_STREAM, request, n, metadata=metadata, timeout=600)
+    bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES)
+
+
+def echo_rows(bench: Bench) -> None:
+    """Part 0, the calibration: the client against a server that runs no model."""
+    with echo_server() as target:
+        calls = {c: bench.timed(target, ECHO, Kind.UNARY, b"x" * 600, 1, concurrency=c) for c in (1, 64)}
+        bench.warm(calls[64])
+        for c, work in calls.items():
+            bench.measure(
+                0, "gRPC echo, no model", "calibration", f"c={c}", work, payloads.series(1), None, REQUESTS
+            )
+
+
+def torchserve_rows(bench: Bench, mar: Path) -> None:
+    with TorchServeDirect(ROOT / "torchserve", mar, TS_MODEL, workers=2) as ts:
+        one = payloads.series(1)
+        body = payloads.torchserve_json(TS_MODEL, one).SerializeToString()
+        json_calls = {
+            c: bench.timed(ts.target, payloads.TS_PREDICTIONS, Kind.UNARY, body, 1, concurrency=c)
+            for c in (1, 64)
+        }
+        packed_calls = {}
+        for n, c in ((256, 4), (1024, 4)):
+            values = payloads.series(n)
+            packed = payloads.torchserve_packed(TS_MODEL, values).SerializeToString()
+            work = bench.timed(ts.target, payloads.TS_PREDICTIONS, Kind.UNARY, packed, n, concurrency=c)
+            packed_calls[f"{n} x c={c}"] = (work, values)
+        bench.warm(json_calls[64], *(work for work, _ in packed_calls.values()))
+        for c, work in json_calls.items():
+            check = payloads.check_torchserve_json
+            bench.measure(2, "TorchServe", "JSON, 1 series", f"c={c}", work, one, check, REQUESTS)
+        for label, (work, values) in packed_calls.items():
+            check = payloads.check_torchserve_packed
+            bench.measure(2, "TorchServe", "packed .npz", label, work, values, check, SERIES)
+
+
+def mlserver_rows(bench: Bench, artifact: Path) -> None:
+    models = {"no batching": ("forecast", 0, 0.0), "adaptive batching": ("forecast-batched", 64, 0.002)}
+    settings = {name: (size, delay) for name, size, delay in models.values()}
+    system = MLServerProcess(
+        ROOT / "mlserver", ROOT / "mlserver-venv", artifact, settings, payloads.HORIZON, payloads.QUANTILES
+    )
+    with system as ml:
+        calls = []
+        for mode, (name, _, _) in models.items():
+            for n, c in ((1, 64), (256, 4)):
+                values = payloads.series(n)
+                request = payloads.mlserver_infer(name, values).SerializeToString()
+                work = bench.timed(ml.target, payloads.V2_INFER, Kind.UNARY, request, n, concurrency=c)
+                calls.append((mode, f"{n} x c={c}", work, values, REQUESTS if n == 1 else SERIES))
+        bench.warm(*(work for _, _, work, _, _ in calls))
+        for mode, label, work, values, unit in calls:
+            bench.measure(3, "MLServer", mode, label, work, values, payloads.check_mlserver, unit)
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+_PASSWORD: list[str] = []
+
+
+def _password() -> str:
+    """The bench admin's password, made once per run (the data directory is made anew)."""
+    if not _PASSWORD:
+        _PASSWORD.append("Bench-" + secrets.token_urlsafe(12) + "-7x")
+    return _PASSWORD[0]
+
+
+def quantis_env(backend: str) -> dict[str, str]:
+    env = {
+        "QUANTIS_ADMIN_USERNAME": ADMIN,
+        "QUANTIS_ADMIN_EMAIL": "bench@example.com",
+        "QUANTIS_ADMIN_PASSWORD": _password(),
+        "QUANTIS_METRICS_PORT": "-1",
+        # One access-log line per call otherwise (MLServer runs with debug false for the same reason).
+        "QUANTIS_LOG_LEVEL": "WARNING",
+        # The per-caller limit (500/s) would refuse the single benchmark caller.
+        "QUANTIS_RATE_LIMIT_PREDICTION_PER_SECOND": "1000000",
+        "QUANTIS_RATE_LIMIT_PREDICTION_BURST": "1000000",
+    }
+    if backend == "torchserve":
+        env |= {"QUANTIS_INFERENCE_BACKEND": "torchserve", "QUANTIS_TORCHSERVE_WORKERS": "2"}
+    return env
+
+
+@contextlib.contextmanager
+def client_process() -> Iterator[Pool]:
+    """The process the load generator runs in (spawned: nothing of this process is shared)."""
+    pool = multiprocessing.get_context("spawn").Pool(processes=1)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(durations: Durations, parts: set[int]) -> list[Row]:
+    shutil.rmtree(ROOT / "quantis", ignore_errors=True)
+    with client_process() as clients:
+        print("starting Quantis (it trains and deploys its demo model)", flush=True)
+        with QuantisServer(ROOT / "quantis", quantis_env("in-process")) as server:
+            metadata = login(server.target, ADMIN, _password())
+            demo = wait_for_demo(server.target, metadata, timeout=300)
+            artifact, mar = payloads.artifact_of(demo.artifact_uri), payloads.artifact_of(demo.mar_uri)
+            model = load_artifact(artifact)
+            bench = Bench(clients, durations, model)
+            dataset_id = upload_dataset(server.target, metadata, payloads.series(durations.batch_series))
+            print("rows as they are measured:", flush=True)
+            if parts & {4, 5}:
+                quantis_rows(bench, server, "Quantis in-process", demo, dataset_id, (1, 16, 64))
+        echo_rows(bench)
+        if 1 in parts:
+            assert isinstance(model, DeepForecaster)
+            for row in forward_rows(model, durations.forward_seconds):
+                bench.add(row)
+        if 2 in parts:
+            try:
+                torchserve_rows(bench, mar)
+            except Exception as exc:
+                bench.add(Row(2, "TorchServe", "all", "-", None, SERIES, note=f"failed: {_oneline(exc)}"))
+        if 3 in parts:
+            try:
+                mlserver_rows(bench, artifact)
+            except Exception as exc:
+                bench.add(Row(3, "MLServer", "all", "-", None, SERIES, note=f"failed: {_oneline(exc)}"))
+        if parts & {4, 5}:
+            system = "Quantis on TorchServe"
+            if not TORCHSERVE_BACKEND.exists():
+                for mode in ("Predict", "StreamPredict", "BatchPredict"):
+                    bench.add(
+                        Row(
+                            4 if mode != "Predict" else 5,
+                            system,
+                            mode,
+                            "-",
+                            None,
+                            SERIES,
+                            note="n/a (backend missing)",
+                        )
+                    )
+            else:
+                try:
+                    with QuantisServer(ROOT / "quantis", quantis_env("torchserve")) as server:
+                        quantis_rows(bench, server, system, demo, dataset_id, (64,))
+                except Exception as exc:
+                    bench.add(Row(4, system, "all", "-", None, SERIES, note=f"failed: {_oneline(exc)}"))
+    return bench.rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short durations and a small dataset (smoke run)"
+    )
+    parser.add_argument("--parts", default="1,2,3,4,5", help="which parts to run (Quantis always starts)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
+    try:
+        rows = run(QUICK if args.quick else FULL, {int(p) for p in args.parts.split(",")})
+    except KeyboardInterrupt:
+        print("\ninterrupted; every process started was stopped", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        return 1
+    kind = "quick" if args.quick else "full"
+    load_before, load_after = load_at_start, os.getloadavg()[0]
+    print(
+        f"\nserving benchmark, {kind} run, {time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs, "
+        f"1-minute load average {load_before:.1f} at the start and {load_after:.1f} at the end\n"
+    )
+    print(table(rows))
+    print()
+    for line in targets(rows):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

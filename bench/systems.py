@@ -1,0 +1,268 @@
+"""Start and stop the systems the serving benchmark measures, each in its own process group.
+
+Every system is a context manager: leaving the ``with`` block (normally, on an error or
+on Ctrl-C) stops its whole process group, so no server outlives the benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from model_store.torchserve import TorchServeProcess, free_port, http_call
+
+REPO = Path(__file__).resolve().parent.parent
+
+# MLServer and what its runtime needs to load our artifact; uvloop 0.23 makes MLServer's
+# inference workers crash-loop. torch 2.13.0 is the CPU wheel pip finds on this machine.
+MLSERVER_REQUIREMENTS = (
+    "mlserver==1.7.1",
+    "uvloop==0.21.0",
+    "torch==2.13.0",
+    "numpy==2.4.6",
+    "pandas==2.3.3",
+    "scipy==1.17.1",
+    "statsforecast==2.1.1",
+)
+
+
+def wait_until(ready: Callable[[], bool], what: str, timeout: float, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if not alive():
+            raise RuntimeError(f"{what} exited while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not become ready in {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+class _ProcessGroup:
+    """A child started in a session of its own, stopped with its whole group."""
+
+    name = "process"
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self, command: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def stop(self, timeout: float = 30) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+        # Workers that ignored SIGTERM (or outlived their parent) go with the group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class QuantisServer(_ProcessGroup):
+    """``quantis serve`` on a free port with its data under ``data_dir``."""
+
+    name = "Quantis"
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        super().__init__(data_dir / "server.log")
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.env = env
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _serving(self) -> bool:
+        try:
+            with grpc.insecure_channel(self.target) as channel:
+                answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+            return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+        except grpc.RpcError:
+            return False
+
+    def __enter__(self) -> QuantisServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            **self.env,
+            "QUANTIS_DATA_DIR": str(self.data_dir),
+            "QUANTIS_PORT": str(self.port),
+        }
+        self._spawn([sys.executable, "-m", "server", "serve"], env, REPO)
+        try:
+            wait_until(self._serving, "the Quantis server", 180, self.alive)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.log_tail()}") from exc
+        return self
+
+
+class TorchServeDirect:
+    """A TorchServe with one archive registered, called directly over its gRPC API."""
+
+    name = "TorchServe"
+
+    def __init__(self, home: Path, mar: Path, model_name: str, workers: int) -> None:
+        self.process = TorchServeProcess(home, workers=workers)
+        self.mar, self.model_name, self.workers = mar, model_name, workers
+
+    @property
+    def target(self) -> str:
+        return self.process.grpc_target
+
+    def __enter__(self) -> TorchServeDirect:
+        shutil.rmtree(self.process.home, ignore_errors=True)
+        self.process.start()
+        try:
+            shutil.copy(self.mar, self.process.model_store / self.mar.name)
+            query = f"url={self.mar.name}&model_name={self.model_name}&initial_workers={self.workers}"
+            status, body = http_call(
+                f"{self.process.management_url}/models?{query}&synchronous=true", "POST", timeout=180
+            )
+            if status != 200:
+                raise RuntimeError(f"registering {self.mar.name} failed: {body.decode(errors='replace')}")
+        except BaseException:
+            self.process.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.process.stop()
+
+
+def ensure_mlserver_venv(venv: Path) -> Path:
+    """The MLServer virtual environment (made once, with pip from the package index)."""
+    stamp = venv / ".installed"
+    if not stamp.exists():
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, *MLSERVER_REQUIREMENTS], check=True)
+        stamp.write_text("\n".join(MLSERVER_REQUIREMENTS) + "\n")
+    return venv / "bin" / "mlserver"
+
+
+class MLServerProcess(_ProcessGroup):
+    """``mlserver start`` on a model repository of our custom runtime, one model per settings.
+
+    ``models`` maps a model name to its adaptive batching (max_batch_size, max_batch_time);
+    (0, 0) turns batching off.
+    """
+
+    name = "MLServer"
+
+    def __init__(
+        self,
+        home: Path,
+        venv: Path,
+        artifact: Path,
+        models: dict[str, tuple[int, float]],
+        horizon: int,
+        quantiles: tuple[float, ...],
+    ) -> None:
+        super().__init__(home / "mlserver.log")
+        self.home, self.venv, self.artifact, self.models = home, venv, artifact, models
+        self.horizon, self.quantiles = horizon, quantiles
+        self.grpc_port, self.http_port, self.metrics_port = free_port(), free_port(), free_port()
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    def _write_repository(self) -> None:
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(parents=True)
+        settings = {
+            "debug": False,  # true logs every request
+            "host": "127.0.0.1",
+            "http_port": self.http_port,
+            "grpc_port": self.grpc_port,
+            "metrics_port": self.metrics_port,
+            "grpc_max_message_length": 64 << 20,
+        }
+        (self.home / "settings.json").write_text(json.dumps(settings, indent=2))
+        for name, (max_batch_size, max_batch_time) in self.models.items():
+            model = {
+                "name": name,
+                "implementation": "bench.mlserver_runtime.ForecastRuntime",
+                "max_batch_size": max_batch_size,
+                "max_batch_time": max_batch_time,
+                "parameters": {
+                    "uri": str(self.artifact),
+                    "extra": {"horizon": self.horizon, "quantiles": list(self.quantiles)},
+                },
+            }
+            folder = self.home / "models" / name
+            folder.mkdir(parents=True)
+            (folder / "model-settings.json").write_text(json.dumps(model, indent=2))
+
+    def _ready(self) -> bool:
+        for name in self.models:
+            try:
+                status, _ = http_call(f"http://127.0.0.1:{self.http_port}/v2/models/{name}/ready", timeout=2)
+            except OSError:
+                return False
+            if status != 200:
+                return False
+        return True
+
+    def __enter__(self) -> MLServerProcess:
+        mlserver = ensure_mlserver_venv(self.venv)
+        self._write_repository()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "PATH": f"{mlserver.parent}{os.pathsep}{os.environ['PATH']}",
+        }
+        env.pop("VIRTUAL_ENV", None)
+        self._spawn([str(mlserver), "start", str(self.home)], env, self.home)
+        try:
+            wait_until(self._ready, "MLServer", 180, self.alive)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.log_tail()}") from exc
+        return self
