@@ -198,7 +198,10 @@ def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobR
 
 def inference_backend(settings: Settings) -> ForecastBackend:
     if settings.inference_backend == "in-process":
-        return InProcessBackend(torch_threads=settings.inference_torch_threads)
+        return InProcessBackend(
+            torch_threads=settings.inference_torch_threads,
+            inline_max_series=settings.inference_inline_max_series,
+        )
     timeout = settings.torchserve_timeout_seconds
     if settings.torchserve_management_url and settings.torchserve_model_store is not None:
         return TorchServeBackend(
@@ -222,6 +225,8 @@ def prediction_runtime(
         backend,
         max_series=settings.inference_batch_max_series,
         max_delay=settings.inference_batch_max_delay_ms / 1000,
+        # One pass at a time per inference thread or TorchServe worker; the rest gathers meanwhile.
+        max_concurrent=settings.torchserve_workers if settings.inference_backend == "torchserve" else 1,
         tracer=tracer,
         on_batch=metrics.observe_batch if metrics else None,
     )

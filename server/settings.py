@@ -218,6 +218,10 @@ class Settings(BaseSettings):
     inference_torch_threads: int = Field(default=1, ge=1, le=64)
     """Torch threads the in-process inference backend may use."""
 
+    inference_inline_max_series: int = Field(default=32, ge=0)
+    """In-process passes of at most this many series run on the event loop, where a
+    sub-millisecond pass costs less than the hop to the inference thread; 0 sends all to it."""
+
     inference_backend: Literal["in-process", "torchserve"] = "in-process"
     """Where forward passes run: in this process, or on TorchServe (a fleet named by the
     torchserve_* URLs, or else one the server starts under <data_dir>/torchserve and stops)."""

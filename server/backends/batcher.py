@@ -1,9 +1,13 @@
 """Dynamic batching: concurrent requests for one version share a forward pass.
 
 Requests for the same (version, horizon, quantiles) wait at most ``max_delay``
-seconds for company; a batch is sent as soon as it holds ``max_series`` series
-(series, not requests: one request may carry hundreds). Arrays are concatenated
-and sliced with numpy; nothing is unpacked into Python lists.
+seconds for company; a batch is due as soon as it holds ``max_series`` series
+(series, not requests: one request may carry hundreds). At most
+``max_concurrent`` passes run at once (the backend's parallelism): while they
+do, due batches keep gathering requests, and the oldest is sent the moment a
+pass ends, so under load each pass takes everything that arrived during the
+previous one instead of queueing many small passes behind it. Arrays are
+concatenated and sliced with numpy; nothing is unpacked into Python lists.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class _Pending:
     requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]] = field(default_factory=list)
     series: int = 0
     timer: asyncio.TimerHandle | None = None
+    due: bool = False
 
 
 @dataclass
@@ -45,6 +50,7 @@ class DynamicBatcher:
         *,
         max_series: int = 1024,
         max_delay: float = 0.002,
+        max_concurrent: int = 1,
         on_batch: Callable[[int, float], None] | None = None,
         tracer: trace.Tracer | None = None,
     ):
@@ -52,14 +58,17 @@ class DynamicBatcher:
         self._tracer = tracer or trace.NoOpTracer()
         self.max_series = max_series
         self.max_delay = max_delay
+        self.max_concurrent = max_concurrent
         self.stats = BatchStats()
         self._on_batch = on_batch
-        self._pending: dict[Key, _Pending] = {}
+        self._pending: dict[Key, _Pending] = {}  # insertion order: the oldest batch first
+        self._sealed: list[_Pending] = []  # full batches waiting for a free pass, oldest first
+        self._running = 0
 
     @property
     def queue_depth(self) -> int:
         """Series waiting for their batch to be sent."""
-        return sum(p.series for p in self._pending.values())
+        return sum(p.series for p in self._pending.values()) + sum(p.series for p in self._sealed)
 
     async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
         # Checked alone first, so one caller's bad series cannot fail a shared batch.
@@ -68,34 +77,59 @@ class DynamicBatcher:
             return await self._run(version, [batch])[0]
         key = (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
         pending = self._pending.get(key)
+        if pending is not None and pending.series + batch.size > self.max_series:
+            self._seal(key)  # full: it goes as it is, this request starts the next one
+            pending = None
         if pending is None:
             pending = self._pending[key] = _Pending(version)
-            pending.timer = asyncio.get_running_loop().call_later(self.max_delay, self._flush, key)
+            pending.timer = asyncio.get_running_loop().call_later(self.max_delay, self._make_due, key)
         future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         pending.requests.append((batch, future))
         pending.series += batch.size
         if pending.series >= self.max_series:
-            self._flush(key)
+            self._seal(key)
+        self._dispatch()
         return await future
 
-    def _flush(self, key: Key) -> None:
-        pending = self._pending.pop(key, None)
-        if pending is None:
-            return
+    def _make_due(self, key: Key) -> None:
+        pending = self._pending.get(key)
+        if pending is not None:
+            pending.due = True
+            self._dispatch()
+
+    def _seal(self, key: Key) -> None:
+        pending = self._pending.pop(key)
         if pending.timer is not None:
             pending.timer.cancel()
-        batches = [batch for batch, _ in pending.requests]
-        futures = self._run(pending.version, batches)
-        for (_, waiting), result in zip(pending.requests, futures, strict=True):
-            _chain(result, waiting)
+        self._sealed.append(pending)
+
+    def _next(self) -> _Pending | None:
+        """The oldest full batch, else the oldest batch whose delay is over."""
+        if self._sealed:
+            return self._sealed.pop(0)
+        for key, pending in self._pending.items():
+            if pending.due:
+                self._seal(key)
+                return self._sealed.pop()
+        return None
+
+    def _dispatch(self) -> None:
+        while self._running < self.max_concurrent and (pending := self._next()) is not None:
+            batches = [batch for batch, _ in pending.requests]
+            futures = self._run(pending.version, batches)
+            for (_, waiting), result in zip(pending.requests, futures, strict=True):
+                _chain(result, waiting)
 
     def _run(self, version: VersionRef, batches: list[SeriesBatch]) -> list[asyncio.Future[ForecastArrays]]:
         """Start one backend call for ``batches``; one future per batch, in order."""
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in batches]
+        self._running += 1
         task = loop.create_task(self._call(version, batches))
 
         def split(done: asyncio.Task[ForecastArrays]) -> None:
+            self._running -= 1
+            self._dispatch()  # a pass is free: send what gathered meanwhile
             if done.cancelled() or done.exception() is not None:
                 for future in futures:
                     if not future.done():

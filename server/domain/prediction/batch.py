@@ -30,7 +30,7 @@ from server.db.base import new_id
 from server.db.enums import DatasetFormat, JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import owns, require, visible_dataset
-from server.domain.prediction.history import forecast_json, input_summary
+from server.domain.prediction.history import forecast_records, input_summaries, iso_times
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
@@ -344,30 +344,28 @@ class BatchPredictions:
         arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
         ids = [new_id() for _ in range(start, end)]
         future = panel.future_timestamps(job.horizon)[start:end]
-        season = panel.frequency.season_length
+        forecasts = forecast_records(arrays.point, arrays.quantiles, levels, iso_times(future))
+        summaries = input_summaries(piece, lengths[start:end], panel.frequency.season_length, request=job.id)
         now = datetime.now(UTC)
-        rows = []
-        for i, prediction_id in enumerate(ids):
-            index = start + i
-            stamps_i = [_dt(t) for t in future[i]]
-            rows.append(
-                {
-                    "id": prediction_id,
-                    "owner_id": principal.user_id,
-                    "model_id": job.model_id,
-                    "version_id": job.version_id,
-                    "series_id": panel.series_ids[index],
-                    "horizon": job.horizon,
-                    "quantiles": list(levels),
-                    "forecast": forecast_json(arrays.point[i], arrays.quantiles[i], levels, stamps_i),
-                    "source": PredictionSource.BATCH,
-                    "latency_ms": 0.0,
-                    "input_summary": input_summary(
-                        values[offsets[index] : offsets[index + 1]].astype(np.float64), season, request=job.id
-                    ),
-                    "created_at": now,
-                }
+        rows = [
+            {
+                "id": prediction_id,
+                "owner_id": principal.user_id,
+                "model_id": job.model_id,
+                "version_id": job.version_id,
+                "series_id": series_id,
+                "horizon": job.horizon,
+                "quantiles": list(levels),
+                "forecast": forecast,
+                "source": PredictionSource.BATCH,
+                "latency_ms": 0.0,
+                "input_summary": summary,
+                "created_at": now,
+            }
+            for prediction_id, series_id, forecast, summary in zip(
+                ids, panel.series_ids[start:end], forecasts, summaries, strict=True
             )
+        ]
         self._predictor.history.record(rows)
         return Chunk(
             start, list(panel.series_ids[start:end]), job.horizon, levels, arrays.point, arrays.quantiles, ids
@@ -457,10 +455,6 @@ class BatchPredictions:
             np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
         )
         return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
-
-
-def _dt(value: np.datetime64) -> datetime:
-    return pd.Timestamp(value).tz_localize("UTC").to_pydatetime()  # type: ignore[no-any-return]
 
 
 def _target(session: Session, model_id: str) -> str:

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -23,47 +22,111 @@ log = logging.getLogger(__name__)
 SAMPLE_SIZE = WINDOW
 
 
-def input_summary(values: npt.NDArray[np.floating], season_length: int, **extra: Any) -> dict[str, Any]:
-    """Length, statistics, the last value, a small sample and the seasonal naive scale of one input."""
-    observed = values[~np.isnan(values)].astype(np.float64)
-    summary: dict[str, Any] = {
-        "length": int(values.size),
-        "observed": int(observed.size),
-        "mean": _finite(observed.mean()) if observed.size else None,
-        "std": _finite(observed.std()) if observed.size else None,
-        "last": _finite(float(values[-1])) if values.size else None,
-        "sample": [_finite(float(v)) for v in values[-SAMPLE_SIZE:]],
-        "scale": _naive_scale(observed, season_length),
-    }
-    summary.update(extra)
-    return summary
+def input_summaries(
+    values: npt.NDArray[np.floating], lengths: npt.NDArray[np.integer], season_length: int, **extra: Any
+) -> list[dict[str, Any]]:
+    """For each packed input: length, statistics of its observed values, the last value, its last
+    SAMPLE_SIZE values and its seasonal naive scale (lag ``season_length``, or 1 when the input
+    is not longer than a season). Vectorised over the inputs: this runs for every series served.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    flat = np.asarray(values, dtype=np.float64)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    seen = ~np.isnan(flat)
+    count = np.add.reduceat(seen.astype(np.int64), starts)
+    total = np.add.reduceat(np.where(seen, flat, 0.0), starts)
+    mean = np.divide(total, count, out=np.full(lengths.size, np.nan), where=count > 0)
+    spread = np.where(seen, flat - np.repeat(mean, lengths), 0.0) ** 2
+    std = np.sqrt(
+        np.divide(np.add.reduceat(spread, starts), count, out=np.full(lengths.size, np.nan), where=count > 0)
+    )
+    scale = _naive_scales(flat[seen], count, season_length)
+    take = np.minimum(lengths, SAMPLE_SIZE)
+    index = ends[:, None] - SAMPLE_SIZE + np.arange(SAMPLE_SIZE)[None, :]
+    tails = flat[np.maximum(index, 0)]
+    rows = _lists(tails)
+    return [
+        {
+            "length": int(length),
+            "observed": int(n),
+            "mean": m,
+            "std": sd,
+            "last": row[-1],
+            "sample": row[SAMPLE_SIZE - k :],
+            "scale": sc,
+            **extra,
+        }
+        for length, n, m, sd, row, k, sc in zip(
+            lengths.tolist(),
+            count.tolist(),
+            _values(mean),
+            _values(std),
+            rows,
+            take.tolist(),
+            scale,
+            strict=True,
+        )
+    ]
 
 
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
+def _naive_scales(
+    observed: npt.NDArray[np.float64], count: npt.NDArray[np.int64], season_length: int
+) -> list[float | None]:
+    """Mean absolute lag-m difference of each input's observed values (m as input_summaries says)."""
+    series = np.repeat(np.arange(count.size), count)
+    lag = np.where(count > season_length, season_length, 1)
+    sums = np.zeros(count.size)
+    for m in {season_length, 1}:
+        if m < 1 or observed.size <= m:
+            continue
+        same = (series[m:] == series[:-m]) & (lag[series[m:]] == m)
+        sums += np.bincount(series[m:][same], np.abs(observed[m:] - observed[:-m])[same], count.size)
+    pairs = count - lag
+    scale = np.divide(sums, pairs, out=np.zeros(count.size), where=pairs > 0)
+    return [float(v) if v > 0 and math.isfinite(v) else None for v in scale.tolist()]
 
 
-def _naive_scale(y: npt.NDArray[np.float64], season_length: int) -> float | None:
-    m = season_length if y.size > season_length else 1
-    if y.size <= m:
-        return None
-    scale = float(np.mean(np.abs(y[m:] - y[:-m])))
-    return scale if scale > 0 and math.isfinite(scale) else None
+def _values(array: npt.NDArray[np.floating]) -> list[float | None]:
+    """Python floats, NaN and infinities as None (JSON has neither)."""
+    return [v if math.isfinite(v) else None for v in np.asarray(array, dtype=np.float64).tolist()]
 
 
-def forecast_json(
+def _lists(array: npt.NDArray[np.floating]) -> list[Any]:
+    """``array.tolist()`` with NaN and infinities as None, fast when there are none."""
+    as_float = np.asarray(array, dtype=np.float64)
+    if np.isfinite(as_float).all():
+        return as_float.tolist()  # type: ignore[no-any-return]
+    boxed = as_float.astype(object)
+    boxed[~np.isfinite(as_float)] = None
+    return boxed.tolist()  # type: ignore[no-any-return]
+
+
+def iso_times(stamps: npt.NDArray[np.datetime64]) -> list[Any]:
+    """UTC datetime64 values (any shape) as ISO 8601 text with the offset, like
+    ``datetime.isoformat()`` of an aware UTC datetime."""
+    text = np.char.add(np.datetime_as_string(stamps.astype("datetime64[us]"), unit="s"), "+00:00")
+    return text.tolist()  # type: ignore[no-any-return]
+
+
+def forecast_records(
     point: npt.NDArray[np.float32],
     quantiles: npt.NDArray[np.float32],
     levels: tuple[float, ...],
-    timestamps: list[datetime] | None,
-) -> dict[str, Any]:
-    return {
-        "levels": list(levels),
-        "point": [_finite(v) for v in point.astype(np.float64).tolist()],
-        "quantiles": [[_finite(v) for v in row] for row in quantiles.astype(np.float64).tolist()],
-        "timestamps": [t.isoformat() for t in timestamps] if timestamps is not None else None,
-    }
+    timestamps: list[list[str] | None],
+) -> list[dict[str, Any]]:
+    """The stored forecast of each series: point (n, h), quantiles (n, h, q), and per series the
+    forecast timestamps as ISO 8601 text (see iso_times), or None."""
+    levels_list = list(levels)
+    return [
+        {
+            "levels": levels_list,
+            "point": p,
+            "quantiles": q,
+            "timestamps": stamps,
+        }
+        for p, q, stamps in zip(_lists(point), _lists(quantiles), timestamps, strict=True)
+    ]
 
 
 class HistoryWriter:

@@ -6,7 +6,6 @@ import itertools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +15,7 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import new_id
 from server.db.enums import Frequency, PredictionSource
-from server.domain.prediction.history import HistoryWriter, forecast_json, input_summary
+from server.domain.prediction.history import HistoryWriter, forecast_records, input_summaries
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
@@ -262,10 +261,17 @@ class Predictor:
                     "series_id": series.series_id,
                     "horizon": horizon,
                     "quantiles": list(levels),
-                    "forecast": forecast_json(point, q, levels, timestamps),
+                    "forecast": forecast_records(
+                        arrays.point,
+                        arrays.quantiles,
+                        levels,
+                        [None if timestamps is None else [t.isoformat() for t in timestamps]],
+                    )[0],
                     "source": PredictionSource.UNARY,
                     "latency_ms": latency * 1000,
-                    "input_summary": input_summary(values, _season(frequency), request=prediction_id),
+                    "input_summary": input_summaries(
+                        values, np.array([values.size]), _season(frequency), request=prediction_id
+                    )[0],
                     "created_at": datetime.now(UTC),
                 }
             ]
@@ -356,31 +362,31 @@ class Predictor:
         latency: float,
     ) -> None:
         now = datetime.now(UTC)
-        request_key = ids[0]
-        season = _season(frequency)
-        offsets = np.concatenate([[0], np.cumsum(request.lengths.astype(np.int64))])
-        rows: list[dict[str, Any]] = []
-        for i, prediction_id in enumerate(ids):
-            values = request.values[offsets[i] : offsets[i + 1]].astype(np.float64)
-            rows.append(
-                {
-                    "id": prediction_id,
-                    "owner_id": principal.user_id,
-                    "model_id": resolved.route.model_id,
-                    "version_id": resolved.version.ref.version_id,
-                    "series_id": request.series_ids[i] if request.series_ids else "",
-                    "horizon": horizon,
-                    "quantiles": list(levels),
-                    "forecast": forecast_json(
-                        arrays.point[i],
-                        arrays.quantiles[i],
-                        levels,
-                        future_timestamps(lasts[i], frequency, horizon),
-                    ),
-                    "source": PredictionSource.STREAM,
-                    "latency_ms": latency * 1000,
-                    "input_summary": input_summary(values, season, request=request_key),
-                    "created_at": now,
-                }
+        model_id, version_id = resolved.route.model_id, resolved.version.ref.version_id
+        series_ids = list(request.series_ids) if request.series_ids else [""] * len(ids)
+        timestamps = [
+            None if stamps is None else [t.isoformat() for t in stamps]
+            for stamps in (future_timestamps(last, frequency, horizon) for last in lasts)
+        ]
+        forecasts = forecast_records(arrays.point, arrays.quantiles, levels, timestamps)
+        summaries = input_summaries(request.values, request.lengths, _season(frequency), request=ids[0])
+        rows = [
+            {
+                "id": prediction_id,
+                "owner_id": principal.user_id,
+                "model_id": model_id,
+                "version_id": version_id,
+                "series_id": series_id,
+                "horizon": horizon,
+                "quantiles": list(levels),
+                "forecast": forecast,
+                "source": PredictionSource.STREAM,
+                "latency_ms": latency * 1000,
+                "input_summary": summary,
+                "created_at": now,
+            }
+            for prediction_id, series_id, forecast, summary in zip(
+                ids, series_ids, forecasts, summaries, strict=True
             )
+        ]
         self.history.record(rows)

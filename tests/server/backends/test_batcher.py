@@ -108,3 +108,42 @@ async def test_one_bad_request_does_not_fail_its_neighbours(
     )
     assert isinstance(good, ForecastArrays)
     assert isinstance(failed, InvalidRequestError)
+
+
+class SlowBackend:
+    """Answers zeros after ``seconds``; records the size of every pass."""
+
+    name = "slow"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.passes: list[int] = []
+
+    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        self.passes.append(batch.size)
+        await asyncio.sleep(self.seconds)
+        n, h, q = batch.size, batch.horizon, len(batch.quantiles)
+        return ForecastArrays(np.zeros((n, h), np.float32), np.zeros((n, h, q), np.float32))
+
+
+async def test_requests_gather_while_a_pass_runs(artifact: VersionRef, history: np.ndarray) -> None:
+    backend = SlowBackend(0.3)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.001, max_concurrent=1)  # type: ignore[arg-type]
+    first = asyncio.create_task(batcher.forecast(artifact, one(history, 100)))
+    await asyncio.sleep(0.05)  # the first pass is running
+    later = []
+    for i in range(10):  # each arrives well after the delay; none may get a pass of its own
+        later.append(asyncio.create_task(batcher.forecast(artifact, one(history, 101 + i))))
+        await asyncio.sleep(0.01)
+    await asyncio.gather(first, *later)
+    assert backend.passes == [1, 10]
+
+
+async def test_full_batches_wait_for_a_free_pass_in_order(artifact: VersionRef, history: np.ndarray) -> None:
+    backend = SlowBackend(0.1)
+    batcher = DynamicBatcher(backend, max_series=4, max_delay=0.05, max_concurrent=1)  # type: ignore[arg-type]
+    results = await asyncio.wait_for(
+        asyncio.gather(*(batcher.forecast(artifact, one(history, 100 + i)) for i in range(10))), timeout=10
+    )
+    assert len(results) == 10 and all(r.point.shape == (1, 12) for r in results)
+    assert backend.passes == [4, 4, 2]  # never more than one pass at once, never more than 4 series

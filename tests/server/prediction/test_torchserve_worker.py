@@ -166,13 +166,13 @@ async def test_backend_registers_on_first_use_scales_maps_rejections_and_cancels
             await backend.forecast(version, batch(99))
 
         # Cancelling the caller cancels the call: it ends now, not when the pass would.
-        slow = asyncio.ensure_future(backend.forecast(version, batch(12, copies=5000)))
+        slow = asyncio.ensure_future(backend.forecast(version, batch(12, copies=40_000)))  # seconds of work
         await asyncio.sleep(0.1)
         cancelled_at = time.monotonic()
         slow.cancel()
         with pytest.raises(asyncio.CancelledError):
             await slow
-        assert time.monotonic() - cancelled_at < 0.1
+        assert time.monotonic() - cancelled_at < 0.5
         # The backend still answers (once the worker is through with the abandoned pass).
         np.testing.assert_array_equal((await backend.forecast(version, batch(12))).point, first.point)
 

@@ -1,0 +1,57 @@
+"""The vectorised input summaries equal a plain per-series computation, NaN and short inputs included."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from server.domain.prediction.history import SAMPLE_SIZE, input_summaries, iso_times
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(float(value)) else None
+
+
+def reference(values: np.ndarray, season: int) -> dict[str, Any]:
+    observed = values[~np.isnan(values)]
+    m = season if observed.size > season else 1
+    scale = float(np.mean(np.abs(observed[m:] - observed[:-m]))) if observed.size > m else 0.0
+    return {
+        "length": values.size,
+        "observed": observed.size,
+        "mean": _finite(observed.mean()) if observed.size else None,
+        "std": _finite(observed.std()) if observed.size else None,
+        "last": _finite(values[-1]),
+        "sample": [_finite(v) for v in values[-SAMPLE_SIZE:]],
+        "scale": scale if scale > 0 else None,
+    }
+
+
+def close(a: object, b: object) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
+
+
+def test_summaries_match_the_per_series_computation() -> None:
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=int(rng.integers(1, 60))) for _ in range(300)]
+    for s in series[::7]:
+        s[rng.integers(0, s.size)] = np.nan
+    series += [np.array([np.nan, np.nan]), np.array([5.0]), np.full(30, 2.0)]
+    summaries = input_summaries(np.concatenate(series), np.array([s.size for s in series]), 12, request="r")
+    assert len(summaries) == len(series)
+    for values, summary in zip(series, summaries, strict=True):
+        expected = reference(values, 12)
+        assert summary["request"] == "r"
+        for key, value in expected.items():
+            assert close(summary[key], value), (key, summary[key], value)
+
+
+def test_iso_times_read_like_aware_isoformat() -> None:
+    stamps = np.array([["2024-01-31T00:00:00", "2024-02-29T12:30:05"]], dtype="datetime64[ns]")
+    assert iso_times(stamps) == [["2024-01-31T00:00:00+00:00", "2024-02-29T12:30:05+00:00"]]
