@@ -1,5 +1,5 @@
-"""The ``quantis`` command: ``serve``, ``worker``, ``users create-admin``, and for deployments
-``db upgrade`` (a migration job) and ``health`` (a container health check)."""
+"""The ``quantis`` command: ``serve``, ``web`` (gRPC-web), ``worker``, ``users create-admin``, and for
+deployments ``db upgrade`` (a migration job) and ``health`` (a container health check)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     health.add_argument("--target", help="host:port to check (default 127.0.0.1:QUANTIS_PORT)")
     health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the answer")
+    web = commands.add_parser(
+        "web", help="serve gRPC-web (browsers, the dashboard) and forward it to a gRPC server"
+    )
+    web.add_argument(
+        "--listen", help="host:port to serve HTTP on (QUANTIS_WEB_LISTEN, default 127.0.0.1:8080)"
+    )
+    target = web.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target", help="plaintext gRPC server to forward to (default QUANTIS_HOST:QUANTIS_PORT)"
+    )
+    target.add_argument(
+        "--serve", action="store_true", help="also run the gRPC server in this process (local use)"
+    )
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -78,6 +91,29 @@ def _serving(target: str, timeout: float) -> bool:
         except grpc.RpcError:
             return False
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def _web(args: argparse.Namespace) -> None:
+    from server.logs import configure_logging
+    from server.web.app import host_port, serve
+
+    settings = Settings()
+    if args.serve and settings.port == 0:
+        print("quantis: web --serve needs a fixed gRPC port (QUANTIS_PORT)", file=sys.stderr)
+        raise SystemExit(2)
+    if args.serve and settings.tls_cert_file is not None:
+        print(
+            "quantis: web --serve forwards to its server in plaintext: unset QUANTIS_TLS_CERT_FILE",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    try:
+        listen = host_port(args.listen or settings.web_listen)
+    except ValueError as error:
+        print(f"quantis: --listen: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(serve(settings, listen, args.target, args.serve))
 
 
 def server_commands() -> set[str]:
@@ -123,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
         if not _serving(target, args.timeout):
             print(f"quantis: {target} is not serving", file=sys.stderr)
             raise SystemExit(1)
+    elif args.command == "web":
+        _web(args)
     elif args.command == "users":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
         settings = Settings()

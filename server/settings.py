@@ -267,6 +267,17 @@ class Settings(BaseSettings):
     """How long a model's routing (deployment, READY versions) is cached; a deploy takes effect
     within this time."""
 
+    web_listen: str = "127.0.0.1:8080"
+    """host:port ``quantis web`` (the embedded gRPC-web bridge) listens on; --listen overrides it."""
+
+    web_allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
+    """Origins whose browser pages may call through ``quantis web`` (CORS), such as
+    ["http://localhost:5173"]; "*" allows any, as deploy/envoy/envoy.yaml does."""
+
+    web_static_dir: Path | None = None
+    """Directory of the dashboard ``quantis web`` serves at /; unset means clients/web/dist of
+    this checkout (a page saying the dashboard is not built when that is missing)."""
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'quantis.db'}"
