@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,9 +44,14 @@ class ChallengeClaims:
 class TokenCodec:
     """Issues and verifies access tokens with one HMAC key."""
 
-    def __init__(self, secret: str, lifetime: timedelta):
+    def __init__(self, secret: str, lifetime: timedelta, verified_cache: int = 4096):
         self._secret = secret
         self.lifetime = lifetime
+        # Tokens already verified, with their claims: a client sends the same token on every
+        # call until it expires, and checking the signature again costs more than the call's
+        # own work. Revocation is checked by the caller on every call regardless.
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
+        self._verified_cache = verified_cache
 
     def issue(
         self, user_id: str, username: str, role: Role, session_id: str, now: datetime
@@ -66,6 +72,17 @@ class TokenCodec:
 
     def verify(self, token: str) -> AccessClaims:
         """The claims of a valid access token; Unauthenticated otherwise."""
+        known = self._verified.get(token)
+        if known is not None and known.expires_at > datetime.now(UTC):
+            self._verified.move_to_end(token)
+            return known
+        claims = self._verify(token)
+        self._verified[token] = claims
+        if len(self._verified) > self._verified_cache:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         payload = self._decode(token, "access", "access token")
         try:
             return AccessClaims(
