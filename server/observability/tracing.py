@@ -2,8 +2,9 @@
 
 Nothing here sets OpenTelemetry's global provider, so a test builds an
 Application with a provider of its own (an in-memory exporter) and reads its
-spans. Spans are recorded even when nothing exports them: their trace ids tie
-together the JSON log lines and the audit record of one call.
+spans. When nothing would export them, spans are not recorded (sampled out), but
+they still carry trace ids, which tie together the JSON log lines and the audit
+record of one call.
 
 Incoming calls continue a trace from W3C ``traceparent`` metadata. Spans go to
 an OTLP/gRPC collector only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set.
@@ -19,6 +20,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 SERVICE_NAME = "quantis"
@@ -29,7 +31,12 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 def build_tracer_provider(otlp_endpoint: str = "", *, exporter: SpanExporter | None = None) -> TracerProvider:
     """A provider for one server process; ``exporter`` receives every span as it ends (tests),
     and ``otlp_endpoint``, when set, is a collector that receives them in batches."""
-    provider = TracerProvider(resource=_resource(), shutdown_on_exit=False)
+    exporting = exporter is not None or bool(otlp_endpoint)
+    provider = TracerProvider(
+        resource=_resource(),
+        shutdown_on_exit=False,
+        sampler=ParentBased(ALWAYS_ON) if exporting else ALWAYS_OFF,
+    )
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     if otlp_endpoint:

@@ -289,3 +289,11 @@ def test_the_service_is_quantis_unless_named(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
     assert build_tracer_provider().resource.attributes["service.name"] == "quantis"
+
+
+def test_without_an_exporter_spans_are_not_recorded_but_keep_trace_ids() -> None:
+    from server.observability.tracing import build_tracer_provider, tracer_of
+
+    with tracer_of(build_tracer_provider()).start_as_current_span("call") as span:
+        assert not span.is_recording()  # nothing would read it: no attributes, no events kept
+        assert span.get_span_context().trace_id != 0  # logs and audit records still get one
