@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -80,8 +81,13 @@ def launch(tmp_path: Path, settings: dict[str, str]) -> Iterator[ServerProcess]:
         "QUANTIS_METRICS_PORT": "0",
         **settings,
     }
+    # Its own process group: training workers it spawns share its stderr, and go with it.
     process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve"], env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "server", "serve"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     assert process.stderr is not None
     lines: list[dict[str, object]] = []
@@ -105,12 +111,13 @@ def launch(tmp_path: Path, settings: dict[str, str]) -> Iterator[ServerProcess]:
         running.follow_log()
         yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the server and any worker still holding the pipe
+        process.wait()
         if running.reader is not None:
             running.reader.join(10)
-        process.stderr.close()
+        if running.reader is None or not running.reader.is_alive():
+            process.stderr.close()
 
 
 @pytest.fixture
