@@ -218,9 +218,10 @@ class Settings(BaseSettings):
     inference_torch_threads: int = Field(default=1, ge=1, le=64)
     """Torch threads the in-process inference backend may use."""
 
-    inference_inline_max_series: int = Field(default=32, ge=0)
-    """In-process passes of at most this many series run on the event loop, where a
-    sub-millisecond pass costs less than the hop to the inference thread; 0 sends all to it."""
+    inference_inline_max_series: int = Field(default=0, ge=0)
+    """In-process passes of at most this many series run on the event loop instead of the
+    inference thread: it saves the hop at low load, but under load the loop then stops taking
+    requests during each pass, and batches stay small (0, the default, sends all to the thread)."""
 
     inference_backend: Literal["in-process", "torchserve"] = "in-process"
     """Where forward passes run: in this process, or on TorchServe (a fleet named by the
