@@ -22,12 +22,13 @@ from server.db.models import User, UserSession
 from server.domain import sessions
 from server.domain.accounts import AccountService, validate_email
 from server.domain.pagination import PageRequest, fetch_page
-from server.errors import AlreadyExists, FailedPrecondition, NotFound
+from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger("server.domain")
 
 INITIAL_ADMIN_USERNAME = "admin"
 INITIAL_ADMIN_FILE = "initial-admin-password"
+MAX_USERNAME_LENGTH = 50
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class UserService:
     # --- administration ---------------------------------------------------------
 
     async def list_users(self, page: PageRequest, where: UserFilter) -> tuple[list[User], str, int]:
+        if len(where.username_contains) > MAX_USERNAME_LENGTH:
+            # No username is longer, and SQLite refuses LIKE patterns past 50,000 bytes.
+            raise InvalidArgument.field("username", f"at most {MAX_USERNAME_LENGTH} characters")
+
         def query(session: Session) -> tuple[list[User], str, int]:
             selected = sa.select(User)
             if where.role is not None:

@@ -2,7 +2,8 @@
 
 Every QuantisError maps by class to a status code; the status always carries an
 ErrorInfo with the error's reason, plus BadRequest, PreconditionFailure,
-RetryInfo or ResourceInfo where they apply. Anything unexpected becomes INTERNAL
+RetryInfo or ResourceInfo where they apply. A database or Redis outage
+becomes UNAVAILABLE (server.interceptors.outages). Anything unexpected becomes INTERNAL
 with a reference id that is in the log next to the traceback; the client never
 sees the exception text.
 """
@@ -19,6 +20,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from server import errors
+from server.interceptors.outages import as_outage
 from server.interceptors.wrapping import wrap_handler
 
 if TYPE_CHECKING:
@@ -102,6 +104,9 @@ def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
         return exc
     if isinstance(exc, NotImplementedError):
         return errors.Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
+    if (outage := as_outage(exc)) is not None:
+        log.warning("%s failed: %s", method, outage.reason, extra={"method": method})
+        return outage
     reference = request_id_var.get() or "unknown"
     log.error("unhandled error in %s", method, exc_info=exc, extra={"method": method})
     return errors.Internal(f"internal error; reference {reference}", metadata={"reference": reference})

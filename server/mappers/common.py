@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf import duration_pb2, timestamp_pb2
 from quantis.v1 import common_pb2
@@ -26,8 +26,25 @@ def duration(seconds: float) -> duration_pb2.Duration:
     return message
 
 
-def optional_datetime(message: timestamp_pb2.Timestamp, present: bool) -> datetime | None:
-    return message.ToDatetime(tzinfo=UTC) if present else None
+def to_datetime(message: timestamp_pb2.Timestamp, field: str) -> datetime:
+    """A caller's Timestamp as an aware datetime. Seconds outside years 1-9999 or nanos outside
+    [0, 1e9) cannot be represented: that is the caller's mistake, not an internal error."""
+    try:
+        return message.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument.field(field, "must be a valid timestamp from 0001-01-01 to 9999-12-31") from exc
+
+
+def to_timedelta(message: duration_pb2.Duration, field: str) -> timedelta:
+    """A caller's Duration; one beyond what a timedelta holds (about 2.7 million years) is refused."""
+    try:
+        return message.ToTimedelta()
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument.field(field, "must be a valid duration") from exc
+
+
+def optional_datetime(message: timestamp_pb2.Timestamp, present: bool, field: str) -> datetime | None:
+    return to_datetime(message, field) if present else None
 
 
 _ROLES = {

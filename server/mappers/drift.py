@@ -26,8 +26,10 @@ def window_from_proto(request: pb.GetModelDriftRequest) -> Window | None:
     if chosen == "time_range":
         span = request.window.time_range
         return Window(
-            start=optional_datetime(span.start_time, span.HasField("start_time")),
-            end=optional_datetime(span.end_time, span.HasField("end_time")),
+            start=optional_datetime(
+                span.start_time, span.HasField("start_time"), "window.time_range.start_time"
+            ),
+            end=optional_datetime(span.end_time, span.HasField("end_time"), "window.time_range.end_time"),
         )
     return None
 

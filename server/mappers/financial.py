@@ -126,8 +126,8 @@ def time_range(message: common_pb2.TimeRange, present: bool) -> tuple[Any, Any]:
     if not present:
         return None, None
     return (
-        optional_datetime(message.start_time, message.HasField("start_time")),
-        optional_datetime(message.end_time, message.HasField("end_time")),
+        optional_datetime(message.start_time, message.HasField("start_time"), "time_range.start_time"),
+        optional_datetime(message.end_time, message.HasField("end_time"), "time_range.end_time"),
     )
 
 

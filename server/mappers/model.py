@@ -16,7 +16,7 @@ from server.domain.forecasting.models import ModelView
 from server.domain.forecasting.specs import MISSING, ModelSpec, type_spec
 from server.domain.forecasting.versions import DeploymentView, VersionView, deployment_view
 from server.jobs.store import ModelStore
-from server.mappers.common import timestamp
+from server.mappers.common import timestamp, to_timedelta
 from server.mappers.dataset import frequency_from_proto, frequency_to_proto
 from training import MODEL_TYPES
 from training.registry import HyperparameterSpec, ModelTypeSpec
@@ -149,7 +149,11 @@ def model_spec_from_proto(request: pb.CreateModelRequest) -> ModelSpec:
 def train_spec_from_proto(request: pb.TrainModelRequest) -> TrainSpec:
     search = None
     if request.HasField("search"):
-        timeout = request.search.timeout.ToTimedelta() if request.search.HasField("timeout") else None
+        timeout = (
+            to_timedelta(request.search.timeout, "search.timeout")
+            if request.search.HasField("timeout")
+            else None
+        )
         search = SearchSpec(request.search.n_trials, timeout, tuple(request.search.parameters))
     return TrainSpec(
         overrides=values_from_proto(request.hyperparameter_overrides),

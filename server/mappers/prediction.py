@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC
 
 import numpy as np
 from quantis.v1 import common_pb2
@@ -17,7 +16,7 @@ from server.domain.prediction.batch import Result as BatchResultView
 from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
 from server.errors import InvalidArgument
-from server.mappers.common import duration, optional_datetime, timestamp
+from server.mappers.common import duration, optional_datetime, timestamp, to_datetime
 from server.mappers.dataset import frequency_from_proto
 
 SOURCES = {
@@ -36,8 +35,9 @@ def series_from_proto(request: pb.PredictRequest) -> SeriesInput:
     return SeriesInput(
         values=np.asarray(series.values, dtype=np.float64),
         series_id=series.series_id,
-        timestamps=[t.ToDatetime(tzinfo=UTC) for t in series.timestamps] or None,
-        start=optional_datetime(series.start, series.HasField("start")),
+        timestamps=[to_datetime(t, f"series.timestamps[{i}]") for i, t in enumerate(series.timestamps)]
+        or None,
+        start=optional_datetime(series.start, series.HasField("start"), "series.start"),
         frequency=frequency_from_proto(series.frequency),
         covariates=tuple(sorted(series.covariates)),
         future_covariates=tuple(sorted(request.future_covariates)),
@@ -56,7 +56,7 @@ def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
         series_ids=list(request.series_ids),
         lengths=np.asarray(request.lengths, dtype=np.int32),
         values=np.asarray(request.values, dtype=np.float32),
-        start_times=[t.ToDatetime(tzinfo=UTC) for t in request.start_times] or None,
+        start_times=[to_datetime(t, f"start_times[{i}]") for i, t in enumerate(request.start_times)] or None,
     )
 
 
@@ -191,9 +191,11 @@ def actuals_from_proto(request: pb.SubmitActualsRequest) -> list[ActualInput]:
         ActualInput(
             value=point.value,
             step=point.step,
-            timestamp=optional_datetime(point.timestamp, point.HasField("timestamp")),
+            timestamp=optional_datetime(
+                point.timestamp, point.HasField("timestamp"), f"points[{i}].timestamp"
+            ),
         )
-        for point in request.points
+        for i, point in enumerate(request.points)
     ]
 
 

@@ -83,7 +83,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     async def CreateApiKey(
         self, request: pb.CreateApiKeyRequest, context: Context
     ) -> pb.CreateApiKeyResponse:
-        expires = optional_datetime(request.expire_time, request.HasField("expire_time"))
+        expires = optional_datetime(request.expire_time, request.HasField("expire_time"), "expire_time")
         secret, key = await self._api_keys.create(principal(), request.name, list(request.scopes), expires)
         return pb.CreateApiKeyResponse(secret=secret, api_key=mappers.api_key_to_proto(key))
 

@@ -115,8 +115,14 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             resource_type=request.resource_type,
             resource_id=request.resource_id,
             outcome=mappers.from_proto(mappers.OUTCOMES, request.outcome, "outcome"),
-            start=optional_datetime(request.time_range.start_time, request.time_range.HasField("start_time")),
-            end=optional_datetime(request.time_range.end_time, request.time_range.HasField("end_time")),
+            start=optional_datetime(
+                request.time_range.start_time,
+                request.time_range.HasField("start_time"),
+                "time_range.start_time",
+            ),
+            end=optional_datetime(
+                request.time_range.end_time, request.time_range.HasField("end_time"), "time_range.end_time"
+            ),
         )
         entries, token, total = await self._audit_log.list(
             where, page_request(request.page_size, request.page_token)

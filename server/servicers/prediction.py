@@ -160,8 +160,8 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         query = PredictionQuery(
             model_id=request.model_id,
             version_id=request.version_id,
-            start=optional_datetime(span.start_time, span.HasField("start_time")),
-            end=optional_datetime(span.end_time, span.HasField("end_time")),
+            start=optional_datetime(span.start_time, span.HasField("start_time"), "time_range.start_time"),
+            end=optional_datetime(span.end_time, span.HasField("end_time"), "time_range.end_time"),
             source=mappers.source_from_proto(request.source),
             filter=request.filter,
             ascending=ascending(request.order),
@@ -182,8 +182,8 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
             principal(),
             request.model_id,
             request.version_id,
-            optional_datetime(span.start_time, span.HasField("start_time")),
-            optional_datetime(span.end_time, span.HasField("end_time")),
+            optional_datetime(span.start_time, span.HasField("start_time"), "time_range.start_time"),
+            optional_datetime(span.end_time, span.HasField("end_time"), "time_range.end_time"),
         )
         response = pb.GetPredictionStatsResponse(
             versions=[mappers.stats_to_proto(stats.model_id, v) for v in stats.versions],
