@@ -248,8 +248,10 @@ class Settings(BaseSettings):
     inference_batch_max_series: int = Field(default=1024, ge=1)
     """Most series the dynamic batcher gathers into one forward pass."""
 
-    inference_batch_max_delay_ms: float = Field(default=2.0, ge=0)
-    """Longest a request waits in the dynamic batcher for others to share its forward pass, in ms."""
+    inference_batch_max_delay_ms: float = Field(default=0.0, ge=0)
+    """Longest a request waits in the dynamic batcher for others to share its forward pass, in ms,
+    when a pass could start at once. 0 takes the requests that arrived together; under load the
+    batches grow anyway, while the running passes finish."""
 
     inference_queue_max_series: int = Field(default=100_000, ge=1)
     """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
