@@ -151,7 +151,8 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
         self._peers = PeerResolver(trusted_proxies)
 
     def _peer(self, context: Context) -> str:
-        """The peer; behind a trusted proxy, "<client address> via <proxy peer>"."""
+        """The peer; behind a trusted proxy, "<client address> via <proxy peer>". Read it as the
+        call starts: once a cancelled stream's call is gone, asking for its peer crashes."""
         peer = context.peer() or ""
         client = self._peers.client_host(context)
         return peer if client == peer_host(peer) else f"{client} via {peer}"
@@ -170,26 +171,28 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
     async def _unary(
         self, method: str, context: Context, request: Any, call: Callable[[], Awaitable[Any]]
     ) -> Any:
+        peer = self._peer(context)
         try:
             response = await call()
         except (Exception, asyncio.CancelledError) as error:
-            await self._record(method, context, request, code_of_error(error, context))
+            await self._record(method, context, request, peer, code_of_error(error, context))
             raise
-        await self._record(method, context, request, _code_number(context.code()) or OK)
+        await self._record(method, context, request, peer, _code_number(context.code()) or OK)
         return response
 
     async def _stream(
         self, method: str, context: Context, request: Any, responses: Callable[[], AsyncIterator[Any]]
     ) -> AsyncIterator[Any]:
+        peer = self._peer(context)
         try:
             async for response in responses():
                 yield response
         except (Exception, asyncio.CancelledError, GeneratorExit) as error:
-            await self._record(method, context, request, code_of_error(error, context))
+            await self._record(method, context, request, peer, code_of_error(error, context))
             raise
-        await self._record(method, context, request, _code_number(context.code()) or OK)
+        await self._record(method, context, request, peer, _code_number(context.code()) or OK)
 
-    async def _record(self, method: str, context: Context, request: Any, code: int) -> None:
+    async def _record(self, method: str, context: Context, request: Any, peer: str, code: int) -> None:
         try:
             principal = principal_var.get()
             # A client-streaming call has a request iterator, not one request: no resource, no details.
@@ -206,7 +209,7 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
                 username=principal.username if principal else "",
                 resource_type=resource[0],
                 resource_id=resource[1],
-                peer=self._peer(context),
+                peer=peer,
                 request_id=request_id_var.get(),
                 trace_id=current_trace_id(),
                 details=details,
