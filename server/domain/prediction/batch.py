@@ -336,16 +336,16 @@ class BatchPredictions:
         end: int,
         levels: tuple[float, ...],
     ) -> Chunk:
-        values, lengths = panel.packed()
-        offsets = np.concatenate([[0], np.cumsum(lengths.astype(np.int64))])
-        piece = values[offsets[start] : offsets[end]]
+        # Only this chunk's series: packing the whole panel for every chunk repeats the work.
+        piece = np.concatenate(panel.values[start:end]).astype(np.float32)
+        lengths = panel.lengths[start:end]
         stamps = panel.last_timestamps[start:end]
-        batch = SeriesBatch(piece, lengths[start:end], job.horizon, levels, stamps)
+        batch = SeriesBatch(piece, lengths, job.horizon, levels, stamps)
         arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
         ids = [new_id() for _ in range(start, end)]
-        future = panel.future_timestamps(job.horizon)[start:end]
+        future = panel.frequency.shift(stamps[:, None], np.arange(1, job.horizon + 1)[None, :])
         forecasts = forecast_records(arrays.point, arrays.quantiles, levels, iso_times(future))
-        summaries = input_summaries(piece, lengths[start:end], panel.frequency.season_length, request=job.id)
+        summaries = input_summaries(piece, lengths, panel.frequency.season_length, request=job.id)
         now = datetime.now(UTC)
         rows = [
             {
