@@ -101,8 +101,9 @@ def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredict
         prediction_ids=result.prediction_ids,
         latency=duration(result.latency),
     )
-    response.point_forecasts.extend(result.arrays.point.reshape(-1))
-    response.quantile_forecasts.extend(result.arrays.quantiles.reshape(-1))
+    # From a list: extending from the array converts element by element, six times slower.
+    response.point_forecasts.extend(result.arrays.point.reshape(-1).tolist())
+    response.quantile_forecasts.extend(result.arrays.quantiles.reshape(-1).tolist())
     return response
 
 
@@ -278,8 +279,8 @@ def batch_message_to_proto(job_id: str, message: BatchMessage) -> pb.BatchPredic
             quantiles=message.quantiles,
             prediction_ids=message.prediction_ids,
         )
-        chunk.point_forecasts.extend(message.point.reshape(-1))
-        chunk.quantile_forecasts.extend(message.quantile_values.reshape(-1))
+        chunk.point_forecasts.extend(message.point.reshape(-1).tolist())
+        chunk.quantile_forecasts.extend(message.quantile_values.reshape(-1).tolist())
         return pb.BatchPredictResponse(job_id=job_id, chunk=chunk)
     return pb.BatchPredictResponse(job_id=job_id, result=batch_result_to_proto(message))
 

@@ -185,7 +185,8 @@ class DeepForecaster:
         outputs = np.zeros((lengths.size, self.horizon, len(self.levels)), dtype=np.float64)
         with torch.no_grad():
             for net in self.nets:
-                net.eval()
+                if net.training:  # eval() walks every submodule: not on each request
+                    net.eval()
                 for start in range(0, lengths.size, CHUNK):
                     part = {k: v[start : start + CHUNK] for k, v in inputs.tensors.items()}
                     outputs[start : start + CHUNK] += net(part).double().numpy()
