@@ -13,6 +13,7 @@ from server.db.models import BatchJob
 from server.domain.prediction.accuracy import Accuracy
 from server.domain.prediction.batch import BatchMessage, BatchSpec, Chunk, Progress
 from server.domain.prediction.batch import Result as BatchResultView
+from server.domain.prediction.history import stored_forecast
 from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
 from server.errors import InvalidArgument
@@ -142,7 +143,7 @@ def accuracy_to_proto(result: Accuracy, full: bool, update_time: object = None) 
 def _stored_forecast(view: PredictionView) -> common_pb2.Forecast:
     from datetime import datetime
 
-    stored = view.prediction.forecast or {}
+    stored = stored_forecast(view.prediction)
     levels = [float(q) for q in stored.get("levels") or []]
     stamps = stored.get("timestamps") or []
     nan = math.nan

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+if TYPE_CHECKING:
+    from server.domain.prediction.history import Served
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LABELS = ("grpc_type", "grpc_service", "grpc_method")
@@ -111,10 +114,9 @@ class RpcMetrics:
         service, _, name = method.strip("/").partition("/")
         return kind, service, name
 
-    def count_predictions(self, rows: list[dict[str, Any]]) -> None:
-        """Recorded prediction rows (the prediction history writer's ``on_record`` hook)."""
-        for row in rows:
-            self.predictions.labels(row["model_id"], row["version_id"], str(row["source"])).inc()
+    def count_predictions(self, served: Served) -> None:
+        """Series forecast by one request (the prediction history writer's ``on_record`` hook)."""
+        self.predictions.labels(served.model_id, served.version_id, str(served.source)).inc(served.size)
 
     def observe_batch(self, series: int, seconds: float) -> None:
         """One forward pass of a dynamic batcher (its ``on_batch`` hook)."""

@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.backends.base import SeriesBatch
-from server.db.base import new_id
+from server.db.base import new_ids
 from server.db.enums import DatasetFormat, JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import owns, require, visible_dataset
-from server.domain.prediction.history import forecast_records, input_summaries, iso_times
+from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
@@ -342,31 +342,26 @@ class BatchPredictions:
         stamps = panel.last_timestamps[start:end]
         batch = SeriesBatch(piece, lengths, job.horizon, levels, stamps)
         arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
-        ids = [new_id() for _ in range(start, end)]
-        future = panel.frequency.shift(stamps[:, None], np.arange(1, job.horizon + 1)[None, :])
-        forecasts = forecast_records(arrays.point, arrays.quantiles, levels, iso_times(future))
-        summaries = input_summaries(piece, lengths, panel.frequency.season_length, request=job.id)
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "id": prediction_id,
-                "owner_id": principal.user_id,
-                "model_id": job.model_id,
-                "version_id": job.version_id,
-                "series_id": series_id,
-                "horizon": job.horizon,
-                "quantiles": list(levels),
-                "forecast": forecast,
-                "source": PredictionSource.BATCH,
-                "latency_ms": 0.0,
-                "input_summary": summary,
-                "created_at": now,
-            }
-            for prediction_id, series_id, forecast, summary in zip(
-                ids, panel.series_ids[start:end], forecasts, summaries, strict=True
+        ids = new_ids(end - start)
+        self._predictor.history.record(
+            Served(
+                owner_id=principal.user_id,
+                model_id=job.model_id,
+                version_id=str(job.version_id),
+                source=PredictionSource.BATCH,
+                request=job.id,
+                ids=ids,
+                series_ids=panel.series_ids[start:end],
+                values=piece,
+                lengths=lengths,
+                season_length=panel.frequency.season_length,
+                levels=levels,
+                point=arrays.point,
+                quantiles=arrays.quantiles,
+                times=panel.frequency.shift(stamps[:, None], np.arange(1, job.horizon + 1)[None, :]),
+                latency_ms=0.0,
             )
-        ]
-        self._predictor.history.record(rows)
+        )
         return Chunk(
             start, list(panel.series_ids[start:end]), job.horizon, levels, arrays.point, arrays.quantiles, ids
         )

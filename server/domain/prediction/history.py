@@ -6,12 +6,17 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from training.profile import WINDOW
 
@@ -109,72 +114,188 @@ def iso_times(stamps: npt.NDArray[np.datetime64]) -> list[Any]:
     return text.tolist()  # type: ignore[no-any-return]
 
 
-def forecast_records(
+def pack_forecasts(
     point: npt.NDArray[np.float32],
     quantiles: npt.NDArray[np.float32],
-    levels: tuple[float, ...],
-    timestamps: list[list[str] | None],
-) -> list[dict[str, Any]]:
-    """The stored forecast of each series: point (n, h), quantiles (n, h, q), and per series the
-    forecast timestamps as ISO 8601 text (see iso_times), or None."""
-    levels_list = list(levels)
-    return [
-        {
-            "levels": levels_list,
-            "point": p,
-            "quantiles": q,
-            "timestamps": stamps,
-        }
-        for p, q, stamps in zip(_lists(point), _lists(quantiles), timestamps, strict=True)
+    times: npt.NDArray[np.datetime64] | None,
+) -> list[bytes]:
+    """Each series' stored forecast as bytes: point (h) and quantiles (h x q) as little-endian
+    float32, then, when dated, the h forecast timestamps as int64 microseconds since the epoch.
+    Text (JSON) would cost more to write than the forecast did to compute."""
+    n = point.shape[0]
+    parts = [
+        point.reshape(n, -1).astype("<f4").view(np.uint8),
+        quantiles.reshape(n, -1).astype("<f4").view(np.uint8),
     ]
+    if times is not None:
+        micros = times.astype("datetime64[us]").astype("<i8").reshape(n, -1)
+        parts.append(micros.view(np.uint8))
+    rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    width = rows.shape[1]
+    flat = rows.tobytes()
+    return [flat[i * width : (i + 1) * width] for i in range(n)]
+
+
+def unpack_forecast(blob: bytes, horizon: int, levels: Sequence[float]) -> dict[str, Any]:
+    """A forecast stored by pack_forecasts as a record: ``levels``, ``point`` (h), ``quantiles``
+    (h lists of q), ``timestamps`` (h ISO 8601 texts, see iso_times, or None); NaN as None."""
+    h, q = horizon, len(levels)
+    floats = np.frombuffer(blob, dtype="<f4", count=h * (1 + q))
+    dated = len(blob) > 4 * h * (1 + q)
+    stamps = np.frombuffer(blob, dtype="<i8", offset=4 * h * (1 + q)) if dated else None
+    return {
+        "levels": [float(level) for level in levels],
+        "point": _lists(floats[:h]),
+        "quantiles": _lists(floats[h:].reshape(h, q)),
+        "timestamps": None if stamps is None else iso_times(stamps.astype("datetime64[us]")),
+    }
+
+
+def stored_forecast(prediction: Prediction) -> dict[str, Any]:
+    """The forecast of a recorded prediction as unpack_forecast gives it, however it was stored."""
+    if prediction.forecast_blob is not None:
+        return unpack_forecast(prediction.forecast_blob, prediction.horizon, prediction.quantiles)
+    return prediction.forecast or {}
+
+
+@dataclass(frozen=True)
+class Served:
+    """The forecasts one request served, as arrays: the history writer turns it into one
+    prediction row per series away from the request path.
+
+    ``values``/``lengths`` are the inputs packed; ``point`` (n, h) and ``quantiles``
+    (n, h, q) the forecasts; ``times`` (n, h) their timestamps (datetime64, UTC) or None;
+    ``request`` is what the stats count as one request.
+    """
+
+    owner_id: str
+    model_id: str
+    version_id: str
+    source: PredictionSource
+    request: str
+    ids: list[str]
+    series_ids: Sequence[str]
+    values: npt.NDArray[np.floating]
+    lengths: npt.NDArray[np.integer]
+    season_length: int
+    levels: tuple[float, ...]
+    point: npt.NDArray[np.float32]
+    quantiles: npt.NDArray[np.float32]
+    times: npt.NDArray[np.datetime64] | None
+    latency_ms: float
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def prediction_rows(served: Sequence[Served]) -> list[dict[str, Any]]:
+    """The prediction rows of ``served``. Requests of the same shape are summarised together,
+    so a thousand one-series requests cost about what one request of a thousand series does."""
+    groups: dict[tuple[Any, ...], list[Served]] = {}
+    for item in served:
+        key = (item.levels, item.point.shape[1:], item.season_length, item.times is None)
+        groups.setdefault(key, []).append(item)
+    rows: list[dict[str, Any]] = []
+    for (levels, _, season_length, untimed), group in groups.items():
+
+        def joined(name: str, group: list[Served] = group) -> Any:
+            arrays = [getattr(item, name) for item in group]
+            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        forecasts = pack_forecasts(joined("point"), joined("quantiles"), None if untimed else joined("times"))
+        summaries = input_summaries(joined("values"), joined("lengths"), season_length)
+        position = 0
+        for item in group:
+            series_ids = item.series_ids or [""] * item.size
+            common = {
+                "owner_id": item.owner_id,
+                "model_id": item.model_id,
+                "version_id": item.version_id,
+                "horizon": item.point.shape[1],
+                "quantiles": list(levels),
+                "source": item.source,
+                "latency_ms": item.latency_ms,
+                "created_at": item.created_at,
+                "forecast": None,
+            }
+            for i, (prediction_id, series_id) in enumerate(zip(item.ids, series_ids, strict=True)):
+                summary = summaries[position + i]
+                summary["request"] = item.request
+                rows.append(
+                    common
+                    | {
+                        "id": prediction_id,
+                        "series_id": series_id,
+                        "forecast_blob": forecasts[position + i],
+                        "input_summary": summary,
+                    }
+                )
+            position += item.size
+    return rows
+
+
+def store_predictions(session: Session, served: Sequence[Served]) -> None:
+    """One multi-row INSERT of the rows of ``served`` (Core, not ORM objects: no unit of work
+    is needed for rows nothing reads back here)."""
+    rows = prediction_rows(served)
+    if rows:
+        session.execute(sa.insert(Prediction), rows)
 
 
 class HistoryWriter:
-    """An asyncio queue of prediction rows drained by one background task in batched inserts.
+    """An asyncio queue of served requests drained by one background task in batched inserts.
 
-    ``record`` never waits for the database; ``flush`` waits until everything
-    recorded so far is stored; ``close`` flushes and stops the task.
+    ``record`` is all the request path does: it queues the arrays. The drain builds the rows
+    and inserts them in the database's thread, up to ``batch_series`` rows per transaction.
+    ``flush`` waits until everything recorded so far is stored; ``close`` flushes and stops
+    the task. Beyond ``max_queued_series`` waiting rows, new ones are dropped and counted.
     """
 
     def __init__(
         self,
         db: Any,
         *,
-        batch_size: int = 500,
-        max_queue: int = 100_000,
-        on_record: Callable[[list[dict[str, Any]]], None] | None = None,
+        batch_series: int = 5000,
+        max_queued_series: int = 200_000,
+        on_record: Callable[[Served], None] | None = None,
     ):
         self._db = db
         self._on_record = on_record
-        self._batch_size = batch_size
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(max_queue)
+        self._batch_series = batch_series
+        self._max_queued = max_queued_series
+        self._queue: asyncio.Queue[Served] = asyncio.Queue()
+        self._queued_series = 0
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
-    def record(self, rows: list[dict[str, Any]]) -> None:
+    def record(self, served: Served) -> None:
         if self._on_record is not None:  # the prediction counters, whether or not the rows get stored
-            self._on_record(rows)
+            self._on_record(served)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._drain())
-        for row in rows:
-            try:
-                self._queue.put_nowait(row)
-            except asyncio.QueueFull:
-                self.dropped += 1
-        if self.dropped:
+        if self._queued_series + served.size > self._max_queued:
+            self.dropped += served.size
             log.warning("prediction history queue full; %d rows dropped", self.dropped)
+            return
+        self._queued_series += served.size
+        self._queue.put_nowait(served)
 
     async def _drain(self) -> None:
         while True:
-            rows = [await self._queue.get()]
-            while len(rows) < self._batch_size and not self._queue.empty():
-                rows.append(self._queue.get_nowait())
+            batch = [await self._queue.get()]
+            series = batch[0].size
+            while series < self._batch_series and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+                series += batch[-1].size
             try:
-                await self._db.run(lambda s, batch=rows: s.add_all([Prediction(**row) for row in batch]))
+                await self._db.run(lambda s, batch=batch: store_predictions(s, batch))
             except Exception:
-                log.exception("could not store %d predictions", len(rows))
+                log.exception("could not store %d predictions", series)
             finally:
-                for _ in rows:
+                self._queued_series -= series
+                for _ in batch:
                     self._queue.task_done()
 
     async def flush(self) -> None:

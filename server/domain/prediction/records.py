@@ -19,6 +19,7 @@ from server.domain.forecasting import listing
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, split_page
 from server.domain.prediction.accuracy import Accuracy, accuracy, pooled
+from server.domain.prediction.history import stored_forecast
 from server.domain.prediction.routing import _scale
 from server.errors import InvalidArgument, NotFound
 
@@ -93,7 +94,7 @@ def _view(prediction: Prediction, scales: dict[str, float | None]) -> Prediction
     if not prediction.actuals:
         return PredictionView(prediction, None, None)
     observed = {a.step: a.value for a in prediction.actuals}
-    result = accuracy(prediction.forecast or {}, observed, _scale_of(prediction, scales))
+    result = accuracy(stored_forecast(prediction), observed, _scale_of(prediction, scales))
     return PredictionView(prediction, result, max(a.created_at for a in prediction.actuals))
 
 
@@ -185,7 +186,7 @@ class PredictionRecords:
                 raise InvalidArgument.field("values", f"at most {horizon} values (the prediction's horizon)")
             if len(points) > horizon:
                 raise InvalidArgument.field("points", f"at most {horizon} points (the prediction's horizon)")
-            stamps = (prediction.forecast or {}).get("timestamps") or []
+            stamps = stored_forecast(prediction).get("timestamps") or []
             step_of = {datetime.fromisoformat(t): i + 1 for i, t in enumerate(stamps) if t}
             found: dict[int, tuple[float, datetime | None]] = {}
             ignored = 0
@@ -287,7 +288,7 @@ def live_metrics(rows: Sequence[Prediction], scales: dict[str, float | None]) ->
     """Accuracy pooled over every step of ``rows`` with an actual (actuals loaded), and how many
     of the rows have actuals; ``scales`` are the version scales of ``version_scales``."""
     measured = [
-        (p.forecast or {}, {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
+        (stored_forecast(p), {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
         for p in rows
         if p.actuals
     ]

@@ -13,9 +13,9 @@ import numpy.typing as npt
 from server.auth.principal import Principal
 from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
-from server.db.base import new_id
+from server.db.base import new_ids
 from server.db.enums import Frequency, PredictionSource
-from server.domain.prediction.history import HistoryWriter, forecast_records, input_summaries
+from server.domain.prediction.history import HistoryWriter, Served
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
@@ -132,31 +132,32 @@ def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str)
     return model or frequency
 
 
-def future_timestamps(
-    last: datetime | None, frequency: Frequency | None, horizon: int
-) -> list[datetime] | None:
-    if last is None or frequency is None:
+def _datetime64(value: datetime) -> np.datetime64:
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "ns")
+
+
+def forecast_times(
+    lasts: npt.NDArray[np.datetime64] | None, frequency: Frequency | None, horizon: int
+) -> npt.NDArray[np.datetime64] | None:
+    """The ``horizon`` timestamps after each of ``lasts`` (n,): (n, horizon), or None when
+    the series are not dated."""
+    if lasts is None or frequency is None:
         return None
-    grid = FREQUENCIES[frequency.value]
-    base = np.datetime64(last.astimezone(UTC).replace(tzinfo=None), "ns")
-    shifted = grid.shift(np.array([base]), np.arange(1, horizon + 1, dtype=np.int64))
-    return [_to_datetime(t) for t in shifted.astype("datetime64[us]")]
+    steps = np.arange(1, horizon + 1, dtype=np.int64)[None, :]
+    return FREQUENCIES[frequency.value].shift(lasts[:, None], steps)
 
 
-def _to_datetime(value: np.datetime64) -> datetime:
-    micros = int(value.astype("datetime64[us]").astype(np.int64))
-    return datetime.fromtimestamp(micros / 1e6, tz=UTC)
+def last_times(
+    lengths: npt.NDArray[np.integer], starts: npt.NDArray[np.datetime64], frequency: Frequency
+) -> npt.NDArray[np.datetime64]:
+    """The timestamp of each series' last value, from its first (datetime64[ns])."""
+    shifted = FREQUENCIES[frequency.value].shift(starts, np.asarray(lengths, dtype=np.int64) - 1)
+    return shifted.astype("datetime64[ns]")
 
 
-def last_timestamp(
-    length: int, timestamps: list[datetime] | None, start: datetime | None, frequency: Frequency | None
-) -> datetime | None:
-    if timestamps:
-        return timestamps[-1]
-    if start is None or frequency is None:
-        return None
-    stamps = future_timestamps(start, frequency, length - 1) if length > 1 else [start]
-    return stamps[-1] if stamps else start
+def _to_datetimes(times: npt.NDArray[np.datetime64]) -> list[datetime]:
+    micros = times.astype("datetime64[us]").astype(np.int64).tolist()
+    return [datetime.fromtimestamp(m / 1e6, tz=UTC) for m in micros]
 
 
 class Predictor:
@@ -236,46 +237,39 @@ class Predictor:
         horizon = check_horizon(resolved, horizon)
         levels = check_quantiles(resolved, quantiles)
         frequency = check_frequency(resolved, series.frequency, "series.frequency")
-        last = last_timestamp(values.size, series.timestamps, series.start, frequency)
-        stamps = (
-            None
-            if last is None
-            else np.array([np.datetime64(last.astimezone(UTC).replace(tzinfo=None), "ns")])
-        )
+        stamps = None
+        if series.timestamps:
+            stamps = np.array([_datetime64(series.timestamps[-1])])
+        elif series.start is not None and frequency is not None:
+            stamps = last_times(np.array([values.size]), np.array([_datetime64(series.start)]), frequency)
         batch = SeriesBatch(
             values.astype(np.float32), np.array([values.size], dtype=np.int32), horizon, levels, stamps
         )
         arrays = await self._forecast(resolved, batch, "series.values")
         point, q = arrays.point[0], arrays.quantiles[0]
-        timestamps = future_timestamps(last, frequency, horizon)
+        times = forecast_times(stamps, frequency, horizon)
         latency = time.perf_counter() - started
-        prediction_id = new_id()
-        route = resolved.route
+        [prediction_id] = new_ids(1)
         self.history.record(
-            [
-                {
-                    "id": prediction_id,
-                    "owner_id": principal.user_id,
-                    "model_id": route.model_id,
-                    "version_id": resolved.version.ref.version_id,
-                    "series_id": series.series_id,
-                    "horizon": horizon,
-                    "quantiles": list(levels),
-                    "forecast": forecast_records(
-                        arrays.point,
-                        arrays.quantiles,
-                        levels,
-                        [None if timestamps is None else [t.isoformat() for t in timestamps]],
-                    )[0],
-                    "source": PredictionSource.UNARY,
-                    "latency_ms": latency * 1000,
-                    "input_summary": input_summaries(
-                        values, np.array([values.size]), _season(frequency), request=prediction_id
-                    )[0],
-                    "created_at": datetime.now(UTC),
-                }
-            ]
+            Served(
+                owner_id=principal.user_id,
+                model_id=resolved.route.model_id,
+                version_id=resolved.version.ref.version_id,
+                source=PredictionSource.UNARY,
+                request=prediction_id,
+                ids=[prediction_id],
+                series_ids=[series.series_id],
+                values=values,
+                lengths=batch.lengths,
+                season_length=_season(frequency),
+                levels=levels,
+                point=arrays.point,
+                quantiles=arrays.quantiles,
+                times=times,
+                latency_ms=latency * 1000,
+            )
         )
+        route = resolved.route
         return UnaryForecast(
             prediction_id,
             route.model_id,
@@ -285,7 +279,7 @@ class Predictor:
             levels,
             point,
             q,
-            timestamps,
+            None if times is None else _to_datetimes(times[0]),
             latency,
         )
 
@@ -315,27 +309,32 @@ class Predictor:
         horizon = check_horizon(resolved, request.horizon)
         levels = check_quantiles(resolved, request.quantiles)
         frequency = check_frequency(resolved, request.frequency, "frequency")
-        lasts: list[datetime | None] = (
-            [
-                last_timestamp(int(length), None, start, frequency)
-                for length, start in zip(request.lengths, request.start_times, strict=True)
-            ]
-            if request.start_times is not None
-            else [None] * n
-        )
-        stamps = (
-            np.array(
-                [np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "ns") for t in lasts if t is not None]
-            )
-            if request.start_times is not None and frequency is not None
-            else None
-        )
+        stamps = None
+        if request.start_times is not None and frequency is not None:
+            starts = np.array([_datetime64(t) for t in request.start_times])
+            stamps = last_times(request.lengths, starts, frequency)
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
         arrays = await self.forecast_packed(resolved, batch, "values")
         latency = time.perf_counter() - started
-        ids = [new_id() for _ in range(n)]
-        self._record_packed(
-            principal, resolved, request, horizon, levels, frequency, lasts, arrays, ids, latency
+        ids = new_ids(n)
+        self.history.record(
+            Served(
+                owner_id=principal.user_id,
+                model_id=resolved.route.model_id,
+                version_id=resolved.version.ref.version_id,
+                source=PredictionSource.STREAM,
+                request=ids[0],
+                ids=ids,
+                series_ids=request.series_ids,
+                values=request.values,
+                lengths=request.lengths,
+                season_length=_season(frequency),
+                levels=levels,
+                point=arrays.point,
+                quantiles=arrays.quantiles,
+                times=forecast_times(stamps, frequency, horizon),
+                latency_ms=latency * 1000,
+            )
         )
         return PackedForecast(
             resolved.route.model_id,
@@ -347,46 +346,3 @@ class Predictor:
             ids,
             latency,
         )
-
-    def _record_packed(
-        self,
-        principal: Principal,
-        resolved: Resolved,
-        request: PackedInput,
-        horizon: int,
-        levels: tuple[float, ...],
-        frequency: Frequency | None,
-        lasts: list[datetime | None],
-        arrays: ForecastArrays,
-        ids: list[str],
-        latency: float,
-    ) -> None:
-        now = datetime.now(UTC)
-        model_id, version_id = resolved.route.model_id, resolved.version.ref.version_id
-        series_ids = list(request.series_ids) if request.series_ids else [""] * len(ids)
-        timestamps = [
-            None if stamps is None else [t.isoformat() for t in stamps]
-            for stamps in (future_timestamps(last, frequency, horizon) for last in lasts)
-        ]
-        forecasts = forecast_records(arrays.point, arrays.quantiles, levels, timestamps)
-        summaries = input_summaries(request.values, request.lengths, _season(frequency), request=ids[0])
-        rows = [
-            {
-                "id": prediction_id,
-                "owner_id": principal.user_id,
-                "model_id": model_id,
-                "version_id": version_id,
-                "series_id": series_id,
-                "horizon": horizon,
-                "quantiles": list(levels),
-                "forecast": forecast,
-                "source": PredictionSource.STREAM,
-                "latency_ms": latency * 1000,
-                "input_summary": summary,
-                "created_at": now,
-            }
-            for prediction_id, series_id, forecast, summary in zip(
-                ids, series_ids, forecasts, summaries, strict=True
-            )
-        ]
-        self.history.record(rows)

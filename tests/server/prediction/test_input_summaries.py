@@ -1,13 +1,22 @@
-"""The vectorised input summaries equal a plain per-series computation, NaN and short inputs included."""
+"""The history's row parts: vectorised input summaries equal a plain per-series computation (NaN and
+short inputs included); stored forecasts read back; ids of one request are distinct."""
 
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 
 import numpy as np
 
-from server.domain.prediction.history import SAMPLE_SIZE, input_summaries, iso_times
+from server.db.base import new_ids
+from server.domain.prediction.history import (
+    SAMPLE_SIZE,
+    input_summaries,
+    iso_times,
+    pack_forecasts,
+    unpack_forecast,
+)
 
 
 def _finite(value: float) -> float | None:
@@ -55,3 +64,27 @@ def test_summaries_match_the_per_series_computation() -> None:
 def test_iso_times_read_like_aware_isoformat() -> None:
     stamps = np.array([["2024-01-31T00:00:00", "2024-02-29T12:30:05"]], dtype="datetime64[ns]")
     assert iso_times(stamps) == [["2024-01-31T00:00:00+00:00", "2024-02-29T12:30:05+00:00"]]
+
+
+def test_packed_forecasts_read_back_as_records() -> None:
+    rng = np.random.default_rng(1)
+    point = rng.normal(size=(3, 4)).astype(np.float32)
+    quantiles = rng.normal(size=(3, 4, 2)).astype(np.float32)
+    point[1, 2] = np.nan
+    times = np.datetime64("2024-01-01", "ns") + np.arange(12).reshape(3, 4).astype("timedelta64[D]")
+    dated, undated = pack_forecasts(point, quantiles, times), pack_forecasts(point, quantiles, None)
+    for i in range(3):
+        record = unpack_forecast(dated[i], 4, (0.1, 0.9))
+        assert record["levels"] == [0.1, 0.9]
+        assert close(record["point"], [_finite(v) for v in point[i].tolist()])
+        assert close(record["quantiles"], quantiles[i].tolist())
+        assert record["timestamps"] == iso_times(times[i])
+        assert unpack_forecast(undated[i], 4, (0.1, 0.9)) | {"timestamps": record["timestamps"]} == record
+        assert unpack_forecast(undated[i], 4, (0.1, 0.9))["timestamps"] is None
+    assert unpack_forecast(dated[1], 4, (0.1, 0.9))["point"][2] is None  # NaN is stored, read as None
+
+
+def test_ids_of_one_request_are_distinct_uuids() -> None:
+    first, second = new_ids(1000), new_ids(1000)
+    assert len(set(first) | set(second)) == 2000
+    assert all(str(uuid.UUID(i)) == i for i in first[:3] + second[-3:])
