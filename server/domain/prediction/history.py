@@ -22,6 +22,8 @@ from training.profile import WINDOW
 
 log = logging.getLogger(__name__)
 
+PREDICTIONS: sa.Table = Prediction.__table__  # type: ignore[assignment]
+
 # The recent values kept per input are what drift is measured on, so they match the windows
 # the training profile was cut into.
 SAMPLE_SIZE = WINDOW
@@ -237,11 +239,11 @@ def prediction_rows(served: Sequence[Served]) -> list[dict[str, Any]]:
 
 
 def store_predictions(session: Session, served: Sequence[Served]) -> None:
-    """One multi-row INSERT of the rows of ``served`` (Core, not ORM objects: no unit of work
-    is needed for rows nothing reads back here)."""
+    """One executemany INSERT of the rows of ``served``, on the table itself: neither ORM objects
+    nor the ORM's bulk path are needed for rows nothing here reads back."""
     rows = prediction_rows(served)
     if rows:
-        session.execute(sa.insert(Prediction), rows)
+        session.connection().execute(PREDICTIONS.insert(), rows)
 
 
 class HistoryWriter:
