@@ -11,12 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def json_text(value: Any) -> str:
+    """JSON columns' text, by orjson: the prediction history writes a few JSON values per
+    forecast series, and the standard encoder cost more than the rest of storing the row.
+    Non-finite floats become null (PostgreSQL's JSONB refuses NaN anyway)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def create_engine(url: str | sa.URL, *, for_migrations: bool = False) -> sa.Engine:
@@ -31,8 +39,8 @@ def create_engine(url: str | sa.URL, *, for_migrations: bool = False) -> sa.Engi
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, for_migrations=for_migrations)
     if for_migrations:
-        return sa.create_engine(parsed, poolclass=NullPool)
-    return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, poolclass=NullPool, json_serializer=json_text)
+    return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=json_text)
 
 
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
@@ -55,7 +63,7 @@ def _sqlite_engine(url: sa.URL, *, for_migrations: bool) -> sa.Engine:
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif for_migrations:
         kwargs.update(poolclass=NullPool)
-    engine = sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, json_serializer=json_text, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
