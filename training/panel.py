@@ -66,17 +66,26 @@ class Panel:
         data = data.sort_values(["series_id", "timestamp"], kind="stable")
         if data.duplicated(["series_id", "timestamp"]).any():
             raise InvalidDataError("duplicate (series_id, timestamp) rows")
-        groups = [(str(sid), g) for sid, g in data.groupby("series_id", sort=False)]
-        stamps = [g["timestamp"].to_numpy(dtype="datetime64[ns]") for _, g in groups]
+        # Each series is a contiguous run of the sorted rows: numpy slices of three columns, not a
+        # DataFrame per series (pandas' per-group objects cost ~0.1 ms each: seconds on a big panel).
+        sids = data["series_id"].to_numpy()
+        all_stamps = data["timestamp"].to_numpy(dtype="datetime64[ns]")
+        all_values = data["value"].to_numpy()
+        cuts = np.flatnonzero(sids[1:] != sids[:-1]) + 1
+        bounds = zip(
+            np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [sids.size]]).tolist(), strict=True
+        )
+        groups = [(str(sids[a]), slice(a, b)) for a, b in bounds]
+        stamps = [all_stamps[rows] for _, rows in groups]
         freq = FREQUENCIES[frequency] if frequency else infer_frequency(stamps)
         ids: list[str] = []
         series: list[FloatArray] = []
         starts: list[np.datetime64] = []
         report = MissingValueReport()
-        for (sid, g), ts in zip(groups, stamps, strict=True):
+        for (sid, rows), ts in zip(groups, stamps, strict=True):
             pos = freq.positions(ts)
             full = np.full(int(pos[-1] - pos[0]) + 1, np.nan)
-            full[pos - pos[0]] = g["value"].to_numpy()
+            full[pos - pos[0]] = all_values[rows]
             observed = np.flatnonzero(~np.isnan(full))
             if observed.size == 0:
                 report.trimmed[sid] = full.size
