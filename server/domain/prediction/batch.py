@@ -304,7 +304,7 @@ class BatchPredictions:
                 rate = (done - start) / elapsed if elapsed > 0 else 0.0
                 eta = (total - done) / rate if rate else None
                 yield Progress(done, total, _since(job), eta, version_id, start)
-        output = await asyncio.to_thread(self._write_result, job, total)
+        output = await asyncio.to_thread(self._write_result, job, total, panel)
         finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
         result = self.result_of(finished_job)
         assert result is not None
@@ -405,7 +405,7 @@ class BatchPredictions:
                 )
         return found
 
-    def _write_result(self, job: BatchJob, total: int) -> Path:
+    def _write_result(self, job: BatchJob, total: int, panel: Panel) -> Path:
         levels = tuple(float(q) for q in job.quantiles)
         chunks = self._stored_chunks(job, 0, total)
         series: list[str] = []
@@ -427,7 +427,7 @@ class BatchPredictions:
         )
         for k, level in enumerate(levels):
             frame[f"q{level:g}"] = q[:, :, k].reshape(-1)
-        stored = self._stored_timestamps(job, series, h)
+        stored = _stored_timestamps(panel, series, h)
         frame.insert(2, "timestamp", stored)
         directory = self._dir(job.id)
         directory.mkdir(parents=True, exist_ok=True)
@@ -439,17 +439,13 @@ class BatchPredictions:
             pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
         return path
 
-    def _stored_timestamps(self, job: BatchJob, series: list[str], h: int) -> pd.Series:
-        dataset = _dataset_sync(self._db, job.dataset_id)
-        if dataset is None:
-            return pd.Series([pd.NaT] * (len(series) * h), dtype="datetime64[ns, UTC]")
-        panel = self._panel(dataset, job)
-        future = panel.future_timestamps(h)
-        index = {sid: i for i, sid in enumerate(panel.series_ids)}
-        stamps = (
-            np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
-        )
-        return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
+
+def _stored_timestamps(panel: Panel, series: list[str], h: int) -> pd.Series:
+    """The forecast timestamps of ``series`` (in that order), from the panel the job forecast."""
+    future = panel.future_timestamps(h)
+    index = {sid: i for i, sid in enumerate(panel.series_ids)}
+    stamps = np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
+    return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
 
 
 def _target(session: Session, model_id: str) -> str:
@@ -461,19 +457,6 @@ def _target(session: Session, model_id: str) -> str:
 
 def _target_sync(db: Any, model_id: str) -> str:
     return str(db.run_sync(lambda s: _target(s, model_id)))
-
-
-def _dataset_sync(db: Any, dataset_id: str | None) -> Dataset | None:
-    if dataset_id is None:
-        return None
-
-    def load(session: Session) -> Dataset | None:
-        dataset = session.get(Dataset, dataset_id)
-        if dataset is not None:
-            session.expunge(dataset)
-        return dataset
-
-    return db.run_sync(load)  # type: ignore[no-any-return]
 
 
 def _advance(session: Session, job_id: str, done: int) -> None:
