@@ -1,0 +1,97 @@
+"""The history writer: served arrays become one stored row per series, requests of the same shape
+summarised together, and a full queue drops (and counts) rather than grows without bound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from server.composition import Application
+from server.db.base import new_ids
+from server.db.enums import PredictionSource
+from server.db.models import Prediction
+from server.domain.prediction.history import HistoryWriter, Served, stored_forecast
+from tests.server.prediction.conftest import caller, deploy_model
+
+MONTHS = np.array(["1961-02-01", "1961-03-01", "1961-04-01"], dtype="datetime64[ns]")
+
+
+def served(owner: str, model: str, version: str, n: int, length: int, dated: bool, seed: int) -> Served:
+    rng = np.random.default_rng(seed)
+    lengths = np.full(n, length, dtype=np.int32)
+    ids = new_ids(n)
+    return Served(
+        owner_id=owner,
+        model_id=model,
+        version_id=version,
+        source=PredictionSource.UNARY if n == 1 else PredictionSource.STREAM,
+        request=ids[0],
+        ids=ids,
+        series_ids=[f"s{seed}-{i}" for i in range(n)],
+        values=rng.normal(100, 10, size=n * length).astype(np.float32),
+        lengths=lengths,
+        season_length=12,
+        levels=(0.1, 0.9),
+        point=rng.normal(size=(n, 3)).astype(np.float32),
+        quantiles=rng.normal(size=(n, 3, 2)).astype(np.float32),
+        times=np.broadcast_to(MONTHS, (n, 3)) if dated else None,
+        latency_ms=float(seed),
+    )
+
+
+async def test_rows_of_many_requests_read_back_per_series(
+    application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    version = model.versions[0]
+    requests = [served(ana.user_id, model.model_id, version, 1, 24, True, seed) for seed in range(5)]
+    requests += [served(ana.user_id, model.model_id, version, 40, 30, False, 9)]
+    writer = HistoryWriter(application.db, batch_series=1000)
+    for item in requests:
+        writer.record(item)
+    await writer.flush()
+
+    rows = await application.db.run(
+        lambda s: {
+            p.id: p for p in s.scalars(sa.select(Prediction).where(Prediction.model_id == model.model_id))
+        }
+    )
+    assert len(rows) == 5 + 40
+    for item in requests:
+        for i, prediction_id in enumerate(item.ids):
+            row = rows[prediction_id]
+            assert (row.series_id, row.source, row.latency_ms) == (
+                item.series_ids[i],
+                item.source,
+                item.latency_ms,
+            )
+            assert row.input_summary["request"] == item.request
+            assert row.input_summary["length"] == int(item.lengths[i])
+            forecast = stored_forecast(row)
+            np.testing.assert_allclose(forecast["point"], item.point[i], rtol=1e-6)
+            np.testing.assert_allclose(forecast["quantiles"], item.quantiles[i], rtol=1e-6)
+            if item.times is None:
+                assert forecast["timestamps"] is None
+            else:
+                assert forecast["timestamps"][0] == "1961-02-01T00:00:00+00:00"
+    await writer.close()
+
+
+async def test_a_full_queue_drops_and_counts(application: Application, artifacts: list[Path]) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    writer = HistoryWriter(application.db, max_queued_series=50)
+    kept = served(ana.user_id, model.model_id, model.versions[0], 40, 12, False, 1)
+    refused = served(ana.user_id, model.model_id, model.versions[0], 20, 12, False, 2)
+    writer.record(kept)
+    writer.record(refused)  # 40 + 20 > 50 while the first still waits
+    await writer.flush()
+    assert writer.dropped == 20
+    stored = await application.db.run(
+        lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))
+    )
+    assert stored == set(kept.ids)
+    await writer.close()
