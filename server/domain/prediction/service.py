@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -204,6 +205,41 @@ class Predictor:
             point[usable], quantiles[usable] = arrays.point, arrays.quantiles
         return ForecastArrays(point, quantiles)
 
+    def _record(
+        self,
+        principal: Principal,
+        resolved: Resolved,
+        source: PredictionSource,
+        batch: SeriesBatch,
+        series_ids: Sequence[str],
+        frequency: Frequency | None,
+        arrays: ForecastArrays,
+        times: npt.NDArray[np.datetime64] | None,
+        latency: float,
+    ) -> list[str]:
+        """Queue what ``batch`` was answered with for the history; the ids of its series."""
+        ids = new_ids(batch.size)
+        self.history.record(
+            Served(
+                owner_id=principal.user_id,
+                model_id=resolved.route.model_id,
+                version_id=resolved.version.ref.version_id,
+                source=source,
+                request=ids[0],
+                ids=ids,
+                series_ids=series_ids,
+                values=batch.values,
+                lengths=batch.lengths,
+                season_length=_season(frequency),
+                levels=batch.quantiles,
+                point=arrays.point,
+                quantiles=arrays.quantiles,
+                times=times,
+                latency_ms=latency * 1000,
+            )
+        )
+        return ids
+
     async def predict(
         self,
         principal: Principal,
@@ -249,25 +285,16 @@ class Predictor:
         point, q = arrays.point[0], arrays.quantiles[0]
         times = forecast_times(stamps, frequency, horizon)
         latency = time.perf_counter() - started
-        [prediction_id] = new_ids(1)
-        self.history.record(
-            Served(
-                owner_id=principal.user_id,
-                model_id=resolved.route.model_id,
-                version_id=resolved.version.ref.version_id,
-                source=PredictionSource.UNARY,
-                request=prediction_id,
-                ids=[prediction_id],
-                series_ids=[series.series_id],
-                values=values,
-                lengths=batch.lengths,
-                season_length=_season(frequency),
-                levels=levels,
-                point=arrays.point,
-                quantiles=arrays.quantiles,
-                times=times,
-                latency_ms=latency * 1000,
-            )
+        [prediction_id] = self._record(
+            principal,
+            resolved,
+            PredictionSource.UNARY,
+            batch,
+            [series.series_id],
+            frequency,
+            arrays,
+            times,
+            latency,
         )
         route = resolved.route
         return UnaryForecast(
@@ -316,25 +343,17 @@ class Predictor:
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
         arrays = await self.forecast_packed(resolved, batch, "values")
         latency = time.perf_counter() - started
-        ids = new_ids(n)
-        self.history.record(
-            Served(
-                owner_id=principal.user_id,
-                model_id=resolved.route.model_id,
-                version_id=resolved.version.ref.version_id,
-                source=PredictionSource.STREAM,
-                request=ids[0],
-                ids=ids,
-                series_ids=request.series_ids,
-                values=request.values,
-                lengths=request.lengths,
-                season_length=_season(frequency),
-                levels=levels,
-                point=arrays.point,
-                quantiles=arrays.quantiles,
-                times=forecast_times(stamps, frequency, horizon),
-                latency_ms=latency * 1000,
-            )
+        times = forecast_times(stamps, frequency, horizon)
+        ids = self._record(
+            principal,
+            resolved,
+            PredictionSource.STREAM,
+            batch,
+            request.series_ids,
+            frequency,
+            arrays,
+            times,
+            latency,
         )
         return PackedForecast(
             resolved.route.model_id,
