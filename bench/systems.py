@@ -64,6 +64,16 @@ class _ProcessGroup:
                 command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
+    def _start(self, command: list[str], env: dict[str, str], cwd: Path, ready: Callable[[], bool]) -> None:
+        """Spawn ``command`` and wait up to 3 minutes for ``ready``; if it never is, stop it and
+        raise with the end of its log."""
+        self._spawn(command, env, cwd)
+        try:
+            wait_until(ready, self.name, 180, self.alive)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.log_tail()}") from exc
+
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
@@ -130,12 +140,7 @@ class QuantisServer(_ProcessGroup):
             "QUANTIS_DATA_DIR": str(self.data_dir),
             "QUANTIS_PORT": str(self.port),
         }
-        self._spawn([sys.executable, "-m", "server", "serve"], env, REPO)
-        try:
-            wait_until(self._serving, "the Quantis server", 180, self.alive)
-        except RuntimeError as exc:
-            self.stop()
-            raise RuntimeError(f"{exc}\n{self.log_tail()}") from exc
+        self._start([sys.executable, "-m", "server", "serve"], env, REPO, self._serving)
         return self
 
 
@@ -259,10 +264,5 @@ class MLServerProcess(_ProcessGroup):
             "PATH": f"{mlserver.parent}{os.pathsep}{os.environ['PATH']}",
         }
         env.pop("VIRTUAL_ENV", None)
-        self._spawn([str(mlserver), "start", str(self.home)], env, self.home)
-        try:
-            wait_until(self._ready, "MLServer", 180, self.alive)
-        except RuntimeError as exc:
-            self.stop()
-            raise RuntimeError(f"{exc}\n{self.log_tail()}") from exc
+        self._start([str(mlserver), "start", str(self.home)], env, self.home, self._ready)
         return self

@@ -24,7 +24,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from model_store.torchserve import TorchServeProcess
 from tests.reliability.servers import error_reason, served
-from tests.server.prediction.conftest import air_values, start_torchserve, unregister_all
+from tests.server.prediction.conftest import air_values, packed, start_torchserve, unregister_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.torchserve]
 
@@ -59,16 +59,6 @@ def fleet_settings(process: TorchServeProcess) -> dict[str, str]:
         "torchserve_model_store": str(process.model_store),
         "torchserve_timeout_seconds": "20",
     }
-
-
-def packed(request_id: str, model_id: str, series: list[list[float]]) -> pb.StreamPredictRequest:
-    return pb.StreamPredictRequest(
-        request_id=request_id,
-        model_id=model_id,
-        horizon=6,
-        lengths=[len(s) for s in series],
-        values=[v for s in series for v in s],
-    )
 
 
 def test_a_worker_killed_mid_stream_fails_one_request_unavailable_and_the_stream_goes_on(

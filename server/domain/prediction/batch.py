@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -278,6 +278,7 @@ class BatchPredictions:
             return
         assert dataset is not None
         panel = await asyncio.to_thread(self._panel, dataset, job)
+        future = panel.future_timestamps(job.horizon)
         levels = tuple(float(q) for q in job.quantiles)
         resolved = await self._predictor.router.resolve(principal, job.model_id, version_id)
         done = job.series_done
@@ -292,7 +293,7 @@ class BatchPredictions:
                 position = done
                 continue
             end = min(position + job.chunk_size, total)
-            chunk = await self._compute(principal, job, resolved, panel, position, end, levels)
+            chunk = await self._compute(principal, job, resolved, panel, future, position, end, levels)
             await asyncio.to_thread(self._save_chunk, job.id, chunk)
             done = end
             elapsed = time.monotonic() - began
@@ -304,7 +305,7 @@ class BatchPredictions:
                 rate = (done - start) / elapsed if elapsed > 0 else 0.0
                 eta = (total - done) / rate if rate else None
                 yield Progress(done, total, _since(job), eta, version_id, start)
-        output = await asyncio.to_thread(self._write_result, job, total, panel)
+        output = await asyncio.to_thread(self._write_result, job, total, panel.series_ids, future)
         finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
         result = self.result_of(finished_job)
         assert result is not None
@@ -332,6 +333,7 @@ class BatchPredictions:
         job: BatchJob,
         resolved: Resolved,
         panel: Panel,
+        future: npt.NDArray[np.datetime64],
         start: int,
         end: int,
         levels: tuple[float, ...],
@@ -358,7 +360,7 @@ class BatchPredictions:
                 levels=levels,
                 point=arrays.point,
                 quantiles=arrays.quantiles,
-                times=panel.frequency.shift(stamps[:, None], np.arange(1, job.horizon + 1)[None, :]),
+                times=future[start:end],
                 latency_ms=0.0,
             )
         )
@@ -405,7 +407,9 @@ class BatchPredictions:
                 )
         return found
 
-    def _write_result(self, job: BatchJob, total: int, panel: Panel) -> Path:
+    def _write_result(
+        self, job: BatchJob, total: int, ids: Sequence[str], future: npt.NDArray[np.datetime64]
+    ) -> Path:
         levels = tuple(float(q) for q in job.quantiles)
         chunks = self._stored_chunks(job, 0, total)
         series: list[str] = []
@@ -427,7 +431,7 @@ class BatchPredictions:
         )
         for k, level in enumerate(levels):
             frame[f"q{level:g}"] = q[:, :, k].reshape(-1)
-        stored = _stored_timestamps(panel, series, h)
+        stored = _stored_timestamps(ids, future, series)
         frame.insert(2, "timestamp", stored)
         directory = self._dir(job.id)
         directory.mkdir(parents=True, exist_ok=True)
@@ -440,10 +444,12 @@ class BatchPredictions:
         return path
 
 
-def _stored_timestamps(panel: Panel, series: list[str], h: int) -> pd.Series:
-    """The forecast timestamps of ``series`` (in that order), from the panel the job forecast."""
-    future = panel.future_timestamps(h)
-    index = {sid: i for i, sid in enumerate(panel.series_ids)}
+def _stored_timestamps(
+    ids: Sequence[str], future: npt.NDArray[np.datetime64], series: list[str]
+) -> pd.Series:
+    """The forecast timestamps of ``series`` (in that order): ``future`` holds those of the
+    panel's series ``ids``."""
+    index = {sid: i for i, sid in enumerate(ids)}
     stamps = np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
     return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
 

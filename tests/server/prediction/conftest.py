@@ -18,6 +18,7 @@ from typing import TypeVar
 import grpc
 import pandas as pd
 import pytest
+from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
 from model_store.torchserve import TorchServeProcess, http_call
@@ -188,3 +189,14 @@ async def until_answered(call: Callable[[], Awaitable[T]], within: float) -> T:
             if error.code() != grpc.StatusCode.UNAVAILABLE or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+def packed(request_id: str, model_id: str, series: list[list[float]]) -> pb.StreamPredictRequest:
+    """A StreamPredictRequest of ``series`` for 6 steps."""
+    return pb.StreamPredictRequest(
+        request_id=request_id,
+        model_id=model_id,
+        horizon=6,
+        lengths=[len(s) for s in series],
+        values=[v for s in series for v in s],
+    )

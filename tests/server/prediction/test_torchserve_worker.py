@@ -30,6 +30,7 @@ from tests.server.prediction.conftest import (
     caller,
     deploy_model,
     direct,
+    packed,
     torchserve_settings,
     unregister_all,
 )
@@ -46,16 +47,6 @@ def settings(tmp_path: Path, torchserve: TorchServeProcess) -> Iterator[Settings
         yield torchserve_settings(tmp_path, torchserve, torchserve_timeout_seconds=20)
     finally:
         unregister_all(torchserve)
-
-
-def packed(request_id: str, model_id: str, series: list[list[float]]) -> pb.StreamPredictRequest:
-    return pb.StreamPredictRequest(
-        request_id=request_id,
-        model_id=model_id,
-        horizon=6,
-        lengths=[len(s) for s in series],
-        values=[v for s in series for v in s],
-    )
 
 
 def cpu_seconds(process: psutil.Process) -> float:
