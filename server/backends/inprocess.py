@@ -3,7 +3,7 @@
 Passes with at most ``inline_max_series`` series run inline on the event loop,
 where a sub-millisecond forward pass costs less than the hop to a thread;
 larger ones run in a bounded thread pool so the loop keeps moving bytes.
-Torch intra-op threads are bounded (``torch_threads``).
+Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ class InProcessBackend:
 
     def __init__(self, *, torch_threads: int = 1, workers: int = 1, inline_max_series: int = 0):
         torch.set_num_threads(torch_threads)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
+        # Again in each pool thread: OpenMP's thread count is per thread, and a thread that never
+        # set it gives oneDNN (the LSTM kernels) a team of one thread per core, whose idle members
+        # spin between passes on the cores the event loop needs.
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="inference",
+            initializer=torch.set_num_threads,
+            initargs=(torch_threads,),
+        )
         self._inline_max_series = inline_max_series
         self._models: dict[str, Forecaster] = {}
         self._loading = threading.Lock()
