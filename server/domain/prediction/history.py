@@ -16,6 +16,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from server.db.bulk import RowGroup, insert_groups
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from training.profile import WINDOW
@@ -192,14 +193,16 @@ class Served:
         return len(self.ids)
 
 
-def prediction_rows(served: Sequence[Served]) -> list[dict[str, Any]]:
-    """The prediction rows of ``served``. Requests of the same shape are summarised together,
-    so a thousand one-series requests cost about what one request of a thousand series does."""
+def prediction_rows(served: Sequence[Served]) -> list[RowGroup]:
+    """The prediction rows of ``served``, a group per request (its series share every column
+    but the id, series id, forecast and input summary). Requests of the same shape are
+    summarised together, so a thousand one-series requests cost about what one request of a
+    thousand series does."""
     groups: dict[tuple[Any, ...], list[Served]] = {}
     for item in served:
         key = (item.levels, item.point.shape[1:], item.season_length, item.times is None)
         groups.setdefault(key, []).append(item)
-    rows: list[dict[str, Any]] = []
+    rows: list[RowGroup] = []
     for (levels, _, season_length, untimed), group in groups.items():
 
         def joined(name: str, group: list[Served] = group) -> Any:
@@ -210,8 +213,10 @@ def prediction_rows(served: Sequence[Served]) -> list[dict[str, Any]]:
         summaries = input_summaries(joined("values"), joined("lengths"), season_length)
         position = 0
         for item in group:
-            series_ids = item.series_ids or [""] * item.size
-            common = {
+            mine = summaries[position : position + item.size]
+            for summary in mine:
+                summary["request"] = item.request
+            shared = {
                 "owner_id": item.owner_id,
                 "model_id": item.model_id,
                 "version_id": item.version_id,
@@ -222,28 +227,21 @@ def prediction_rows(served: Sequence[Served]) -> list[dict[str, Any]]:
                 "created_at": item.created_at,
                 "forecast": None,
             }
-            for i, (prediction_id, series_id) in enumerate(zip(item.ids, series_ids, strict=True)):
-                summary = summaries[position + i]
-                summary["request"] = item.request
-                rows.append(
-                    common
-                    | {
-                        "id": prediction_id,
-                        "series_id": series_id,
-                        "forecast_blob": forecasts[position + i],
-                        "input_summary": summary,
-                    }
-                )
+            per_row = {
+                "id": item.ids,
+                "series_id": item.series_ids or [""] * item.size,
+                "forecast_blob": forecasts[position : position + item.size],
+                "input_summary": mine,
+            }
+            rows.append(RowGroup(shared, per_row))
             position += item.size
     return rows
 
 
 def store_predictions(session: Session, served: Sequence[Served]) -> None:
-    """One executemany INSERT of the rows of ``served``, on the table itself: neither ORM objects
-    nor the ORM's bulk path are needed for rows nothing here reads back."""
-    rows = prediction_rows(served)
-    if rows:
-        session.connection().execute(PREDICTIONS.insert(), rows)
+    """One executemany INSERT of the rows of ``served``; values shared by a request's series
+    are converted once for all of them (see server.db.bulk)."""
+    insert_groups(session.connection(), PREDICTIONS, prediction_rows(served))
 
 
 class HistoryWriter:
