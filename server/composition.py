@@ -200,6 +200,7 @@ def inference_backend(settings: Settings) -> ForecastBackend:
     if settings.inference_backend == "in-process":
         return InProcessBackend(
             torch_threads=settings.inference_torch_threads,
+            workers=settings.inference_workers,
             inline_max_series=settings.inference_inline_max_series,
         )
     timeout = settings.torchserve_timeout_seconds
@@ -226,7 +227,11 @@ def prediction_runtime(
         max_series=settings.inference_batch_max_series,
         max_delay=settings.inference_batch_max_delay_ms / 1000,
         # One pass at a time per inference thread or TorchServe worker; the rest gathers meanwhile.
-        max_concurrent=settings.torchserve_workers if settings.inference_backend == "torchserve" else 1,
+        max_concurrent=(
+            settings.torchserve_workers
+            if settings.inference_backend == "torchserve"
+            else settings.inference_workers
+        ),
         tracer=tracer,
         on_batch=metrics.observe_batch if metrics else None,
     )

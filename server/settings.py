@@ -216,7 +216,12 @@ class Settings(BaseSettings):
     """Largest forecast horizon a model may be created with."""
 
     inference_torch_threads: int = Field(default=1, ge=1, le=64)
-    """Torch threads the in-process inference backend may use."""
+    """Torch threads each in-process forward pass may use."""
+
+    inference_workers: int = Field(default=2, ge=1, le=64)
+    """Forward passes the in-process backend runs at once, each in its own thread (the batcher
+    keeps this many in flight): with more than one, one pass's Python glue overlaps another's
+    kernels."""
 
     inference_inline_max_series: int = Field(default=0, ge=0)
     """In-process passes of at most this many series run on the event loop instead of the

@@ -7,12 +7,16 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import threading
 from pathlib import Path
 
 import pytest
 import torch
 
 from server.backends.inprocess import InProcessBackend
+from server.composition import prediction_runtime
+from server.db.database import Database
+from tests.server.conftest import make_settings
 
 LIBGOMP = Path(torch.__file__).parent / "lib" / "libgomp.so.1"
 
@@ -30,3 +34,24 @@ async def test_pass_threads_use_the_configured_openmp_threads() -> None:
     finally:
         await backend.close()
     assert in_pool == 1
+
+
+def _wait_for_partner(barrier: threading.Barrier) -> str:
+    barrier.wait(timeout=10)  # broken (an error) unless a second pass runs at the same time
+    return threading.current_thread().name
+
+
+async def test_inference_workers_run_that_many_passes_at_once(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path}/q.db", inference_workers=2)
+    runtime = prediction_runtime(settings, Database.connect(settings.resolved_database_url))
+    try:
+        assert runtime.batcher.max_concurrent == 2
+        assert isinstance(runtime.backend, InProcessBackend)
+        barrier = threading.Barrier(2)
+        loop = asyncio.get_running_loop()
+        names = await asyncio.gather(
+            *(loop.run_in_executor(runtime.backend._pool, _wait_for_partner, barrier) for _ in range(2))
+        )
+    finally:
+        await runtime.close()
+    assert len(set(names)) == 2
