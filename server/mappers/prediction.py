@@ -62,23 +62,24 @@ def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
 
 
 def forecast_to_proto(result: UnaryForecast) -> common_pb2.Forecast:
+    """The forecast as points built in place (``add``): constructing each point and quantile as a
+    message of its own and copying it into the response cost twice as much per Predict."""
     point = result.point.astype(np.float64).tolist()
     quantiles = result.quantiles.astype(np.float64).tolist()
-    return common_pb2.Forecast(
-        series_id=result.series_id,
-        points=[
-            common_pb2.ForecastPoint(
-                step=step + 1,
-                timestamp=timestamp(result.timestamps[step]) if result.timestamps else None,
-                mean=point[step],
-                quantiles=[
-                    common_pb2.QuantileValue(quantile=level, value=value)
-                    for level, value in zip(result.levels, quantiles[step], strict=True)
-                ],
-            )
-            for step in range(result.horizon)
-        ],
-    )
+    forecast = common_pb2.Forecast(series_id=result.series_id)
+    times: list[tuple[int, int]] = []
+    if result.timestamps is not None:
+        nanos = result.timestamps.astype("datetime64[ns]").astype(np.int64)
+        times = list(zip((nanos // 1_000_000_000).tolist(), (nanos % 1_000_000_000).tolist(), strict=True))
+    add_point = forecast.points.add
+    for step in range(result.horizon):
+        added = add_point(step=step + 1, mean=point[step])
+        if times:
+            added.timestamp.seconds, added.timestamp.nanos = times[step]
+        add_quantile = added.quantiles.add
+        for level, value in zip(result.levels, quantiles[step], strict=True):
+            add_quantile(quantile=level, value=value)
+    return forecast
 
 
 def predict_response(result: UnaryForecast) -> pb.PredictResponse:

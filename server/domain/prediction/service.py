@@ -73,7 +73,8 @@ class UnaryForecast:
     levels: tuple[float, ...]
     point: npt.NDArray[np.float32]
     quantiles: npt.NDArray[np.float32]
-    timestamps: list[datetime] | None
+    timestamps: npt.NDArray[np.datetime64] | None
+    """The forecast steps' times (UTC), when the series is dated."""
     latency: float
 
 
@@ -154,11 +155,6 @@ def last_times(
     """The timestamp of each series' last value, from its first (datetime64[ns])."""
     shifted = FREQUENCIES[frequency.value].shift(starts, np.asarray(lengths, dtype=np.int64) - 1)
     return shifted.astype("datetime64[ns]")
-
-
-def _to_datetimes(times: npt.NDArray[np.datetime64]) -> list[datetime]:
-    micros = times.astype("datetime64[us]").astype(np.int64).tolist()
-    return [datetime.fromtimestamp(m / 1e6, tz=UTC) for m in micros]
 
 
 class Predictor:
@@ -306,7 +302,7 @@ class Predictor:
             levels,
             point,
             q,
-            None if times is None else _to_datetimes(times[0]),
+            None if times is None else times[0],
             latency,
         )
 
