@@ -24,6 +24,7 @@ from server.backends.batcher import DynamicBatcher
 from server.backends.inprocess import InProcessBackend
 from server.backends.torchserve import TorchServeBackend
 from server.db.database import Database
+from server.db.engine import in_memory
 from server.domain.accounts import AccountPolicy, AccountService
 from server.domain.api_keys import ApiKeyService
 from server.domain.audit import AuditLogWriter
@@ -236,7 +237,11 @@ def prediction_runtime(
         on_batch=metrics.observe_batch if metrics else None,
     )
     router = VersionRouter(db, ModelStore(settings.object_store_dir), settings.prediction_routing_ttl_seconds)
-    history = HistoryWriter(db, on_record=metrics.count_predictions if metrics else None)
+    history = HistoryWriter(
+        db,
+        on_record=metrics.count_predictions if metrics else None,
+        separate_process=settings.history_process and not in_memory(db.engine.url),
+    )
     limits = Limits(
         max_series_length=settings.prediction_max_series_length,
         max_queued_series=settings.inference_queue_max_series,

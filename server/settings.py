@@ -258,6 +258,11 @@ class Settings(BaseSettings):
     when a pass could start at once. 0 takes the requests that arrived together; under load the
     batches grow anyway, while the running passes finish."""
 
+    history_process: bool = True
+    """Store the prediction history from a child process, so that building and inserting its rows
+    does not hold the interpreter lock the server's event loop needs (an in-memory SQLite
+    database, which another process cannot open, is always written from a thread)."""
+
     inference_queue_max_series: int = Field(default=100_000, ge=1)
     """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
 

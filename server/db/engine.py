@@ -49,12 +49,13 @@ def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def _is_memory(url: sa.URL) -> bool:
-    return url.database in (None, "", ":memory:")
+def in_memory(url: sa.URL) -> bool:
+    """Whether ``url`` names an in-memory SQLite database (which no other process can open)."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _sqlite_engine(url: sa.URL, *, for_migrations: bool) -> sa.Engine:
-    memory = _is_memory(url)
+    memory = in_memory(url)
     if not memory and url.query.get("uri") != "true":
         Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {}

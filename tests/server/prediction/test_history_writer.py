@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from server.composition import Application
@@ -41,15 +42,16 @@ def served(owner: str, model: str, version: str, n: int, length: int, dated: boo
     )
 
 
+@pytest.mark.parametrize("separate_process", [False, True], ids=["thread", "process"])
 async def test_rows_of_many_requests_read_back_per_series(
-    application: Application, artifacts: list[Path]
+    application: Application, artifacts: list[Path], separate_process: bool
 ) -> None:
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, artifacts)
     version = model.versions[0]
     requests = [served(ana.user_id, model.model_id, version, 1, 24, True, seed) for seed in range(5)]
     requests += [served(ana.user_id, model.model_id, version, 40, 30, False, 9)]
-    writer = HistoryWriter(application.db, batch_series=1000)
+    writer = HistoryWriter(application.db, batch_series=1000, separate_process=separate_process)
     for item in requests:
         writer.record(item)
     await writer.flush()
@@ -95,3 +97,29 @@ async def test_a_full_queue_drops_and_counts(application: Application, artifacts
     )
     assert stored == set(kept.ids)
     await writer.close()
+
+
+async def test_a_dead_history_process_is_replaced(application: Application, artifacts: list[Path]) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    version = model.versions[0]
+    writer = HistoryWriter(application.db, separate_process=True)
+    first = served(ana.user_id, model.model_id, version, 3, 12, True, 1)
+    writer.record(first)
+    await writer.flush()
+    assert writer._process is not None
+    dead = writer._process._process
+    dead.kill()
+    dead.join(10)
+
+    second = served(ana.user_id, model.model_id, version, 4, 12, True, 2)
+    writer.record(second)
+    await writer.flush()
+    assert writer._process._process.pid != dead.pid
+    assert writer.dropped == 0
+    stored = await application.db.run(
+        lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))
+    )
+    assert stored == set(first.ids) | set(second.ids)
+    await writer.close()
+    assert writer._process is None

@@ -17,6 +17,7 @@ from server.domain.prediction.history import (
     pack_forecasts,
     unpack_forecast,
 )
+from training.profile import WINDOW
 
 
 def _finite(value: float) -> float | None:
@@ -88,3 +89,8 @@ def test_ids_of_one_request_are_distinct_uuids() -> None:
     first, second = new_ids(1000), new_ids(1000)
     assert len(set(first) | set(second)) == 2000
     assert all(str(uuid.UUID(i)) == i for i in first[:3] + second[-3:])
+
+
+def test_the_kept_sample_is_a_drift_window() -> None:
+    # history.py keeps its own copy, so that the history process need not load the training stack.
+    assert SAMPLE_SIZE == WINDOW
