@@ -223,16 +223,15 @@ def prediction_runtime(
     settings: Settings, db: Database, tracer: trace.Tracer | None = None, metrics: RpcMetrics | None = None
 ) -> PredictionRuntime:
     backend = inference_backend(settings)
+    on_torchserve = settings.inference_backend == "torchserve"
     batcher = DynamicBatcher(
         backend,
         max_series=settings.inference_batch_max_series,
         max_delay=settings.inference_batch_max_delay_ms / 1000,
         # One pass at a time per inference thread or TorchServe worker; the rest gathers meanwhile.
-        max_concurrent=(
-            settings.torchserve_workers
-            if settings.inference_backend == "torchserve"
-            else settings.inference_workers
-        ),
+        max_concurrent=settings.torchserve_workers if on_torchserve else settings.inference_workers,
+        # In-process passes share the interpreter with the event loop: overlap only sizeable ones.
+        overlap_min_series=1 if on_torchserve else max(1, settings.inference_batch_max_series // 4),
         tracer=tracer,
         on_batch=metrics.observe_batch if metrics else None,
     )

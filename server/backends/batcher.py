@@ -6,7 +6,9 @@ seconds for company; a batch is due as soon as it holds ``max_series`` series
 ``max_concurrent`` passes run at once (the backend's parallelism): while they
 do, due batches keep gathering requests, and the oldest is sent the moment a
 pass ends, so under load each pass takes everything that arrived during the
-previous one instead of queueing many small passes behind it. Arrays are
+previous one instead of queueing many small passes behind it. While one pass
+runs, another starts only with at least ``overlap_min_series`` series: in this
+process a second small pass costs the busy event loop more than it saves. Arrays are
 concatenated and sliced with numpy; nothing is unpacked into Python lists.
 """
 
@@ -51,6 +53,7 @@ class DynamicBatcher:
         max_series: int = 1024,
         max_delay: float = 0.002,
         max_concurrent: int = 1,
+        overlap_min_series: int = 1,
         on_batch: Callable[[int, float], None] | None = None,
         tracer: trace.Tracer | None = None,
     ):
@@ -59,6 +62,7 @@ class DynamicBatcher:
         self.max_series = max_series
         self.max_delay = max_delay
         self.max_concurrent = max_concurrent
+        self.overlap_min_series = overlap_min_series
         self.stats = BatchStats()
         self._on_batch = on_batch
         self._pending: dict[Key, _Pending] = {}  # insertion order: the oldest batch first
@@ -104,11 +108,13 @@ class DynamicBatcher:
         self._sealed.append(pending)
 
     def _next(self) -> _Pending | None:
-        """The oldest full batch, else the oldest batch whose delay is over."""
+        """The oldest full batch, else the oldest batch whose delay is over (while a pass runs,
+        only one of at least ``overlap_min_series``)."""
         if self._sealed:
             return self._sealed.pop(0)
+        least = 1 if self._running == 0 else self.overlap_min_series
         for key, pending in self._pending.items():
-            if pending.due:
+            if pending.due and pending.series >= least:
                 self._seal(key)
                 return self._sealed.pop()
         return None

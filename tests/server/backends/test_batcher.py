@@ -147,3 +147,18 @@ async def test_full_batches_wait_for_a_free_pass_in_order(artifact: VersionRef, 
     )
     assert len(results) == 10 and all(r.point.shape == (1, 12) for r in results)
     assert backend.passes == [4, 4, 2]  # never more than one pass at once, never more than 4 series
+
+
+async def test_a_second_pass_starts_only_when_sizeable(artifact: VersionRef, history: np.ndarray) -> None:
+    backend = SlowBackend(0.3)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.001, max_concurrent=2, overlap_min_series=3)  # type: ignore[arg-type]
+    first = asyncio.create_task(batcher.forecast(artifact, one(history, 100)))
+    await asyncio.sleep(0.05)
+    small = [asyncio.create_task(batcher.forecast(artifact, one(history, 101 + i))) for i in range(2)]
+    await asyncio.sleep(0.05)
+    assert backend.passes == [1]  # two series are too few to run beside the first pass
+    third = asyncio.create_task(batcher.forecast(artifact, one(history, 110)))
+    await asyncio.sleep(0.05)
+    assert backend.passes == [1, 3]  # three are enough: a second pass runs at once
+    await asyncio.gather(first, third, *small)
+    assert backend.passes == [1, 3]
