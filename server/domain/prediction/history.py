@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from server.db.bulk import RowGroup, insert_groups
 from server.db.engine import create_engine
@@ -242,10 +241,10 @@ def prediction_rows(served: Sequence[Served]) -> list[RowGroup]:
     return rows
 
 
-def store_predictions(session: Session, served: Sequence[Served]) -> None:
-    """One executemany INSERT of the rows of ``served``; values shared by a request's series
-    are converted once for all of them (see server.db.bulk)."""
-    insert_groups(session.connection(), PREDICTIONS, prediction_rows(served))
+def store_predictions(connection: sa.Connection, served: Sequence[Served]) -> None:
+    """One executemany INSERT of the rows of ``served``, from the server's thread or the history
+    process; values shared by a request's series are converted once (see server.db.bulk)."""
+    insert_groups(connection, PREDICTIONS, prediction_rows(served))
 
 
 class StoreProcess:
@@ -298,7 +297,7 @@ def _store_forever(url: str, connection: Connection) -> None:
         while (served := connection.recv()) is not None:
             try:
                 with engine.begin() as database:
-                    insert_groups(database, PREDICTIONS, prediction_rows(served))
+                    store_predictions(database, served)
                 connection.send("")
             except Exception as exc:
                 connection.send(f"{type(exc).__name__}: {exc}")
@@ -370,7 +369,7 @@ class HistoryWriter:
 
     async def _store(self, batch: list[Served]) -> None:
         if not self._separate:
-            await self._db.run(lambda s: store_predictions(s, batch))
+            await self._db.run(lambda s: store_predictions(s.connection(), batch))
             return
         if self._process is None or not self._process.alive:
             if self._process is not None:
