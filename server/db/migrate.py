@@ -1,7 +1,8 @@
 """Schema migrations, run from code: no alembic.ini, no working-directory assumptions.
 
-The server calls `upgrade_to_head` at start-up. Replicas starting together on
-PostgreSQL take turns (an advisory lock), so each migration runs once. To write
+The server calls `upgrade_to_head` at start-up. Migrators starting together take
+turns, so each migration runs once: an advisory lock on PostgreSQL, a file lock
+beside the database on SQLite. To write
 a new revision, change the models, then autogenerate against a database at head::
 
     from alembic import command
@@ -13,6 +14,7 @@ and read what it wrote before committing it.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +25,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from server.db.engine import create_engine
+from server.db.engine import create_engine, in_memory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,20 +53,44 @@ def migration_connection(url: str) -> Iterator[sa.Connection]:
     and checked in full before commit. On PostgreSQL, an advisory lock held until
     commit serialises concurrent migrators.
     """
-    engine = create_engine(url, for_migrations=True)
-    try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
-            yield connection
-            if connection.dialect.name == "sqlite":
-                violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-                if violations:
-                    raise ForeignKeyViolationError(
-                        f"foreign key violations after migration: {violations[:10]}"
+    with _sqlite_file_lock(url):
+        engine = create_engine(url, for_migrations=True)
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY}
                     )
-    finally:
-        engine.dispose()
+                yield connection
+                if connection.dialect.name == "sqlite":
+                    violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if violations:
+                        raise ForeignKeyViolationError(
+                            f"foreign key violations after migration: {violations[:10]}"
+                        )
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _sqlite_file_lock(url: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``<database>.migrate.lock`` while migrating a SQLite file.
+
+    BEGIN IMMEDIATE alone does not serialise migrators on a new file: each
+    connection first switches the file to WAL, and SQLite answers a journal-mode
+    change made while another connection holds the write lock with "database is
+    locked" at once, without waiting out the busy timeout. So the lock covers
+    opening the connection too.
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or in_memory(parsed) or parsed.query.get("uri") == "true":
+        yield
+        return
+    path = Path(str(parsed.database)).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def upgrade_to_head(url: str) -> None:

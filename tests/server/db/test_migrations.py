@@ -12,7 +12,13 @@ from alembic.migration import MigrationContext
 import server.db.models  # noqa: F401  (registers every table)
 from server.db.base import Base
 from server.db.engine import create_engine
-from server.db.migrate import current_revision, downgrade, head_revision, upgrade_to_head
+from server.db.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    migration_connection,
+    upgrade_to_head,
+)
 
 
 def _schema_diff(url: str) -> list[Any]:
@@ -87,6 +93,29 @@ def test_concurrent_migrators_take_turns(database_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+    assert errors == []
+    assert current_revision(database_url) == head_revision()
+
+
+def test_a_migrator_waits_for_one_in_progress(database_url: str) -> None:
+    # On a new SQLite file the second migrator's switch to WAL meets the first's
+    # write lock; it must wait for the first, not fail with "database is locked".
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade_to_head(database_url)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    second = threading.Thread(target=migrate)
+    with migration_connection(database_url) as connection:
+        connection.execute(sa.text("CREATE TABLE in_progress (id INTEGER)"))
+        second.start()
+        second.join(timeout=0.5)
+        assert second.is_alive() and errors == []
+    second.join()
 
     assert errors == []
     assert current_revision(database_url) == head_revision()
