@@ -241,6 +241,8 @@ def prediction_runtime(
         on_record=metrics.count_predictions if metrics else None,
         separate_process=settings.history_process and not in_memory(db.engine.url),
     )
+    if metrics is not None:
+        metrics.watch_history(history)
     limits = Limits(
         max_series_length=settings.prediction_max_series_length,
         max_queued_series=settings.inference_queue_max_series,

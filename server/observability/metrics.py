@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from server.domain.prediction.history import Served
+    from server.domain.prediction.history import HistoryWriter, Served
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LABELS = ("grpc_type", "grpc_service", "grpc_method")
@@ -118,6 +121,10 @@ class RpcMetrics:
         """Series forecast by one request (the prediction history writer's ``on_record`` hook)."""
         self.predictions.labels(served.model_id, served.version_id, str(served.source)).inc(served.size)
 
+    def watch_history(self, writer: HistoryWriter) -> None:
+        """Export the history writer's backlog and losses, read when scraped (nothing on the request path)."""
+        self.registry.register(_HistoryCollector(writer))
+
     def observe_batch(self, series: int, seconds: float) -> None:
         """One forward pass of a dynamic batcher (its ``on_batch`` hook)."""
         self.batch_size.observe(series)
@@ -168,6 +175,23 @@ class RpcMetrics:
     def serve_http(self, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
         """Expose /metrics over HTTP for Prometheus; port 0 picks a free port."""
         return start_http_server(port, addr=host, registry=self.registry)
+
+
+class _HistoryCollector(Collector):
+    def __init__(self, writer: HistoryWriter) -> None:
+        self._writer = writer
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "quantis_prediction_history_queued_rows",
+            "Predictions answered but not yet stored in the history (the write-behind backlog).",
+            value=self._writer.queued_series,
+        )
+        yield CounterMetricFamily(
+            "quantis_prediction_history_dropped_rows",
+            "Predictions answered but never stored: the backlog was full or a write failed.",
+            value=self._writer.dropped,
+        )
 
 
 def _quantile(cumulative: list[tuple[float, float]], q: float) -> float:

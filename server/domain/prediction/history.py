@@ -338,6 +338,11 @@ class HistoryWriter:
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
+    @property
+    def queued_series(self) -> int:
+        """Rows recorded but not yet stored (queued, or in the transaction being written)."""
+        return self._queued_series
+
     def record(self, served: Served) -> None:
         if self._on_record is not None:  # the prediction counters, whether or not the rows get stored
             self._on_record(served)

@@ -296,5 +296,8 @@ async def test_the_metrics_endpoint_exports_the_model_metrics(
     assert {s.name: s.value for s in families["quantis_backend_latency_seconds"].samples}[
         "quantis_backend_latency_seconds_count"
     ] == 9
+    assert [s.value for s in families["quantis_prediction_history_queued_rows"].samples] == [0]
+    dropped = families["quantis_prediction_history_dropped_rows"].samples
+    assert [(s.name, s.value) for s in dropped] == [("quantis_prediction_history_dropped_rows_total", 0)]
     jobs = {s.labels["state"]: s.value for s in families["quantis_training_jobs"].samples}
     assert set(jobs) == {"queued", "running", "succeeded", "failed", "cancelled"}

@@ -90,8 +90,9 @@ async def test_a_full_queue_drops_and_counts(application: Application, artifacts
     refused = served(ana.user_id, model.model_id, model.versions[0], 20, 12, False, 2)
     writer.record(kept)
     writer.record(refused)  # 40 + 20 > 50 while the first still waits
+    assert writer.queued_series == 40
     await writer.flush()
-    assert writer.dropped == 20
+    assert writer.dropped == 20 and writer.queued_series == 0
     stored = await application.db.run(
         lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))
     )
