@@ -14,7 +14,11 @@
 5. Quantis unary Predict, authenticated, with the 0.1/0.9 quantiles, at concurrency 1, 16, 64.
 
 Quantis trains and deploys its demo model at start; that artifact is the one every system
-serves. Clients run in a separate process (bench/load.py). Everything started lives under
+serves. Clients run in a separate process (bench/load.py). Quantis stores every answer's
+history behind the request path: before and after each of its rows the benchmark waits
+until that history is stored (the server's quantis_prediction_history_queued_rows metric),
+so no row is timed while an earlier row's history is still being written, and a row whose
+history lost rows says so in its note. Everything started lives under
 var/bench/ and is stopped at the end, on a failure and on Ctrl-C. Prints one Markdown table,
 then the targets as ratios of this run's rows with PASS or MISS.
 """
@@ -94,8 +98,14 @@ class Bench:
         values: F32,
         check: Check | None,
         unit: str,
+        settle: Callable[[], int] | None = None,
     ) -> None:
-        """Check one answer from this process, then time ``work`` from the client process."""
+        """Check one answer from this process, then time ``work`` from the client process.
+
+        ``settle`` (Quantis) waits until the server has stored the history of every answer so
+        far and returns the rows it dropped: called before timing, so a row is not timed while
+        the previous one's history is still being written, and after, to count its losses.
+        """
         try:
             if check is not None:
                 probe = Probe(work.target, work.method, work.payload, work.metadata)
@@ -103,12 +113,16 @@ class Bench:
                     payloads.call_once(probe, stream=work.kind is Kind.BIDI),
                     payloads.expected(self.model, values),
                 )
+            dropped = settle() if settle is not None else 0
             measured: load.Measured = self.clients.apply(load.run, (work,))
+            dropped = settle() - dropped if settle is not None else 0
         except Exception as exc:  # one failed row must not lose the others
             self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
             return
         rate: float | None = measured.series_per_second if unit == SERIES else measured.requests_per_second
         note = f"{measured.errors} errors ({measured.first_error})" if measured.errors else ""
+        if dropped:
+            note = f"{note}; {dropped:,} history rows dropped".lstrip("; ")
         if not measured.requests:
             rate, note = None, note or "no answer in the measured window"
         self.add(
@@ -152,6 +166,7 @@ def quantis_rows(
     concurrencies: tuple[int, ...],
 ) -> None:
     metadata = login(server.target, ADMIN, _password())
+    settle = server.settle_history
     one = payloads.series(1)
     predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
     unary = {
@@ -185,14 +200,18 @@ def quantis_rows(
         streams[label] = (work, values)
     bench.warm(unary[max(unary)], *(work for work, _ in streams.values()))
     for c, work in unary.items():
-        bench.measure(5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS)
+        bench.measure(
+            5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS, settle
+        )
     for label, (work, values) in streams.items():
-        bench.measure(4, system, "StreamPredict", label, work, values, payloads.check_quantis_stream, SERIES)
+        bench.measure(
+            4, system, "StreamPredict", label, work, values, payloads.check_quantis_stream, SERIES, settle
+        )
     n = bench.durations.batch_series
     request = payloads.quantis_batch(demo.model_id, dataset_id, 1024).SerializeToString()
     method = payloads.QUANTIS + "BatchPredict"
     work = Workload(server.target, method, Kind.SERVER_STREAM, request, n, metadata=metadata, timeout=600)
-    bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES)
+    bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES, settle)
 
 
 def echo_rows(bench: Bench) -> None:
@@ -266,7 +285,6 @@ def quantis_env(backend: str) -> dict[str, str]:
         "QUANTIS_ADMIN_USERNAME": ADMIN,
         "QUANTIS_ADMIN_EMAIL": "bench@example.com",
         "QUANTIS_ADMIN_PASSWORD": _password(),
-        "QUANTIS_METRICS_PORT": "-1",
         # One access-log line per call otherwise (MLServer runs with debug false for the same reason).
         "QUANTIS_LOG_LEVEL": "WARNING",
         # The per-caller limit (500/s) would refuse the single benchmark caller.

@@ -20,6 +20,7 @@ from types import TracebackType
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from model_store.torchserve import TorchServeProcess, free_port, http_call
 
@@ -118,6 +119,7 @@ class QuantisServer(_ProcessGroup):
         super().__init__(data_dir / "server.log")
         self.data_dir = data_dir
         self.port = free_port()
+        self.metrics_port = free_port()
         self.env = env
 
     @property
@@ -139,9 +141,34 @@ class QuantisServer(_ProcessGroup):
             **self.env,
             "QUANTIS_DATA_DIR": str(self.data_dir),
             "QUANTIS_PORT": str(self.port),
+            "QUANTIS_METRICS_PORT": str(self.metrics_port),
         }
         self._start([sys.executable, "-m", "server", "serve"], env, REPO, self._serving)
         return self
+
+    def history_backlog(self) -> tuple[int, int]:
+        """(rows answered but not yet stored, rows dropped so far) from the metrics endpoint."""
+        status, body = http_call(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10)
+        if status != 200:
+            raise RuntimeError(f"metrics endpoint answered {status}")
+        found = {
+            sample.name: int(sample.value)
+            for family in text_string_to_metric_families(body.decode())
+            for sample in family.samples
+        }
+        return (
+            found["quantis_prediction_history_queued_rows"],
+            found["quantis_prediction_history_dropped_rows_total"],
+        )
+
+    def settle_history(self, timeout: float = 300) -> int:
+        """Wait until every prediction answered so far is stored; the rows dropped so far."""
+        deadline = time.monotonic() + timeout
+        while (backlog := self.history_backlog())[0] > 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prediction history still {backlog[0]} rows behind after {timeout:.0f} s")
+            time.sleep(0.2)
+        return backlog[1]
 
 
 class TorchServeDirect:
