@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import multiprocessing
@@ -293,6 +294,9 @@ def _store_forever(url: str, connection: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine = create_engine(url)
+    # Out of the collector's full passes, which would otherwise walk every module's objects
+    # each time the thousands of rows built per batch trigger one (as the server does, app.py).
+    gc.freeze()
     try:
         while (served := connection.recv()) is not None:
             try:
