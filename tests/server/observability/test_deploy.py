@@ -161,11 +161,15 @@ def test_alert_rules_cover_the_issued_alerts() -> None:
         "QuantisModelDriftWarning",
         "QuantisModelDriftCritical",
         "QuantisModelAccuracyDegraded",
+        "QuantisPredictionHistoryDropping",
     }
     assert by_name["QuantisModelDriftWarning"]["expr"].startswith("quantis_drift_score >= 0.1")
     assert by_name["QuantisModelDriftCritical"]["expr"] == "quantis_drift_score >= 0.25"
     assert by_name["QuantisModelAccuracyDegraded"]["expr"] == "quantis_live_mase_ratio > 1.2"
     assert "by (grpc_service, grpc_method)" in by_name["QuantisHighErrorRate"]["expr"]
+    assert (
+        "quantis_prediction_history_dropped_rows_total" in by_name["QuantisPredictionHistoryDropping"]["expr"]
+    )
     for rule in by_name.values():
         assert rule["labels"]["severity"] in {"warning", "critical"}
         assert rule["annotations"]["summary"]
