@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from google.protobuf import duration_pb2, timestamp_pb2
+import numpy as np
+import numpy.typing as npt
+from google.protobuf import descriptor, duration_pb2, timestamp_pb2
+from google.protobuf.message import Message
 from quantis.v1 import common_pb2
 
 from server.auth.permissions import Role
 from server.errors import InvalidArgument
+
+
+def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> None:
+    """Append ``values`` (any shape, row-major) to the repeated ``float`` ``field`` of ``message``.
+
+    The field's packed wire bytes are made from the array's memory and merged into the message:
+    extending the field from Python floats converts them one by one, which was half of the
+    event loop's time per streamed response of a thousand series.
+    """
+    spec = message.DESCRIPTOR.fields_by_name[field]
+    if spec.type != descriptor.FieldDescriptor.TYPE_FLOAT or not spec.is_repeated:
+        raise TypeError(f"{message.DESCRIPTOR.full_name}.{field} is not a repeated float")
+    data = np.ascontiguousarray(values, dtype="<f4").tobytes()
+    if data:
+        message.MergeFromString(_varint(spec.number << 3 | 2) + _varint(len(data)) + data)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

@@ -17,7 +17,7 @@ from server.domain.prediction.history import stored_forecast
 from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
 from server.errors import InvalidArgument
-from server.mappers.common import duration, optional_datetime, timestamp, to_datetime
+from server.mappers.common import append_floats, duration, optional_datetime, timestamp, to_datetime
 from server.mappers.dataset import frequency_from_proto
 
 SOURCES = {
@@ -103,9 +103,8 @@ def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredict
         prediction_ids=result.prediction_ids,
         latency=duration(result.latency),
     )
-    # From a list: extending from the array converts element by element, six times slower.
-    response.point_forecasts.extend(result.arrays.point.reshape(-1).tolist())
-    response.quantile_forecasts.extend(result.arrays.quantiles.reshape(-1).tolist())
+    append_floats(response, "point_forecasts", result.arrays.point)
+    append_floats(response, "quantile_forecasts", result.arrays.quantiles)
     return response
 
 
@@ -281,8 +280,8 @@ def batch_message_to_proto(job_id: str, message: BatchMessage) -> pb.BatchPredic
             quantiles=message.quantiles,
             prediction_ids=message.prediction_ids,
         )
-        chunk.point_forecasts.extend(message.point.reshape(-1).tolist())
-        chunk.quantile_forecasts.extend(message.quantile_values.reshape(-1).tolist())
+        append_floats(chunk, "point_forecasts", message.point)
+        append_floats(chunk, "quantile_forecasts", message.quantile_values)
         return pb.BatchPredictResponse(job_id=job_id, chunk=chunk)
     return pb.BatchPredictResponse(job_id=job_id, result=batch_result_to_proto(message))
 
