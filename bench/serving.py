@@ -18,9 +18,9 @@ serves. Clients run in a separate process (bench/load.py). Quantis stores every 
 history behind the request path: before and after each of its rows the benchmark waits
 until that history is stored (the server's quantis_prediction_history_queued_rows metric),
 so no row is timed while an earlier row's history is still being written, and a row whose
-history lost rows says so in its note. Everything started lives under
-var/bench/ and is stopped at the end, on a failure and on Ctrl-C. Prints one Markdown table,
-then the targets as ratios of this run's rows with PASS or MISS.
+history lost rows says so in its note. Everything started lives under var/bench/ and is
+stopped at the end, on a failure and on Ctrl-C. Prints one Markdown table, then the targets
+as ratios of this run's rows with PASS or MISS.
 """
 
 from __future__ import annotations

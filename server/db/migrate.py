@@ -2,8 +2,8 @@
 
 The server calls `upgrade_to_head` at start-up. Migrators starting together take
 turns, so each migration runs once: an advisory lock on PostgreSQL, a file lock
-beside the database on SQLite. To write
-a new revision, change the models, then autogenerate against a database at head::
+beside the database on SQLite. To write a new revision, change the models, then
+autogenerate against a database at head::
 
     from alembic import command
     from server.db.migrate import make_config
