@@ -31,6 +31,9 @@ class RowGroup:
         return len(next(iter(self.per_row.values()))) if self.per_row else 0
 
 
+PAGE_ROWS = 1000  # rows per INSERT statement on PostgreSQL
+
+
 def _processor(column: sa.Column[Any], dialect: sa.Dialect) -> Callable[[Any], Any] | None:
     if isinstance(column.type, sa.LargeBinary):
         # Both drivers take bytes as they are; the processor wraps each value in the driver's
@@ -41,7 +44,8 @@ def _processor(column: sa.Column[Any], dialect: sa.Dialect) -> Callable[[Any], A
 
 
 def insert_groups(connection: sa.Connection, table: sa.Table, groups: Iterable[RowGroup]) -> int:
-    """Insert the rows of ``groups`` into ``table`` with one executemany; the number of rows."""
+    """Insert the rows of ``groups`` into ``table`` with one executemany (on PostgreSQL, statements
+    of PAGE_ROWS rows each); the number of rows."""
     dialect = connection.dialect
     names = list(table.c.keys())
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
@@ -67,8 +71,29 @@ def insert_groups(connection: sa.Connection, table: sa.Table, groups: Iterable[R
             else:
                 value = group.shared[name]
                 columns.append([value if process is None else process(value)] * size)
-        rows = zip(*columns, strict=True)
-        params.extend(rows if compiled.positional else (dict(zip(order, row, strict=True)) for row in rows))
-    if params:
+        params.extend(zip(*columns, strict=True))
+    if not params:
+        return 0
+    if dialect.driver == "psycopg2":
+        _insert_values(connection, table, order, params)
+    elif compiled.positional:
         connection.exec_driver_sql(str(compiled), params)
+    else:
+        connection.exec_driver_sql(str(compiled), [dict(zip(order, row, strict=True)) for row in params])
     return len(params)
+
+
+def _insert_values(connection: sa.Connection, table: sa.Table, order: list[str], rows: list[Any]) -> None:
+    """psycopg2's executemany runs one INSERT per row, a round trip each (the history stored
+    about 8,500 rows/s on PostgreSQL that way); execute_values sends a thousand rows per
+    statement. It runs on the connection's own cursor, inside the current transaction."""
+    from psycopg2.extras import execute_values  # type: ignore[import-untyped]  # psycopg2 only
+
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in order)
+    statement = f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES %s"
+    cursor = connection.connection.cursor()
+    try:
+        execute_values(cursor, statement, rows, page_size=PAGE_ROWS)
+    finally:
+        cursor.close()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db.base import new_ids
-from server.db.bulk import RowGroup, insert_groups
+from server.db.bulk import PAGE_ROWS, RowGroup, insert_groups
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from tests.server.db import factories
@@ -95,3 +95,27 @@ def test_every_column_is_required(session: Session) -> None:
         insert_groups(session.connection(), PREDICTIONS, [uneven])
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(Prediction)) == 0
+
+
+def test_many_rows_go_in_pages_inside_the_callers_transaction(session: Session) -> None:
+    owner = factories.user(session)
+    version = factories.version(session, factories.model(session, owner))
+    session.commit()
+    [group, _] = _groups(owner.id, version.model_id, version.id)
+    n = 2 * PAGE_ROWS + 7
+    many = RowGroup(
+        group.shared,
+        {
+            "id": new_ids(n),
+            "series_id": [f"s{i}" for i in range(n)],
+            "forecast_blob": [i.to_bytes(2, "little") for i in range(n)],
+            "input_summary": [{"length": i} for i in range(n)],
+        },
+    )
+    assert insert_groups(session.connection(), PREDICTIONS, [many]) == n
+    count = sa.select(sa.func.count()).select_from(Prediction)
+    assert session.scalar(count) == n
+    last = session.scalar(sa.select(Prediction).where(Prediction.series_id == f"s{n - 1}"))
+    assert last is not None and last.forecast_blob == (n - 1).to_bytes(2, "little")
+    session.rollback()
+    assert session.scalar(count) == 0
