@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db.base import new_ids
-from server.db.bulk import PAGE_ROWS, RowGroup, insert_groups
+from server.db.bulk import RowGroup, insert_groups
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from tests.server.db import factories
@@ -97,12 +97,12 @@ def test_every_column_is_required(session: Session) -> None:
     assert session.scalar(sa.select(sa.func.count()).select_from(Prediction)) == 0
 
 
-def test_many_rows_go_in_pages_inside_the_callers_transaction(session: Session) -> None:
+def test_many_rows_go_in_one_call_inside_the_callers_transaction(session: Session) -> None:
     owner = factories.user(session)
     version = factories.version(session, factories.model(session, owner))
     session.commit()
     [group, _] = _groups(owner.id, version.model_id, version.id)
-    n = 2 * PAGE_ROWS + 7
+    n = 2507
     many = RowGroup(
         group.shared,
         {
@@ -119,3 +119,46 @@ def test_many_rows_go_in_pages_inside_the_callers_transaction(session: Session) 
     assert last is not None and last.forecast_blob == (n - 1).to_bytes(2, "little")
     session.rollback()
     assert session.scalar(count) == 0
+
+
+def test_text_that_needs_escaping_reads_back_as_core_stores_it(session: Session) -> None:
+    # PostgreSQL receives the rows as COPY text: tabs, newlines, backslashes, a literal \\N,
+    # empty text, JSON null, binary with those bytes and infinite floats must all survive it.
+    owner = factories.user(session)
+    version = factories.version(session, factories.model(session, owner))
+    session.commit()
+    awkward = ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "", "ünïcode ✓"]
+    latencies = [0.1, float("inf"), 1e-300, 2.5, 1e300, float("-inf")]  # (SQLite has no NaN)
+
+    def group() -> RowGroup:
+        [template, _] = _groups(owner.id, version.model_id, version.id)
+        n = len(awkward)
+        return RowGroup(
+            {**template.shared, "forecast": None},
+            {
+                "id": new_ids(n),
+                "series_id": awkward,
+                "forecast_blob": [bytes([0, 92, 9, 10]) * i for i in range(n)],
+                "input_summary": [{"text": text, "n": None} for text in awkward],
+            },
+        )
+
+    ours, core = group(), group()
+    for g, latency in ((ours, latencies), (core, latencies)):
+        g.per_row["latency_ms"] = latency  # type: ignore[index]
+    del ours.shared["latency_ms"], core.shared["latency_ms"]  # type: ignore[attr-defined]
+    insert_groups(session.connection(), PREDICTIONS, [ours])
+    rows = [dict(core.shared) | {k: v[i] for k, v in core.per_row.items()} for i in range(len(awkward))]
+    session.connection().execute(PREDICTIONS.insert(), rows)
+    session.commit()
+
+    def stored(ids: list[str]) -> list[tuple[object, ...]]:
+        found = {p.id: p for p in session.scalars(sa.select(Prediction).where(Prediction.id.in_(ids)))}
+        return [
+            (p.series_id, repr(p.latency_ms), p.forecast, p.forecast_blob, p.input_summary)
+            for p in (found[i] for i in ids)
+        ]
+
+    mine, theirs = stored(list(ours.per_row["id"])), stored(list(core.per_row["id"]))
+    assert mine == theirs
+    assert [row[0] for row in mine] == awkward
