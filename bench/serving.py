@@ -10,7 +10,8 @@
 3. MLServer with a small custom runtime (bench/mlserver_runtime.py) over its V2 gRPC API,
    with and without adaptive batching, 1 and 256 series per request, in its own virtual
    environment (var/bench/mlserver-venv, made on first use);
-4. Quantis StreamPredict and BatchPredict, on the in-process and the TorchServe backend;
+4. Quantis StreamPredict and BatchPredict, on the in-process and the TorchServe backend, and
+   its prediction history process storing streamed requests alone (bench/history.py);
 5. Quantis unary Predict, authenticated, with the 0.1/0.9 quantiles, at concurrency 1, 16, 64.
 
 Quantis trains and deploys its demo model at start; that artifact is the one every system
@@ -46,6 +47,7 @@ from bench import load, payloads
 from bench.echo import METHOD as ECHO
 from bench.echo import echo_server
 from bench.forward import forward_rows
+from bench.history import history_row
 from bench.load import Kind, Workload
 from bench.payloads import F32, Probe
 from bench.quantis_setup import DemoVersion, login, upload_dataset, wait_for_demo
@@ -325,6 +327,12 @@ def run(durations: Durations, parts: set[int]) -> list[Row]:
             print("rows as they are measured:", flush=True)
             if parts & {4, 5}:
                 quantis_rows(bench, server, "Quantis in-process", demo, dataset_id, (1, 16, 64))
+        if 4 in parts:
+            try:
+                bench.add(history_row(server.database_url, demo, durations.seconds))
+            except Exception as exc:
+                failed = f"failed: {_oneline(exc)}"
+                bench.add(Row(4, "Quantis history process", "stores alone", "-", None, SERIES, note=failed))
         echo_rows(bench)
         if 1 in parts:
             assert isinstance(model, DeepForecaster)

@@ -126,6 +126,11 @@ class QuantisServer(_ProcessGroup):
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def database_url(self) -> str:
+        """The server's database: the one configured, else the embedded SQLite in its data directory."""
+        return self.env.get("QUANTIS_DATABASE_URL") or f"sqlite:///{self.data_dir / 'quantis.db'}"
+
     def _serving(self) -> bool:
         try:
             with grpc.insecure_channel(self.target) as channel:
