@@ -54,10 +54,19 @@ def in_memory(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite database named by path, its directory made; None for other
+    databases, in-memory ones and SQLite URIs."""
+    if url.get_backend_name() != "sqlite" or in_memory(url) or url.query.get("uri") == "true":
+        return None
+    path = Path(str(url.database)).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _sqlite_engine(url: sa.URL, *, for_migrations: bool) -> sa.Engine:
     memory = in_memory(url)
-    if not memory and url.query.get("uri") != "true":
-        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    sqlite_file(url)  # SQLite creates the file, not its directory
     kwargs: dict[str, Any] = {}
     if memory:
         # One shared connection, so every thread sees the same in-memory database.

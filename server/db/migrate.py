@@ -25,7 +25,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from server.db.engine import create_engine, in_memory
+from server.db.engine import create_engine, sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -82,12 +82,10 @@ def _sqlite_file_lock(url: str) -> Iterator[None]:
     locked" at once, without waiting out the busy timeout. So the lock covers
     opening the connection too.
     """
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or in_memory(parsed) or parsed.query.get("uri") == "true":
+    path = sqlite_file(sa.make_url(url))
+    if path is None:
         yield
         return
-    path = Path(str(parsed.database)).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".migrate.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         yield

@@ -243,7 +243,7 @@ def prediction_rows(served: Sequence[Served]) -> list[RowGroup]:
 
 
 def store_predictions(connection: sa.Connection, served: Sequence[Served]) -> None:
-    """One executemany INSERT of the rows of ``served``, from the server's thread or the history
+    """One bulk insert of the rows of ``served``, from the server's thread or the history
     process; values shared by a request's series are converted once (see server.db.bulk)."""
     insert_groups(connection, PREDICTIONS, prediction_rows(served))
 
