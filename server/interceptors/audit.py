@@ -32,12 +32,12 @@ from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
 from server.errors import QuantisError
 from server.interceptors.errors import to_status
 from server.interceptors.peers import Network, PeerResolver, peer_host
-from server.interceptors.wrapping import wrap_handler_with_request
+from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 from server.logs import request_id_var
 from server.observability.tracing import current_trace_id
 
 if TYPE_CHECKING:
-    from server.interceptors.wrapping import Context, Continuation, Handler
+    from server.interceptors.wrapping import Context, Handler
 
 log = logging.getLogger("server.audit")
 
@@ -136,7 +136,7 @@ def outcome_of(code: int) -> AuditOutcome:
     return AuditOutcome.DENIED if code in _DENIED else AuditOutcome.FAILURE
 
 
-class AuditInterceptor(grpc.aio.ServerInterceptor):
+class AuditInterceptor(WrappingInterceptor):
     """Writes one record with ``writer`` per call of each RPC whose rule has ``audit`` set."""
 
     def __init__(
@@ -146,6 +146,7 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
         *,
         trusted_proxies: Iterable[Network | str] = (),
     ):
+        super().__init__()
         self._audited = {path: rule for path, rule in rules.items() if rule.audit}
         self._writer = writer
         self._peers = PeerResolver(trusted_proxies)
@@ -157,14 +158,9 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):
         client = self._peers.client_host(context)
         return peer if client == peer_host(peer) else f"{client} via {peer}"
 
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        rule = self._audited.get(handler_call_details.method)
-        if handler is None or rule is None:
+    def wrap(self, handler: Handler, method: str) -> Handler:
+        rule = self._audited.get(method)
+        if rule is None:
             return handler
         return wrap_handler_with_request(handler, rule.path, self._unary, self._stream)
 

@@ -21,10 +21,10 @@ from grpc_status import rpc_status
 
 from server import errors
 from server.interceptors.outages import as_outage
-from server.interceptors.wrapping import wrap_handler
+from server.interceptors.wrapping import WrappingInterceptor, wrap_handler
 
 if TYPE_CHECKING:
-    from server.interceptors.wrapping import Context, Continuation, Handler
+    from server.interceptors.wrapping import Context, Handler
 from server.logs import request_id_var
 
 log = logging.getLogger("server.errors")
@@ -120,16 +120,9 @@ async def _abort(context: Context, exc: Exception, method: str) -> NoReturn:
     raise AssertionError("abort_with_status returned")  # pragma: no cover
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        return wrap_handler(handler, handler_call_details.method, self._unary, self._stream)
+class ErrorInterceptor(WrappingInterceptor):
+    def wrap(self, handler: Handler, method: str) -> Handler:
+        return wrap_handler(handler, method, self._unary, self._stream)
 
     @staticmethod
     async def _unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:

@@ -23,10 +23,10 @@ import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from server.interceptors.wrapping import wrap_handler
+from server.interceptors.wrapping import WrappingInterceptor, wrap_handler
 
 if TYPE_CHECKING:
-    from server.interceptors.wrapping import Context, Continuation, Handler
+    from server.interceptors.wrapping import Context, Handler
 from server.logs import request_id_var
 from server.observability.metrics import RpcMetrics
 from server.observability.tracing import incoming_context, tracer_of
@@ -61,21 +61,15 @@ class _CallState:
     peer: str
 
 
-class RequestContextInterceptor(grpc.aio.ServerInterceptor):
+class RequestContextInterceptor(WrappingInterceptor):
     """Request id, a server span, one access-log line per call, and the gRPC server metrics."""
 
     def __init__(self, metrics: RpcMetrics | None = None, tracer: trace.Tracer | None = None):
+        super().__init__()
         self._metrics = metrics
         self._tracer = tracer or tracer_of(None)
 
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
+    def wrap(self, handler: Handler, method: str) -> Handler:
         kind = _kind(handler)
 
         async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
@@ -103,7 +97,7 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
                     self._metrics.stream_closed()
                 self._finish(method, kind, context, call_state, cancelled=cancelled)
 
-        return wrap_handler(handler, handler_call_details.method, unary, stream)
+        return wrap_handler(handler, method, unary, stream)
 
     async def _start(self, method: str, kind: str, context: Context) -> _CallState:
         request_id = _request_id(context)

@@ -107,7 +107,35 @@ def guard_handler(handler: Handler, method: str, check: Callable[[Context], Awai
     return wrap_handler(handler, method, unary, stream)
 
 
-class RuleGuard(grpc.aio.ServerInterceptor):
+class WrappingInterceptor(grpc.aio.ServerInterceptor):
+    """An interceptor that runs code around calls by wrapping their method handlers.
+
+    grpc.aio asks every interceptor for the handler of each call, but the wrapper of a
+    method's handler is the same for every call: it is built once per method and reused.
+    Subclasses implement ``wrap``.
+    """
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}  # method -> (handler, its wrapper)
+
+    def wrap(self, handler: Handler, method: str) -> Handler:
+        """The handler that serves ``method`` instead of ``handler`` (``handler`` to leave it as it is)."""
+        raise NotImplementedError
+
+    async def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is None or cached[0] is not handler:
+            cached = self._wrapped[method] = (handler, self.wrap(handler, method))
+        return cached[1]
+
+
+class RuleGuard(WrappingInterceptor):
     """An interceptor that vets every quantis.v1 call against its method's rule before it runs.
 
     Subclasses implement ``check(rule, context)``; methods without a rule (health,
@@ -115,16 +143,14 @@ class RuleGuard(grpc.aio.ServerInterceptor):
     """
 
     def __init__(self, rules: Mapping[str, MethodRule]):
+        super().__init__()
         self._rules = dict(rules)
 
     async def check(self, rule: MethodRule, context: Context) -> None:
         raise NotImplementedError
 
-    async def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        rule = self._rules.get(handler_call_details.method)
-        if handler is None or rule is None:
+    def wrap(self, handler: Handler, method: str) -> Handler:
+        rule = self._rules.get(method)
+        if rule is None:
             return handler
         return guard_handler(handler, rule.path, partial(self.check, rule))
