@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import FileDescriptor
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 
 class _MethodAwarePool:
@@ -35,5 +35,7 @@ class _MethodAwarePool:
 
 
 def enable(server: grpc.aio.Server, service_names: list[str]) -> None:
+    """Serve reflection for ``service_names`` (and itself) on the grpc.aio ``server``."""
     names = [*service_names, reflection.SERVICE_NAME]
-    reflection.enable_server_reflection(names, server, pool=_MethodAwarePool(descriptor_pool.Default()))
+    servicer = reflection.aio.ReflectionServicer(names, pool=_MethodAwarePool(descriptor_pool.Default()))
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -29,3 +31,29 @@ async def test_reflection_lists_every_service(channel: grpc.aio.Channel) -> None
     async for response in stub.ServerReflectionInfo(one_request()):
         names |= {s.name for s in response.list_services_response.service}
     assert names == SERVICES | {"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}
+
+
+def test_services_are_given_to_grpc_as_generic_handlers_only() -> None:
+    """grpc.aio waits on one pending request per registered method for every call it accepts;
+    create_server hands it the generic handlers alone (see server.app._GenericHandlersOnly)."""
+    from quantis.v1 import prediction_service_pb2_grpc
+
+    from server.app import _GenericHandlersOnly
+
+    class Recording:
+        def __init__(self) -> None:
+            self.generic: list[object] = []
+            self.registered: list[str] = []
+
+        def add_generic_rpc_handlers(self, handlers: object) -> None:
+            self.generic.append(handlers)
+
+        def add_registered_method_handlers(self, service: str, handlers: object) -> None:
+            self.registered.append(service)
+
+    server = Recording()
+    registry: Any = _GenericHandlersOnly(server)  # type: ignore[arg-type]
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        prediction_service_pb2_grpc.PredictionServiceServicer(), registry
+    )
+    assert len(server.generic) == 1 and server.registered == []
