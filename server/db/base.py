@@ -9,7 +9,6 @@ object is constructed); timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 import enum
-import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -18,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 from server.db.types import StringEnum, UTCDateTime
+from server.randomness import random_uuid
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -32,7 +32,7 @@ ID_LENGTH = 36
 
 def new_id() -> str:
     """A fresh primary key: a random UUID in its 36-character text form."""
-    return str(uuid.uuid4())
+    return random_uuid()
 
 
 NEW_IDS_MAX = 1 << 20

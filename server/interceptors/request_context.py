@@ -14,7 +14,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 from server.logs import request_id_var
 from server.observability.metrics import RpcMetrics
 from server.observability.tracing import incoming_context, tracer_of
+from server.randomness import random_hex
 
 log = logging.getLogger("server.access")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -43,7 +43,7 @@ def _request_id(context: Context) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == "x-request-id" and isinstance(value, str) and _CLIENT_ID.match(value):
             return value
-    return uuid.uuid4().hex
+    return random_hex()
 
 
 def _kind(handler: Handler) -> str:
