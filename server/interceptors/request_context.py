@@ -117,7 +117,7 @@ class RequestContextInterceptor(WrappingInterceptor):
         )
         otel_context.attach(trace.set_span_in_context(span, parent))
         if self._metrics:
-            self._metrics.started.labels(*self._metrics.labels(method, kind)).inc()
+            self._metrics.call_started(method, kind)
         # Echoed in the trailers, not as a header: a call that has received headers is committed
         # and gRPC clients no longer retry it, even when it fails with UNAVAILABLE (gRFC A6).
         context.set_trailing_metadata((("x-request-id", request_id),))

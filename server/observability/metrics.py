@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -38,6 +38,16 @@ class RpcSummary:
     p50: float
     p95: float
     p99: float
+
+
+@dataclass
+class _MethodSeries:
+    """One method's labelled series, looked up once: ``labels()`` checks and converts its
+    arguments on every call, a few microseconds each, three times per RPC."""
+
+    started: Any
+    handling: Any
+    handled: dict[str, Any] = field(default_factory=dict)  # by status code
 
 
 class RpcMetrics:
@@ -103,6 +113,7 @@ class RpcMetrics:
         )
 
         self.open_streams = 0
+        self._methods: dict[tuple[str, str], _MethodSeries] = {}
 
     def stream_opened(self) -> None:
         self.open_streams += 1
@@ -143,10 +154,24 @@ class RpcMetrics:
             found[method] = (calls + sample.value, faults + fault)
         return found
 
+    def _series(self, method: str, kind: str) -> _MethodSeries:
+        found = self._methods.get((method, kind))
+        if found is None:
+            labels = self.labels(method, kind)
+            found = _MethodSeries(self.started.labels(*labels), self.handling.labels(*labels))
+            self._methods[(method, kind)] = found
+        return found
+
+    def call_started(self, method: str, kind: str) -> None:
+        self._series(method, kind).started.inc()
+
     def record(self, method: str, kind: str, code: str, seconds: float) -> None:
-        labels = self.labels(method, kind)
-        self.handled.labels(*labels, code).inc()
-        self.handling.labels(*labels).observe(seconds)
+        series = self._series(method, kind)
+        handled = series.handled.get(code)
+        if handled is None:
+            handled = series.handled[code] = self.handled.labels(*self.labels(method, kind), code)
+        handled.inc()
+        series.handling.observe(seconds)
 
     def summaries(self) -> list[RpcSummary]:
         """Per method: requests, errors (any code but OK) and latency quantiles from the histogram."""
