@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +37,28 @@ def validate_quantiles(requested: Sequence[float], trained: Sequence[float]) -> 
     return levels
 
 
+@functools.lru_cache(maxsize=256)
+def _interpolation(
+    trained: tuple[float, ...], requested: tuple[float, ...]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """For each requested level: the trained levels below and above it and the weight of the
+    upper one. Cached: a server interpolates the same few level sets on every forward pass."""
+    levels = validate_quantiles(requested, trained)
+    grid = np.asarray(trained, dtype=np.float64)
+    upper = np.clip(np.searchsorted(grid, levels, side="left"), 1, grid.size - 1)
+    lower = upper - 1
+    weight = np.clip((levels - grid[lower]) / (grid[upper] - grid[lower]), 0.0, 1.0)
+    weight = np.where(np.isclose(levels, grid[lower]), 0.0, weight)
+    for array in (lower, upper, weight):
+        array.flags.writeable = False  # shared by every caller
+    return lower, upper, weight
+
+
+def check_interpolation(trained: Sequence[float], requested: Sequence[float]) -> None:
+    """Raise InvalidRequestError when interpolate_quantiles would refuse these levels."""
+    _interpolation(tuple(map(float, trained)), tuple(map(float, requested)))
+
+
 def interpolate_quantiles(
     values: npt.NDArray[np.floating], trained: Sequence[float], requested: Sequence[float]
 ) -> npt.NDArray[np.float32]:
@@ -45,13 +68,7 @@ def interpolate_quantiles(
     forecasts; trained levels are returned exactly; levels outside the trained range raise
     :class:`InvalidRequestError` rather than extrapolate.
     """
-    levels = validate_quantiles(requested, trained)
-    grid = np.asarray(trained, dtype=np.float64)
-    upper = np.clip(np.searchsorted(grid, levels, side="left"), 1, grid.size - 1)
-    lower = upper - 1
-    weight = np.clip((levels - grid[lower]) / (grid[upper] - grid[lower]), 0.0, 1.0)
-    exact = np.isclose(levels, grid[lower])
-    weight = np.where(exact, 0.0, weight)
+    lower, upper, weight = _interpolation(tuple(map(float, trained)), tuple(map(float, requested)))
     src = np.asarray(values, dtype=np.float64)
     out = src[..., lower] * (1.0 - weight) + src[..., upper] * weight
     return out.astype(np.float32)

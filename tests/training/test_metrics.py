@@ -6,7 +6,7 @@ import torch
 
 from training.errors import InvalidRequestError
 from training.metrics import coverage, mae, mase, panel_metrics, rmse, seasonal_naive_scale, smape
-from training.quantiles import interpolate_quantiles, pinball_loss, pinball_numpy
+from training.quantiles import check_interpolation, interpolate_quantiles, pinball_loss, pinball_numpy
 
 
 def test_point_metrics_by_hand() -> None:
@@ -63,3 +63,16 @@ def test_quantile_interpolation_and_range() -> None:
         interpolate_quantiles(values, trained, (0.05,))
     with pytest.raises(ValueError, match="between 0 and 1"):
         interpolate_quantiles(values, trained, (1.0,))
+
+
+def test_repeated_interpolation_answers_alike_and_checks_levels_first() -> None:
+    trained = (0.1, 0.5, 0.9)
+    first = interpolate_quantiles(np.array([[10.0, 20.0, 40.0]]), trained, (0.3, 0.5))
+    again = interpolate_quantiles(np.array([[[0.0, 1.0, 3.0]], [[2.0, 2.0, 2.0]]]), list(trained), [0.3, 0.5])
+    np.testing.assert_allclose(first, [[15.0, 20.0]])
+    np.testing.assert_allclose(again, [[[0.5, 1.0]], [[2.0, 2.0]]])
+    check_interpolation(trained, (0.2, 0.9))
+    with pytest.raises(InvalidRequestError, match="outside the trained range"):
+        check_interpolation(trained, (0.95,))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        check_interpolation(trained, (float("nan"),))

@@ -25,7 +25,7 @@ from training.models.lstm import LSTMNet
 from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import CancelCheck, ProgressCallback, ignore_progress, never_cancel
-from training.quantiles import TRAINED_QUANTILES, interpolate_quantiles
+from training.quantiles import TRAINED_QUANTILES, check_interpolation, interpolate_quantiles
 from training.scaling import ScalerStats, resolve_transform, scale_packed
 from training.trainer import (
     LoopConfig,
@@ -173,7 +173,7 @@ class DeepForecaster:
         if horizon > self.horizon:
             raise InvalidRequestError(f"horizon {horizon} exceeds the trained horizon {self.horizon}")
         lengths = lengths.astype(np.int32)
-        interpolate_quantiles(np.zeros(len(self.levels)), self.levels, quantiles)  # validates early
+        check_interpolation(self.levels, quantiles)  # before the pass, not after it
         if last_timestamps is None:
             last_timestamps = np.full(lengths.size, self.end_timestamp)
         anchors = self.frequency.shift(np.asarray(last_timestamps), 1 - lengths.astype(np.int64))
