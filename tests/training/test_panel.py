@@ -7,7 +7,7 @@ import pytest
 from training.calendar import calendar_feature_names, calendar_features
 from training.datasets import load_demo, load_panel
 from training.errors import InvalidDataError, IrregularFrequencyError
-from training.frequency import MONTHLY, infer_frequency
+from training.frequency import FREQUENCIES, MONTHLY, infer_frequency
 from training.panel import Panel
 
 
@@ -97,6 +97,30 @@ def test_calendar_features_encode_the_month() -> None:
     feats = calendar_features(MONTHLY, stamps)
     assert calendar_feature_names(MONTHLY) == ["month_of_year_sin", "month_of_year_cos"]
     np.testing.assert_allclose(feats, [[0, 1], [1, 0], [0, -1]], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(FREQUENCIES))
+def test_calendar_features_are_the_sin_and_cos_of_each_cycle(name: str) -> None:
+    """Against pandas' calendar, before and after 1970, on leap days and at year ends."""
+    freq = FREQUENCIES[name]
+    stamps = pd.to_datetime(
+        ["1901-03-01 05:00", "1959-12-31 23:00", "1970-01-01 00:00", "2020-02-29 12:00", "2023-12-31 07:00"]
+    )
+    cycles = {
+        "hour_of_day": (stamps.hour, 24.0),
+        "day_of_week": (stamps.dayofweek, 7.0),
+        "day_of_year": (stamps.dayofyear - 1, 365.25),
+        "month_of_year": (stamps.month - 1, 12.0),
+    }
+    names = calendar_feature_names(freq)
+    feats = calendar_features(freq, stamps.values.reshape(1, -1))
+    assert feats.shape == (1, len(stamps), len(names)) and feats.dtype == np.float32
+    for column, feature in enumerate(names):
+        cycle, _, fn = feature.rpartition("_")
+        position, period = cycles[cycle]
+        angle = 2 * np.pi * np.asarray(position, dtype=np.float64) / period
+        want = np.sin(angle) if fn == "sin" else np.cos(angle)
+        np.testing.assert_array_equal(feats[0, :, column], want.astype(np.float32))
 
 
 def test_real_data_loads_offline() -> None:
