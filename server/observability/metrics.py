@@ -11,7 +11,7 @@ import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -45,9 +45,9 @@ class _MethodSeries:
     """One method's labelled series, looked up once: ``labels()`` checks and converts its
     arguments on every call, a few microseconds each, three times per RPC."""
 
-    started: Any
-    handling: Any
-    handled: dict[str, Any] = field(default_factory=dict)  # by status code
+    started: Counter
+    handling: Histogram
+    handled: dict[str, Counter] = field(default_factory=dict)  # by status code
 
 
 class RpcMetrics:
