@@ -37,3 +37,34 @@ def test_auto_ets_quantiles_are_ordered_around_the_point(fertility: Panel) -> No
     assert point.shape == (5, 6) and q.shape == (5, 6, 5)
     assert np.all(np.diff(q, axis=-1) >= -1e-5)
     np.testing.assert_array_equal(q[..., 2], point)
+
+
+@pytest.mark.parametrize("model_type", ["SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA"])
+def test_series_too_short_for_the_model_get_the_naive_forecast(air: Panel, model_type: str) -> None:
+    """Served beside a long series: a series shorter than a season (SeasonalNaive gives NaN
+    there) or than AutoETS's parameters (it raises) is forecast naively, the long one as alone."""
+    model = create_forecaster(model_type)
+    model.fit(air, 12)
+    long = air.values[0].astype(np.float32)
+    short = np.array([112.0, 118.0, 132.0, 129.0], dtype=np.float32)
+    alone, alone_q = model.predict_packed(long, np.array([long.size], np.int32), 6, (0.1, 0.5, 0.9))
+    point, q = model.predict_packed(
+        np.concatenate([short, long]), np.array([short.size, long.size], np.int32), 6, (0.1, 0.5, 0.9)
+    )
+    np.testing.assert_allclose(point[1], alone[0], rtol=1e-6)
+    np.testing.assert_allclose(q[1], alone_q[0], rtol=1e-6)
+    assert np.isfinite(point[0]).all() and np.isfinite(q[0]).all()
+    if model_type != "AUTO_ARIMA":  # AutoARIMA fits four points itself
+        np.testing.assert_allclose(point[0], np.full(6, 129.0))
+    assert np.all(q[0, :, 0] < point[0]) and np.all(point[0] < q[0, :, 2])
+
+
+@pytest.mark.parametrize("model_type", ["SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA"])
+def test_one_observed_value_gives_a_point_and_no_interval(air: Panel, model_type: str) -> None:
+    model = create_forecaster(model_type)
+    model.fit(air, 12)
+    values = np.array([np.nan, 140.0, np.nan], dtype=np.float32)
+    point, q = model.predict_packed(values, np.array([3], np.int32), 4, (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(point[0], np.full(4, 140.0))
+    np.testing.assert_array_equal(q[0, :, 1], point[0])
+    assert np.isnan(q[0, :, [0, 2]]).all()

@@ -5,6 +5,12 @@ prediction time (statsforecast fits thousands of series per second), so an artif
 holds the configuration only. Quantiles come from statsforecast's prediction intervals:
 level q < 0.5 is the lower bound of the central (1 - 2q) interval, q > 0.5 the upper
 bound of the central (2q - 1) interval, and 0.5 the point forecast.
+
+Series too short for the chosen model are forecast by the naive method (the last value, with
+intervals from the one-step changes): SeasonalNaive needs more than one season, and AutoETS
+fails on fewer points than its parameters need (statsforecast's ``fallback_model``). A series
+with one observed value has no change to size an interval on: its quantiles other than the
+median are NaN, as for the deep models' inputs with no observed value.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]
 from statsforecast import StatsForecast
-from statsforecast.models import AutoARIMA, AutoETS, SeasonalNaive
+from statsforecast.models import AutoARIMA, AutoETS, Naive, SeasonalNaive
 
 from training.errors import InvalidDataError, InvalidRequestError
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
@@ -104,26 +110,17 @@ class StatisticalForecaster:
             if df["y"].isna().any():
                 raise InvalidDataError("a series has no observed value")
         widths = sorted({round(abs(2.0 * q - 1.0) * 100.0, 6) for q in levels if q != 0.5})
-        model = self._model(self.season_length, int(lengths.max()))
-        name = repr(model)
-        with warnings.catch_warnings():
-            # AutoARIMA's search routinely tries orders whose optimiser stops early; it reports
-            # each as a UserWarning and moves on to the next candidate.
-            warnings.filterwarnings("ignore", message="possible convergence problem", category=UserWarning)
-            result = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(
-                df=df, h=horizon, level=widths or None
-            )
-        result = result.sort_values(["unique_id", "ds"], kind="stable")
-        point = result[name].to_numpy(np.float64).reshape(n, horizon)
-        columns = []
-        for q in levels:
-            if q == 0.5:
-                columns.append(point)
-                continue
-            width = round(abs(2.0 * q - 1.0) * 100.0, 6)
-            side = "lo" if q < 0.5 else "hi"
-            columns.append(result[f"{name}-{side}-{width}"].to_numpy(np.float64).reshape(n, horizon))
-        return point.astype(np.float32), np.stack(columns, axis=-1).astype(np.float32)
+        chosen = self._model(self.season_length, int(lengths.max()))
+        short = lengths <= self.season_length if self.model_type == "SEASONAL_NAIVE" else np.zeros(n, bool)
+        point = np.empty((n, horizon))
+        bounds = np.empty((n, horizon, levels.size))
+        for model, members in ((chosen, np.flatnonzero(~short)), (Naive(), np.flatnonzero(short))):
+            if members.size:
+                frame = df[df["unique_id"].isin(members)]
+                point[members], bounds[members] = _forecast(frame, model, horizon, levels, widths)
+        observed = np.add.reduceat((~np.isnan(values)).astype(np.int64), np.cumsum(lengths) - lengths)
+        bounds[np.ix_(observed < 2, np.arange(horizon), levels != 0.5)] = np.nan
+        return point.astype(np.float32), bounds.astype(np.float32)
 
     def predict(self, panel: Panel, horizon: int, quantiles: tuple[float, ...]) -> Forecast:
         return forecast_panel(self, panel, horizon, quantiles)
@@ -150,3 +147,28 @@ class StatisticalForecaster:
         model = cls(config["model_type"], config["hyperparameters"])
         model.horizon, model.frequency = int(config["horizon"]), FREQUENCIES[config["frequency"]]
         return model
+
+
+def _forecast(
+    frame: pd.DataFrame, model: Any, horizon: int, levels: npt.NDArray[np.float64], widths: list[Any]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(point (n, h), quantiles (n, h, q)) of the series in ``frame``, in unique_id order."""
+    name = repr(model)
+    with warnings.catch_warnings():
+        # AutoARIMA's search routinely tries orders whose optimiser stops early; it reports
+        # each as a UserWarning and moves on to the next candidate.
+        warnings.filterwarnings("ignore", message="possible convergence problem", category=UserWarning)
+        result = StatsForecast(models=[model], freq=1, n_jobs=1, fallback_model=Naive()).forecast(
+            df=frame, h=horizon, level=widths or None
+        )
+    result = result.sort_values(["unique_id", "ds"], kind="stable")
+    point = result[name].to_numpy(np.float64).reshape(-1, horizon)
+    columns = []
+    for q in levels:
+        if q == 0.5:
+            columns.append(point)
+            continue
+        width = round(abs(2.0 * q - 1.0) * 100.0, 6)
+        side = "lo" if q < 0.5 else "hi"
+        columns.append(result[f"{name}-{side}-{width}"].to_numpy(np.float64).reshape(-1, horizon))
+    return point, np.stack(columns, axis=-1)
