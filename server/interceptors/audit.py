@@ -30,7 +30,7 @@ from server.contracts import MethodRule
 from server.db.enums import AuditOutcome
 from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
 from server.errors import QuantisError
-from server.interceptors.errors import to_status
+from server.interceptors.errors import to_status, unimplemented
 from server.interceptors.peers import Network, PeerResolver, peer_host
 from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 from server.logs import request_id_var
@@ -123,7 +123,7 @@ def code_of_error(error: BaseException, context: Context) -> int:
         return code
     if isinstance(error, grpc.aio.AbortError):  # the servicer called context.abort()
         return _code_number(context.code()) or UNKNOWN
-    if isinstance(error, NotImplementedError):
+    if unimplemented(error):
         return UNIMPLEMENTED
     if isinstance(error, asyncio.CancelledError | GeneratorExit):
         return CANCELLED

@@ -99,10 +99,22 @@ def to_status(error: errors.QuantisError) -> status_pb2.Status:
     return status_pb2.Status(code=code, message=error.message, details=[_pack(d) for d in _details(error)])
 
 
+def unimplemented(exc: BaseException) -> bool:
+    """Whether ``exc`` is the NotImplementedError of a generated servicer base class: an RPC the
+    servicer does not define. One raised further in (a library that cannot handle the input) is
+    an internal error, not an RPC that is "not implemented yet"."""
+    if not isinstance(exc, NotImplementedError):
+        return False
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_filename.endswith("_pb2_grpc.py")
+
+
 def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
     if isinstance(exc, errors.QuantisError):
         return exc
-    if isinstance(exc, NotImplementedError):
+    if unimplemented(exc):
         return errors.Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
     if (outage := as_outage(exc)) is not None:
         log.warning("%s failed: %s", method, outage.reason, extra={"method": method})

@@ -42,6 +42,9 @@ class FailingAuth(auth_service_pb2_grpc.AuthServiceServicer):
     async def GetCurrentUser(self, request: auth_service_pb2.GetCurrentUserRequest, context: object) -> None:
         raise KeyError("secret internal detail")
 
+    async def ListSessions(self, request: auth_service_pb2.ListSessionsRequest, context: object) -> None:
+        raise NotImplementedError("tiny datasets")  # as a library says it cannot handle an input
+
 
 class FailingMonitoring(monitoring_service_pb2_grpc.MonitoringServiceServicer):
     async def WatchEvents(
@@ -128,6 +131,16 @@ async def test_unexpected_error_is_internal_with_a_reference_and_no_detail(
     assert (
         logged and logged[0].exc_info is not None and "secret internal detail" in str(logged[0].exc_info[1])
     )
+
+
+async def test_not_implemented_deeper_than_the_servicer_base_is_internal(channel: grpc.aio.Channel) -> None:
+    """Only the generated base class's NotImplementedError means an RPC nobody defined."""
+    stub = auth_service_pb2_grpc.AuthServiceStub(channel)
+    error = await _fail(stub.ListSessions(auth_service_pb2.ListSessionsRequest()))
+    assert error.code() is grpc.StatusCode.INTERNAL and "not implemented" not in (error.details() or "")
+    undefined = await _fail(stub.Logout(auth_service_pb2.LogoutRequest()))
+    assert undefined.code() is grpc.StatusCode.UNIMPLEMENTED
+    assert undefined.details() == "/quantis.v1.AuthService/Logout is not implemented yet"
 
 
 async def test_error_inside_a_server_stream_ends_it_with_a_status(channel: grpc.aio.Channel) -> None:
