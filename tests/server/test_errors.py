@@ -138,8 +138,10 @@ async def test_not_implemented_deeper_than_the_servicer_base_is_internal(channel
     stub = auth_service_pb2_grpc.AuthServiceStub(channel)
     error = await _fail(stub.ListSessions(auth_service_pb2.ListSessionsRequest()))
     assert error.code() is grpc.StatusCode.INTERNAL and "not implemented" not in (error.details() or "")
+    assert _detail(error, error_details_pb2.ErrorInfo).reason == "INTERNAL"  # type: ignore[attr-defined]
     undefined = await _fail(stub.Logout(auth_service_pb2.LogoutRequest()))
     assert undefined.code() is grpc.StatusCode.UNIMPLEMENTED
+    assert _detail(undefined, error_details_pb2.ErrorInfo).reason == "NOT_IMPLEMENTED"  # type: ignore[attr-defined]
     assert undefined.details() == "/quantis.v1.AuthService/Logout is not implemented yet"
 
 
