@@ -116,7 +116,7 @@ class StatisticalForecaster:
         bounds = np.empty((n, horizon, levels.size))
         for model, members in ((chosen, np.flatnonzero(~short)), (Naive(), np.flatnonzero(short))):
             if members.size:
-                frame = df[df["unique_id"].isin(members)]
+                frame = df if members.size == n else df[df["unique_id"].isin(members)]
                 point[members], bounds[members] = _forecast(frame, model, horizon, levels, widths)
         observed = np.add.reduceat((~np.isnan(values)).astype(np.int64), np.cumsum(lengths) - lengths)
         bounds[np.ix_(observed < 2, np.arange(horizon), levels != 0.5)] = np.nan
