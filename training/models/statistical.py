@@ -32,6 +32,7 @@ from training.models.base import F32, Forecast, check_packed, forecast_panel
 from training.panel import Panel
 from training.progress import CancelCheck, ProgressCallback, ProgressEvent
 from training.scaling import ScalerStats, segment_stats
+from training.windowing import offsets
 
 STATISTICAL_TYPES = ("SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA")
 
@@ -99,16 +100,20 @@ class StatisticalForecaster:
         levels = np.asarray(quantiles, dtype=np.float64)
         if np.any((levels <= 0) | (levels >= 1)) or np.any(np.isnan(levels)):
             raise InvalidRequestError("quantiles must be strictly between 0 and 1")
-        n = lengths.size
+        n, first = lengths.size, offsets(lengths)
+        observed = np.add.reduceat((~np.isnan(values)).astype(np.int64), first)
+        if not observed.all():
+            raise InvalidDataError("a series has no observed value")
         ids = np.repeat(np.arange(n), lengths)
-        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
         df = pd.DataFrame(
-            {"unique_id": ids, "ds": np.arange(values.size) - starts, "y": values.astype(np.float64)}
+            {
+                "unique_id": ids,
+                "ds": np.arange(values.size) - np.repeat(first, lengths),
+                "y": values.astype(np.float64),
+            }
         )
         if df["y"].isna().any():
             df["y"] = df.groupby("unique_id")["y"].transform(lambda s: s.interpolate(limit_direction="both"))
-            if df["y"].isna().any():
-                raise InvalidDataError("a series has no observed value")
         widths = sorted({round(abs(2.0 * q - 1.0) * 100.0, 6) for q in levels if q != 0.5})
         chosen = self._model(self.season_length, int(lengths.max()))
         short = lengths <= self.season_length if self.model_type == "SEASONAL_NAIVE" else np.zeros(n, bool)
@@ -118,7 +123,6 @@ class StatisticalForecaster:
             if members.size:
                 frame = df if members.size == n else df[df["unique_id"].isin(members)]
                 point[members], bounds[members] = _forecast(frame, model, horizon, levels, widths)
-        observed = np.add.reduceat((~np.isnan(values)).astype(np.int64), np.cumsum(lengths) - lengths)
         bounds[np.ix_(observed < 2, np.arange(horizon), levels != 0.5)] = np.nan
         return point.astype(np.float32), bounds.astype(np.float32)
 
