@@ -20,8 +20,11 @@ class Prediction(IdMixin, CreatedAtMixin, Base):
 
     The forecast is kept either as JSON (``forecast``: points with quantiles)
     or packed (``forecast_blob``: an .npy array), whichever the writer chose.
-    ``input_summary`` describes the input (length, statistics, a sample) for
-    drift detection. (model_id, version_id) must name a version of that model.
+    The input is described (length, statistics, a sample) for drift detection
+    and live accuracy either in ``input_summary`` (JSON) or packed
+    (``input_blob``, see server.domain.prediction.history.pack_summaries), with
+    ``input_summary`` then holding only the request the series was served in.
+    (model_id, version_id) must name a version of that model.
     """
 
     __tablename__ = "predictions"
@@ -43,6 +46,7 @@ class Prediction(IdMixin, CreatedAtMixin, Base):
     source: Mapped[PredictionSource]
     latency_ms: Mapped[float] = mapped_column(sa.Double, default=0.0)
     input_summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    input_blob: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
     actuals: Mapped[list[Actual]] = relationship(
         back_populates="prediction",

@@ -25,6 +25,7 @@ from server.domain.monitoring.drift import (
     recent_features,
     validation_metrics,
 )
+from server.domain.prediction.history import stored_summary
 from server.domain.prediction.records import live_metrics, version_scales
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.jobs.store import ModelStore
@@ -127,7 +128,7 @@ class DriftReports:
             .options(selectinload(Prediction.actuals))
         ).all()
         live, _ = live_metrics(rows, version_scales(session, {version.id}))
-        samples = [list((p.input_summary or {}).get("sample") or []) for p in rows]
+        samples = [list(stored_summary(p).get("sample") or []) for p in rows]
         return _Gathered(model, version, samples, live)
 
     async def _profile(self, version: ModelVersion) -> dict[str, FeatureProfile]:

@@ -19,7 +19,7 @@ from server.domain.forecasting import listing
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, split_page
 from server.domain.prediction.accuracy import Accuracy, accuracy, pooled
-from server.domain.prediction.history import stored_forecast
+from server.domain.prediction.history import stored_forecast, stored_summary
 from server.domain.prediction.routing import _scale
 from server.errors import InvalidArgument, NotFound
 
@@ -74,8 +74,7 @@ class StatsView:
 
 
 def _scale_of(prediction: Prediction, version_scales: dict[str, float | None]) -> float | None:
-    summary = prediction.input_summary or {}
-    scale = summary.get("scale")
+    scale = stored_summary(prediction).get("scale")
     if isinstance(scale, int | float) and scale > 0:
         return float(scale)
     return version_scales.get(prediction.version_id)

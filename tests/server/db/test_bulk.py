@@ -37,6 +37,7 @@ def _groups(owner: str, model: str, version: str) -> list[RowGroup]:
             "series_id": [f"s{k}-{i}" for i in range(n)],
             "forecast_blob": [bytes([i, k, 255]) for i in range(n)],
             "input_summary": [{"length": i, "mean": None, "sample": [1.0, float(i)]} for i in range(n)],
+            "input_blob": [None if i % 2 else bytes([k, i, 0, 9]) for i in range(n)],
         }
         groups.append(RowGroup(shared, per_row))
     return groups
@@ -57,6 +58,7 @@ def _stored(session: Session, ids: list[str]) -> dict[str, tuple[object, ...]]:
             row.forecast,
             row.forecast_blob,
             row.input_summary,
+            row.input_blob,
         )
         for row in rows
     }
@@ -110,6 +112,7 @@ def test_many_rows_go_in_one_call_inside_the_callers_transaction(session: Sessio
             "series_id": [f"s{i}" for i in range(n)],
             "forecast_blob": [i.to_bytes(2, "little") for i in range(n)],
             "input_summary": [{"length": i} for i in range(n)],
+            "input_blob": [None] * n,
         },
     )
     assert insert_groups(session.connection(), PREDICTIONS, [many]) == n
@@ -140,6 +143,7 @@ def test_text_that_needs_escaping_reads_back_as_core_stores_it(session: Session)
                 "series_id": awkward,
                 "forecast_blob": [bytes([0, 92, 9, 10]) * i for i in range(n)],
                 "input_summary": [{"text": text, "n": None} for text in awkward],
+                "input_blob": [bytes([92, 78, 9, 10, 13, 0]) * i for i in range(n)],
             },
         )
 
@@ -155,7 +159,7 @@ def test_text_that_needs_escaping_reads_back_as_core_stores_it(session: Session)
     def stored(ids: list[str]) -> list[tuple[object, ...]]:
         found = {p.id: p for p in session.scalars(sa.select(Prediction).where(Prediction.id.in_(ids)))}
         return [
-            (p.series_id, repr(p.latency_ms), p.forecast, p.forecast_blob, p.input_summary)
+            (p.series_id, repr(p.latency_ms), p.forecast, p.forecast_blob, p.input_summary, p.input_blob)
             for p in (found[i] for i in ids)
         ]
 

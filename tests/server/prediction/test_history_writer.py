@@ -13,7 +13,7 @@ from server.composition import Application
 from server.db.base import new_ids
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
-from server.domain.prediction.history import HistoryWriter, Served, stored_forecast
+from server.domain.prediction.history import HistoryWriter, Served, stored_forecast, stored_summary
 from tests.server.prediction.conftest import caller, deploy_model
 
 MONTHS = np.array(["1961-02-01", "1961-03-01", "1961-04-01"], dtype="datetime64[ns]")
@@ -71,7 +71,7 @@ async def test_rows_of_many_requests_read_back_per_series(
                 item.latency_ms,
             )
             assert row.input_summary["request"] == item.request
-            assert row.input_summary["length"] == int(item.lengths[i])
+            assert stored_summary(row)["length"] == int(item.lengths[i])
             forecast = stored_forecast(row)
             np.testing.assert_allclose(forecast["point"], item.point[i], rtol=1e-6)
             np.testing.assert_allclose(forecast["quantiles"], item.quantiles[i], rtol=1e-6)

@@ -1,5 +1,6 @@
-"""The history's row parts: vectorised input summaries equal a plain per-series computation (NaN and
-short inputs included); stored forecasts read back; ids of one request are distinct."""
+"""The history's row parts: vectorised input summaries, packed and read back, equal a plain
+per-series computation (NaN and short inputs included); rows stored before summaries were packed
+read as they were; stored forecasts read back; ids of one request are distinct."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Any
 import numpy as np
 
 from server.db.base import new_ids
+from server.db.models import Prediction
 from server.domain.prediction.history import (
     SAMPLE_SIZE,
-    input_summaries,
+    SUMMARY_BYTES,
     iso_times,
     pack_forecasts,
+    pack_summaries,
+    stored_summary,
     unpack_forecast,
+    unpack_summary,
 )
 from training.profile import WINDOW
 
@@ -53,13 +58,32 @@ def test_summaries_match_the_per_series_computation() -> None:
     for s in series[::7]:
         s[rng.integers(0, s.size)] = np.nan
     series += [np.array([np.nan, np.nan]), np.array([5.0]), np.full(30, 2.0)]
-    summaries = input_summaries(np.concatenate(series), np.array([s.size for s in series]), 12, request="r")
-    assert len(summaries) == len(series)
-    for values, summary in zip(series, summaries, strict=True):
+    packed = pack_summaries(np.concatenate(series), np.array([s.size for s in series]), 12)
+    assert len(packed) == len(series)
+    assert {len(blob) for blob in packed} == {SUMMARY_BYTES}
+    for values, blob in zip(series, packed, strict=True):
         expected = reference(values, 12)
-        assert summary["request"] == "r"
+        summary = unpack_summary(blob)
+        assert summary.keys() == expected.keys()
         for key, value in expected.items():
             assert close(summary[key], value), (key, summary[key], value)
+
+
+def test_a_row_reads_its_packed_summary_or_the_json_one_stored_before() -> None:
+    [blob] = pack_summaries(np.array([3.0, np.nan, 5.0]), np.array([3]), 12)
+    packed = Prediction(input_summary={"request": "r1"}, input_blob=blob)
+    assert stored_summary(packed) == {
+        "request": "r1",
+        "length": 3,
+        "observed": 2,
+        "mean": 4.0,
+        "std": 1.0,
+        "last": 5.0,
+        "sample": [3.0, None, 5.0],
+        "scale": 2.0,
+    }
+    older = {"request": "r0", "length": 2, "sample": [1.0, 2.0], "scale": 1.0}
+    assert stored_summary(Prediction(input_summary=older, input_blob=None)) == older
 
 
 def test_iso_times_read_like_aware_isoformat() -> None:
