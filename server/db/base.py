@@ -36,6 +36,9 @@ def new_id() -> str:
 
 
 NEW_IDS_MAX = 1 << 20
+# The counters of the first ids of a request, formatted once: a streamed message's thousand
+# ids took a third of a millisecond of the event loop to format, six times the concatenations.
+_COUNTERS = [f"{i:05x}" for i in range(4096)]
 
 
 def new_ids(count: int) -> list[str]:
@@ -45,7 +48,9 @@ def new_ids(count: int) -> list[str]:
     if not 0 <= count <= NEW_IDS_MAX:
         raise ValueError(f"at most {NEW_IDS_MAX} ids at once")
     prefix = new_id()[:-5]
-    return [f"{prefix}{i:05x}" for i in range(count)]
+    ids = list(map(prefix.__add__, _COUNTERS[:count]))
+    ids.extend(f"{prefix}{i:05x}" for i in range(len(_COUNTERS), count))
+    return ids
 
 
 def utcnow() -> datetime:

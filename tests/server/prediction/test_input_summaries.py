@@ -113,6 +113,10 @@ def test_ids_of_one_request_are_distinct_uuids() -> None:
     first, second = new_ids(1000), new_ids(1000)
     assert len(set(first) | set(second)) == 2000
     assert all(str(uuid.UUID(i)) == i for i in first[:3] + second[-3:])
+    many = new_ids(5000)  # past the counters formatted in advance
+    assert len(set(many)) == 5000
+    assert [int(i[-5:], 16) for i in many] == list(range(5000))
+    assert all(str(uuid.UUID(i)) == i for i in many[4094:4098])
 
 
 def test_the_kept_sample_is_a_drift_window() -> None:
