@@ -76,6 +76,62 @@ def test_missing_values_are_interpolated_and_edges_trimmed() -> None:
     assert back[back.series_id == "a"].timestamp.iloc[0] == pd.Timestamp("2020-01-02")
 
 
+def _one_by_one(frame: pd.DataFrame, freq: str) -> dict[str, tuple[str, list[float], int, int]]:
+    """The missing-value policy applied to each series alone: (start, values, trimmed,
+    interpolated) per kept series."""
+    grid = FREQUENCIES[freq]
+    out = {}
+    for sid, rows in frame.sort_values("timestamp").groupby("series_id"):
+        pos = grid.positions(rows.timestamp.to_numpy(dtype="datetime64[ns]"))
+        full = np.full(int(pos[-1] - pos[0]) + 1, np.nan)
+        full[pos - pos[0]] = rows.value.to_numpy()
+        observed = np.flatnonzero(~np.isnan(full))
+        if observed.size:
+            body = full[observed[0] : observed[-1] + 1]
+            gaps = np.isnan(body)
+            index = np.arange(body.size)
+            filled = np.interp(index, index[~gaps], body[~gaps])
+            start = str(grid.shift(rows.timestamp.to_numpy(dtype="datetime64[ns]")[:1], observed[:1])[0])
+            out[str(sid)] = (start, filled.tolist(), full.size - body.size, int(gaps.sum()))
+    return out
+
+
+@pytest.mark.parametrize(("freq", "pandas_freq"), [("monthly", "MS"), ("weekly", "W-MON"), ("hourly", "h")])
+def test_many_series_with_gaps_match_the_policy_applied_one_by_one(freq: str, pandas_freq: str) -> None:
+    rng = np.random.default_rng(7)
+    frames = []
+    for i in range(300):
+        n = int(rng.integers(1, 40))
+        stamps = pd.date_range(
+            pd.Timestamp("2001-01-01") + i * pd.tseries.frequencies.to_offset(pandas_freq),
+            periods=n,
+            freq=pandas_freq,
+        )
+        values = rng.normal(100, 10, n)
+        values[rng.random(n) < 0.15] = np.nan  # missing values, at the edges too
+        if i % 5 == 0:
+            values[:] = np.nan  # nothing observed: the series is dropped
+        keep = rng.random(n) > 0.1  # absent timestamps
+        keep[0] = True
+        frames.append(
+            pd.DataFrame({"series_id": f"s{i:03d}", "timestamp": stamps[keep], "value": values[keep]})
+        )
+    frame = pd.concat(frames).sample(frac=1.0, random_state=1)  # any row order
+    panel = Panel.from_long(frame, frequency=freq)
+    expected = _one_by_one(frame, freq)
+    assert panel.series_ids == tuple(sorted(expected))
+    for i, sid in enumerate(panel.series_ids):
+        start, values, trimmed, interpolated = expected[sid]
+        assert str(panel.starts[i]) == start
+        np.testing.assert_allclose(panel.values[i], values)
+        assert panel.missing.trimmed.get(sid, 0) == trimmed
+        assert panel.missing.interpolated.get(sid, 0) == interpolated
+    dropped = {f"s{i:03d}" for i in range(0, 300, 5)}
+    assert dropped.isdisjoint(panel.series_ids)
+    assert all(panel.missing.trimmed[sid] > 0 for sid in dropped)
+    assert list(panel.lengths) == [len(expected[sid][1]) for sid in panel.series_ids]
+
+
 def test_bad_long_frames_are_refused() -> None:
     with pytest.raises(InvalidDataError, match="missing columns"):
         Panel.from_long(pd.DataFrame({"series_id": ["a"], "value": [1.0]}))
