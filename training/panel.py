@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +28,11 @@ class MissingValueReport:
     @property
     def total_interpolated(self) -> int:
         return sum(self.interpolated.values())
+
+
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)
@@ -131,16 +138,18 @@ class Panel:
     def __len__(self) -> int:
         return len(self.series_ids)
 
-    @property
+    @cached_property
     def lengths(self) -> npt.NDArray[np.int32]:
-        return np.array([v.size for v in self.values], dtype=np.int32)
+        """Each series' length (computed once, read-only: BatchPredict reads it for every chunk)."""
+        return _frozen(np.array([v.size for v in self.values], dtype=np.int32))
 
     def timestamps(self, index: int) -> DatetimeArray:
         return self.frequency.shift(self.starts[index : index + 1], np.arange(self.values[index].size))
 
-    @property
+    @cached_property
     def last_timestamps(self) -> DatetimeArray:
-        return self.frequency.shift(self.starts, self.lengths.astype(np.int64) - 1)
+        """The timestamp of each series' last value (computed once, read-only)."""
+        return _frozen(self.frequency.shift(self.starts, self.lengths.astype(np.int64) - 1))
 
     def future_timestamps(self, horizon: int) -> DatetimeArray:
         """Timestamps of the next ``horizon`` periods of every series, shape (n, horizon)."""

@@ -71,6 +71,9 @@ def test_missing_values_are_interpolated_and_edges_trimmed() -> None:
     assert panel.missing.interpolated == {"a": 2, "b": 1}
     assert panel.missing.trimmed == {"a": 1}
     assert list(panel.lengths) == [7, 4]
+    # Computed once (BatchPredict reads them per chunk) and so read-only.
+    assert panel.lengths is panel.lengths and panel.last_timestamps is panel.last_timestamps
+    assert not panel.lengths.flags.writeable and not panel.last_timestamps.flags.writeable
     assert str(panel.starts[0]) == "2020-01-02"
     back = panel.to_long()
     assert back[back.series_id == "a"].timestamp.iloc[0] == pd.Timestamp("2020-01-02")
