@@ -282,29 +282,39 @@ class BatchPredictions:
         levels = tuple(float(q) for q in job.quantiles)
         resolved = await self._predictor.router.resolve(principal, job.model_id, version_id)
         done = job.series_done
-        last_progress = time.monotonic()
-        position = start
-        while position < total:
+        if start < done:  # resumed before the last saved chunk: those are read back, not recomputed
             if taken_over.is_set():
                 raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
-            if position < done:
-                for chunk in self._stored_chunks(job, position, done):
-                    yield chunk
-                position = done
-                continue
-            end = min(position + job.chunk_size, total)
-            chunk = await self._compute(principal, job, resolved, panel, future, position, end, levels)
-            await asyncio.to_thread(self._save_chunk, job.id, chunk)
-            done = end
-            elapsed = time.monotonic() - began
-            await self._db.run(lambda s, d=done: _advance(s, job.id, d))
-            yield chunk
-            position = end
-            if time.monotonic() - last_progress >= 1.0:
-                last_progress = time.monotonic()
-                rate = (done - start) / elapsed if elapsed > 0 else 0.0
-                eta = (total - done) / rate if rate else None
-                yield Progress(done, total, _since(job), eta, version_id, start)
+            for chunk in self._stored_chunks(job, start, done):
+                yield chunk
+        last_progress = time.monotonic()
+        committing: asyncio.Future[None] | None = None
+        try:
+            # From the first chunk not saved: an offset past it still has every chunk computed.
+            while done < total:
+                if taken_over.is_set():
+                    raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
+                end = min(done + job.chunk_size, total)
+                chunk, served = await self._compute(
+                    principal, job, resolved, panel, future, done, end, levels
+                )
+                # Saved, counted and recorded together even when the caller goes away meanwhile
+                # (the stream's end waits for it below), so that a resumed job neither recomputes
+                # nor records a chunk twice, nor leaves one out of the history.
+                committing = asyncio.ensure_future(self._commit(job.id, chunk, served))
+                await asyncio.shield(committing)
+                done = end
+                elapsed = time.monotonic() - began
+                if done > start:
+                    yield chunk if chunk.offset >= start else _tail(chunk, start)
+                if time.monotonic() - last_progress >= 1.0:
+                    last_progress = time.monotonic()
+                    rate = max(done - start, 0) / elapsed if elapsed > 0 else 0.0
+                    eta = (total - done) / rate if rate else None
+                    yield Progress(done, total, _since(job), eta, version_id, start)
+        finally:
+            if committing is not None and not committing.done():
+                await asyncio.wait([committing])
         output = await asyncio.to_thread(self._write_result, job, total, panel.series_ids, future)
         finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
         result = self.result_of(finished_job)
@@ -337,7 +347,8 @@ class BatchPredictions:
         start: int,
         end: int,
         levels: tuple[float, ...],
-    ) -> Chunk:
+    ) -> tuple[Chunk, Served]:
+        """Forecast the panel's series ``start:end``: the chunk, and what the history is to keep of it."""
         # Only this chunk's series: packing the whole panel for every chunk repeats the work.
         piece = np.concatenate(panel.values[start:end]).astype(np.float32)
         lengths = panel.lengths[start:end]
@@ -345,28 +356,33 @@ class BatchPredictions:
         batch = SeriesBatch(piece, lengths, job.horizon, levels, stamps)
         arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
         ids = new_ids(end - start)
-        self._predictor.history.record(
-            Served(
-                owner_id=principal.user_id,
-                model_id=job.model_id,
-                version_id=str(job.version_id),
-                source=PredictionSource.BATCH,
-                request=job.id,
-                ids=ids,
-                series_ids=panel.series_ids[start:end],
-                values=piece,
-                lengths=lengths,
-                season_length=panel.frequency.season_length,
-                levels=levels,
-                point=arrays.point,
-                quantiles=arrays.quantiles,
-                times=future[start:end],
-                latency_ms=0.0,
-            )
+        served = Served(
+            owner_id=principal.user_id,
+            model_id=job.model_id,
+            version_id=str(job.version_id),
+            source=PredictionSource.BATCH,
+            request=job.id,
+            ids=ids,
+            series_ids=panel.series_ids[start:end],
+            values=piece,
+            lengths=lengths,
+            season_length=panel.frequency.season_length,
+            levels=levels,
+            point=arrays.point,
+            quantiles=arrays.quantiles,
+            times=future[start:end],
+            latency_ms=0.0,
         )
-        return Chunk(
+        chunk = Chunk(
             start, list(panel.series_ids[start:end]), job.horizon, levels, arrays.point, arrays.quantiles, ids
         )
+        return chunk, served
+
+    async def _commit(self, job_id: str, chunk: Chunk, served: Served) -> None:
+        await asyncio.to_thread(self._save_chunk, job_id, chunk)
+        done = chunk.offset + len(chunk.series_ids)
+        await self._db.run(lambda s: _advance(s, job_id, done))
+        self._predictor.history.record(served)
 
     def _save_chunk(self, job_id: str, chunk: Chunk) -> None:
         directory = self._dir(job_id) / "chunks"
@@ -489,3 +505,17 @@ def _succeed(session: Session, job_id: str, output: str) -> BatchJob:
     session.flush()
     session.expunge(job)
     return job
+
+
+def _tail(chunk: Chunk, start: int) -> Chunk:
+    """The part of ``chunk`` from series offset ``start`` on."""
+    cut = start - chunk.offset
+    return Chunk(
+        start,
+        chunk.series_ids[cut:],
+        chunk.horizon,
+        chunk.quantiles,
+        chunk.point[cut:],
+        chunk.quantile_values[cut:],
+        chunk.prediction_ids[cut:],
+    )

@@ -132,3 +132,44 @@ async def test_batch_predict_resume_and_result(
         ).read()
     )
     assert mismatch.code == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_resuming_past_the_saved_chunks_still_computes_every_series(
+    predictions: Stub, application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    dataset_id = await store_dataset(application, ana.user_id, panel_csv(tmp_path, 10))
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=3, chunk_size=2)
+    call = predictions.BatchPredict(request, metadata=ana.metadata)
+    job_id = (await call.read()).job_id
+    assert (await call.read()).chunk.offset == 0
+    call.cancel()
+    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    for _ in range(50):
+        if job.state == pb.BATCH_JOB_STATE_INTERRUPTED:
+            break
+        await asyncio.sleep(0.05)
+        job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    assert job.state == pb.BATCH_JOB_STATE_INTERRUPTED and 2 <= job.offset < 9
+
+    # The caller asks to resume at series 9, past what was saved: only series 9 is sent, but
+    # the result still holds every series, each computed (and recorded) once.
+    resumed = [
+        m
+        async for m in predictions.BatchPredict(
+            pb.BatchPredictRequest(job_id=job_id, offset=9), metadata=ana.metadata
+        )
+    ]
+    chunks = [m.chunk for m in resumed if m.WhichOneof("payload") == "chunk"]
+    assert [(c.offset, list(c.series_ids)) for c in chunks] == [(9, ["s009"])]
+    result = resumed[-1].result
+    assert result.series_count == 10 and result.rows == 30
+    table = pq.read_table(urlparse(result.output_uri).path).to_pandas()
+    assert sorted(set(table.series_id)) == [f"s{i:03d}" for i in range(10)]
+
+    await application.prediction.history.flush()  # type: ignore[union-attr]
+    recorded = await predictions.ListPredictions(
+        pb.ListPredictionsRequest(model_id=model.model_id, page_size=100), metadata=ana.metadata
+    )
+    assert sorted(p.series_id for p in recorded.predictions) == [f"s{i:03d}" for i in range(10)]
