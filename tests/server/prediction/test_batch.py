@@ -43,6 +43,17 @@ def panel_csv(tmp_path: Path, count: int) -> Path:
     return path
 
 
+async def interrupted(predictions: Stub, job_id: str, metadata: tuple[tuple[str, str], ...]) -> pb.BatchJob:
+    """The job once its stream's end has marked it interrupted (or after 2.5 s, as it is then)."""
+    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=metadata)).job
+    for _ in range(50):
+        if job.state == pb.BATCH_JOB_STATE_INTERRUPTED:
+            break
+        await asyncio.sleep(0.05)
+        job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=metadata)).job
+    return job
+
+
 async def test_batch_predict_resume_and_result(
     predictions: Stub, application: Application, artifacts: list[Path], tmp_path: Path
 ) -> None:
@@ -62,12 +73,7 @@ async def test_batch_predict_resume_and_result(
     assert chunk.chunk.offset == 0 and len(chunk.chunk.series_ids) == 4
     call.cancel()
 
-    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
-    for _ in range(50):
-        if job.state == pb.BATCH_JOB_STATE_INTERRUPTED:
-            break
-        await asyncio.sleep(0.05)
-        job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    job = await interrupted(predictions, job_id, ana.metadata)
     assert job.state == pb.BATCH_JOB_STATE_INTERRUPTED and job.offset >= 4
 
     # Resume from offset 2: series 2 and 3 are read back, the rest computed.
@@ -145,12 +151,7 @@ async def test_resuming_past_the_saved_chunks_still_computes_every_series(
     job_id = (await call.read()).job_id
     assert (await call.read()).chunk.offset == 0
     call.cancel()
-    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
-    for _ in range(50):
-        if job.state == pb.BATCH_JOB_STATE_INTERRUPTED:
-            break
-        await asyncio.sleep(0.05)
-        job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    job = await interrupted(predictions, job_id, ana.metadata)
     assert job.state == pb.BATCH_JOB_STATE_INTERRUPTED and 2 <= job.offset < 9
 
     # The caller asks to resume at series 9, past what was saved: only series 9 is sent, but
