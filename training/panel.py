@@ -95,19 +95,17 @@ class Panel:
         where = np.flatnonzero(~np.isnan(full))
         of_point = np.searchsorted(grid_starts, where, side="right") - 1
         seen = np.bincount(of_point, minlength=heads.size) > 0
+        kept = np.flatnonzero(seen)
         first = np.zeros(heads.size, np.int64)
         last = spans - 1
-        first[seen] = where[np.searchsorted(of_point, np.flatnonzero(seen))] - grid_starts[seen]
-        last[seen] = (
-            where[np.searchsorted(of_point, np.flatnonzero(seen), side="right") - 1] - grid_starts[seen]
-        )
+        first[kept] = where[np.searchsorted(of_point, kept)] - grid_starts[kept]
+        last[kept] = where[np.searchsorted(of_point, kept, side="right") - 1] - grid_starts[kept]
         report = MissingValueReport()
         trimmed = np.where(seen, first + spans - 1 - last, spans)
         for i in np.flatnonzero(trimmed > 0).tolist():
             report.trimmed[names[i]] = int(trimmed[i])
         if not seen.any():
             raise InvalidDataError("every series is empty after dropping missing values")
-        kept = np.flatnonzero(seen)
         lengths = (last - first + 1)[kept]
         body_at = np.repeat(
             grid_starts[kept] + first[kept] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths

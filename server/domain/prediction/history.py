@@ -9,7 +9,6 @@ import logging
 import math
 import multiprocessing
 import signal
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +37,6 @@ SAMPLE_SIZE = 16
 # A stored input summary (pack_summaries): length and observed count as int32, then mean, std,
 # last value and naive scale as float64, then the last SAMPLE_SIZE values as float64, the
 # sample left-padded with NaN when the input is shorter. Little-endian, NaN for "none".
-_SUMMARY_HEAD = struct.Struct("<ii4d")
 _SUMMARY = np.dtype([("n", "<i4", 2), ("stats", "<f8", 4), ("sample", "<f8", SAMPLE_SIZE)])
 SUMMARY_BYTES = _SUMMARY.itemsize
 
@@ -71,16 +69,17 @@ def pack_summaries(
     rows["n"] = np.stack([lengths, count], axis=1)
     rows["stats"] = np.stack([mean, std, tails[:, -1], scale], axis=1)
     rows["sample"] = tails
-    packed = rows.tobytes()
-    return [packed[i * SUMMARY_BYTES : (i + 1) * SUMMARY_BYTES] for i in range(lengths.size)]
+    return _row_bytes(rows.tobytes(), SUMMARY_BYTES, lengths.size)
 
 
 def unpack_summary(blob: bytes) -> dict[str, Any]:
     """A summary stored by pack_summaries as a record: ``length``, ``observed``, ``mean``,
     ``std``, ``last``, ``sample`` (the last min(length, SAMPLE_SIZE) values) and ``scale``; NaN
     as None, and a scale that is not positive as None."""
-    length, observed, mean, std, last, scale = _SUMMARY_HEAD.unpack_from(blob)
-    sample = np.frombuffer(blob, dtype="<f8", offset=_SUMMARY_HEAD.size, count=SAMPLE_SIZE)
+    row = np.frombuffer(blob, dtype=_SUMMARY, count=1)[0]
+    length, observed = row["n"].tolist()
+    mean, std, last, scale = row["stats"].tolist()
+    sample = row["sample"]
     return {
         "length": length,
         "observed": observed,
@@ -152,9 +151,12 @@ def pack_forecasts(
         micros = times.astype("datetime64[us]").astype("<i8").reshape(n, -1)
         parts.append(micros.view(np.uint8))
     rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
-    width = rows.shape[1]
-    flat = rows.tobytes()
-    return [flat[i * width : (i + 1) * width] for i in range(n)]
+    return _row_bytes(rows.tobytes(), rows.shape[1], n)
+
+
+def _row_bytes(packed: bytes, width: int, n: int) -> list[bytes]:
+    """``packed``, the bytes of ``n`` rows of ``width`` bytes each, as one bytes object per row."""
+    return [packed[i * width : (i + 1) * width] for i in range(n)]
 
 
 def unpack_forecast(blob: bytes, horizon: int, levels: Sequence[float]) -> dict[str, Any]:
