@@ -64,20 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _create_admin(settings: Settings, username: str, email: str, password: str) -> str:
-    from server.auth.permissions import Role
-    from server.composition import build_application
-    from server.db.migrate import upgrade_to_head
-
-    await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
-    application = await build_application(settings)
-    try:
-        user = await application.accounts.register(username, email, password, role=Role.ADMIN)
-        return user.id
-    finally:
-        await application.close()
-
-
 def _serving(target: str, timeout: float) -> bool:
     """Ask grpc.health.v1 over plaintext: images carry no grpc_health_probe binary, and Kubernetes'
     native gRPC probes are plaintext too."""
@@ -162,11 +148,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "web":
         _web(args)
     elif args.command == "users":
+        from server.admin import create_admin
+
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
         settings = Settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         try:
-            user_id = asyncio.run(_create_admin(settings, args.username, args.email, password))
+            user_id = asyncio.run(create_admin(settings, args.username, args.email, password))
         except QuantisError as error:
             print(f"quantis: {error.message}", file=sys.stderr)
             raise SystemExit(2) from error

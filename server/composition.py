@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import grpc
@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from model_store.torchserve import TorchServeProcess
 from server import contracts
+from server.admin import account_policy, utcnow
 from server.auth.tokens import TokenCodec
 from server.backends.base import ForecastBackend
 from server.backends.batcher import DynamicBatcher
@@ -25,7 +26,7 @@ from server.backends.inprocess import InProcessBackend
 from server.backends.torchserve import TorchServeBackend
 from server.db.database import Database
 from server.db.engine import in_memory
-from server.domain.accounts import AccountPolicy, AccountService
+from server.domain.accounts import AccountService
 from server.domain.api_keys import ApiKeyService
 from server.domain.audit import AuditLogWriter
 from server.domain.authenticator import CredentialAuthenticator
@@ -94,10 +95,6 @@ from server.state.revocation import MemoryRevocationStore, RedisRevocationStore,
 Clock = Callable[[], datetime]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Application:
     """Everything a server process runs on, and how to close it."""
@@ -136,18 +133,6 @@ class Application:
         self.db.dispose()
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()  # sends the spans still waiting for export
-
-
-def account_policy(settings: Settings) -> AccountPolicy:
-    return AccountPolicy(
-        access_lifetime=timedelta(minutes=settings.access_token_minutes),
-        session_lifetime=timedelta(days=settings.refresh_token_days),
-        challenge_lifetime=timedelta(minutes=settings.mfa_challenge_minutes),
-        max_sessions=settings.max_sessions_per_user,
-        lockout_failures=settings.lockout_failures,
-        lockout_duration=timedelta(minutes=settings.lockout_minutes),
-        allow_registration=settings.allow_registration,
-    )
 
 
 def drift_thresholds(settings: Settings) -> Thresholds:
@@ -262,7 +247,7 @@ async def bootstrap_demo_model(application: Application) -> DemoModel | None:
     async def publish(event: dict[str, object] | None) -> None:
         return None
 
-    datasets = DatasetService(db, DatasetFiles(settings.object_store_dir), settings.max_upload_bytes, _utcnow)
+    datasets = DatasetService(db, DatasetFiles(settings.object_store_dir), settings.max_upload_bytes, utcnow)
     return await bootstrap_demo(
         db,
         datasets,
@@ -272,7 +257,7 @@ async def bootstrap_demo_model(application: Application) -> DemoModel | None:
 
 
 async def build_application(
-    settings: Settings, *, clock: Clock = _utcnow, tracer_provider: TracerProvider | None = None
+    settings: Settings, *, clock: Clock = utcnow, tracer_provider: TracerProvider | None = None
 ) -> Application:
     """Build the layers for ``settings`` (the database must already be migrated); tests may
     pass a ``tracer_provider`` of their own."""

@@ -120,3 +120,25 @@ def test_cli_creates_an_admin(tmp_path: Path) -> None:
     )
     assert weak.returncode == 2 and "password" in weak.stderr
     assert ADMIN_PASSWORD not in created.stdout + created.stderr
+
+
+def test_create_admin_does_not_load_the_serving_stack(tmp_path: Path) -> None:
+    """An operator command that writes one row starts in about a second: no torch, no backends."""
+    script = (
+        "import sys\n"
+        "from server.cli import main\n"
+        "main(['users', 'create-admin', '--username', 'ops', '--email', 'ops@example.com', '--password-stdin'])\n"
+        "print(sorted(m for m in ('torch', 'statsforecast', 'server.composition') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QUANTIS_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=ADMIN_PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [done.stdout.splitlines()[0], "[]"]
+    assert done.stdout.startswith("created admin ops")
