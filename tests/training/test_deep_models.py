@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+import training.models.deep as deep
 from training.errors import InvalidRequestError, TrainingCancelled
 from training.metrics import mase
 from training.models.deep import DeepForecaster
@@ -14,6 +16,7 @@ from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import ProgressEvent
 from training.registry import create_forecaster
+from training.trainer import Batch, fit_network
 
 from .conftest import FAST
 
@@ -53,6 +56,25 @@ def test_same_seed_same_model_other_seed_other_model(air: Panel) -> None:
         runs.append(model.predict(train, 12, (0.5,)).point)
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
+
+
+def test_the_refit_trains_on_every_window_of_the_series(air: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Early stopping holds out the last horizon; the refit then learns from all of the series,
+    the windows whose target straddles that split included (the most recent ones)."""
+    seen: list[tuple[int, int]] = []
+
+    def spy(net: torch.nn.Module, train: Batch, val: Batch | None, *args: Any, **kwargs: Any) -> Any:
+        seen.append((len(train["target"]), 0 if val is None else len(val["target"])))
+        return fit_network(net, train, val, *args, **kwargs)
+
+    monkeypatch.setattr(deep, "fit_network", spy)
+    train, _ = air.split(12)  # 132 months
+    model = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "refit_full": True, "lookback": 36})
+    model.fit(train, 12)
+    min_context = 9  # a quarter of the lookback
+    # Early stopping: targets ending by month 120, one validation window (months 121-132).
+    # Refit: every origin from min_context to 132 - 12, each target inside the series.
+    assert seen == [(120 - 12 - min_context + 1, 1), (132 - 12 - min_context + 1, 0)]
 
 
 def test_progress_events_and_cancellation(air: Panel) -> None:

@@ -128,6 +128,7 @@ class DeepForecaster:
         levels = torch.tensor(self.levels, dtype=torch.float32)
         self.nets, runs = [], []
         val_outputs: list[torch.Tensor] = []
+        full: dict[str, torch.Tensor] | None = None  # every window, for the refit
         for member in range(members):
             seed = int(self.hp["seed"]) + member
             seed_everything(seed)
@@ -136,10 +137,13 @@ class DeepForecaster:
             if val is not None:
                 val_outputs.append(predict_batches(net, val).sort(dim=-1).values)
             if val is not None and bool(self.hp["refit_full"]):
-                # Retrain on every window, validation ones included, for the best epoch count.
+                # Retrain for the best epoch count on every window of the series: the validation
+                # ones and those whose target straddles the split too, the most recent of all.
                 seed_everything(seed)
                 net = self._new_net()
-                full = {k: torch.cat([train[k], val[k]]) for k in train}
+                if full is None:
+                    full_w, _ = training_windows(lengths, self.lookback, horizon, min_context, holdout=0)
+                    full = build_inputs(**build, windows=full_w, **common).tensors  # type: ignore[arg-type]
                 refit = replace(config, max_epochs=max(result.best_epoch, 1), patience=config.max_epochs)
                 clock.total_epochs += refit.max_epochs
                 fit_network(net, full, None, levels, refit, seed, clock)
