@@ -51,16 +51,19 @@ class ServerProcess:
         return self.process.returncode
 
 
+# A server with its first admin from QUANTIS_ADMIN_* and no demo model.
+WITH_ADMIN = {
+    "QUANTIS_DEMO_MODEL": "false",
+    "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
+    "QUANTIS_ADMIN_EMAIL": "admin@example.com",
+    "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+}
+
+
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A server with its first admin from QUANTIS_ADMIN_* and no demo model."""
-    admin = {
-        "QUANTIS_DEMO_MODEL": "false",
-        "QUANTIS_ADMIN_USERNAME": ADMIN_USERNAME,
-        "QUANTIS_ADMIN_EMAIL": "admin@example.com",
-        "QUANTIS_ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    with launch(tmp_path, admin) as running:
+    """A server of the test's own, with its first admin and no demo model."""
+    with launch(tmp_path, WITH_ADMIN) as running:
         yield running
 
 

@@ -6,14 +6,22 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from server.db.migrate import current_revision, head_revision
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ServerProcess
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, WITH_ADMIN, ServerProcess, launch
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the checks that only read (listing, describing, logging in)."""
+    with launch(tmp_path_factory.mktemp("grpcurl"), WITH_ADMIN) as running:
+        yield running
 
 
 def run(grpcurl: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -22,8 +30,8 @@ def run(grpcurl: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_list_describe_and_health(server_process: ServerProcess, grpcurl: str) -> None:
-    listed = run(grpcurl, server_process.address, "list")
+def test_list_describe_and_health(shared_server: ServerProcess, grpcurl: str) -> None:
+    listed = run(grpcurl, shared_server.address, "list")
     assert listed.returncode == 0, listed.stderr
     assert set(listed.stdout.split()) == {
         *(
@@ -34,34 +42,34 @@ def test_list_describe_and_health(server_process: ServerProcess, grpcurl: str) -
         "grpc.reflection.v1alpha.ServerReflection",
     }
 
-    described = run(grpcurl, server_process.address, "describe", "quantis.v1.PredictionService.Predict")
+    described = run(grpcurl, shared_server.address, "describe", "quantis.v1.PredictionService.Predict")
     assert described.returncode == 0, described.stderr
     assert (
         "rpc Predict ( .quantis.v1.PredictRequest ) returns ( .quantis.v1.PredictResponse )"
         in described.stdout
     )
 
-    message = run(grpcurl, server_process.address, "describe", "quantis.v1.Series")
+    message = run(grpcurl, shared_server.address, "describe", "quantis.v1.Series")
     assert "repeated double values" in message.stdout
 
-    health = run(grpcurl, "-d", "{}", server_process.address, "grpc.health.v1.Health/Check")
+    health = run(grpcurl, "-d", "{}", shared_server.address, "grpc.health.v1.Health/Check")
     assert health.returncode == 0, health.stderr
     assert json.loads(health.stdout) == {"status": "SERVING"}
 
 
-def test_log_in_and_call_with_the_token(server_process: ServerProcess, grpcurl: str) -> None:
+def test_log_in_and_call_with_the_token(shared_server: ServerProcess, grpcurl: str) -> None:
     """The first admin comes from QUANTIS_ADMIN_* settings; grpcurl logs in and uses the token."""
-    anonymous = run(grpcurl, "-d", "{}", server_process.address, "quantis.v1.AuthService/GetCurrentUser")
+    anonymous = run(grpcurl, "-d", "{}", shared_server.address, "quantis.v1.AuthService/GetCurrentUser")
     assert "Code: Unauthenticated" in anonymous.stderr and "CREDENTIALS_MISSING" in anonymous.stderr
 
     credentials = json.dumps({"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})
-    login = run(grpcurl, "-d", credentials, server_process.address, "quantis.v1.AuthService/Login")
+    login = run(grpcurl, "-d", credentials, shared_server.address, "quantis.v1.AuthService/Login")
     assert login.returncode == 0, login.stderr
     token = json.loads(login.stdout)["tokens"]["access_token"]
 
     header = f"authorization: Bearer {token}"
     me = run(
-        grpcurl, "-H", header, "-d", "{}", server_process.address, "quantis.v1.AuthService/GetCurrentUser"
+        grpcurl, "-H", header, "-d", "{}", shared_server.address, "quantis.v1.AuthService/GetCurrentUser"
     )
     assert me.returncode == 0, me.stderr
     user = json.loads(me.stdout)["user"]
@@ -73,7 +81,7 @@ def test_log_in_and_call_with_the_token(server_process: ServerProcess, grpcurl: 
         header,
         "-d",
         "{}",
-        server_process.address,
+        shared_server.address,
         "quantis.v1.MonitoringService/GetSystemHealth",
     )
     assert health.returncode == 0, health.stderr
@@ -81,12 +89,9 @@ def test_log_in_and_call_with_the_token(server_process: ServerProcess, grpcurl: 
     assert components["database"] == "HEALTH_STATUS_SERVING"
 
 
-def test_start_applies_migrations(server_process: ServerProcess, tmp_path: Path) -> None:
+def test_start_migrates_and_sigterm_stops_cleanly(server_process: ServerProcess, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'data' / 'quantis.db'}"
     assert current_revision(url) == head_revision()
-
-
-def test_sigterm_stops_cleanly(server_process: ServerProcess) -> None:
     assert server_process.stop() == 0
     messages = [line.get("message") for line in server_process.log_lines]
     assert messages[-2:] == ["draining", "stopped"]
@@ -127,7 +132,8 @@ def test_create_admin_does_not_load_the_serving_stack(tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from server.cli import main\n"
-        "main(['users', 'create-admin', '--username', 'ops', '--email', 'ops@example.com', '--password-stdin'])\n"
+        "main(['users', 'create-admin', '--username', 'ops', '--email', 'ops@example.com',\n"
+        "      '--password-stdin'])\n"
         "print(sorted(m for m in ('torch', 'statsforecast', 'server.composition') if m in sys.modules))\n"
     )
     env = {**os.environ, "QUANTIS_DATA_DIR": str(tmp_path / "data")}
