@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.calibration import conformal_level, step_scales
+from training.calibration import conformal_level, step_scales, width_ratios
 from training.quantiles import TRAINED_QUANTILES
 
 Z = {0.1: -1.2816, 0.5: 0.0, 0.9: 1.2816}
@@ -64,3 +64,12 @@ def test_missing_actuals_are_ignored() -> None:
     target[:5, 1] = np.nan
     scales = step_scales(outputs, target, TRAINED_QUANTILES)
     assert np.all(np.isfinite(scales))
+
+
+def test_width_ratios_compare_the_central_intervals_per_step() -> None:
+    scored = gaussian_quantiles(50, np.array([2.0, 3.0, 1.0]))
+    serving = gaussian_quantiles(50, np.array([1.0, 3.0, 2.0]))
+    np.testing.assert_allclose(width_ratios(scored, serving, TRAINED_QUANTILES), [2.0, 1.0, 0.5])
+    # A serving network with no spread at a step keeps that step's factor.
+    flat = gaussian_quantiles(50, np.array([0.0, 1.0, 1.0]))
+    np.testing.assert_allclose(width_ratios(scored, flat, TRAINED_QUANTILES), [1.0, 3.0, 1.0])

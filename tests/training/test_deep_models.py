@@ -77,6 +77,22 @@ def test_the_refit_trains_on_every_window_of_the_series(air: Panel, monkeypatch:
     assert seen == [(120 - 12 - min_context + 1, 1), (132 - 12 - min_context + 1, 0)]
 
 
+def test_refitted_networks_get_the_calibration_carried_over(air: Panel) -> None:
+    """The conformal factors are measured on the networks trained before the refit; the served
+    factors are those times the ratio of the two ensembles' interval widths at the forecast origin."""
+    train, _ = air.split(12)
+    kept = create_forecaster("LSTM", {**FAST, "max_epochs": 4, "ensemble_size": 2})
+    kept.fit(train, 12)
+    assert kept.fit_summary["width_ratios"] == [1.0] * 12  # no refit: served nets are the scored ones
+    refitted = create_forecaster("LSTM", {**FAST, "max_epochs": 4, "ensemble_size": 2, "refit_full": True})
+    refitted.fit(train, 12)
+    summary = refitted.fit_summary
+    ratios, conformal = np.array(summary["width_ratios"]), np.array(summary["conformal_scales"])
+    assert np.all(ratios > 0) and not np.allclose(ratios, 1.0)
+    np.testing.assert_allclose(summary["conformal_scales"], kept.fit_summary["conformal_scales"])
+    np.testing.assert_allclose(refitted.interval_scales, conformal * ratios, rtol=1e-3)
+
+
 def test_progress_events_and_cancellation(air: Panel) -> None:
     events: list[ProgressEvent] = []
     model = create_forecaster("LSTM", {**FAST, "max_epochs": 4, "patience": 10, "ensemble_size": 2})

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from training.calibration import step_scales
+from training.calibration import step_scales, width_ratios
 from training.errors import InvalidRequestError, TrainingError
 from training.features import N_STATIC, build_inputs, n_known
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
@@ -38,6 +38,13 @@ from training.trainer import (
 from training.windowing import last_windows, training_windows
 
 CHUNK = 8192
+
+
+def ensemble_outputs(nets: list[nn.Module], inputs: dict[str, torch.Tensor]) -> npt.NDArray[np.float64]:
+    """The mean of the networks' sorted quantile outputs (windows, steps, Q)."""
+    outputs = torch.stack([predict_batches(net, inputs).sort(dim=-1).values for net in nets]).mean(0)
+    result: npt.NDArray[np.float64] = outputs.double().numpy()
+    return result
 
 
 def auto_lookback(horizon: int, season_length: int) -> int:
@@ -127,15 +134,15 @@ class DeepForecaster:
         )
         levels = torch.tensor(self.levels, dtype=torch.float32)
         self.nets, runs = [], []
-        val_outputs: list[torch.Tensor] = []
         full: dict[str, torch.Tensor] | None = None  # every window, for the refit
+        scored: list[nn.Module] = []  # the networks whose validation outputs calibrate
         for member in range(members):
             seed = int(self.hp["seed"]) + member
             seed_everything(seed)
             net = self._new_net()
             result = fit_network(net, train, val, levels, config, seed, clock)
             if val is not None:
-                val_outputs.append(predict_batches(net, val).sort(dim=-1).values)
+                scored.append(net)
             if val is not None and bool(self.hp["refit_full"]):
                 # Retrain for the best epoch count on every window of the series: the validation
                 # ones and those whose target straddles the split too, the most recent of all.
@@ -150,10 +157,24 @@ class DeepForecaster:
             self.nets.append(net)
             runs.append({"seed": seed, "best_epoch": result.best_epoch, "best_loss": result.best_loss})
         self.interval_scales = np.ones(horizon)
+        calibration: dict[str, list[float]] = {}
         if val is not None and bool(self.hp["calibrate_intervals"]):
-            outputs = torch.stack(val_outputs).mean(0).double().numpy()
-            self.interval_scales = step_scales(outputs, val["target"].double().numpy(), self.levels)
+            outputs = ensemble_outputs(scored, val)
+            conformal = step_scales(outputs, val["target"].double().numpy(), self.levels)
+            ratios = np.ones(horizon)
+            if scored != self.nets:  # refitted: carry the factors over (see training.calibration)
+                origin = {**common, "windows": last_windows(lengths), "with_target": False}
+                forecast = build_inputs(**build, **origin).tensors  # type: ignore[arg-type]
+                ratios = width_ratios(
+                    ensemble_outputs(scored, forecast), ensemble_outputs(self.nets, forecast), self.levels
+                )
+            self.interval_scales = conformal * ratios
+            calibration = {
+                "conformal_scales": conformal.round(4).tolist(),
+                "width_ratios": ratios.round(4).tolist(),
+            }
         self.fit_summary = {
+            **calibration,
             "interval_scales": self.interval_scales.round(4).tolist(),
             "train_windows": int(train_w.series.size),
             "val_windows": int(val_w.series.size),
