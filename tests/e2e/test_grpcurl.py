@@ -97,21 +97,18 @@ def test_start_migrates_and_sigterm_stops_cleanly(server_process: ServerProcess,
     assert messages[-2:] == ["draining", "stopped"]
 
 
-def test_cli_creates_an_admin(tmp_path: Path) -> None:
+def test_cli_creates_an_admin_without_loading_the_serving_stack(tmp_path: Path) -> None:
+    """An operator command that writes one row starts in about a second: no torch, no backends."""
     env = {**os.environ, "QUANTIS_DATA_DIR": str(tmp_path / "data")}
-    command = [
-        sys.executable,
-        "-m",
-        "server",
-        "users",
-        "create-admin",
-        "--username",
-        "ops",
-        "--email",
-        "ops@example.com",
-    ]
+    args = ["users", "create-admin", "--username", "ops", "--email", "ops@example.com", "--password-stdin"]
+    then_list_loaded = (
+        "import sys\n"
+        "from server.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print(sorted(m for m in ('torch', 'statsforecast', 'server.composition') if m in sys.modules))\n"
+    )
     created = subprocess.run(
-        [*command, "--password-stdin"],
+        [sys.executable, "-c", then_list_loaded, *args],
         input=ADMIN_PASSWORD + "\n",
         env=env,
         capture_output=True,
@@ -120,31 +117,14 @@ def test_cli_creates_an_admin(tmp_path: Path) -> None:
     )
     assert created.returncode == 0, created.stderr
     assert created.stdout.startswith("created admin ops")
+    assert created.stdout.splitlines()[1:] == ["[]"]
     weak = subprocess.run(
-        [*command, "--password-stdin"], input="weak\n", env=env, capture_output=True, text=True, check=False
-    )
-    assert weak.returncode == 2 and "password" in weak.stderr
-    assert ADMIN_PASSWORD not in created.stdout + created.stderr
-
-
-def test_create_admin_does_not_load_the_serving_stack(tmp_path: Path) -> None:
-    """An operator command that writes one row starts in about a second: no torch, no backends."""
-    script = (
-        "import sys\n"
-        "from server.cli import main\n"
-        "main(['users', 'create-admin', '--username', 'ops', '--email', 'ops@example.com',\n"
-        "      '--password-stdin'])\n"
-        "print(sorted(m for m in ('torch', 'statsforecast', 'server.composition') if m in sys.modules))\n"
-    )
-    env = {**os.environ, "QUANTIS_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        input=ADMIN_PASSWORD + "\n",
+        [sys.executable, "-m", "server", *args],
+        input="weak\n",
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [done.stdout.splitlines()[0], "[]"]
-    assert done.stdout.startswith("created admin ops")
+    assert weak.returncode == 2 and "password" in weak.stderr
+    assert ADMIN_PASSWORD not in created.stdout + created.stderr
