@@ -14,11 +14,11 @@ for each step when there are enough windows (panels), else pooled over steps (a 
 series, whose one validation window gives ``horizon`` scores).
 
 The networks scored there are not the ones that serve when the model is refitted: the refit
-trains fresh networks on every window for the best epoch count, and they come out sharper
-(on the fertility panel their 80% intervals at the forecast origin were 9-27% narrower than
-the scored networks'). So the factors are carried over by :func:`width_ratios`: per step,
-how much wider the scored networks' central interval is than the refit ones' on the same
-forecast windows, which neither saw a target of.
+trains fresh networks on every window for the best epoch count, and their intervals differ,
+mostly sharper (on the fertility panel's final horizon the scored networks' 80% intervals
+were 9-31% wider than the refitted ones'). So the factors are carried over by
+:func:`width_ratios`: per step, how much wider the scored networks' central interval is than
+the refitted ones' on the same forecast windows, which neither saw a target of.
 """
 
 from __future__ import annotations
