@@ -39,10 +39,14 @@ def conformal_level(n: int, coverage: float) -> float:
     return min(1.0, math.ceil((n + 1) * coverage) / n)
 
 
+def central_levels(levels: tuple[float, ...], coverage: float) -> tuple[int, int]:
+    """Indices in ``levels`` of the bounds of the central ``coverage`` interval."""
+    return levels.index(round((1 - coverage) / 2, 6)), levels.index(round((1 + coverage) / 2, 6))
+
+
 def interval_scores(outputs: F64, target: F64, levels: tuple[float, ...], coverage: float) -> F64:
     """Scores ``r`` (windows, steps) of ``target`` against quantile ``outputs`` (windows, steps, Q)."""
-    low = levels.index(round((1 - coverage) / 2, 6))
-    high = levels.index(round((1 + coverage) / 2, 6))
+    low, high = central_levels(levels, coverage)
     median = outputs[..., levels.index(0.5)]
     above = (target - median) / np.maximum(outputs[..., high] - median, 1e-9)
     below = (median - target) / np.maximum(median - outputs[..., low], 1e-9)
@@ -73,8 +77,7 @@ def step_scales(outputs: F64, target: F64, levels: tuple[float, ...], coverage: 
 def width_ratios(scored: F64, serving: F64, levels: tuple[float, ...], coverage: float = COVERAGE) -> F64:
     """Per step, the median width of the central ``coverage`` interval of the ``scored``
     outputs (windows, steps, Q) over that of the ``serving`` outputs on the same windows."""
-    low = levels.index(round((1 - coverage) / 2, 6))
-    high = levels.index(round((1 + coverage) / 2, 6))
+    low, high = central_levels(levels, coverage)
     scored_width = np.median(scored[..., high] - scored[..., low], axis=0)
     serving_width = np.median(serving[..., high] - serving[..., low], axis=0)
     ratios: F64 = np.where(serving_width > 1e-9, scored_width / np.maximum(serving_width, 1e-9), 1.0)
