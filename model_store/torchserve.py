@@ -2,8 +2,8 @@
 
 ``TorchServeProcess`` writes a ``config.properties`` with free loopback ports (REST
 inference, management and metrics, gRPC inference and management), runs
-``torchserve --foreground`` in its own process group, and waits until ``/ping``
-answers. In production TorchServe runs on its own hosts and the server only
+``torchserve --foreground`` in its own process group, and waits until its REST and
+gRPC endpoints answer. In production TorchServe runs on its own hosts and the server only
 connects to it (see ``server.backends.torchserve``).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -28,10 +29,33 @@ class TorchServeUnavailable(RuntimeError):
     """TorchServe could not be started here (no Java, or it did not come up)."""
 
 
+def _ephemeral_range() -> range:
+    """The ports the kernel hands to outgoing connections (Linux's default where unreadable)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now, for a process that binds it later.
+
+    Ports outside the ephemeral range: an outgoing connection (to PostgreSQL, Redis, a gRPC
+    peer) could otherwise be given the port in the seconds before a JVM gets round to binding it.
+    """
+    ephemeral = _ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(10000, 65536)
+        if port in ephemeral:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free loopback port outside the ephemeral range")
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,7 @@ class TorchServeProcess:
         self.home = Path(home)
         self.model_store = self.home / "model-store"
         self.workers = workers
+        self._own_ports = ports is None
         self.ports = ports or Ports.free()
         self.log_path = self.home / "torchserve.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -128,6 +153,23 @@ class TorchServeProcess:
         return None if self._process is None else self._process.pid
 
     def start(self, timeout: float = 120) -> None:
+        """Start TorchServe and wait until its REST and gRPC endpoints all answer.
+
+        A port taken by another process between choosing it and the JVM binding it stops the
+        frontend; with ports of its own choosing it tries again on fresh ones.
+        """
+        for attempt in range(3):
+            log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+            try:
+                self._start_once(timeout)
+                return
+            except TorchServeUnavailable:
+                port_taken = "Address already in use" in self.log_tail(since=log_start)
+                if not (self._own_ports and port_taken) or attempt == 2:
+                    raise
+                self.ports = Ports.free()
+
+    def _start_once(self, timeout: float) -> None:
         if shutil.which("java") is None:
             raise TorchServeUnavailable("java is missing (TorchServe needs Java 17)")
         self.model_store.mkdir(parents=True, exist_ok=True)
@@ -158,7 +200,9 @@ class TorchServeProcess:
                 command, cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         deadline = time.monotonic() + timeout
-        while not self.ping():
+        # The frontend binds its endpoints one after another and exits if one fails; /ping alone
+        # can answer just before that.
+        while not (self.ping() and self._answers() and self._process.poll() is None):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 tail = self.log_tail()
                 self.stop()
@@ -168,6 +212,16 @@ class TorchServeProcess:
     def ping(self) -> bool:
         try:
             return http_call(f"{self.inference_url}/ping", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def _answers(self) -> bool:
+        """The management API answers and the gRPC inference port accepts connections."""
+        try:
+            if http_call(f"{self.management_url}/models", timeout=2)[0] != 200:
+                return False
+            with socket.create_connection(("127.0.0.1", self.ports.grpc_inference), timeout=2):
+                return True
         except OSError:
             return False
 
@@ -190,9 +244,12 @@ class TorchServeProcess:
                 continue
         return pids
 
-    def log_tail(self, chars: int = 3000) -> str:
+    def log_tail(self, chars: int = 3000, since: int = 0) -> str:
+        """The end of the log, from byte ``since`` on."""
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
+            with self.log_path.open("rb") as log:
+                log.seek(since)
+                return log.read().decode(errors="replace")[-chars:]
         except OSError:
             return ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import TorchServeProcess, http_call
+from model_store.torchserve import TorchServeProcess, free_port, http_call
 from tests.conftest import start_torchserve
 from training.artifacts import load_artifact
 from training.panel import Panel
@@ -65,3 +66,27 @@ def test_torchserve_forecasts_equal_in_process(
     status, body = http_call(f"{inference}/predictions/air_lstm", "POST", encode_request(bad))
     assert status == 400 and b"horizon" in body
     assert json.loads(http_call(f"{management}/models")[1])["models"][0]["modelName"] == "air_lstm"
+
+
+def test_a_port_taken_before_the_frontend_binds_it_gets_fresh_ports(tmp_path: Path) -> None:
+    """Another process takes the management port between choosing and binding it: the frontend
+    exits on it, and start() tries again on fresh ports rather than handing back a dead TorchServe."""
+    process = TorchServeProcess(tmp_path)
+    taken = process.ports.management
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        start_torchserve(process)
+        try:
+            assert process.ports.management != taken
+            assert "Address already in use" in process.log_tail(chars=10**7)
+            status, body = http_call(f"{process.management_url}/models")
+            assert (status, json.loads(body)) == (200, {"models": []})
+        finally:
+            process.stop()
+
+
+def test_free_ports_are_outside_the_range_outgoing_connections_draw_from() -> None:
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    ports = [free_port() for _ in range(50)]
+    assert all(not low <= port <= high for port in ports)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
+from model_store.torchserve import free_port
 from server.cli import main
 from tests.server.web.grpc_web import BINARY, frame, parse_body
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_web_serve_runs_both_and_stops_on_sigterm(tmp_path: Path) -> None:
