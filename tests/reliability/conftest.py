@@ -1,6 +1,6 @@
 """The reliability suite: each scenario records its figures, printed as one table at the end.
 
-``QUANTIS_RELIABILITY_SECONDS`` sets the length of the load (20 s by default, the CI run;
+``QUANTIS_RELIABILITY_SECONDS`` sets the length of the load (10 s by default, the CI run;
 `make reliability` runs 180 s) and ``QUANTIS_RELIABILITY_EXAMPLES`` the hypothesis examples
 per RPC of the bad-input scenario.
 """
@@ -16,7 +16,7 @@ from tests.server.prediction.conftest import artifacts
 
 __all__ = ["artifacts"]
 
-LOAD_SECONDS = float(os.environ.get("QUANTIS_RELIABILITY_SECONDS", "20"))
+LOAD_SECONDS = float(os.environ.get("QUANTIS_RELIABILITY_SECONDS", "10"))
 EXAMPLES_PER_RPC = int(os.environ.get("QUANTIS_RELIABILITY_EXAMPLES", "3"))
 
 _FIGURES = pytest.StashKey[dict[str, object]]()
