@@ -70,3 +70,10 @@ def build_inputs(
         target = gather_target(scaled, lengths, windows, horizon)
         tensors["target"] = torch.from_numpy(((target - loc[:, None]) / scale[:, None]).astype(np.float32))
     return WindowInputs(tensors, loc, scale)
+
+
+def last_observed(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Each row's last value whose mask is set (0 for a row with none)."""
+    steps = torch.arange(1, values.shape[1] + 1, device=values.device)
+    last = (mask * steps).argmax(dim=1)
+    return values.gather(1, last[:, None]).squeeze(1) * mask.amax(dim=1)

@@ -90,6 +90,13 @@ _DEEP_COMMON = (
         "After early stopping, retrain on all windows for the best epoch count.",
         tunable=False,
     ),
+    H(
+        "anchor_last",
+        "bool",
+        True,
+        "Forecast offsets from each window's last observed value, so that naive is the starting point.",
+        tunable=False,
+    ),
     H("seed", "int", 0, "Seed of the first ensemble member.", 0, 2**31 - 1, tunable=False),
     H(
         "target_transform",

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 
 import training.models.deep as deep
 from training.errors import InvalidRequestError, TrainingCancelled
 from training.metrics import mase
 from training.models.deep import DeepForecaster
+from training.models.lstm import LSTMNet
 from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import ProgressEvent
@@ -157,3 +161,42 @@ def test_tft_forecasts_a_panel_and_attends_causally(trained_tft: DeepForecaster,
     lookback = trained_tft.lookback
     future = attention[:, :, lookback:]
     assert torch.all(future.triu(diagonal=1) == 0)  # step i never attends to steps after i
+
+
+@pytest.mark.parametrize("net_type", [LSTMNet, TFTNet])
+def test_anchored_networks_start_from_each_windows_last_observed_value(net_type: type[nn.Module]) -> None:
+    torch.manual_seed(0)
+    # horizon 3, 2 known inputs, 4 static, 5 quantiles, width 8, 2 layers (LSTM) or heads (TFT)
+    net = net_type(3, 2, 4, 5, 8, 2, 0.0).eval()
+    anchored = net_type(3, 2, 4, 5, 8, 2, 0.0, anchor_last=True).eval()
+    anchored.load_state_dict(net.state_dict())
+    values = torch.tensor([[0.5, -1.0, 2.0, 0.7], [1.5, 0.3, 9.9, 9.9], [9.9, 9.9, 9.9, 9.9]])
+    mask = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    batch = {
+        "past_value": values * mask,
+        "past_mask": mask,
+        "past_known": torch.randn(3, 4, 2),
+        "future_known": torch.randn(3, 3, 2),
+        "static": torch.randn(3, 4),
+    }
+    with torch.no_grad():
+        offset = anchored(batch) - net(batch)
+    # The last observed values: the final step, the second (the last two are missing), none.
+    expected = torch.tensor([0.7, 0.3, 0.0])[:, None, None].expand(3, 3, 5)
+    torch.testing.assert_close(offset, expected)
+
+
+def test_an_lstm_saved_without_the_anchor_setting_loads_unanchored(air: Panel, tmp_path: Path) -> None:
+    """Artifacts from before the setting existed keep their forecasts."""
+    plain = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "anchor_last": False})
+    train = air.split(12)[0]
+    plain.fit(train, 12)
+    plain.save(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["hyperparameters"]["anchor_last"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    loaded = DeepForecaster.load(tmp_path)
+    assert not any(net.anchor_last for net in loaded.nets)
+    np.testing.assert_array_equal(
+        loaded.predict(train, 12, (0.5,)).point, plain.predict(train, 12, (0.5,)).point
+    )

@@ -77,9 +77,10 @@ class DeepForecaster:
         hidden = int(self.hp["hidden_size"])
         sizes = (self.horizon, n_known(self.frequency), N_STATIC, len(self.levels), hidden)
         dropout, layers = float(self.hp["dropout"]), int(self.hp["num_layers"])
+        anchor = bool(self.hp.get("anchor_last", False))  # artifacts from before the setting: off
         if self.model_type == "LSTM":
-            return LSTMNet(*sizes, num_layers=layers, dropout=dropout)
-        return TFTNet(*sizes, int(self.hp["attention_heads"]), dropout, num_layers=layers)
+            return LSTMNet(*sizes, num_layers=layers, dropout=dropout, anchor_last=anchor)
+        return TFTNet(*sizes, int(self.hp["attention_heads"]), dropout, num_layers=layers, anchor_last=anchor)
 
     # -- training -------------------------------------------------------------------------
     def fit(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from training.features import last_observed
+
 
 class LSTMNet(nn.Module):
     """Encodes (value, observed mask, known inputs) per past step; the last hidden state,
     the static features and the known future inputs feed an MLP that emits all
-    ``horizon`` x ``quantiles`` outputs at once (no recursion, so no error feedback).
+    ``horizon`` x ``quantiles`` outputs at once (no recursion, so no error feedback). With
+    ``anchor_last`` the outputs are offsets from the window's last observed value.
     """
 
     def __init__(
@@ -21,8 +24,10 @@ class LSTMNet(nn.Module):
         hidden_size: int,
         num_layers: int,
         dropout: float,
+        anchor_last: bool = False,
     ) -> None:
         super().__init__()
+        self.anchor_last = anchor_last
         self.horizon = horizon
         self.n_quantiles = n_quantiles
         self.encoder = nn.LSTM(
@@ -46,5 +51,7 @@ class LSTMNet(nn.Module):
         )
         _, (hidden, _) = self.encoder(past)
         features = [hidden[-1], batch["static"], batch["future_known"].flatten(1)]
-        out: torch.Tensor = self.head(torch.cat(features, dim=-1))
-        return out.view(-1, self.horizon, self.n_quantiles)
+        out: torch.Tensor = self.head(torch.cat(features, dim=-1)).view(-1, self.horizon, self.n_quantiles)
+        if self.anchor_last:
+            out = out + last_observed(batch["past_value"], batch["past_mask"])[:, None, None]
+        return out

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from training.features import last_observed
+
 
 class GatedLinearUnit(nn.Module):
     def __init__(self, size_in: int, size_out: int, dropout: float) -> None:
@@ -132,6 +134,8 @@ class InterpretableAttention(nn.Module):
 
 
 class TFTNet(nn.Module):
+    """With ``anchor_last`` the quantile outputs are offsets from the window's last observed value."""
+
     def __init__(
         self,
         horizon: int,
@@ -142,8 +146,10 @@ class TFTNet(nn.Module):
         attention_heads: int,
         dropout: float,
         num_layers: int = 1,
+        anchor_last: bool = False,
     ) -> None:
         super().__init__()
+        self.anchor_last = anchor_last
         d = hidden_size
         self.horizon = horizon
         self.static_selection = VariableSelection(n_static, d, dropout)
@@ -196,4 +202,6 @@ class TFTNet(nn.Module):
         attended = self.attention_gate(attended, queries)
         out = self.output_gate(self.positionwise(attended), temporal[:, lookback:])
         result: torch.Tensor = self.output(out)
+        if self.anchor_last:
+            result = result + last_observed(batch["past_value"], batch["past_mask"])[:, None, None]
         return result
