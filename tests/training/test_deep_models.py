@@ -164,12 +164,15 @@ def test_tft_forecasts_a_panel_and_attends_causally(trained_tft: DeepForecaster,
 
 
 @pytest.mark.parametrize("net_type", [LSTMNet, TFTNet])
-def test_anchored_networks_start_from_each_windows_last_observed_value(net_type: type[nn.Module]) -> None:
+def test_anchored_networks_add_a_learned_share_of_each_windows_last_observed_value(
+    net_type: type[nn.Module],
+) -> None:
     torch.manual_seed(0)
     # horizon 3, 2 known inputs, 4 static, 5 quantiles, width 8, 2 layers (LSTM) or heads (TFT)
     net = net_type(3, 2, 4, 5, 8, 2, 0.0).eval()
     anchored = net_type(3, 2, 4, 5, 8, 2, 0.0, anchor_last=True).eval()
-    anchored.load_state_dict(net.state_dict())
+    missing, unexpected = anchored.load_state_dict(net.state_dict(), strict=False)
+    assert (missing, unexpected) == (["anchor_weight"], [])
     values = torch.tensor([[0.5, -1.0, 2.0, 0.7], [1.5, 0.3, 9.9, 9.9], [9.9, 9.9, 9.9, 9.9]])
     mask = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
     batch = {
@@ -182,8 +185,12 @@ def test_anchored_networks_start_from_each_windows_last_observed_value(net_type:
     with torch.no_grad():
         offset = anchored(batch) - net(batch)
     # The last observed values: the final step, the second (the last two are missing), none.
-    expected = torch.tensor([0.7, 0.3, 0.0])[:, None, None].expand(3, 3, 5)
-    torch.testing.assert_close(offset, expected)
+    last = torch.tensor([0.7, 0.3, 0.0])[:, None, None].expand(3, 3, 5)
+    torch.testing.assert_close(offset, last)
+    # The weight on the last value is learned, starting at 1.
+    with torch.no_grad():
+        anchored.anchor_weight.fill_(0.5)
+        torch.testing.assert_close(anchored(batch) - net(batch), 0.5 * last)
 
 
 def test_an_lstm_saved_without_the_anchor_setting_loads_unanchored(air: Panel, tmp_path: Path) -> None:

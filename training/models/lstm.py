@@ -28,6 +28,8 @@ class LSTMNet(nn.Module):
     ) -> None:
         super().__init__()
         self.anchor_last = anchor_last
+        if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
+            self.anchor_weight = nn.Parameter(torch.ones(1))
         self.horizon = horizon
         self.n_quantiles = n_quantiles
         self.encoder = nn.LSTM(
@@ -53,5 +55,6 @@ class LSTMNet(nn.Module):
         features = [hidden[-1], batch["static"], batch["future_known"].flatten(1)]
         out: torch.Tensor = self.head(torch.cat(features, dim=-1)).view(-1, self.horizon, self.n_quantiles)
         if self.anchor_last:
-            out = out + last_observed(batch["past_value"], batch["past_mask"])[:, None, None]
+            last = last_observed(batch["past_value"], batch["past_mask"])
+            out = out + self.anchor_weight * last[:, None, None]
         return out

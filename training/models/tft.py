@@ -150,6 +150,8 @@ class TFTNet(nn.Module):
     ) -> None:
         super().__init__()
         self.anchor_last = anchor_last
+        if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
+            self.anchor_weight = nn.Parameter(torch.ones(1))
         d = hidden_size
         self.horizon = horizon
         self.static_selection = VariableSelection(n_static, d, dropout)
@@ -203,5 +205,6 @@ class TFTNet(nn.Module):
         out = self.output_gate(self.positionwise(attended), temporal[:, lookback:])
         result: torch.Tensor = self.output(out)
         if self.anchor_last:
-            result = result + last_observed(batch["past_value"], batch["past_mask"])[:, None, None]
+            last = last_observed(batch["past_value"], batch["past_mask"])
+            result = result + self.anchor_weight * last[:, None, None]
         return result
