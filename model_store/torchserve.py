@@ -131,7 +131,7 @@ class TorchServeProcess:
         self.home = Path(home)
         self.model_store = self.home / "model-store"
         self.workers = workers
-        self._own_ports = ports is None
+        self._own_ports = ports is None  # and free to change until a TorchServe has answered on them
         self.ports = ports or Ports.free()
         self.log_path = self.home / "torchserve.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -156,12 +156,14 @@ class TorchServeProcess:
         """Start TorchServe and wait until its REST and gRPC endpoints all answer.
 
         A port taken by another process between choosing it and the JVM binding it stops the
-        frontend; with ports of its own choosing it tries again on fresh ones.
+        frontend; with ports of its own choosing, before any TorchServe answered on them (its
+        clients may know them by then), it tries again on fresh ones.
         """
         for attempt in range(3):
             log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
             try:
                 self._start_once(timeout)
+                self._own_ports = False
                 return
             except TorchServeUnavailable:
                 port_taken = "Address already in use" in self.log_tail(since=log_start)

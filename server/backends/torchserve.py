@@ -103,8 +103,8 @@ class TorchServeBackend:
         register_timeout: float = 120.0,
         process: TorchServeProcess | None = None,
     ):
-        self._management_url = management_url.rstrip("/")
-        self._grpc_target = grpc_target
+        self._fleet_management_url = management_url.rstrip("/")
+        self._fleet_grpc_target = grpc_target
         self._model_store = Path(model_store)
         self._workers = workers
         self._timeout = timeout
@@ -127,6 +127,15 @@ class TorchServeBackend:
             timeout=timeout,
             process=process,
         )
+
+    # A TorchServe of its own may move to fresh ports when one is taken at its first start.
+    @property
+    def _management_url(self) -> str:
+        return self._fleet_management_url if self.process is None else self.process.management_url
+
+    @property
+    def _grpc_target(self) -> str:
+        return self._fleet_grpc_target if self.process is None else self.process.grpc_target
 
     async def _started(self) -> None:
         if self.process is None:

@@ -12,7 +12,7 @@ import pytest
 
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import TorchServeProcess, free_port, http_call
+from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, free_port, http_call
 from tests.conftest import start_torchserve
 from training.artifacts import load_artifact
 from training.panel import Panel
@@ -84,6 +84,15 @@ def test_a_port_taken_before_the_frontend_binds_it_gets_fresh_ports(tmp_path: Pa
             assert (status, json.loads(body)) == (200, {"models": []})
         finally:
             process.stop()
+    # Once a TorchServe has answered on its ports its clients know them: a restart keeps them,
+    # and fails rather than moving when one is taken.
+    answered = process.ports
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", answered.management))
+        squatter.listen()
+        with pytest.raises(TorchServeUnavailable, match="did not start"):
+            process.start()
+    assert process.ports == answered
 
 
 def test_free_ports_are_outside_the_range_outgoing_connections_draw_from() -> None:

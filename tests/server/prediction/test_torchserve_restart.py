@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import grpc
@@ -53,9 +54,16 @@ async def test_predict_while_torchserve_is_down_is_unavailable_and_answers_once_
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, artifacts[:1])
     request = pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=air_values()))
-    first = await predictions.Predict(request, metadata=ana.metadata, timeout=120)
-
     process = application.prediction.backend.process  # type: ignore[union-attr]
+    # Another process holds the port chosen for the management API when TorchServe first starts:
+    # it starts on fresh ports, and the backend follows them.
+    taken = process.ports.management
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        first = await predictions.Predict(request, metadata=ana.metadata, timeout=120)
+    assert process.ports.management != taken
+
     assert process.home == (application.settings.data_dir / "torchserve").resolve() and process.ping()
     up = await backend_health(channel, ana.metadata)
     assert up.status == monitoring_service_pb2.HEALTH_STATUS_SERVING and "TorchServe" in up.message
