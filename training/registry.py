@@ -94,7 +94,7 @@ _DEEP_COMMON = (
         "anchor_last",
         "bool",
         True,
-        "Forecast offsets from each window's last observed value, so that naive is the starting point.",
+        "Forecast offsets from a learned multiple (starting at 1) of each window's last observed value.",
         tunable=False,
     ),
     H("seed", "int", 0, "Seed of the first ensemble member.", 0, 2**31 - 1, tunable=False),

@@ -12,7 +12,8 @@ class LSTMNet(nn.Module):
     """Encodes (value, observed mask, known inputs) per past step; the last hidden state,
     the static features and the known future inputs feed an MLP that emits all
     ``horizon`` x ``quantiles`` outputs at once (no recursion, so no error feedback). With
-    ``anchor_last`` the outputs are offsets from the window's last observed value.
+    ``anchor_last`` the outputs are offsets from a learned multiple (starting at 1) of the
+    window's last observed value.
     """
 
     def __init__(

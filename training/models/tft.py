@@ -134,7 +134,8 @@ class InterpretableAttention(nn.Module):
 
 
 class TFTNet(nn.Module):
-    """With ``anchor_last`` the quantile outputs are offsets from the window's last observed value."""
+    """With ``anchor_last`` the quantile outputs are offsets from a learned multiple (starting
+    at 1) of the window's last observed value."""
 
     def __init__(
         self,
