@@ -90,8 +90,11 @@ def test_a_port_taken_before_the_frontend_binds_it_gets_fresh_ports(tmp_path: Pa
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", answered.management))
         squatter.listen()
-        with pytest.raises(TorchServeUnavailable, match="did not start"):
-            process.start()
+        try:
+            with pytest.raises(TorchServeUnavailable, match="did not start"):
+                process.start()
+        finally:
+            process.stop()  # a start that wrongly succeeded leaves nothing running
     assert process.ports == answered
 
 
