@@ -131,7 +131,7 @@ class TorchServeProcess:
         self.home = Path(home)
         self.model_store = self.home / "model-store"
         self.workers = workers
-        self._own_ports = ports is None  # and free to change until a TorchServe has answered on them
+        self._ports_movable = ports is None  # chosen here, and no TorchServe has answered on them yet
         self.ports = ports or Ports.free()
         self.log_path = self.home / "torchserve.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -163,11 +163,11 @@ class TorchServeProcess:
             log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
             try:
                 self._start_once(timeout)
-                self._own_ports = False
+                self._ports_movable = False
                 return
             except TorchServeUnavailable:
                 port_taken = "Address already in use" in self.log_tail(since=log_start)
-                if not (self._own_ports and port_taken) or attempt == 2:
+                if not (self._ports_movable and port_taken) or attempt == 2:
                     raise
                 self.ports = Ports.free()
 

@@ -135,6 +135,7 @@ class DeepForecaster:
         )
         levels = torch.tensor(self.levels, dtype=torch.float32)
         self.nets, runs = [], []
+        refitting = val is not None and bool(self.hp["refit_full"])
         full: dict[str, torch.Tensor] | None = None  # every window, for the refit
         scored: list[nn.Module] = []  # the networks whose validation outputs calibrate
         for member in range(members):
@@ -144,7 +145,7 @@ class DeepForecaster:
             result = fit_network(net, train, val, levels, config, seed, clock)
             if val is not None:
                 scored.append(net)
-            if val is not None and bool(self.hp["refit_full"]):
+            if refitting:
                 # Retrain for the best epoch count on every window of the series: the validation
                 # ones and those whose target straddles the split too, the most recent of all.
                 seed_everything(seed)
@@ -163,7 +164,7 @@ class DeepForecaster:
             outputs = ensemble_outputs(scored, val)
             conformal = step_scales(outputs, val["target"].double().numpy(), self.levels)
             ratios = np.ones(horizon)
-            if scored != self.nets:  # refitted: carry the factors over (see training.calibration)
+            if refitting:  # the refitted networks serve: carry the factors over (training.calibration)
                 origin = {**common, "windows": last_windows(lengths), "with_target": False}
                 forecast = build_inputs(**build, **origin).tensors  # type: ignore[arg-type]
                 ratios = width_ratios(
