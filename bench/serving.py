@@ -100,13 +100,14 @@ class Bench:
         values: F32,
         check: Check | None,
         unit: str,
-        settle: Callable[[], int] | None = None,
+        server: QuantisServer | None = None,
     ) -> None:
         """Check one answer from this process, then time ``work`` from the client process.
 
-        ``settle`` (Quantis) waits until the server has stored the history of every answer so
-        far and returns the rows it dropped: called before timing, so a row is not timed while
-        the previous one's history is still being written, and after, to count its losses.
+        With a Quantis ``server``, the row waits until the server has stored the history of
+        every answer so far, before timing (so a row is not timed while the previous one's
+        history is still being written) and after (to count its losses), and its note tells
+        how the dynamic batcher gathered the load into forward passes.
         """
         try:
             if check is not None:
@@ -115,16 +116,18 @@ class Bench:
                     payloads.call_once(probe, stream=work.kind is Kind.BIDI),
                     payloads.expected(self.model, values),
                 )
-            dropped = settle() if settle is not None else 0
+            dropped = server.settle_history() if server is not None else 0
+            before = server.batcher_totals() if server is not None else None
             measured: load.Measured = self.clients.apply(load.run, (work,))
-            dropped = settle() - dropped if settle is not None else 0
+            passes = server.batcher_totals().since(before) if server is not None and before else ""
+            dropped = server.settle_history() - dropped if server is not None else 0
         except Exception as exc:  # one failed row must not lose the others
             self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
             return
         rate: float | None = measured.series_per_second if unit == SERIES else measured.requests_per_second
-        note = f"{measured.errors} errors ({measured.first_error})" if measured.errors else ""
-        if dropped:
-            note = f"{note}; {dropped:,} history rows dropped".lstrip("; ")
+        notes = [f"{measured.errors} errors ({measured.first_error})" if measured.errors else "", passes]
+        notes.append(f"{dropped:,} history rows dropped" if dropped else "")
+        note = "; ".join(part for part in notes if part)
         if not measured.requests:
             rate, note = None, note or "no answer in the measured window"
         self.add(
@@ -168,7 +171,6 @@ def quantis_rows(
     concurrencies: tuple[int, ...],
 ) -> None:
     metadata = login(server.target, ADMIN, _password())
-    settle = server.settle_history
     one = payloads.series(1)
     predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
     unary = {
@@ -203,17 +205,17 @@ def quantis_rows(
     bench.warm(unary[max(unary)], *(work for work, _ in streams.values()))
     for c, work in unary.items():
         bench.measure(
-            5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS, settle
+            5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS, server
         )
     for label, (work, values) in streams.items():
         bench.measure(
-            4, system, "StreamPredict", label, work, values, payloads.check_quantis_stream, SERIES, settle
+            4, system, "StreamPredict", label, work, values, payloads.check_quantis_stream, SERIES, server
         )
     n = bench.durations.batch_series
     request = payloads.quantis_batch(demo.model_id, dataset_id, 1024).SerializeToString()
     method = payloads.QUANTIS + "BatchPredict"
     work = Workload(server.target, method, Kind.SERVER_STREAM, request, n, metadata=metadata, timeout=600)
-    bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES, settle)
+    bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES, server)
 
 
 def echo_rows(bench: Bench) -> None:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -110,6 +111,25 @@ class _ProcessGroup:
         self.stop()
 
 
+@dataclass(frozen=True)
+class BatcherTotals:
+    """Forward passes a Quantis server's dynamic batcher sent, the series in them, and the
+    seconds the backend took for them (the passes' wall time)."""
+
+    passes: int
+    series: int
+    seconds: float
+
+    def since(self, earlier: BatcherTotals) -> str:
+        """The passes between ``earlier`` and these, as a note for a benchmark row."""
+        passes = self.passes - earlier.passes
+        if passes <= 0:
+            return "no forward pass"
+        series = (self.series - earlier.series) / passes
+        ms = (self.seconds - earlier.seconds) / passes * 1000
+        return f"{passes:,} passes of {series:,.1f} series, {ms:.1f} ms each"
+
+
 class QuantisServer(_ProcessGroup):
     """``quantis serve`` on a free port with its data under ``data_dir``."""
 
@@ -151,19 +171,32 @@ class QuantisServer(_ProcessGroup):
         self._start([sys.executable, "-m", "server", "serve"], env, REPO, self._serving)
         return self
 
-    def history_backlog(self) -> tuple[int, int]:
-        """(rows answered but not yet stored, rows dropped so far) from the metrics endpoint."""
+    def _metrics(self) -> dict[str, float]:
+        """Every sample of the metrics endpoint by name (the last one of a name wins)."""
         status, body = http_call(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10)
         if status != 200:
             raise RuntimeError(f"metrics endpoint answered {status}")
-        found = {
-            sample.name: int(sample.value)
+        return {
+            sample.name: sample.value
             for family in text_string_to_metric_families(body.decode())
             for sample in family.samples
         }
+
+    def history_backlog(self) -> tuple[int, int]:
+        """(rows answered but not yet stored, rows dropped so far) from the metrics endpoint."""
+        found = self._metrics()
         return (
-            found["quantis_prediction_history_queued_rows"],
-            found["quantis_prediction_history_dropped_rows_total"],
+            int(found["quantis_prediction_history_queued_rows"]),
+            int(found["quantis_prediction_history_dropped_rows_total"]),
+        )
+
+    def batcher_totals(self) -> BatcherTotals:
+        """The dynamic batcher's forward passes so far, from the metrics endpoint."""
+        found = self._metrics()
+        return BatcherTotals(
+            int(found["quantis_batch_size_count"]),
+            int(found["quantis_batch_size_sum"]),
+            found["quantis_backend_latency_seconds_sum"],
         )
 
     def settle_history(self, timeout: float = 300) -> int:

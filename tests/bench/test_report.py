@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench.report import REQUESTS, SERIES, Row, table, targets
+from bench.systems import BatcherTotals
 
 
 def _rows(unary: float, p99: float, stream: float, ts_stream: float) -> list[Row]:
@@ -36,3 +37,10 @@ def test_a_target_without_its_rows_is_not_applicable() -> None:
     lines = targets(rows)
     assert lines[3].startswith("n/a")
     assert "| n/a |" in table(rows) and "n/a (backend missing)" in table(rows)
+
+
+def test_batcher_note_tells_the_passes_between_two_readings() -> None:
+    before = BatcherTotals(passes=10, series=100, seconds=0.5)
+    after = BatcherTotals(passes=410, series=5_300, seconds=4.5)
+    assert after.since(before) == "400 passes of 13.0 series, 10.0 ms each"
+    assert before.since(before) == "no forward pass"
