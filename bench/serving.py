@@ -119,7 +119,7 @@ class Bench:
             dropped = server.settle_history() if server is not None else 0
             before = server.batcher_totals() if server is not None else None
             measured: load.Measured = self.clients.apply(load.run, (work,))
-            passes = server.batcher_totals().since(before) if server is not None and before else ""
+            passes = "" if server is None or before is None else server.batcher_totals().since(before)
             dropped = server.settle_history() - dropped if server is not None else 0
         except Exception as exc:  # one failed row must not lose the others
             self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
