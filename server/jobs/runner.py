@@ -44,6 +44,15 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers fork from a forkserver that has imported the training code (torch) once: a
+    spawned worker spent seconds importing it before each new pool's first job, after every
+    crash. The forkserver is single-threaded, so forking it is as safe as spawning."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["server.jobs.training"])
+    return context
+
+
 class RunnerBase:
     def __init__(self, db: Database, bus: EventBus, config: WorkerConfig, stale_seconds: float):
         self._db = db
@@ -96,15 +105,16 @@ class RunnerBase:
 
 
 class LocalJobRunner(RunnerBase):
-    """A ProcessPoolExecutor ('spawn') of ``workers`` processes; at most ``workers`` jobs are handed to
-    it at once, so a crashed process can be matched to the one job it was running."""
+    """A ProcessPoolExecutor of ``workers`` processes (forked from a forkserver); at most
+    ``workers`` jobs are handed to it at once, so a crashed process can be matched to the one
+    job it was running."""
 
     def __init__(
         self, db: Database, bus: EventBus, config: WorkerConfig, stale_seconds: float, workers: int = 1
     ):
         super().__init__(db, bus, config, stale_seconds)
         self._workers = workers
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _worker_context()
         self._pool: ProcessPoolExecutor | None = None
         self._manager: Any = None
         self._events: Any = None
