@@ -94,6 +94,17 @@ def server_span(spans: InMemorySpanExporter, name: str) -> ReadableSpan:
     return found[0]
 
 
+async def ended_server_span(spans: InMemorySpanExporter, name: str) -> ReadableSpan:
+    """The server span of ``name`` once it has ended. A failed call's status is sent before the
+    server's interceptors finish (and a cancelled stream ends without one), so the client can
+    see the outcome before the span ends."""
+    for _ in range(100):
+        if any(s.name == name for s in spans.get_finished_spans()):
+            break
+        await asyncio.sleep(0.05)
+    return server_span(spans, name)
+
+
 def children(spans: InMemorySpanExporter, parent: ReadableSpan) -> list[ReadableSpan]:
     assert parent.context is not None
     return [
@@ -133,7 +144,7 @@ async def test_a_failed_call_is_traced_with_its_code(
         await stub.Login(auth_service_pb2.LoginRequest(username="nobody", password="Wrong-Passw0rd!"))
     assert failed.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
-    span = server_span(spans, LOGIN.strip("/"))
+    span = await ended_server_span(spans, LOGIN.strip("/"))
     assert span.attributes is not None
     assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.UNAUTHENTICATED.value[0]
     # The caller's mistake, not the server's: the span is not marked failed.
@@ -276,12 +287,7 @@ async def test_a_stream_is_one_server_span_that_ends_with_the_stream(
     await asyncio.wait_for(stream.read(), 5)
     stream.cancel()
 
-    name = "quantis.v1.MonitoringService/WatchEvents"
-    for _ in range(100):
-        if any(s.name == name for s in spans.get_finished_spans()):
-            break
-        await asyncio.sleep(0.05)
-    span = server_span(spans, name)
+    span = await ended_server_span(spans, "quantis.v1.MonitoringService/WatchEvents")
     assert span.attributes is not None and span.attributes["rpc.method"] == "WatchEvents"
 
 
