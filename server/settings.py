@@ -263,6 +263,11 @@ class Settings(BaseSettings):
     does not hold the interpreter lock the server's event loop needs (an in-memory SQLite
     database, which another process cannot open, is always written from a thread)."""
 
+    history_gather_ms: float = Field(default=50.0, ge=0)
+    """Longest a recorded prediction waits for others to share its history transaction, in ms
+    (a full batch or a flush does not wait). A transaction's fixed cost, a commit and a
+    statement, is otherwise paid for every request or two at moderate load."""
+
     inference_queue_max_series: int = Field(default=100_000, ge=1)
     """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
 

@@ -332,8 +332,12 @@ class HistoryWriter:
     and inserts them, up to ``batch_series`` rows per transaction, in a StoreProcess when
     ``separate_process`` (started on first use, and again if it dies: the requests it was
     storing are counted as dropped), else in the database's thread.
-    ``flush`` waits until everything recorded so far is stored; ``close`` flushes and stops
-    the task. Beyond ``max_queued_series`` waiting rows, new ones are dropped and counted.
+    With ``gather_seconds``, a transaction waits that long after its first request for more
+    (not when ``batch_series`` rows have gathered, nor during a flush): a transaction has a
+    fixed cost (a commit, a statement), and without the wait a moderate load pays it for every
+    request or two. ``flush`` waits until everything recorded so far is stored; ``close``
+    flushes and stops the task. Beyond ``max_queued_series`` waiting rows, new ones are
+    dropped and counted.
     """
 
     def __init__(
@@ -344,12 +348,16 @@ class HistoryWriter:
         max_queued_series: int = 200_000,
         on_record: Callable[[Served], None] | None = None,
         separate_process: bool = False,
+        gather_seconds: float = 0.0,
     ):
         self._db = db
         self._separate = separate_process
         self._process: StoreProcess | None = None
         self._on_record = on_record
         self._batch_series = batch_series
+        self._gather = gather_seconds
+        self._gathered = asyncio.Event()  # set: store now (a full batch, or a flush waits)
+        self._flushing = 0
         self._max_queued = max_queued_series
         self._queue: asyncio.Queue[Served] = asyncio.Queue()
         self._queued_series = 0
@@ -372,10 +380,13 @@ class HistoryWriter:
             return
         self._queued_series += served.size
         self._queue.put_nowait(served)
+        if self._queued_series >= self._batch_series:
+            self._gathered.set()
 
     async def _drain(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            await self._wait_for_company()
             series = batch[0].size
             while series < self._batch_series and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -390,6 +401,13 @@ class HistoryWriter:
                 for _ in batch:
                     self._queue.task_done()
 
+    async def _wait_for_company(self) -> None:
+        self._gathered.clear()
+        if self._gather <= 0 or self._flushing or self._queued_series >= self._batch_series:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._gathered.wait(), self._gather)
+
     async def _store(self, batch: list[Served]) -> None:
         if not self._separate:
             await self._db.run(lambda s: store_predictions(s.connection(), batch))
@@ -402,8 +420,14 @@ class HistoryWriter:
         await asyncio.to_thread(self._process.store, batch)
 
     async def flush(self) -> None:
-        if self._task is not None:
+        if self._task is None:
+            return
+        self._flushing += 1
+        self._gathered.set()
+        try:
             await self._queue.join()
+        finally:
+            self._flushing -= 1
 
     async def close(self) -> None:
         if self._task is None:

@@ -3,6 +3,7 @@ summarised together, and a full queue drops (and counts) rather than grows witho
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,39 @@ async def test_a_dead_history_process_is_replaced(application: Application, arti
     assert stored == set(first.ids) | set(second.ids)
     await writer.close()
     assert writer._process is None
+
+
+async def test_requests_gather_into_one_transaction_until_full_or_flushed(
+    application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    version = model.versions[0]
+    # A gathering window far longer than the test: only a full batch or a flush may end it.
+    writer = HistoryWriter(application.db, batch_series=10, gather_seconds=600)
+    transactions: list[int] = []
+    store = writer._store
+
+    async def counted(batch: list[Served]) -> None:
+        transactions.append(sum(item.size for item in batch))
+        await store(batch)
+
+    writer._store = counted  # type: ignore[method-assign]
+    for seed in range(3):  # three requests, one at a time, while the first one's window is open
+        writer.record(served(ana.user_id, model.model_id, version, 1, 12, True, seed))
+        await asyncio.sleep(0.05)
+    assert transactions == [] and writer.queued_series == 3
+
+    writer.record(served(ana.user_id, model.model_id, version, 8, 12, False, 3))  # 11 >= 10: due now
+    await asyncio.wait_for(writer._queue.join(), timeout=30)
+    assert transactions == [11]
+
+    writer.record(served(ana.user_id, model.model_id, version, 2, 12, False, 4))
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(writer.flush(), timeout=30)
+    assert transactions == [11, 2] and writer.queued_series == 0
+    stored = await application.db.run(
+        lambda s: len(list(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id))))
+    )
+    assert stored == 13
+    await writer.close()
