@@ -78,7 +78,9 @@ class DynamicBatcher:
         # Checked alone first, so one caller's bad series cannot fail a shared batch.
         check_packed(batch.values, batch.lengths, batch.horizon)
         if batch.size >= self.max_series:  # already a full batch: no reason to wait
-            return await self._run(version, [batch])[0]
+            alone: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
+            self._run(version, [(batch, alone)])
+            return await alone
         key = (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
         pending = self._pending.get(key)
         if pending is not None and pending.series + batch.size > self.max_series:
@@ -121,17 +123,17 @@ class DynamicBatcher:
 
     def _dispatch(self) -> None:
         while self._running < self.max_concurrent and (pending := self._next()) is not None:
-            batches = [batch for batch, _ in pending.requests]
-            futures = self._run(pending.version, batches)
-            for (_, waiting), result in zip(pending.requests, futures, strict=True):
-                _chain(result, waiting)
+            self._run(pending.version, pending.requests)
 
-    def _run(self, version: VersionRef, batches: list[SeriesBatch]) -> list[asyncio.Future[ForecastArrays]]:
-        """Start one backend call for ``batches``; one future per batch, in order."""
-        loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in batches]
+    def _run(
+        self, version: VersionRef, requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]]
+    ) -> None:
+        """Start one backend call for the batches of ``requests``; each one's slice of the
+        result goes to its future (unless its caller has given up on it)."""
+        batches = [batch for batch, _ in requests]
+        futures = [future for _, future in requests]
         self._running += 1
-        task = loop.create_task(self._call(version, batches))
+        task = asyncio.get_running_loop().create_task(self._call(version, batches))
 
         def split(done: asyncio.Task[ForecastArrays]) -> None:
             self._running -= 1
@@ -153,7 +155,6 @@ class DynamicBatcher:
                 start = end
 
         task.add_done_callback(split)
-        return futures
 
     async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> ForecastArrays:
         merged = batches[0] if len(batches) == 1 else _concatenate(batches)
@@ -184,17 +185,3 @@ def _concatenate(batches: list[SeriesBatch]) -> SeriesBatch:
         quantiles=batches[0].quantiles,
         last_timestamps=None if stamps[0] is None else np.concatenate(stamps),  # type: ignore[arg-type]
     )
-
-
-def _chain(source: asyncio.Future[ForecastArrays], target: asyncio.Future[ForecastArrays]) -> None:
-    def copy(done: asyncio.Future[ForecastArrays]) -> None:
-        if target.done():
-            return
-        if done.cancelled():
-            target.cancel()
-        elif done.exception() is not None:
-            target.set_exception(done.exception())  # type: ignore[arg-type]
-        else:
-            target.set_result(done.result())
-
-    source.add_done_callback(copy)
