@@ -1,7 +1,10 @@
 """Dynamic batching: concurrent requests for one version share a forward pass.
 
-Requests for the same (version, horizon, quantiles) wait at most ``max_delay``
-seconds for company; a batch is due as soon as it holds ``max_series`` series
+Requests for the same (version, horizon, quantiles) share a batch. A batch waits
+``max_delay`` seconds for company only when the previous pass of its kind served more
+than one request; otherwise it goes with the requests that arrived together. So a lone
+caller never pays the delay, while many callers share passes of a useful size even when
+each pass is short. A batch is due at once when it holds ``max_series`` series
 (series, not requests: one request may carry hundreds). At most
 ``max_concurrent`` passes run at once (the backend's parallelism): while they
 do, due batches keep gathering requests, and the oldest is sent the moment a
@@ -31,6 +34,7 @@ Key = tuple[str, int, tuple[float, ...], bool]
 
 @dataclass
 class _Pending:
+    key: Key
     version: VersionRef
     requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]] = field(default_factory=list)
     series: int = 0
@@ -68,6 +72,7 @@ class DynamicBatcher:
         self._pending: dict[Key, _Pending] = {}  # insertion order: the oldest batch first
         self._sealed: list[_Pending] = []  # full batches waiting for a free pass, oldest first
         self._running = 0
+        self._company: dict[Key, bool] = {}  # whether the last pass of each key served several requests
 
     @property
     def queue_depth(self) -> int:
@@ -87,8 +92,9 @@ class DynamicBatcher:
             self._seal(key)  # full: it goes as it is, this request starts the next one
             pending = None
         if pending is None:
-            pending = self._pending[key] = _Pending(version)
-            pending.timer = asyncio.get_running_loop().call_later(self.max_delay, self._make_due, key)
+            pending = self._pending[key] = _Pending(key, version)
+            delay = self.max_delay if self._company.get(key, False) else 0.0
+            pending.timer = asyncio.get_running_loop().call_later(delay, self._make_due, key)
         future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         pending.requests.append((batch, future))
         pending.series += batch.size
@@ -123,6 +129,7 @@ class DynamicBatcher:
 
     def _dispatch(self) -> None:
         while self._running < self.max_concurrent and (pending := self._next()) is not None:
+            self._company[pending.key] = len(pending.requests) > 1
             self._run(pending.version, pending.requests)
 
     def _run(

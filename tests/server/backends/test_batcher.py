@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -162,3 +163,32 @@ async def test_a_second_pass_starts_only_when_sizeable(artifact: VersionRef, his
     assert backend.passes == [1, 3]  # three are enough: a second pass runs at once
     await asyncio.gather(first, third, *small)
     assert backend.passes == [1, 3]
+
+
+async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = SlowBackend(0.0)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=1.0)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    await batcher.forecast(artifact, one(history, 100))
+    assert time.perf_counter() - started < 0.5  # a lone caller goes at once
+    await asyncio.gather(*(batcher.forecast(artifact, one(history, 101 + i)) for i in range(3)))
+    assert backend.passes == [1, 3]  # arrived together: one pass, without waiting
+
+    # The last pass had company, so the next batch waits max_delay for requests arriving one by one.
+    started = time.perf_counter()
+    waiting = []
+    for i in range(3):
+        waiting.append(asyncio.create_task(batcher.forecast(artifact, one(history, 110 + i))))
+        await asyncio.sleep(0.1)
+        assert backend.passes == [1, 3]
+    await asyncio.gather(*waiting)
+    assert backend.passes == [1, 3, 3] and time.perf_counter() - started >= 0.9
+
+    # Company that does not come costs one more wait; after a pass alone, a lone caller goes at once.
+    await batcher.forecast(artifact, one(history, 120))
+    started = time.perf_counter()
+    await batcher.forecast(artifact, one(history, 121))
+    assert time.perf_counter() - started < 0.5
+    assert backend.passes == [1, 3, 3, 1, 1]
