@@ -30,6 +30,9 @@ from training.models.base import check_packed
 
 # Requests share a pass only when everything but their series is the same.
 Key = tuple[str, int, tuple[float, ...], bool]
+# Keys whose last pass is remembered: callers choose the quantiles, so there may be any number
+# of keys; forgetting them all now and then only costs the next batch of each its wait.
+COMPANY_KEYS = 4096
 
 
 @dataclass
@@ -129,6 +132,8 @@ class DynamicBatcher:
 
     def _dispatch(self) -> None:
         while self._running < self.max_concurrent and (pending := self._next()) is not None:
+            if len(self._company) >= COMPANY_KEYS:
+                self._company.clear()
             self._company[pending.key] = len(pending.requests) > 1
             self._run(pending.version, pending.requests)
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
-from server.backends.batcher import DynamicBatcher
+from server.backends.batcher import COMPANY_KEYS, DynamicBatcher
 from server.backends.inprocess import InProcessBackend
 from training import InvalidRequestError, Panel, create_forecaster, save_artifact
 from training.datasets import load_demo
@@ -192,3 +192,15 @@ async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
     await batcher.forecast(artifact, one(history, 121))
     assert time.perf_counter() - started < 0.5
     assert backend.passes == [1, 3, 3, 1, 1]
+
+
+async def test_what_is_remembered_of_past_passes_stays_bounded(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = SlowBackend(0.0)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=1.0)  # type: ignore[arg-type]
+    for i in range(COMPANY_KEYS + 10):  # callers choose the quantiles: every request its own key
+        levels = (0.1, round(0.5 + i / 100_000, 6), 0.9)
+        await batcher.forecast(artifact, SeriesBatch(history[:120], np.array([120], np.int32), 12, levels))
+    assert len(backend.passes) == COMPANY_KEYS + 10
+    assert len(batcher._company) <= COMPANY_KEYS
