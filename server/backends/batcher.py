@@ -142,16 +142,14 @@ class DynamicBatcher:
     ) -> None:
         """Start one backend call for the batches of ``requests``; each one's slice of the
         result goes to its future (unless its caller has given up on it)."""
-        batches = [batch for batch, _ in requests]
-        futures = [future for _, future in requests]
         self._running += 1
-        task = asyncio.get_running_loop().create_task(self._call(version, batches))
+        task = asyncio.get_running_loop().create_task(self._call(version, [batch for batch, _ in requests]))
 
         def split(done: asyncio.Task[ForecastArrays]) -> None:
             self._running -= 1
             self._dispatch()  # a pass is free: send what gathered meanwhile
             if done.cancelled() or done.exception() is not None:
-                for future in futures:
+                for _, future in requests:
                     if not future.done():
                         if done.cancelled():
                             future.cancel()
@@ -160,7 +158,7 @@ class DynamicBatcher:
                 return
             result = done.result()
             start = 0
-            for batch, future in zip(batches, futures, strict=True):
+            for batch, future in requests:
                 end = start + batch.size
                 if not future.done():
                     future.set_result(ForecastArrays(result.point[start:end], result.quantiles[start:end]))
