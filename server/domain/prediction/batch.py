@@ -289,15 +289,23 @@ class BatchPredictions:
                 yield chunk
         last_progress = time.monotonic()
         committing: asyncio.Future[None] | None = None
+
+        def compute(offset: int) -> asyncio.Task[tuple[Chunk, Served]]:
+            end = min(offset + job.chunk_size, total)
+            return asyncio.ensure_future(
+                self._compute(principal, job, resolved, panel, future, offset, end, levels)
+            )
+
+        # From the first chunk not saved: an offset past it still has every chunk computed.
+        computing = compute(done) if done < total else None
         try:
-            # From the first chunk not saved: an offset past it still has every chunk computed.
-            while done < total:
+            while computing is not None:
                 if taken_over.is_set():
                     raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
-                end = min(done + job.chunk_size, total)
-                chunk, served = await self._compute(
-                    principal, job, resolved, panel, future, done, end, levels
-                )
+                chunk, served = await computing
+                end = chunk.offset + len(chunk.series_ids)
+                # The next chunk's forward pass runs while this one is saved: one chunk ahead at most.
+                computing = compute(end) if end < total else None
                 # Saved, counted and recorded together even when the caller goes away meanwhile
                 # (the stream's end waits for it below), so that a resumed job neither recomputes
                 # nor records a chunk twice, nor leaves one out of the history.
@@ -313,6 +321,11 @@ class BatchPredictions:
                     eta = (total - done) / rate if rate else None
                     yield Progress(done, total, _since(job), eta, version_id, start)
         finally:
+            if computing is not None:  # the stream failed or went away: the chunk ahead is not needed
+                computing.cancel()
+                await asyncio.wait([computing])
+                if not computing.cancelled():
+                    computing.exception()  # retrieved: it failed, and it does not matter now
             if committing is not None and not committing.done():
                 await asyncio.wait([committing])
         output = await asyncio.to_thread(self._write_result, job, total, panel.series_ids, future)
