@@ -73,6 +73,7 @@ from server.domain.users import INITIAL_ADMIN_FILE, UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
+from server.jobs.panels import PanelCache
 from server.jobs.publish import deliveries
 from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
 from server.jobs.store import ModelStore
@@ -234,7 +235,8 @@ def prediction_runtime(
         max_queued_series=settings.inference_queue_max_series,
     )
     predictor = Predictor(router, batcher, history, limits)
-    batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor)
+    panels = PanelCache(settings.prediction_batch_panel_cache_values)
+    batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor, panels)
     return PredictionRuntime(backend, batcher, router, history, predictor, PredictionRecords(db), batches)
 
 

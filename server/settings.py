@@ -284,6 +284,10 @@ class Settings(BaseSettings):
     """On ``quantis serve`` with no model yet and an admin to own it, store AirPassengers and train
     and deploy a small LSTM on it (the demo model of the README)."""
 
+    prediction_batch_panel_cache_values: int = Field(default=10_000_000, ge=0)
+    """Values of stored datasets BatchPredict keeps loaded for later jobs and resumes on the same
+    dataset (8 bytes each, the most recently used kept; 0 keeps none)."""
+
     prediction_routing_ttl_seconds: float = Field(default=1.0, ge=0)
     """How long a model's routing (deployment, READY versions) is cached; a deploy takes effect
     within this time."""

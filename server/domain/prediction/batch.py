@@ -34,7 +34,7 @@ from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
-from server.jobs.panels import load_panel
+from server.jobs.panels import PanelCache
 from server.jobs.store import ModelStore
 from training import Panel
 from training.errors import InvalidDataError
@@ -101,10 +101,11 @@ def _since(job: BatchJob) -> float:
 
 
 class BatchPredictions:
-    def __init__(self, db: Any, store: ModelStore, predictor: Predictor):
+    def __init__(self, db: Any, store: ModelStore, predictor: Predictor, panels: PanelCache):
         self._db = db
         self._store = store
         self._predictor = predictor
+        self._panels = panels
         self._attached: dict[str, asyncio.Event] = {}
 
     def _dir(self, job_id: str) -> Path:
@@ -337,7 +338,7 @@ class BatchPredictions:
     def _panel(self, dataset: Dataset, job: BatchJob) -> Panel:
         target = _target_sync(self._db, job.model_id)
         try:
-            return load_panel(
+            return self._panels.load(
                 self._store.path(dataset.storage_path),
                 dataset.columns,
                 target,
