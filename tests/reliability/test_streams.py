@@ -58,9 +58,18 @@ class Stream:
         return next(self.call)  # type: ignore[no-any-return]
 
 
-def active_streams(running: Served) -> float:
+def _metric(running: Served, name: str) -> float:
     with urllib.request.urlopen(f"http://{running.metrics_address()}/metrics", timeout=10) as answer:
-        return metric(answer.read().decode(), "quantis_active_streams")
+        return metric(answer.read().decode(), name)
+
+
+def active_streams(running: Served) -> float:
+    return _metric(running, "quantis_active_streams")
+
+
+def history_stored(running: Served) -> bool:
+    """Whether every answer so far is in the history (so its writer process has started)."""
+    return _metric(running, "quantis_prediction_history_queued_rows") == 0
 
 
 def until(predicate: object, within: float = 15) -> bool:
@@ -92,6 +101,8 @@ def test_cancelled_streams_free_their_resources(
                 for stream in streams:
                     stream.call.cancel()
                 assert until(lambda: active_streams(running) == 0), active_streams(running)
+                # The history process is started by the first store, a moment after the answers.
+                assert until(lambda: history_stored(running))
                 if baseline is None:  # after the first round every pool has grown to its size
                     baseline = (process.num_threads(), process.num_fds())
             threads, fds = process.num_threads(), process.num_fds()
