@@ -147,18 +147,14 @@ async def call_rpc(
     request_class, response_class = _classes(rule)
     serialize, deserialize = request_class.SerializeToString, response_class.FromString
 
-    async def none() -> AsyncIterator[Message]:
-        return
-        yield
-
     call: Any
     if rule.client_streaming and rule.server_streaming:
         call = channel.stream_stream(rule.path, serialize, deserialize)(
-            none(), metadata=metadata, timeout=CALL_TIMEOUT
+            iter(()), metadata=metadata, timeout=CALL_TIMEOUT
         )
     elif rule.client_streaming:
         call = channel.stream_unary(rule.path, serialize, deserialize)(
-            none(), metadata=metadata, timeout=CALL_TIMEOUT
+            iter(()), metadata=metadata, timeout=CALL_TIMEOUT
         )
     elif rule.server_streaming:
         call = channel.unary_stream(rule.path, serialize, deserialize)(
