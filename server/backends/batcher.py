@@ -4,7 +4,10 @@ Requests for the same (version, horizon, quantiles) share a batch. A batch waits
 ``max_delay`` seconds for company only when the previous pass of its kind served more
 than one request; otherwise it goes with the requests that arrived together. So a lone
 caller never pays the delay, while many callers share passes of a useful size even when
-each pass is short. A batch is due at once when it holds ``max_series`` series
+each pass is short. A waiting batch is due as soon as it holds as many requests as the
+recent passes of its kind did (their peak, which decays by a quarter with each smaller
+pass): with a few callers they have all arrived by then, and waiting longer would only
+delay them. A batch is due at once when it holds ``max_series`` series
 (series, not requests: one request may carry hundreds). At most
 ``max_concurrent`` passes run at once (the backend's parallelism): while they
 do, due batches keep gathering requests, and the oldest is sent the moment a
@@ -30,8 +33,8 @@ from training.models.base import check_packed
 
 # Requests share a pass only when everything but their series is the same.
 Key = tuple[str, int, tuple[float, ...], bool]
-# Keys whose last pass is remembered: callers choose the quantiles, so there may be any number
-# of keys; forgetting them all now and then only costs the next batch of each its wait.
+# Keys whose recent passes are remembered: callers choose the quantiles, so there may be any
+# number of keys; forgetting them all now and then only costs the next batch of each its wait.
 COMPANY_KEYS = 4096
 
 
@@ -75,7 +78,8 @@ class DynamicBatcher:
         self._pending: dict[Key, _Pending] = {}  # insertion order: the oldest batch first
         self._sealed: list[_Pending] = []  # full batches waiting for a free pass, oldest first
         self._running = 0
-        self._company: dict[Key, bool] = {}  # whether the last pass of each key served several requests
+        # Per key, the requests its recent passes served: their peak, decaying; 1 after a pass alone.
+        self._peak: dict[Key, int] = {}
 
     @property
     def queue_depth(self) -> int:
@@ -96,13 +100,15 @@ class DynamicBatcher:
             pending = None
         if pending is None:
             pending = self._pending[key] = _Pending(key, version)
-            delay = self.max_delay if self._company.get(key, False) else 0.0
+            delay = self.max_delay if self._peak.get(key, 1) > 1 else 0.0
             pending.timer = asyncio.get_running_loop().call_later(delay, self._make_due, key)
         future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         pending.requests.append((batch, future))
         pending.series += batch.size
         if pending.series >= self.max_series:
             self._seal(key)
+        elif len(pending.requests) >= self._peak.get(key, 1) > 1:
+            pending.due = True  # as many callers as the recent passes served: no one else to wait for
         self._dispatch()
         return await future
 
@@ -132,9 +138,12 @@ class DynamicBatcher:
 
     def _dispatch(self) -> None:
         while self._running < self.max_concurrent and (pending := self._next()) is not None:
-            if len(self._company) >= COMPANY_KEYS:
-                self._company.clear()
-            self._company[pending.key] = len(pending.requests) > 1
+            if len(self._peak) >= COMPANY_KEYS:
+                self._peak.clear()
+            served = len(pending.requests)
+            self._peak[pending.key] = (
+                1 if served == 1 else max(served, self._peak.get(pending.key, 1) * 3 // 4)
+            )
             self._run(pending.version, pending.requests)
 
     def _run(

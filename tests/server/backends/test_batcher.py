@@ -165,6 +165,17 @@ async def test_a_second_pass_starts_only_when_sizeable(artifact: VersionRef, his
     assert backend.passes == [1, 3]
 
 
+async def one_by_one(
+    batcher: DynamicBatcher, artifact: VersionRef, history: np.ndarray, n: int, cut: int
+) -> list[asyncio.Task[ForecastArrays]]:
+    """``n`` requests arriving 0.1 s apart."""
+    tasks = []
+    for i in range(n):
+        tasks.append(asyncio.create_task(batcher.forecast(artifact, one(history, cut + i))))
+        await asyncio.sleep(0.1)
+    return tasks
+
+
 async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
     artifact: VersionRef, history: np.ndarray
 ) -> None:
@@ -176,22 +187,43 @@ async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
     await asyncio.gather(*(batcher.forecast(artifact, one(history, 101 + i)) for i in range(3)))
     assert backend.passes == [1, 3]  # arrived together: one pass, without waiting
 
-    # The last pass had company, so the next batch waits max_delay for requests arriving one by one.
+    # The last pass had company, so the next batch waits for requests arriving one by one...
     started = time.perf_counter()
-    waiting = []
-    for i in range(3):
-        waiting.append(asyncio.create_task(batcher.forecast(artifact, one(history, 110 + i))))
-        await asyncio.sleep(0.1)
-        assert backend.passes == [1, 3]
+    waiting = await one_by_one(batcher, artifact, history, 2, 110)
+    assert backend.passes == [1, 3]
+    # ...until it holds as many as that pass served: nobody else is expected, so it goes.
+    waiting += await one_by_one(batcher, artifact, history, 1, 112)
     await asyncio.gather(*waiting)
-    assert backend.passes == [1, 3, 3] and time.perf_counter() - started >= 0.9
+    assert backend.passes == [1, 3, 3] and time.perf_counter() - started < 0.9
 
-    # Company that does not come costs one more wait; after a pass alone, a lone caller goes at once.
+    # Company that does not come costs one wait of max_delay; after a pass alone, a lone caller
+    # goes at once.
+    started = time.perf_counter()
     await batcher.forecast(artifact, one(history, 120))
+    assert time.perf_counter() - started >= 0.9
     started = time.perf_counter()
     await batcher.forecast(artifact, one(history, 121))
     assert time.perf_counter() - started < 0.5
     assert backend.passes == [1, 3, 3, 1, 1]
+
+
+async def test_the_callers_a_batch_waits_for_decay_with_smaller_passes(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = SlowBackend(0.0)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=1.0)  # type: ignore[arg-type]
+    await asyncio.gather(*(batcher.forecast(artifact, one(history, 100 + i)) for i in range(4)))
+    # Two callers where there were four: the batch waits the whole delay for the other two.
+    started = time.perf_counter()
+    await asyncio.gather(*(batcher.forecast(artifact, one(history, 110 + i)) for i in range(2)))
+    assert backend.passes == [4, 2] and time.perf_counter() - started >= 0.9
+    # The peak falls to three of four, not to the two of the last pass: a batch goes at its third.
+    started = time.perf_counter()
+    waiting = await one_by_one(batcher, artifact, history, 2, 120)
+    assert backend.passes == [4, 2]
+    waiting += await one_by_one(batcher, artifact, history, 1, 122)
+    await asyncio.gather(*waiting)
+    assert backend.passes == [4, 2, 3] and time.perf_counter() - started < 0.9
 
 
 async def test_what_is_remembered_of_past_passes_stays_bounded(
@@ -203,4 +235,4 @@ async def test_what_is_remembered_of_past_passes_stays_bounded(
         levels = (0.1, round(0.5 + i / 100_000, 6), 0.9)
         await batcher.forecast(artifact, SeriesBatch(history[:120], np.array([120], np.int32), 12, levels))
     assert len(backend.passes) == COMPANY_KEYS + 10
-    assert len(batcher._company) <= COMPANY_KEYS
+    assert len(batcher._peak) <= COMPANY_KEYS
