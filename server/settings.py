@@ -260,7 +260,9 @@ class Settings(BaseSettings):
     several requests, so a lone caller never does, and only until the batch holds as many requests
     as the recent passes did. 0 takes the requests that arrived together; the batches then stay
     small under load, and every request pays a pass's fixed cost. 20 ms raised the demo LSTM's
-    unary Predict throughput at 16 and 64 callers in alternating runs against 0, 10 and 40."""
+    unary Predict throughput at 16 and 64 callers in alternating runs against 0, 10 and 40. The
+    cost falls on callers that arrive a few at a time from many clients: a batch that does not
+    fill up waits the whole delay, so 0 suits callers who care more for latency than throughput."""
 
     history_process: bool = True
     """Store the prediction history from a child process, so that building and inserting its rows
