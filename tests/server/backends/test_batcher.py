@@ -166,14 +166,17 @@ async def test_a_second_pass_starts_only_when_sizeable(artifact: VersionRef, his
 
 
 async def one_by_one(
-    batcher: DynamicBatcher, artifact: VersionRef, history: np.ndarray, n: int, cut: int
-) -> list[asyncio.Task[ForecastArrays]]:
-    """``n`` requests arriving 0.1 s apart."""
-    tasks = []
+    batcher: DynamicBatcher, backend: SlowBackend, artifact: VersionRef, history: np.ndarray, n: int
+) -> float:
+    """Send ``n`` requests 0.1 s apart, check that no pass starts before the last has arrived,
+    and return the seconds until all of them were answered."""
+    before, started, tasks = list(backend.passes), time.perf_counter(), []
     for i in range(n):
-        tasks.append(asyncio.create_task(batcher.forecast(artifact, one(history, cut + i))))
+        assert backend.passes == before  # still waiting for company
+        tasks.append(asyncio.create_task(batcher.forecast(artifact, one(history, 110 + i))))
         await asyncio.sleep(0.1)
-    return tasks
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - started
 
 
 async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
@@ -187,14 +190,10 @@ async def test_a_batch_waits_for_company_only_when_the_last_pass_had_some(
     await asyncio.gather(*(batcher.forecast(artifact, one(history, 101 + i)) for i in range(3)))
     assert backend.passes == [1, 3]  # arrived together: one pass, without waiting
 
-    # The last pass had company, so the next batch waits for requests arriving one by one...
-    started = time.perf_counter()
-    waiting = await one_by_one(batcher, artifact, history, 2, 110)
-    assert backend.passes == [1, 3]
-    # ...until it holds as many as that pass served: nobody else is expected, so it goes.
-    waiting += await one_by_one(batcher, artifact, history, 1, 112)
-    await asyncio.gather(*waiting)
-    assert backend.passes == [1, 3, 3] and time.perf_counter() - started < 0.9
+    # The last pass had company, so the next batch waits for requests arriving one by one, until
+    # it holds as many as that pass served: nobody else is expected then, so it goes.
+    seconds = await one_by_one(batcher, backend, artifact, history, 3)
+    assert backend.passes == [1, 3, 3] and seconds < 0.9
 
     # Company that does not come costs one wait of max_delay; after a pass alone, a lone caller
     # goes at once.
@@ -218,12 +217,8 @@ async def test_the_callers_a_batch_waits_for_decay_with_smaller_passes(
     await asyncio.gather(*(batcher.forecast(artifact, one(history, 110 + i)) for i in range(2)))
     assert backend.passes == [4, 2] and time.perf_counter() - started >= 0.9
     # The peak falls to three of four, not to the two of the last pass: a batch goes at its third.
-    started = time.perf_counter()
-    waiting = await one_by_one(batcher, artifact, history, 2, 120)
-    assert backend.passes == [4, 2]
-    waiting += await one_by_one(batcher, artifact, history, 1, 122)
-    await asyncio.gather(*waiting)
-    assert backend.passes == [4, 2, 3] and time.perf_counter() - started < 0.9
+    seconds = await one_by_one(batcher, backend, artifact, history, 3)
+    assert backend.passes == [4, 2, 3] and seconds < 0.9
 
 
 async def test_what_is_remembered_of_past_passes_stays_bounded(
