@@ -9,6 +9,7 @@ benchmark submits to a spawned process; it returns a :class:`Measured`.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,7 @@ CHANNEL_OPTIONS = [
 
 class Kind(StrEnum):
     UNARY = "unary"
+    ARRIVALS = "arrivals"
     BIDI = "bidi"
     SERVER_STREAM = "server-stream"
 
@@ -35,6 +37,8 @@ class Workload:
     """``concurrency`` callers send ``payload`` to ``method`` for ``seconds`` after ``warmup``.
 
     UNARY: each caller waits for its answer before the next request.
+    ARRIVALS: unary requests sent at random (Poisson) times, ``rate`` per second on average,
+    whether or not earlier ones were answered: callers arriving independently.
     BIDI: each caller holds one stream with ``in_flight`` messages outstanding.
     SERVER_STREAM: each caller makes one call and reads it to the end (``seconds`` unused).
     """
@@ -50,6 +54,7 @@ class Workload:
     in_flight: int = 1
     metadata: Metadata = ()
     timeout: float = 60.0
+    rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,26 @@ async def _unary(channel: grpc.aio.Channel, work: Workload, tally: _Tally) -> No
         tally.done(sent, time.perf_counter())
 
 
+async def _arrivals(channel: grpc.aio.Channel, work: Workload, tally: _Tally) -> None:
+    call = channel.unary_unary(work.method, request_serializer=_identity, response_deserializer=_identity)
+    gaps = random.Random(0)  # the same arrival times for every system
+
+    async def one(sent: float) -> None:
+        try:
+            await call(work.payload, metadata=work.metadata, timeout=work.timeout)
+        except grpc.aio.AioRpcError as error:
+            tally.failed(error)
+            return
+        tally.done(sent, time.perf_counter())
+
+    calls = []
+    due = time.perf_counter()
+    while (due := due + gaps.expovariate(work.rate)) < tally.stop:
+        await asyncio.sleep(due - time.perf_counter())
+        calls.append(asyncio.create_task(one(due)))
+    await asyncio.gather(*calls)
+
+
 async def _bidi(channel: grpc.aio.Channel, work: Workload, tally: _Tally) -> None:
     """One stream; latency is matched first-in first-out (every message is the same size)."""
     open_stream = channel.stream_stream(
@@ -154,7 +179,12 @@ async def _server_stream(channel: grpc.aio.Channel, work: Workload, tally: _Tall
 
 
 async def _measure(work: Workload) -> Measured:
-    caller = {Kind.UNARY: _unary, Kind.BIDI: _bidi, Kind.SERVER_STREAM: _server_stream}[work.kind]
+    caller = {
+        Kind.UNARY: _unary,
+        Kind.ARRIVALS: _arrivals,
+        Kind.BIDI: _bidi,
+        Kind.SERVER_STREAM: _server_stream,
+    }[work.kind]
     async with grpc.aio.insecure_channel(work.target, options=CHANNEL_OPTIONS) as channel:
         await asyncio.wait_for(channel.channel_ready(), timeout=30)
         began = time.perf_counter()

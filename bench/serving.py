@@ -169,12 +169,16 @@ def quantis_rows(
     demo: DemoVersion,
     dataset_id: str,
     concurrencies: tuple[int, ...],
+    arrival_rates: tuple[float, ...] = (),
 ) -> None:
+    """Unary Predict at each of ``concurrencies`` (callers in a closed loop) and of
+    ``arrival_rates`` (requests per second sent at random times), then the streams and a
+    BatchPredict job."""
     metadata = login(server.target, ADMIN, _password())
     one = payloads.series(1)
     predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
     unary = {
-        c: bench.timed(
+        f"c={c}": bench.timed(
             server.target,
             payloads.QUANTIS + "Predict",
             Kind.UNARY,
@@ -185,6 +189,16 @@ def quantis_rows(
         )
         for c in concurrencies
     }
+    for rate in arrival_rates:
+        unary[f"{rate:,.0f} req/s at random times"] = bench.timed(
+            server.target,
+            payloads.QUANTIS + "Predict",
+            Kind.ARRIVALS,
+            predict,
+            1,
+            rate=rate,
+            metadata=metadata,
+        )
     streams = {}
     for per_message, callers, in_flight in ((256, 2, 8), (1024, 1, 8)):
         values = payloads.series(per_message)
@@ -202,10 +216,10 @@ def quantis_rows(
             metadata=metadata,
         )
         streams[label] = (work, values)
-    bench.warm(unary[max(unary)], *(work for work, _ in streams.values()))
-    for c, work in unary.items():
+    bench.warm(unary[f"c={max(concurrencies)}"], *(work for work, _ in streams.values()))
+    for label, work in unary.items():
         bench.measure(
-            5, system, "Predict", f"c={c}", work, one, payloads.check_quantis_predict, REQUESTS, server
+            5, system, "Predict", label, work, one, payloads.check_quantis_predict, REQUESTS, server
         )
     for label, (work, values) in streams.items():
         bench.measure(
@@ -328,7 +342,7 @@ def run(durations: Durations, parts: set[int]) -> list[Row]:
             dataset_id = upload_dataset(server.target, metadata, payloads.series(durations.batch_series))
             print("rows as they are measured:", flush=True)
             if parts & {4, 5}:
-                quantis_rows(bench, server, "Quantis in-process", demo, dataset_id, (1, 16, 64))
+                quantis_rows(bench, server, "Quantis in-process", demo, dataset_id, (1, 16, 64), (300.0,))
         if 4 in parts:
             try:
                 bench.add(history_row(server.database_url, demo, durations.seconds))
