@@ -177,16 +177,15 @@ def quantis_rows(
     metadata = login(server.target, ADMIN, _password())
     one = payloads.series(1)
     predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
-    loads: dict[str, tuple[Kind, dict[str, float]]] = {
-        f"c={c}": (Kind.UNARY, {"concurrency": c}) for c in concurrencies
-    }
+
+    def predicts(kind: Kind, **how: float) -> Workload:
+        return bench.timed(
+            server.target, payloads.QUANTIS + "Predict", kind, predict, 1, metadata=metadata, **how
+        )
+
+    unary = {f"c={c}": predicts(Kind.UNARY, concurrency=c) for c in concurrencies}
     for rate in arrival_rates:
-        loads[f"{rate:,.0f} req/s at random times"] = (Kind.ARRIVALS, {"rate": rate})
-    method = payloads.QUANTIS + "Predict"
-    unary = {
-        label: bench.timed(server.target, method, kind, predict, 1, metadata=metadata, **how)
-        for label, (kind, how) in loads.items()
-    }
+        unary[f"{rate:,.0f} req/s at random times"] = predicts(Kind.ARRIVALS, rate=rate)
     streams = {}
     for per_message, callers, in_flight in ((256, 2, 8), (1024, 1, 8)):
         values = payloads.series(per_message)

@@ -94,20 +94,21 @@ class DynamicBatcher:
             self._run(version, [(batch, alone)])
             return await alone
         key = (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
+        peak = self._peak.get(key, 1)
         pending = self._pending.get(key)
         if pending is not None and pending.series + batch.size > self.max_series:
             self._seal(key)  # full: it goes as it is, this request starts the next one
             pending = None
         if pending is None:
             pending = self._pending[key] = _Pending(key, version)
-            delay = self.max_delay if self._peak.get(key, 1) > 1 else 0.0
+            delay = self.max_delay if peak > 1 else 0.0
             pending.timer = asyncio.get_running_loop().call_later(delay, self._make_due, key)
         future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         pending.requests.append((batch, future))
         pending.series += batch.size
         if pending.series >= self.max_series:
             self._seal(key)
-        elif len(pending.requests) >= self._peak.get(key, 1) > 1:
+        elif len(pending.requests) >= peak > 1:
             pending.due = True  # as many callers as the recent passes served: no one else to wait for
         self._dispatch()
         return await future
