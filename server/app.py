@@ -26,6 +26,7 @@ from server.db.migrate import upgrade_to_head
 from server.domain.monitoring.watch import ComponentWatch
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_context import RequestContextInterceptor
+from server.interceptors.wrapping import LayeredHandlers, WrappingInterceptor
 from server.logs import configure_logging
 from server.observability.metrics import RpcMetrics
 from server.servicers import Servicers
@@ -40,9 +41,10 @@ log = logging.getLogger("server")
 LIVENESS_SERVICE = "quantis.liveness"
 
 
-class _GenericHandlersOnly:
+class _Registry:
     """The server as the generated ``add_*_to_server`` functions see it: it takes their generic
-    handlers and ignores their registered-method handlers.
+    handlers, runs each call inside the server's layers (see LayeredHandlers), and ignores
+    their registered-method handlers.
 
     grpc.aio's serving loop keeps one pending request per registered method and, to accept
     each call, waits on all of them (``asyncio.wait`` over some eighty futures, each given a
@@ -51,11 +53,12 @@ class _GenericHandlersOnly:
     and find their method with one lookup per service.
     """
 
-    def __init__(self, server: grpc.aio.Server):
+    def __init__(self, server: grpc.aio.Server, layers: Sequence[WrappingInterceptor]):
         self._server = server
+        self._layers = layers
 
     def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
-        self._server.add_generic_rpc_handlers(handlers)
+        self._server.add_generic_rpc_handlers([LayeredHandlers(h, self._layers) for h in handlers])
 
     def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
         """Left out on purpose: the generic handler given alongside serves the same methods."""
@@ -87,7 +90,7 @@ class RunningServer:
 async def create_server(
     servicers: Servicers,
     *,
-    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    interceptors: Sequence[WrappingInterceptor] = (),
     metrics: RpcMetrics | None = None,
     tracer: trace.Tracer | None = None,
     host: str = "127.0.0.1",
@@ -110,11 +113,9 @@ async def create_server(
     ]
     # Outermost first: request id + server span + access log, error mapping, then the given layers
     # (audit, auth, rate limit; see server.composition).
-    server = grpc.aio.server(
-        interceptors=[RequestContextInterceptor(metrics, tracer), ErrorInterceptor(), *interceptors],
-        options=options,
-    )
-    registry = cast(grpc.aio.Server, _GenericHandlersOnly(server))
+    server = grpc.aio.server(options=options)
+    layers = [RequestContextInterceptor(metrics, tracer), ErrorInterceptor(), *interceptors]
+    registry = cast(grpc.aio.Server, _Registry(server, layers))
     servicers.register(registry)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registry)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import grpc
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
@@ -73,6 +72,7 @@ from server.domain.users import INITIAL_ADMIN_FILE, UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
+from server.interceptors.wrapping import WrappingInterceptor
 from server.jobs.panels import PanelCache
 from server.jobs.publish import deliveries
 from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
@@ -115,7 +115,7 @@ class Application:
     error_rate_watch: ErrorRateWatch
     metrics: RpcMetrics
     servicers: Servicers
-    interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
+    interceptors: list[WrappingInterceptor] = field(default_factory=list)
     jobs: JobRunner | None = None
     prediction: PredictionRuntime | None = None
     tracer_provider: TracerProvider | None = None
@@ -323,7 +323,7 @@ async def build_application(
     )
     proxies = [str(network) for network in settings.trusted_proxies]
     # Inside request context and error mapping, outermost first: audit, auth, rate limit.
-    interceptors: list[grpc.aio.ServerInterceptor] = [
+    interceptors: list[WrappingInterceptor] = [
         AuditInterceptor(rules, AuditLogWriter(db), trusted_proxies=proxies),
         AuthInterceptor(rules, authenticator),
         RateLimitInterceptor(rules, limiter, settings.rate_limits(), trusted_proxies=proxies),

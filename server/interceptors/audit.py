@@ -146,7 +146,6 @@ class AuditInterceptor(WrappingInterceptor):
         *,
         trusted_proxies: Iterable[Network | str] = (),
     ):
-        super().__init__()
         self._audited = {path: rule for path, rule in rules.items() if rule.audit}
         self._writer = writer
         self._peers = PeerResolver(trusted_proxies)

@@ -65,7 +65,6 @@ class RequestContextInterceptor(WrappingInterceptor):
     """Request id, a server span, one access-log line per call, and the gRPC server metrics."""
 
     def __init__(self, metrics: RpcMetrics | None = None, tracer: trace.Tracer | None = None):
-        super().__init__()
         self._metrics = metrics
         self._tracer = tracer or tracer_of(None)
 

@@ -1,7 +1,7 @@
 """Wrap the behaviour of any gRPC method handler, whatever its streaming kind.
 
-grpc.aio interceptors receive a method handler, not a call; to run code around
-the call they must return a new handler whose behaviour wraps the original.
+An interceptor here is given a method handler, not a call; to run code around
+the call it returns a new handler whose behaviour wraps the original.
 grpc tells streaming behaviours apart with inspect.isasyncgenfunction, so the
 stream wrappers are async generator functions themselves.
 This module does that once for the four kinds, so each interceptor states only
@@ -11,7 +11,7 @@ what it does around a call.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -22,7 +22,6 @@ from server.contracts import MethodRule
 if TYPE_CHECKING:
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
     Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
-    Continuation: TypeAlias = Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]
 
 Behaviour: TypeAlias = Callable[..., Any]
 # Runs around one call: (method, context, call) -> result, where call() runs the handler.
@@ -107,31 +106,43 @@ def guard_handler(handler: Handler, method: str, check: Callable[[Context], Awai
     return wrap_handler(handler, method, unary, stream)
 
 
-class WrappingInterceptor(grpc.aio.ServerInterceptor):
+class WrappingInterceptor:
     """An interceptor that runs code around calls by wrapping their method handlers.
 
-    grpc.aio asks every interceptor for the handler of each call, but the wrapper of a
-    method's handler is the same for every call: it is built once per method and reused.
-    Subclasses implement ``wrap``.
+    The wrapper of a method's handler is the same for every call: the server builds it once
+    per method (see LayeredHandlers) and reuses it. Subclasses implement ``wrap``.
     """
-
-    def __init__(self) -> None:
-        self._wrapped: dict[str, tuple[Handler, Handler]] = {}  # method -> (handler, its wrapper)
 
     def wrap(self, handler: Handler, method: str) -> Handler:
         """The handler that serves ``method`` instead of ``handler`` (``handler`` to leave it as it is)."""
         raise NotImplementedError
 
-    async def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
+
+class LayeredHandlers(grpc.GenericRpcHandler):
+    """A generic handler whose method handlers run inside ``layers`` (outermost first).
+
+    This is what passing the layers to ``grpc.aio.server(interceptors=...)`` would do, without
+    grpc.aio's interceptor pipeline: that pipeline awaits every interceptor on every call (two
+    coroutines and a partial each) only to be handed back the wrapper built for the method on
+    its first call. Here the wrapper is built once per method and looked up once per call.
+    """
+
+    def __init__(self, handlers: grpc.GenericRpcHandler, layers: Sequence[WrappingInterceptor]):
+        self._handlers = handlers
+        self._layers = tuple(reversed(layers))  # innermost first, the order they wrap in
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}  # method -> (handler, its wrapper)
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> Handler | None:
+        handler = self._handlers.service(handler_call_details)
         if handler is None:
             return None
         method = handler_call_details.method
         cached = self._wrapped.get(method)
         if cached is None or cached[0] is not handler:
-            cached = self._wrapped[method] = (handler, self.wrap(handler, method))
+            wrapped = handler
+            for layer in self._layers:
+                wrapped = layer.wrap(wrapped, method)
+            cached = self._wrapped[method] = (handler, wrapped)
         return cached[1]
 
 
@@ -143,7 +154,6 @@ class RuleGuard(WrappingInterceptor):
     """
 
     def __init__(self, rules: Mapping[str, MethodRule]):
-        super().__init__()
         self._rules = dict(rules)
 
     async def check(self, rule: MethodRule, context: Context) -> None:

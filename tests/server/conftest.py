@@ -14,6 +14,7 @@ import pytest
 from server.app import RunningServer, create_server
 from server.composition import Application, build_application
 from server.db.migrate import upgrade_to_head
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from server.settings import Environment, Settings
 
@@ -71,14 +72,14 @@ def replace_servicers(application: Application, **layers: object) -> Servicers:
 
 
 @pytest.fixture
-def interceptors(application: Application) -> list[grpc.aio.ServerInterceptor]:
+def interceptors(application: Application) -> list[WrappingInterceptor]:
     """The security layers; tests of the layers beneath them override this with []."""
     return application.interceptors
 
 
 @pytest.fixture
 async def running_server(
-    application: Application, servicers: Servicers, interceptors: list[grpc.aio.ServerInterceptor]
+    application: Application, servicers: Servicers, interceptors: list[WrappingInterceptor]
 ) -> AsyncIterator[RunningServer]:
     running = await create_server(
         servicers,

@@ -32,6 +32,7 @@ from server.auth.permissions import ROLE_PERMISSIONS, Role
 from server.auth.principal import Principal
 from server.contracts import MethodRule
 from server.errors import Unauthenticated
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 
 VIEWER = Principal("u-viewer", "vera", Role.VIEWER, ROLE_PERMISSIONS[Role.VIEWER], session_id="s-1")
@@ -91,7 +92,7 @@ def bare_servicers(**layers: object) -> Servicers:
 
 @asynccontextmanager
 async def serving(
-    servicers: Servicers, interceptors: Sequence[grpc.aio.ServerInterceptor]
+    servicers: Servicers, interceptors: Sequence[WrappingInterceptor]
 ) -> AsyncIterator[grpc.aio.Channel]:
     """A server of its own for one test (when the module's fixtures do not fit), and a channel to it."""
     running = await create_server(servicers, interceptors=interceptors, port=0)

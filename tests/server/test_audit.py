@@ -30,6 +30,7 @@ from server.domain.audit import AuditLogWriter, AuditRecord
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from server.state.rate_limit import Limit, MemoryRateLimiter
 from tests.server.security_helpers import (
@@ -140,7 +141,7 @@ def servicers() -> Servicers:
     return bare_servicers(auth=Audited(), dataset=Uploads(), prediction=Batches())
 
 
-def security_layers(writer: Any, limits: dict[str, Limit] = GENEROUS) -> list[grpc.aio.ServerInterceptor]:
+def security_layers(writer: Any, limits: dict[str, Limit] = GENEROUS) -> list[WrappingInterceptor]:
     rules = method_rules()
     return [
         AuditInterceptor(rules, writer),
@@ -150,7 +151,7 @@ def security_layers(writer: Any, limits: dict[str, Limit] = GENEROUS) -> list[gr
 
 
 @pytest.fixture
-def interceptors(db: Database) -> list[grpc.aio.ServerInterceptor]:
+def interceptors(db: Database) -> list[WrappingInterceptor]:
     return security_layers(AuditLogWriter(db))
 
 

@@ -22,6 +22,7 @@ from quantis.v1 import (
 from server.auth.principal import Principal, principal_var
 from server.contracts import method_rules
 from server.interceptors.auth import AuthInterceptor
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from tests.server.security_helpers import (
     ADMIN,
@@ -118,7 +119,7 @@ def servicers(seen: Seen) -> Servicers:
 
 
 @pytest.fixture
-def interceptors(authenticator: FakeAuthenticator) -> list[grpc.aio.ServerInterceptor]:
+def interceptors(authenticator: FakeAuthenticator) -> list[WrappingInterceptor]:
     return [AuthInterceptor(method_rules(), authenticator)]
 
 

@@ -17,6 +17,7 @@ from quantis.v1 import (
 
 from server import errors
 from server.composition import Application
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from tests.server.conftest import replace_servicers
 
@@ -55,7 +56,7 @@ class FailingMonitoring(monitoring_service_pb2_grpc.MonitoringServiceServicer):
 
 
 @pytest.fixture
-def interceptors() -> list[grpc.aio.ServerInterceptor]:
+def interceptors() -> list[WrappingInterceptor]:
     """Error mapping is tested without the security layers in front of it."""
     return []
 

@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from server.contracts import method_rules
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from server.settings import Settings
 from server.state.rate_limit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -101,7 +102,7 @@ def servicers(counting: Counting) -> Servicers:
 
 
 @pytest.fixture
-def interceptors(limiter: RateLimiter) -> list[grpc.aio.ServerInterceptor]:
+def interceptors(limiter: RateLimiter) -> list[WrappingInterceptor]:
     rules = method_rules()
     return [AuthInterceptor(rules, FakeAuthenticator()), RateLimitInterceptor(rules, limiter, LIMITS)]
 

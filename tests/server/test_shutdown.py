@@ -12,6 +12,7 @@ from quantis.v1 import monitoring_service_pb2_grpc as pb_grpc
 
 from server.app import RunningServer
 from server.composition import Application
+from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from tests.server.conftest import replace_servicers
 
@@ -37,7 +38,7 @@ class SlowMonitoring(pb_grpc.MonitoringServiceServicer):
 
 
 @pytest.fixture
-def interceptors() -> list[grpc.aio.ServerInterceptor]:
+def interceptors() -> list[WrappingInterceptor]:
     """Error mapping is tested without the security layers in front of it."""
     return []
 
