@@ -27,16 +27,23 @@ def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> Non
         raise TypeError(f"{message.DESCRIPTOR.full_name}.{field} is not a repeated float")
     data = np.ascontiguousarray(values, dtype="<f4").tobytes()
     if data:
-        message.MergeFromString(_varint(spec.number << 3 | 2) + _varint(len(data)) + data)
+        message.MergeFromString(length_delimited(spec.number, data))
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
+    """``value`` as a protobuf varint; a negative one as its 64-bit two's complement (int64)."""
+    value &= 0xFFFF_FFFF_FFFF_FFFF
     out = bytearray()
     while value > 0x7F:
         out.append(value & 0x7F | 0x80)
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def length_delimited(number: int, data: bytes) -> bytes:
+    """Field ``number`` holding ``data`` (a message, string, bytes or packed array) on the wire."""
+    return varint(number << 3 | 2) + varint(len(data)) + data
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -17,7 +18,15 @@ from server.domain.prediction.history import stored_forecast
 from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
 from server.errors import InvalidArgument
-from server.mappers.common import append_floats, duration, optional_datetime, timestamp, to_datetime
+from server.mappers.common import (
+    append_floats,
+    duration,
+    length_delimited,
+    optional_datetime,
+    timestamp,
+    to_datetime,
+    varint,
+)
 from server.mappers.dataset import frequency_from_proto
 
 SOURCES = {
@@ -61,35 +70,78 @@ def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
     )
 
 
-def forecast_to_proto(result: UnaryForecast) -> common_pb2.Forecast:
-    """The forecast as points built in place (``add``): constructing each point and quantile as a
-    message of its own and copying it into the response cost twice as much per Predict."""
-    point = result.point.astype(np.float64).tolist()
-    quantiles = result.quantiles.astype(np.float64).tolist()
-    forecast = common_pb2.Forecast(series_id=result.series_id)
-    times: list[tuple[int, int]] = []
+# ForecastPoint's fields after its timestamp and step, as they lie on the wire: the mean (field 3,
+# a double), then one QuantileValue (field 4, a message of 18 bytes: quantile and value, fields 1
+# and 2, doubles) per level.
+_QUANTILE_VALUE = np.dtype(
+    [
+        ("key", "u1"),
+        ("size", "u1"),
+        ("level_key", "u1"),
+        ("level", "<f8"),
+        ("value_key", "u1"),
+        ("value", "<f8"),
+    ]
+)
+
+
+@functools.cache
+def _point_tail(levels: int) -> np.dtype[np.void]:
+    return np.dtype([("mean_key", "u1"), ("mean", "<f8"), ("quantiles", _QUANTILE_VALUE, (levels,))])
+
+
+@functools.cache
+def _step_field(step: int) -> bytes:
+    return b"\x10" + varint(step)  # ForecastPoint.step, field 2
+
+
+def _timestamp_field(seconds: int, nanos: int) -> bytes:
+    """ForecastPoint.timestamp (field 1): a Timestamp with its non-zero fields."""
+    inner = (b"\x08" + varint(seconds) if seconds else b"") + (b"\x10" + varint(nanos) if nanos else b"")
+    return length_delimited(1, inner)
+
+
+def forecast_bytes(result: UnaryForecast) -> bytes:
+    """The forecast as a serialized Forecast message.
+
+    Its points and their quantiles are some fifty small messages. Building them field by field
+    (even in place, with ``add``) cost about 45 us per Predict, a tenth of the event loop's time
+    under load; here the fixed-width part of every point (mean and quantiles) is laid out by
+    numpy in one array, and only each point's head (timestamp and step) is made in Python.
+    """
+    horizon, levels = result.horizon, len(result.levels)
+    tail = np.empty(horizon, dtype=_point_tail(levels))
+    tail["mean_key"] = 0x19  # field 3, 64-bit
+    tail["mean"] = result.point[:horizon]
+    quantiles = tail["quantiles"]
+    quantiles["key"], quantiles["size"] = 0x22, _QUANTILE_VALUE.itemsize - 2  # field 4, its length
+    quantiles["level_key"], quantiles["level"] = 0x09, result.levels
+    quantiles["value_key"], quantiles["value"] = 0x11, result.quantiles[:horizon]
+    tails, width = tail.tobytes(), tail.dtype.itemsize
+    heads = [_step_field(step + 1) for step in range(horizon)]
     if result.timestamps is not None:
-        nanos = result.timestamps.astype("datetime64[ns]").astype(np.int64)
-        times = list(zip((nanos // 1_000_000_000).tolist(), (nanos % 1_000_000_000).tolist(), strict=True))
-    add_point = forecast.points.add
-    for step in range(result.horizon):
-        added = add_point(step=step + 1, mean=point[step])
-        if times:
-            added.timestamp.seconds, added.timestamp.nanos = times[step]
-        add_quantile = added.quantiles.add
-        for level, value in zip(result.levels, quantiles[step], strict=True):
-            add_quantile(quantile=level, value=value)
-    return forecast
+        nanos = result.timestamps[:horizon].astype("datetime64[ns]").astype(np.int64)
+        seconds, fraction = np.divmod(nanos, 1_000_000_000)
+        heads = [
+            _timestamp_field(s, n) + head
+            for s, n, head in zip(seconds.tolist(), fraction.tolist(), heads, strict=True)
+        ]
+    parts = [length_delimited(1, result.series_id.encode())] if result.series_id else []
+    for step, head in enumerate(heads):
+        parts.append(b"\x12" + varint(len(head) + width) + head)  # Forecast.points, field 2
+        parts.append(tails[step * width : (step + 1) * width])
+    return b"".join(parts)
 
 
 def predict_response(result: UnaryForecast) -> pb.PredictResponse:
-    return pb.PredictResponse(
+    response = pb.PredictResponse(
         prediction_id=result.prediction_id,
-        forecast=forecast_to_proto(result),
         model_id=result.model_id,
         version_id=result.version_id,
         latency=duration(result.latency),
     )
+    response.MergeFromString(length_delimited(2, forecast_bytes(result)))  # PredictResponse.forecast
+    return response
 
 
 def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredictResponse:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from quantis.v1 import common_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 
+from server.domain.prediction.service import UnaryForecast
 from server.mappers.common import append_floats
+from server.mappers.prediction import predict_response
 
 
 def test_append_floats_equals_extending_from_python_floats() -> None:
@@ -40,3 +43,61 @@ def test_append_floats_refuses_other_fields() -> None:
         append_floats(pb.StreamPredictResponse(), "quantiles", np.zeros(3))  # repeated double
     with pytest.raises(TypeError, match="horizon is not a repeated float"):
         append_floats(pb.StreamPredictResponse(), "horizon", np.zeros(3))
+
+
+def _reference_forecast(result: UnaryForecast) -> common_pb2.Forecast:
+    """The forecast built field by field, as the protobuf runtime would."""
+    forecast = common_pb2.Forecast(series_id=result.series_id)
+    for step in range(result.horizon):
+        point = forecast.points.add(step=step + 1, mean=float(result.point[step]))
+        if result.timestamps is not None:
+            point.timestamp.FromNanoseconds(
+                int(result.timestamps[step].astype("datetime64[ns]").astype(np.int64))
+            )
+        for level, value in zip(result.levels, result.quantiles[step].tolist(), strict=True):
+            point.quantiles.add(quantile=level, value=value)
+    return forecast
+
+
+def _forecast(horizon: int, levels: int, stamps: np.ndarray | None, series_id: str = "air") -> UnaryForecast:
+    rng = np.random.default_rng(horizon)
+    point = rng.normal(size=horizon).astype(np.float32)
+    point[0] = 0.0  # a default value, which the runtime leaves out and the encoder writes
+    quantiles = rng.normal(size=(horizon, levels)).astype(np.float32)
+    quantiles[-1, -1] = np.nan
+    level_values = tuple(float(q) for q in np.linspace(0.05, 0.95, levels))
+    return UnaryForecast("p1", "m1", "v1", series_id, horizon, level_values, point, quantiles, stamps, 0.0042)
+
+
+@pytest.mark.parametrize(
+    ("horizon", "levels", "stamps", "series_id"),
+    [
+        (12, 3, None, "air"),
+        (12, 3, np.arange("2024-01", "2025-01", dtype="datetime64[M]").astype("datetime64[ns]"), "air"),
+        # Steps past 127 need a 2-byte varint; times before 1970 a 10-byte one; nanos a field of their own.
+        (
+            300,
+            9,
+            np.datetime64("1930-01-01T00:00:00.000000123") + np.arange(300) * np.timedelta64(1, "D"),
+            "x",
+        ),
+        # The epoch itself is a Timestamp with no field set, still present on its point.
+        (3, 1, np.datetime64("1970-01-01T00:00:00", "ns") + np.arange(3) * np.timedelta64(1, "s"), ""),
+        (1, 19, None, ""),
+    ],
+)
+def test_predict_response_carries_the_forecast_field_by_field(
+    horizon: int, levels: int, stamps: np.ndarray | None, series_id: str
+) -> None:
+    result = _forecast(horizon, levels, stamps, series_id)
+
+    response = pb.PredictResponse.FromString(predict_response(result).SerializeToString())
+
+    expected = _reference_forecast(result)
+    assert response.forecast == expected
+    assert response.prediction_id == "p1" and response.model_id == "m1" and response.version_id == "v1"
+    assert response.latency.ToNanoseconds() == 4_200_000
+    assert [p.step for p in response.forecast.points] == list(range(1, horizon + 1))
+    assert all(p.HasField("timestamp") == (stamps is not None) for p in response.forecast.points)
+    got = np.array([[q.value for q in p.quantiles] for p in response.forecast.points], dtype=np.float32)
+    np.testing.assert_array_equal(got, result.quantiles)
