@@ -293,7 +293,8 @@ class Settings(BaseSettings):
 
     prediction_routing_ttl_seconds: float = Field(default=1.0, ge=0)
     """How long a model's routing (deployment, READY versions) is cached; a deploy takes effect
-    within this time."""
+    within this time. In its last quarter an entry is refreshed behind the requests, which are
+    answered from it meanwhile, so under steady traffic none waits for the database."""
 
     web_listen: str = "127.0.0.1:8080"
     """host:port ``quantis web`` (the embedded gRPC-web bridge) listens on; --listen overrides it."""

@@ -127,21 +127,32 @@ class VersionRouter:
         )
 
     async def route(self, model_id: str, *, fresh: bool = False) -> Route | None:
+        """The model's routing. An entry in the last quarter of its time to live is refreshed by
+        one load behind the callers that find it, who are answered from it meanwhile: under
+        steady traffic no request waits for the database (reloading a busy model's routing as
+        it expired held up every request that arrived during the load). An expired entry waits
+        for a load, so a change still takes effect within the time to live."""
         now = self._clock()
-        cached = self._cache.get(model_id)
-        if cached is not None and cached[0] > now and not fresh:
-            return cached[1]
         if fresh:  # a load already under way may have started before what the caller looks for
             route: Route | None = await self._db.run(lambda s: self._load(s, model_id))
             self._cache[model_id] = (now + self._ttl, route)
             return route
+        cached = self._cache.get(model_id)
+        if cached is not None and now < cached[0]:
+            if now >= cached[0] - self._ttl / 4:
+                self._load_once(model_id, now)
+            return cached[1]
+        # Shielded: a caller that gives up does not cancel the load the others wait for.
+        return await asyncio.shield(self._load_once(model_id, now))
+
+    def _load_once(self, model_id: str, now: float) -> asyncio.Future[Route | None]:
+        """The load of the model's routing under way, started if there is none."""
         loading = self._loading.get(model_id)
         if loading is None:
             loading = asyncio.ensure_future(self._db.run(lambda s: self._load(s, model_id)))
             self._loading[model_id] = loading
             loading.add_done_callback(lambda done: self._loaded(model_id, now, done))
-        # Shielded: a caller that gives up does not cancel the load the others wait for.
-        return await asyncio.shield(loading)
+        return loading
 
     def _loaded(self, model_id: str, started: float, loading: asyncio.Future[Route | None]) -> None:
         if self._loading.get(model_id) is not loading:

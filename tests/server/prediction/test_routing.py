@@ -1,4 +1,5 @@
-"""The routing cache: requests that find a model's entry expired share one load of it."""
+"""The routing cache: requests that find a model's entry expired share one load of it, and an
+entry close to expiring is refreshed behind the requests that find it."""
 
 from __future__ import annotations
 
@@ -96,6 +97,63 @@ async def test_concurrent_requests_share_one_load_and_its_answer(
     db.gate.set()
     await asyncio.gather(*tasks)
     assert db.loads == 2
+
+
+async def _settle() -> None:
+    for _ in range(3):  # a load that may go ahead, and its done callback
+        await asyncio.sleep(0)
+
+
+async def test_an_entry_close_to_expiring_is_refreshed_behind_its_callers(
+    router: VersionRouter, db: GatedDatabase, clock: Clock
+) -> None:
+    db.gate.set()
+    first = await router.route("m")  # loaded at 0: cached until 1.0
+    assert first is not None and db.loads == 1
+    clock.now = 0.7
+    assert await router.route("m") is first
+    await _settle()
+    assert db.loads == 1  # not yet in the last quarter
+    clock.now = 0.8
+    db.gate.clear()
+    db.owner = "new owner"
+
+    answers = [await router.route("m") for _ in range(64)]  # none of them waits for the load
+    await _settle()
+
+    assert all(answer is first for answer in answers)
+    assert db.loads == 2  # one refresh for all of them, waiting on the database
+    assert await router.route("m") is first  # still answered from the entry meanwhile
+    db.gate.set()
+    await _settle()
+    refreshed = await router.route("m")
+    assert refreshed is not None and refreshed.owner_id == "new owner"
+    clock.now = 1.5  # the refresh started at 0.8: cached until 1.8, and no refresh before 1.55
+    assert await router.route("m") is refreshed
+    await _settle()
+    assert db.loads == 2
+
+
+async def test_a_failed_refresh_leaves_the_entry_until_it_expires(
+    router: VersionRouter, db: GatedDatabase, clock: Clock
+) -> None:
+    db.gate.set()
+    first = await router.route("m")
+    clock.now = 0.9
+    db.fail = ConnectionError("database down")
+
+    assert await router.route("m") is first  # its refresh fails
+    await _settle()
+    assert await router.route("m") is first  # and the next caller's refresh too
+    await _settle()
+    assert db.loads == 3
+
+    clock.now = 1.1  # expired: the caller waits for a load, and sees its error
+    with pytest.raises(ConnectionError):
+        await router.route("m")
+    db.fail = None
+    route = await router.route("m")
+    assert route is not None and route is not first and db.loads == 5
 
 
 async def test_a_caller_giving_up_does_not_cancel_the_others_load(
