@@ -105,9 +105,10 @@ def forecast_bytes(result: UnaryForecast) -> bytes:
     """The forecast as a serialized Forecast message.
 
     Its points and their quantiles are some fifty small messages. Building them field by field
-    (even in place, with ``add``) cost about 45 us per Predict, a tenth of the event loop's time
-    under load; here the fixed-width part of every point (mean and quantiles) is laid out by
-    numpy in one array, and only each point's head (timestamp and step) is made in Python.
+    (even in place, with ``add``) took 36-50 us per Predict, about a tenth of the interpreter's
+    busy time at 64 callers; here the fixed-width part of every point (mean and quantiles) is
+    laid out by numpy in one array, and only each point's head (timestamp and step) is made in
+    Python (17 us in all without timestamps).
     """
     horizon, levels = result.horizon, len(result.levels)
     tail = np.empty(horizon, dtype=_point_tail(levels))
