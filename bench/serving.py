@@ -174,7 +174,7 @@ def quantis_rows(
     """Unary Predict at each of ``concurrencies`` (callers in a closed loop) and of
     ``arrival_rates`` (requests per second sent at random times), then the streams and a
     BatchPredict job."""
-    metadata = login(server.target, ADMIN, _password())
+    metadata = login(server.target, ADMIN, admin_password())
     one = payloads.series(1)
     predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
 
@@ -278,7 +278,7 @@ def mlserver_rows(bench: Bench, artifact: Path) -> None:
 _PASSWORD: list[str] = []
 
 
-def _password() -> str:
+def admin_password() -> str:
     """The bench admin's password, made once per run (the data directory is made anew)."""
     if not _PASSWORD:
         _PASSWORD.append("Bench-" + secrets.token_urlsafe(12) + "-7x")
@@ -289,7 +289,7 @@ def quantis_env(backend: str) -> dict[str, str]:
     env = {
         "QUANTIS_ADMIN_USERNAME": ADMIN,
         "QUANTIS_ADMIN_EMAIL": "bench@example.com",
-        "QUANTIS_ADMIN_PASSWORD": _password(),
+        "QUANTIS_ADMIN_PASSWORD": admin_password(),
         # One access-log line per call otherwise (MLServer runs with debug false for the same reason).
         "QUANTIS_LOG_LEVEL": "WARNING",
         # The per-caller limit (500/s) would refuse the single benchmark caller.
@@ -321,7 +321,7 @@ def run(durations: Durations, parts: set[int]) -> list[Row]:
     with client_process() as clients:
         print("starting Quantis (it trains and deploys its demo model)", flush=True)
         with QuantisServer(ROOT / "quantis", quantis_env("in-process")) as server:
-            metadata = login(server.target, ADMIN, _password())
+            metadata = login(server.target, ADMIN, admin_password())
             demo = wait_for_demo(server.target, metadata, timeout=300)
             artifact, mar = payloads.artifact_of(demo.artifact_uri), payloads.artifact_of(demo.mar_uri)
             model = load_artifact(artifact)

@@ -131,13 +131,15 @@ class BatcherTotals:
 
 
 class QuantisServer(_ProcessGroup):
-    """``quantis serve`` on a free port with its data under ``data_dir``."""
+    """``quantis serve`` on a free port with its data under ``data_dir``, from the server code in
+    ``repo`` (this checkout unless given: another checkout's code runs with this environment)."""
 
     name = "Quantis"
 
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str], repo: Path = REPO) -> None:
         super().__init__(data_dir / "server.log")
         self.data_dir = data_dir
+        self.repo = repo
         self.port = free_port()
         self.metrics_port = free_port()
         self.env = env
@@ -168,7 +170,7 @@ class QuantisServer(_ProcessGroup):
             "QUANTIS_PORT": str(self.port),
             "QUANTIS_METRICS_PORT": str(self.metrics_port),
         }
-        self._start([sys.executable, "-m", "server", "serve"], env, REPO, self._serving)
+        self._start([sys.executable, "-m", "server", "serve"], env, self.repo, self._serving)
         return self
 
     def _metrics(self) -> dict[str, float]:

@@ -1,0 +1,39 @@
+"""The paired benchmark reads a server's CPU from its whole process tree (the history writer
+is a child process of the server)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from bench.paired import process_tree_cpu
+
+# A child that burns half a second of CPU and then sleeps, and a parent that only waits for it.
+CHILD = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\ntime.sleep(60)"
+PARENT = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {CHILD!r}]).wait()"
+
+
+def test_the_cpu_of_a_process_tree_includes_its_children() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT])
+    try:
+        deadline = time.monotonic() + 30
+        while process_tree_cpu(parent.pid) < 0.5 + 0.02 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        total = process_tree_cpu(parent.pid)
+        with open(f"/proc/{parent.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        assert total >= 0.5  # the child's half second, and the interpreters' start-up
+        assert own < 0.3  # the parent itself only started its child
+    finally:
+        subprocess.run(["pkill", "-P", str(parent.pid)], check=False)
+        parent.kill()
+        parent.wait()
+
+
+def test_a_process_that_is_gone_has_no_cpu() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    assert process_tree_cpu(process.pid) == 0.0
