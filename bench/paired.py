@@ -7,19 +7,21 @@ each spends per request, the new one's over the old one's.
 This machine's speed moves by tens of percent from minute to minute, so two versions measured
 one after the other differ by more than most changes do. Measured side by side, each window
 loads both at once (``--callers`` each, from two client processes), and the ratio of their CPU
-per request (read from /proc for each server's whole process tree, so Linux only) is
-compared within the window. Both servers run with this checkout's environment.
+per request (each server's whole process tree, the history writer included) is compared
+within the window. Both servers run with this checkout's environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
-import os
 import shutil
 import statistics
 import sys
 from pathlib import Path
+
+import psutil
 
 from bench import payloads
 from bench.load import Kind, Workload, run
@@ -28,31 +30,19 @@ from bench.serving import ADMIN, ROOT, admin_password, quantis_env
 from bench.systems import QuantisServer
 
 
-def _stat(pid: int) -> list[str]:
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()  # the fields after the command's name
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if int(_stat(int(entry))[1]) == pid:
-                    found.append(int(entry))
-            except (OSError, IndexError):
-                pass  # gone meanwhile
-    return found
-
-
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user and system) spent so far by ``pid`` and its living descendants."""
     try:
-        fields = _stat(pid)
-    except OSError:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
         return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(process_tree_cpu(child) for child in _children(pid))
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
