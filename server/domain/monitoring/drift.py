@@ -9,12 +9,13 @@ windows were (training.profile).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from training.profile import F64, FeatureProfile, feature_values, ks, psi
 
@@ -67,15 +68,26 @@ class FeatureDrift:
     level: Level
 
 
-def recent_features(samples: Iterable[list[float | None]]) -> dict[str, F64]:
-    """Each feature's finite values over the recorded samples, one series per sample."""
-    series = [np.array([NAN if v is None else v for v in s], dtype=np.float64) for s in samples]
-    series = [s for s in series if np.isfinite(s).any()]
-    if not series:
+def recent_features(values: F64, lengths: npt.NDArray[np.int32]) -> dict[str, F64]:
+    """Each feature's finite values over the recorded samples, packed (``values`` concatenated,
+    ``lengths`` one per sample, NaN where a value is missing); each sample is a series of its
+    own, and one without a finite value is left out."""
+    values = np.asarray(values, dtype=np.float64)
+    lengths = np.asarray(lengths, dtype=np.int32)
+    owner = np.repeat(np.arange(lengths.size), lengths)
+    keep = np.bincount(owner, weights=np.isfinite(values), minlength=lengths.size) > 0
+    values, lengths = values[keep[owner]], lengths[keep]
+    if not lengths.size:
         return {}
-    lengths = np.array([s.size for s in series], dtype=np.int32)
-    features = feature_values(np.concatenate(series), lengths)
-    return {name: values[np.isfinite(values)] for name, values in features.items()}
+    features = feature_values(values, lengths)
+    return {name: found[np.isfinite(found)] for name, found in features.items()}
+
+
+def pack_samples(samples: Iterable[Sequence[float | None]]) -> tuple[F64, npt.NDArray[np.int32]]:
+    """Samples kept as lists (None where missing) packed as recent_features takes them."""
+    lists = [[NAN if v is None else v for v in sample] for sample in samples]
+    lengths = np.array([len(sample) for sample in lists], dtype=np.int32)
+    return np.array([v for sample in lists for v in sample], dtype=np.float64), lengths
 
 
 def compare(

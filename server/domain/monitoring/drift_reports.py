@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,15 +24,16 @@ from server.domain.monitoring.drift import (
     Thresholds,
     compare,
     overall,
+    pack_samples,
     recent_features,
     validation_metrics,
 )
-from server.domain.prediction.history import stored_summary
+from server.domain.prediction.history import packed_samples
 from server.domain.prediction.records import live_metrics, version_scales
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.jobs.store import ModelStore
 from training.artifacts import load_profile
-from training.profile import FeatureProfile
+from training.profile import F64, FeatureProfile
 
 MAX_PREDICTIONS = 100_000
 CACHED_PROFILES = 256
@@ -74,7 +77,10 @@ class DriftReport:
 class _Gathered:
     model: Model
     version: ModelVersion
-    samples: list[list[float | None]]
+    values: F64
+    """The recent inputs' samples, packed (see recent_features)."""
+    lengths: npt.NDArray[np.int32]
+    predictions: int
     live: dict[str, float]
 
 
@@ -120,16 +126,38 @@ class DriftReports:
             where.append(Prediction.created_at >= window.start)
         if window.end is not None:
             where.append(Prediction.created_at < window.end)
-        rows = session.scalars(
+
+        def recent(*columns: Any) -> sa.Select[Any]:
+            newest_first = (Prediction.created_at.desc(), Prediction.id.desc())
+            return (
+                sa.select(*columns)
+                .where(*where)
+                .order_by(*newest_first)
+                .limit(window.last or MAX_PREDICTIONS)
+            )
+
+        # Only the summaries' bytes (the JSON one for rows stored before they were packed), not
+        # whole records: this runs in the server's process for every deployed version each
+        # check, and a thousand records built and read one by one there held the interpreter
+        # lock long enough (about 0.1 s) to stall the requests being served.
+        before_packing = sa.case((Prediction.input_blob.is_(None), Prediction.input_summary))
+        summaries = session.execute(recent(Prediction.input_blob, before_packing)).all()
+        values, lengths = packed_samples([row[0] for row in summaries if row[0] is not None])
+        older = pack_samples((row[1] or {}).get("sample") or [] for row in summaries if row[0] is None)
+        measured = session.scalars(
             sa.select(Prediction)
-            .where(*where)
-            .order_by(Prediction.created_at.desc(), Prediction.id.desc())
-            .limit(window.last or MAX_PREDICTIONS)
+            .where(Prediction.id.in_(recent(Prediction.id).scalar_subquery()), Prediction.actuals.any())
             .options(selectinload(Prediction.actuals))
         ).all()
-        live, _ = live_metrics(rows, version_scales(session, {version.id}))
-        samples = [list(stored_summary(p).get("sample") or []) for p in rows]
-        return _Gathered(model, version, samples, live)
+        live, _ = live_metrics(measured, version_scales(session, {version.id}))
+        return _Gathered(
+            model,
+            version,
+            np.concatenate([values, older[0]]),
+            np.concatenate([lengths, older[1]]),
+            len(summaries),
+            live,
+        )
 
     async def _profile(self, version: ModelVersion) -> dict[str, FeatureProfile]:
         """The version's training profile; artifacts never change, so each is read once."""
@@ -148,7 +176,7 @@ class DriftReports:
         return self._profiles[version.id]
 
     def _build(self, gathered: _Gathered, profile: dict[str, FeatureProfile], window: Window) -> DriftReport:
-        features = compare(profile, recent_features(gathered.samples), self._thresholds)
+        features = compare(profile, recent_features(gathered.values, gathered.lengths), self._thresholds)
         score, level = overall(features, self._thresholds)
         validation = validation_metrics(gathered.version.metrics or {})
         return DriftReport(
@@ -161,7 +189,7 @@ class DriftReports:
             score=score,
             level=level,
             window=window,
-            prediction_count=len(gathered.samples),
+            prediction_count=gathered.predictions,
             live=gathered.live,
             validation=validation,
             degraded=self._thresholds.degraded(gathered.live, validation),

@@ -91,6 +91,19 @@ def unpack_summary(blob: bytes) -> dict[str, Any]:
     }
 
 
+def packed_samples(summaries: Sequence[bytes]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
+    """The samples of summaries stored by pack_summaries, packed as the drift arithmetic takes
+    them: each input's last min(length, SAMPLE_SIZE) values (NaN where missing), concatenated,
+    and how many each has. Read in one pass: the model check reads a thousand per version, and
+    a record per row, read in the server's database thread, held the interpreter lock long
+    enough to stall the requests being served."""
+    rows = np.frombuffer(b"".join(summaries), dtype=_SUMMARY)
+    kept = np.minimum(rows["n"][:, 0], SAMPLE_SIZE).astype(np.int32)
+    tail = np.arange(SAMPLE_SIZE)[None, :] >= (SAMPLE_SIZE - kept)[:, None]
+    values: npt.NDArray[np.float64] = rows["sample"][tail]
+    return values, kept
+
+
 def stored_summary(prediction: Prediction) -> dict[str, Any]:
     """The input summary of a recorded prediction as unpack_summary gives it, plus the
     ``request`` it was served in, however it was stored."""

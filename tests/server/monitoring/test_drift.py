@@ -14,10 +14,13 @@ from google.protobuf import timestamp_pb2
 from prometheus_client.parser import text_string_to_metric_families
 from quantis.v1 import common_pb2, prediction_service_pb2, prediction_service_pb2_grpc
 from quantis.v1 import monitoring_service_pb2 as pb
+from sqlalchemy.orm import Session
 
 from server.app import check_periodically
 from server.auth.permissions import Role
 from server.composition import Application
+from server.db.enums import PredictionSource
+from server.db.models import Prediction
 from server.settings import Settings
 from tests.server.model.conftest import failure
 from tests.server.monitoring.test_monitoring import Stub
@@ -185,6 +188,41 @@ async def test_inputs_like_the_training_data_score_low_and_clear_the_alert(
     finally:
         loop.cancel()
     assert alert.alert_id == drifted.alert_id and alert.HasField("resolve_time")
+
+
+async def test_rows_stored_before_summaries_were_packed_are_read_with_the_packed_ones(
+    monitoring: Stub,
+    channel: grpc.aio.Channel,
+    application: Application,
+    artifacts: list[Path],  # noqa: F811
+) -> None:
+    ana = await caller(application, "ana")
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    inputs = tails([v * 3 + 500 for v in air_values()])
+    await predict_all(channel, ana, model, inputs[:8])
+    await application.prediction.history.flush()  # type: ignore[union-attr]
+    older: list[float | None] = list(inputs[8][-WINDOW:])
+    older[3] = None  # a value missing from the input
+
+    def insert(session: Session) -> None:
+        session.add(
+            Prediction(
+                owner_id=ana.user_id,
+                model_id=model.model_id,
+                version_id=model.versions[0],
+                horizon=12,
+                source=PredictionSource.UNARY,
+                input_summary={"request": "r0", "length": len(inputs[8]), "sample": older},
+                input_blob=None,
+            )
+        )
+
+    await application.db.run(insert)
+    report = await drift(monitoring, ana, model)
+    assert report.prediction_count == 9
+    value = {f.feature: f for f in report.features}["value"]
+    assert value.recent_sample_size == 8 * WINDOW + WINDOW - 1  # the missing value left out
+    assert value.ks_statistic == 1.0 and report.drift_level == pb.DRIFT_LEVEL_SIGNIFICANT
 
 
 async def test_live_accuracy_comes_from_submitted_actuals(

@@ -12,12 +12,14 @@ import numpy as np
 
 from server.db.base import new_ids
 from server.db.models import Prediction
+from server.domain.monitoring.drift import pack_samples, recent_features
 from server.domain.prediction.history import (
     SAMPLE_SIZE,
     SUMMARY_BYTES,
     iso_times,
     pack_forecasts,
     pack_summaries,
+    packed_samples,
     stored_summary,
     unpack_forecast,
     unpack_summary,
@@ -67,6 +69,28 @@ def test_summaries_match_the_per_series_computation() -> None:
         assert summary.keys() == expected.keys()
         for key, value in expected.items():
             assert close(summary[key], value), (key, summary[key], value)
+
+
+def test_packed_samples_are_the_samples_of_each_summary_in_order() -> None:
+    rng = np.random.default_rng(2)
+    series = [rng.normal(size=int(rng.integers(1, 40))) for _ in range(200)]
+    for s in series[::5]:
+        s[-1] = np.nan
+    series += [np.array([np.nan]), np.full(SAMPLE_SIZE, np.nan)]
+    blobs = pack_summaries(np.concatenate(series), np.array([s.size for s in series]), 12)
+    values, lengths = packed_samples(blobs)
+    one_by_one = [unpack_summary(blob)["sample"] for blob in blobs]
+    assert lengths.tolist() == [len(sample) for sample in one_by_one]
+    assert close([None if np.isnan(v) else float(v) for v in values], [v for s in one_by_one for v in s])
+    assert packed_samples([])[0].size == 0 and packed_samples([])[1].size == 0
+
+
+def test_drift_features_leave_out_samples_without_a_finite_value() -> None:
+    samples: list[list[float | None]] = [[1.0, None, 2.0, 4.0], [None, None], [], [3.0, 6.0]]
+    recent = recent_features(*pack_samples(samples))
+    assert recent["value"].tolist() == [1.0, 2.0, 4.0, 3.0, 6.0]
+    assert recent["change"].tolist() == [1.0, 1.0]  # 2 -> 4 and 3 -> 6; none across samples
+    assert recent_features(*pack_samples([[None], []])) == {}
 
 
 def test_a_row_reads_its_packed_summary_or_the_json_one_stored_before() -> None:
