@@ -42,6 +42,13 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"drift_window_predictions": 9, "accuracy_min_points": 12})
 
 
+@pytest.fixture
+async def deployed(application: Application, artifacts: list[Path]) -> tuple[Caller, Deployed]:  # noqa: F811
+    """ana, and a model of hers whose one version (a tiny trained LSTM) takes all traffic."""
+    ana = await caller(application, "ana")
+    return ana, await deploy_model(application, ana.user_id, artifacts[:1])
+
+
 def tails(values: list[float]) -> list[list[float]]:
     """Inputs whose recorded 16-value tails, together, are exactly ``values`` (144 = 9 x 16)."""
     return [values[:end] for end in range(WINDOW, len(values) + 1, WINDOW)]
@@ -91,10 +98,9 @@ async def test_shifted_inputs_raise_drift_a_critical_alert_and_a_live_notificati
     monitoring: Stub,
     channel: grpc.aio.Channel,
     application: Application,
-    artifacts: list[Path],  # noqa: F811
+    deployed: tuple[Caller, Deployed],
 ) -> None:
-    ana = await caller(application, "ana")
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    ana, model = deployed
     stream = monitoring.WatchEvents(
         pb.WatchEventsRequest(kinds=[pb.EVENT_KIND_NOTIFICATION]), metadata=ana.metadata
     )
@@ -156,10 +162,9 @@ async def test_inputs_like_the_training_data_score_low_and_clear_the_alert(
     monitoring: Stub,
     channel: grpc.aio.Channel,
     application: Application,
-    artifacts: list[Path],  # noqa: F811
+    deployed: tuple[Caller, Deployed],
 ) -> None:
-    ana = await caller(application, "ana")
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    ana, model = deployed
     await predict_all(channel, ana, model, tails([v * 3 + 500 for v in air_values()]))
     await application.prediction.history.flush()  # type: ignore[union-attr]
     await application.model_watch.check_once()
@@ -194,10 +199,9 @@ async def test_rows_stored_before_summaries_were_packed_are_read_with_the_packed
     monitoring: Stub,
     channel: grpc.aio.Channel,
     application: Application,
-    artifacts: list[Path],  # noqa: F811
+    deployed: tuple[Caller, Deployed],
 ) -> None:
-    ana = await caller(application, "ana")
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    ana, model = deployed
     inputs = tails([v * 3 + 500 for v in air_values()])
     await predict_all(channel, ana, model, inputs[:8])
     await application.prediction.history.flush()  # type: ignore[union-attr]
@@ -229,10 +233,9 @@ async def test_live_accuracy_comes_from_submitted_actuals(
     monitoring: Stub,
     channel: grpc.aio.Channel,
     application: Application,
-    artifacts: list[Path],  # noqa: F811
+    deployed: tuple[Caller, Deployed],
 ) -> None:
-    ana = await caller(application, "ana")
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    ana, model = deployed
     values = air_values()
     [prediction_id] = await predict_all(channel, ana, model, [values[:132]])
     await application.prediction.history.flush()  # type: ignore[union-attr]
@@ -306,10 +309,9 @@ async def test_the_metrics_endpoint_exports_the_model_metrics(
     monitoring: Stub,
     channel: grpc.aio.Channel,
     application: Application,
-    artifacts: list[Path],  # noqa: F811
+    deployed: tuple[Caller, Deployed],
 ) -> None:
-    ana = await caller(application, "ana")
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    ana, model = deployed
     await predict_all(channel, ana, model, tails(air_values()))
     await application.prediction.history.flush()  # type: ignore[union-attr]
     await application.model_watch.check_once()
