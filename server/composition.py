@@ -227,6 +227,7 @@ def prediction_runtime(
         on_record=metrics.count_predictions if metrics else None,
         separate_process=settings.history_process and not in_memory(db.engine.url),
         gather_seconds=settings.history_gather_ms / 1000,
+        nice=settings.history_nice,
     )
     if metrics is not None:
         metrics.watch_history(history)

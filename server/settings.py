@@ -274,6 +274,13 @@ class Settings(BaseSettings):
     (a full batch or a flush does not wait). A transaction's fixed cost, a commit and a
     statement, is otherwise paid for every request or two at moderate load."""
 
+    history_nice: int = Field(default=10, ge=0, le=19)
+    """How much lower than the server's the history process's CPU priority is (a Unix nice
+    increment). When the CPUs are full, serving goes first and the history catches up when they
+    are not, or, past its queue's limit, drops rows and counts them: streaming through
+    TorchServe on two cores carried 22% more series per second at 10 than at 0, with no row
+    dropped in either. 0 gives the history the server's priority."""
+
     inference_queue_max_series: int = Field(default=100_000, ge=1)
     """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
 

@@ -4,9 +4,11 @@ summarised together, and a full queue drops (and counts) rather than grows witho
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -125,6 +127,19 @@ async def test_a_dead_history_process_is_replaced(application: Application, arti
     assert stored == set(first.ids) | set(second.ids)
     await writer.close()
     assert writer._process is None
+
+
+async def test_the_history_process_runs_below_the_servers_cpu_priority(
+    application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    writer = HistoryWriter(application.db, separate_process=True, nice=5)
+    writer.record(served(ana.user_id, model.model_id, model.versions[0], 2, 12, True, 3))
+    await writer.flush()
+    assert writer._process is not None
+    assert psutil.Process(writer._process._process.pid).nice() == os.nice(0) + 5
+    await writer.close()
 
 
 async def test_requests_gather_into_one_transaction_until_full_or_flushed(
