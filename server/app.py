@@ -203,6 +203,13 @@ async def serve(settings: Settings) -> None:
                     application.error_rate_watch.check_once, settings.model_check_seconds, "error rate check"
                 )
             ),
+            asyncio.create_task(
+                check_periodically(
+                    application.history_retention.prune_once,
+                    settings.history_prune_seconds,
+                    "history pruning",
+                )
+            ),
         ]
         await stop.wait()
         for watcher in watchers:

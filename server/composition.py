@@ -65,6 +65,7 @@ from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.demo import DemoModel, bootstrap_demo
 from server.domain.prediction.history import HistoryWriter
 from server.domain.prediction.records import PredictionRecords
+from server.domain.prediction.retention import HistoryRetention
 from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.runtime import PredictionRuntime
 from server.domain.prediction.service import Limits, Predictor
@@ -113,6 +114,7 @@ class Application:
     component_watch: ComponentWatch
     model_watch: ModelWatch
     error_rate_watch: ErrorRateWatch
+    history_retention: HistoryRetention
     metrics: RpcMetrics
     servicers: Servicers
     interceptors: list[WrappingInterceptor] = field(default_factory=list)
@@ -345,6 +347,9 @@ async def build_application(
         model_watch=ModelWatch(db, drift, alerts, notifications, metrics, thresholds),
         error_rate_watch=ErrorRateWatch(
             metrics, alerts, settings.error_rate_threshold, settings.error_rate_min_calls
+        ),
+        history_retention=HistoryRetention(
+            db, settings.history_retention_days, on_pruned=metrics.history_pruned.inc
         ),
         metrics=metrics,
         servicers=servicers,

@@ -281,6 +281,15 @@ class Settings(BaseSettings):
     TorchServe on two cores carried 22% more series per second at 10 than at 0, with no row
     dropped in either. 0 gives the history the server's priority."""
 
+    history_retention_days: float = Field(default=0.0, ge=0)
+    """Days the prediction history is kept: older predictions, and the actuals submitted for
+    them, are deleted every history_prune_seconds, a few thousand per transaction. 0 (the
+    default) keeps them all. Set it above the longest time until a forecast's actuals arrive
+    (a year of monthly forecasts: more than 365), or SubmitActuals finds them gone."""
+
+    history_prune_seconds: float = Field(default=3600.0, gt=0)
+    """How often predictions past history_retention_days are deleted."""
+
     inference_queue_max_series: int = Field(default=100_000, ge=1)
     """Series waiting in the dynamic batcher beyond which new requests get RESOURCE_EXHAUSTED."""
 

@@ -105,6 +105,11 @@ class RpcMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.history_pruned = Counter(
+            "quantis_prediction_history_pruned_rows",
+            "Predictions deleted from the history for being older than its retention.",
+            registry=self.registry,
+        )
         self.training_jobs = Gauge(
             "quantis_training_jobs",
             "Training jobs stored, by state (refreshed by the periodic model checks).",
