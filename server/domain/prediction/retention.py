@@ -48,12 +48,11 @@ class HistoryRetention:
     def days(self) -> float:
         return self._days
 
-    async def prune_once(self, now: datetime | None = None) -> int:
-        """Delete what is past the retention at ``now`` (the current time by default); how
-        many predictions were deleted."""
+    async def prune_once(self) -> int:
+        """Delete what is past the retention now; how many predictions were deleted."""
         if self._days == 0:
             return 0
-        cutoff = (now or utcnow()) - timedelta(days=self._days)
+        cutoff = utcnow() - timedelta(days=self._days)
         model_ids = await self._db.run(lambda s: list(s.scalars(sa.select(Model.id))))
         deleted = 0
         for model_id in model_ids:
