@@ -79,6 +79,21 @@ def _serving(target: str, timeout: float) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
+def _settings(**overrides: object) -> Settings:
+    """Settings from the environment; a setting that is out of range or contradicts another is
+    reported as a one-line error per problem (exit status 2), not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            name = f"QUANTIS_{where.upper()}: " if where else ""
+            print(f"quantis: {name}{problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        raise SystemExit(2) from error
+
+
 def _web(args: argparse.Namespace) -> None:
     from server.logs import configure_logging
     from server.web.app import host_port, serve
@@ -123,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides = {
             key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None
         }
-        run(Settings(**overrides))
+        run(_settings(**overrides))
     elif args.command == "worker":
         from server.jobs.celery_app import run_worker
         from server.jobs.worker_config import queue_name
