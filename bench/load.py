@@ -41,6 +41,8 @@ class Workload:
     whether or not earlier ones were answered: callers arriving independently.
     BIDI: each caller holds one stream with ``in_flight`` messages outstanding.
     SERVER_STREAM: each caller makes one call and reads it to the end (``seconds`` unused).
+    The callers share ``channels`` connections, in turn (several serving processes on one
+    port each take whole connections).
     """
 
     target: str
@@ -55,6 +57,7 @@ class Workload:
     metadata: Metadata = ()
     timeout: float = 60.0
     rate: float = 0.0
+    channels: int = 1
 
 
 @dataclass(frozen=True)
@@ -191,15 +194,22 @@ async def _measure(work: Workload) -> Measured:
         Kind.BIDI: _bidi,
         Kind.SERVER_STREAM: _server_stream,
     }[work.kind]
-    async with grpc.aio.insecure_channel(work.target, options=CHANNEL_OPTIONS) as channel:
-        await asyncio.wait_for(channel.channel_ready(), timeout=30)
+    # A subchannel pool per channel: otherwise channels to one target share one connection.
+    options = [*CHANNEL_OPTIONS, ("grpc.use_local_subchannel_pool", int(work.channels > 1))]
+    channels = [grpc.aio.insecure_channel(work.target, options=options) for _ in range(work.channels)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(c.channel_ready() for c in channels)), timeout=30)
         began = time.perf_counter()
         if work.kind is Kind.SERVER_STREAM:
             tally = _Tally(began, float("inf"))
         else:
             tally = _Tally(began + work.warmup, began + work.warmup + work.seconds)
-        await asyncio.gather(*(caller(channel, work, tally) for _ in range(work.concurrency)))
+        await asyncio.gather(
+            *(caller(channels[i % len(channels)], work, tally) for i in range(work.concurrency))
+        )
         ended = time.perf_counter()
+    finally:
+        await asyncio.gather(*(c.close() for c in channels))
     seconds = ended - began if work.kind is Kind.SERVER_STREAM else work.seconds
     return Measured(
         requests=tally.requests,

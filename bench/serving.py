@@ -184,6 +184,8 @@ def quantis_rows(
         )
 
     unary = {f"c={c}": predicts(Kind.UNARY, concurrency=c) for c in concurrencies}
+    if 64 in concurrencies:  # as processes_row calls it, for the same-run comparison
+        unary[PROCESSES_LABEL] = predicts(Kind.UNARY, concurrency=64, channels=PROCESSES_CHANNELS)
     for rate in arrival_rates:
         unary[f"{rate:,.0f} req/s at random times"] = predicts(Kind.ARRIVALS, rate=rate)
     streams = {}
@@ -217,6 +219,42 @@ def quantis_rows(
     method = payloads.QUANTIS + "BatchPredict"
     work = Workload(server.target, method, Kind.SERVER_STREAM, request, n, metadata=metadata, timeout=600)
     bench.measure(4, system, "BatchPredict", f"{n:,} series, chunk 1024", work, one, None, SERIES, server)
+
+
+PROCESSES_CHANNELS = 8
+PROCESSES_LABEL = f"c=64 over {PROCESSES_CHANNELS} connections"
+
+
+def processes_row(bench: Bench, demo: DemoVersion, processes: int) -> None:
+    """Unary Predict on ``processes`` serving processes sharing the port (server.processes),
+    their state in Redis: 64 callers over several connections, which the kernel spreads over
+    the processes."""
+    system = f"Quantis in-process, {processes} processes"
+    env = quantis_env("in-process") | {
+        "QUANTIS_SERVER_PROCESSES": str(processes),
+        "QUANTIS_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "QUANTIS_REDIS_KEY_PREFIX": f"quantis-bench-{secrets.token_hex(4)}:",
+    }
+    try:
+        with QuantisServer(ROOT / "quantis", env) as server:
+            metadata = login(server.target, ADMIN, admin_password())
+            one = payloads.series(1)
+            request = payloads.quantis_predict(demo.model_id, one).SerializeToString()
+            work = bench.timed(
+                server.target,
+                payloads.QUANTIS + "Predict",
+                Kind.UNARY,
+                request,
+                1,
+                concurrency=64,
+                channels=PROCESSES_CHANNELS,
+                metadata=metadata,
+            )
+            bench.warm(work)
+            check = payloads.check_quantis_predict
+            bench.measure(5, system, "Predict", PROCESSES_LABEL, work, one, check, REQUESTS, server)
+    except Exception as exc:
+        bench.add(Row(5, system, "Predict", PROCESSES_LABEL, None, REQUESTS, note=f"failed: {_oneline(exc)}"))
 
 
 def echo_rows(bench: Bench) -> None:
@@ -330,6 +368,8 @@ def run(durations: Durations, parts: set[int]) -> list[Row]:
             print("rows as they are measured:", flush=True)
             if parts & {4, 5}:
                 quantis_rows(bench, server, "Quantis in-process", demo, dataset_id, (1, 16, 64), (300.0,))
+        if 5 in parts:
+            processes_row(bench, demo, 2)
         if 4 in parts:
             try:
                 bench.add(history_row(server.database_url, demo, durations.seconds))

@@ -141,7 +141,8 @@ class QuantisServer(_ProcessGroup):
         self.data_dir = data_dir
         self.repo = repo
         self.port = free_port()
-        self.metrics_port = free_port()
+        self.processes = int(env.get("QUANTIS_SERVER_PROCESSES", "1"))
+        self.metrics_port = free_port(run=self.processes)  # process i serves on metrics_port + i
         self.env = env
 
     @property
@@ -154,11 +155,17 @@ class QuantisServer(_ProcessGroup):
         return self.env.get("QUANTIS_DATABASE_URL") or f"sqlite:///{self.data_dir / 'quantis.db'}"
 
     def _serving(self) -> bool:
+        """SERVING on grpc.health.v1, and every serving process's metrics endpoint answering (the
+        other processes start once the first serves)."""
         try:
             with grpc.insecure_channel(self.target) as channel:
                 answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
-            return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
-        except grpc.RpcError:
+            if answer.status != health_pb2.HealthCheckResponse.SERVING:
+                return False
+            if self.processes > 1:
+                self._metrics()
+            return True
+        except (grpc.RpcError, OSError):
             return False
 
     def __enter__(self) -> QuantisServer:
@@ -174,15 +181,21 @@ class QuantisServer(_ProcessGroup):
         return self
 
     def _metrics(self) -> dict[str, float]:
-        """Every sample of the metrics endpoint by name (the last one of a name wins)."""
-        status, body = http_call(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10)
-        if status != 200:
-            raise RuntimeError(f"metrics endpoint answered {status}")
-        return {
-            sample.name: sample.value
-            for family in text_string_to_metric_families(body.decode())
-            for sample in family.samples
-        }
+        """Every sample of the metrics endpoints by name (the last one of a name wins in each),
+        summed over the serving processes."""
+        found: dict[str, float] = {}
+        for port in range(self.metrics_port, self.metrics_port + self.processes):
+            status, body = http_call(f"http://127.0.0.1:{port}/metrics", timeout=10)
+            if status != 200:
+                raise RuntimeError(f"metrics endpoint answered {status}")
+            samples = {
+                sample.name: sample.value
+                for family in text_string_to_metric_families(body.decode())
+                for sample in family.samples
+            }
+            for name, value in samples.items():
+                found[name] = found.get(name, 0.0) + value
+        return found
 
     def history_backlog(self) -> tuple[int, int]:
         """(rows answered but not yet stored, rows dropped so far) from the metrics endpoint."""

@@ -38,23 +38,25 @@ def _ephemeral_range() -> range:
         return range(32768, 61000)
 
 
-def free_port() -> int:
-    """A loopback port free now, for a process that binds it later.
+def free_port(run: int = 1) -> int:
+    """A loopback port free now, for a process that binds it later; with ``run``, the first of
+    that many consecutive free ports (for processes that bind port + i).
 
     Ports outside the ephemeral range: an outgoing connection (to PostgreSQL, Redis, a gRPC
     peer) could otherwise be given the port in the seconds before a JVM gets round to binding it.
     """
     ephemeral = _ephemeral_range()
     for _ in range(200):
-        port = random.randrange(10000, 65536)
-        if port in ephemeral:
+        first = random.randrange(10000, 65536 - run)
+        if any(port in ephemeral for port in range(first, first + run)):
             continue
-        with socket.socket() as sock:
+        with contextlib.ExitStack() as held:
             try:
-                sock.bind(("127.0.0.1", port))
+                for port in range(first, first + run):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+            return first
     raise OSError("no free loopback port outside the ephemeral range")
 
 

@@ -29,6 +29,7 @@ from server.interceptors.request_context import RequestContextInterceptor
 from server.interceptors.wrapping import LayeredHandlers, WrappingInterceptor
 from server.logs import configure_logging
 from server.observability.metrics import RpcMetrics
+from server.processes import Replicas, metrics_port, primary_gone
 from server.servicers import Servicers
 from server.settings import Settings
 from server.tls import server_credentials
@@ -97,10 +98,13 @@ async def create_server(
     port: int = 0,
     max_message_bytes: int = 16 << 20,
     credentials: grpc.ServerCredentials | None = None,
+    share_port: bool = False,
 ) -> RunningServer:
     """Build, bind and start the gRPC server; port 0 binds a free port.
 
-    With ``credentials`` (see server.tls) the port serves TLS, else plaintext.
+    With ``credentials`` (see server.tls) the port serves TLS, else plaintext. With
+    ``share_port`` other processes may bind the same port (SO_REUSEPORT, see server.processes);
+    without it a second server on the port fails to start instead of silently sharing it.
 
     ``interceptors`` are the security layers (audit, auth, rate limit), run
     inside request context and error mapping.
@@ -109,7 +113,7 @@ async def create_server(
     options = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", int(share_port)),
     ]
     # Outermost first: request id + server span + access log, error mapping, then the given layers
     # (audit, auth, rate limit; see server.composition).
@@ -159,17 +163,25 @@ async def check_periodically(check: Callable[[], Awaitable[object]], interval: f
             log.exception("%s failed", what)
 
 
-async def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT, then drain in-flight calls and close resources."""
+async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None:
+    """Run until SIGTERM or SIGINT, then drain in-flight calls and close resources.
+
+    ``index`` 0 is the process ``quantis serve`` started: it migrates the database, creates the
+    demo model, runs the host-wide checks and starts the other serving processes
+    (``settings.server_processes``, see server.processes), which are given their ``index`` and
+    the ``primary``'s pid.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
+    if index == 0:
+        await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
     application = await build_application(settings)
+    replicas = Replicas(settings) if index == 0 and settings.server_processes > 1 else None
     try:
-        if settings.demo_model:
+        if settings.demo_model and index == 0:
             await bootstrap_demo_model(application)
         running = await create_server(
             application.servicers,
@@ -180,11 +192,12 @@ async def serve(settings: Settings) -> None:
             port=settings.port,
             max_message_bytes=settings.max_message_bytes,
             credentials=server_credentials(settings),
+            share_port=settings.server_processes > 1,
         )
-        if settings.metrics_port >= 0:
-            http, _ = application.metrics.serve_http(settings.host, settings.metrics_port)
+        if (port := metrics_port(settings, index)) >= 0:
+            http, _ = application.metrics.serve_http(settings.host, port)
             log.info("metrics", extra={"address": f"{settings.host}:{http.server_port}"})
-        log.info("serving", extra={"address": f"{settings.host}:{running.port}"})
+        log.info("serving", extra={"address": f"{settings.host}:{running.port}", "server_process": index})
         # What start-up built (modules, ORM metadata, torch) lives as long as the process: out of
         # the collector's full passes, which otherwise walk all of it every few thousand
         # allocations on a busy request path (one streamed response's arrays converted 18x slower).
@@ -193,32 +206,43 @@ async def serve(settings: Settings) -> None:
             asyncio.create_task(
                 watch_components(running, application.component_watch, settings.health_check_seconds)
             ),
-            asyncio.create_task(
-                check_periodically(
-                    application.model_watch.check_once, settings.model_check_seconds, "model check"
-                )
-            ),
-            asyncio.create_task(
+            asyncio.create_task(  # each process's own calls
                 check_periodically(
                     application.error_rate_watch.check_once, settings.model_check_seconds, "error rate check"
                 )
             ),
-            asyncio.create_task(
-                check_periodically(
-                    application.history_retention.prune_once,
-                    settings.history_prune_seconds,
-                    "history pruning",
-                )
-            ),
         ]
+        if index == 0:  # the database's, once for the host
+            watchers += [
+                asyncio.create_task(
+                    check_periodically(
+                        application.model_watch.check_once, settings.model_check_seconds, "model check"
+                    )
+                ),
+                asyncio.create_task(
+                    check_periodically(
+                        application.history_retention.prune_once,
+                        settings.history_prune_seconds,
+                        "history pruning",
+                    )
+                ),
+            ]
+        else:
+            watchers.append(asyncio.create_task(primary_gone(primary, stop)))
+        if replicas is not None:
+            await replicas.start()
+            watchers.append(asyncio.create_task(replicas.supervise()))
         await stop.wait()
         for watcher in watchers:
             watcher.cancel()
-        log.info("draining", extra={"grace_seconds": settings.shutdown_grace_seconds})
-        await running.stop(settings.shutdown_grace_seconds)
+        grace = settings.shutdown_grace_seconds
+        log.info("draining", extra={"grace_seconds": grace, "server_process": index})
+        await asyncio.gather(running.stop(grace), *([replicas.stop(grace)] if replicas is not None else []))
     finally:
+        if replicas is not None:
+            await replicas.stop(0)  # a start-up that failed part way: none may outlive this one
         await application.close()
-    log.info("stopped")
+    log.info("stopped", extra={"server_process": index})
 
 
 def run(settings: Settings) -> None:

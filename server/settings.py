@@ -49,7 +49,15 @@ class Settings(BaseSettings):
     """PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."""
 
     metrics_port: int = Field(default=9464, ge=-1, le=65535)
-    """HTTP port of the Prometheus /metrics endpoint; 0 picks a free port, -1 turns it off."""
+    """HTTP port of the Prometheus /metrics endpoint; 0 picks a free port, -1 turns it off.
+    With server_processes above 1, serving process i (from 0) serves its own on metrics_port + i."""
+
+    server_processes: int = Field(default=1, ge=1, le=64)
+    """Serving processes sharing the gRPC port (SO_REUSEPORT; the kernel spreads connections
+    over them). One process runs Python on one core at a time, so on a host with spare cores
+    more processes answer more calls. Above 1 they must share state: needs redis_url (token
+    revocation, rate limits, events), a fixed port, and the in-process backend or a TorchServe
+    fleet (torchserve_management_url). See server.processes."""
 
     otlp_endpoint: str = Field(default="", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     """OTLP/gRPC collector traces go to (the standard OTEL_EXPORTER_OTLP_ENDPOINT); empty sends none."""
@@ -350,6 +358,24 @@ class Settings(BaseSettings):
         if self.torchserve_management_url and self.torchserve_model_store is None:
             raise ValueError(
                 "a TorchServe fleet needs QUANTIS_TORCHSERVE_MODEL_STORE (its shared model store)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _processes_share_state(self) -> Settings:
+        if self.server_processes == 1:
+            return self
+        if not self.redis_url:
+            raise ValueError(
+                "QUANTIS_SERVER_PROCESSES above 1 needs QUANTIS_REDIS_URL: revoked tokens and rate "
+                "limits must be seen by every serving process"
+            )
+        if self.port == 0:
+            raise ValueError("QUANTIS_SERVER_PROCESSES above 1 needs a fixed QUANTIS_PORT to share")
+        if self.inference_backend == "torchserve" and not self.torchserve_management_url:
+            raise ValueError(
+                "QUANTIS_SERVER_PROCESSES above 1 with TorchServe needs a fleet "
+                "(QUANTIS_TORCHSERVE_MANAGEMENT_URL): each process would start a TorchServe of its own"
             )
         return self
 

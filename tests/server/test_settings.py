@@ -36,3 +36,16 @@ def test_production_refuses_the_placeholder_secret() -> None:
 def test_bad_port_is_rejected() -> None:
     with pytest.raises(ValidationError, match="port"):
         Settings(port=70000)
+
+
+def test_several_serving_processes_need_shared_state_and_a_fixed_port() -> None:
+    shared = {"redis_url": "redis://127.0.0.1:6379/0", "port": 6000}
+    assert Settings(server_processes=2, **shared).server_processes == 2  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="QUANTIS_REDIS_URL"):
+        Settings(server_processes=2, port=6000)
+    with pytest.raises(ValidationError, match="fixed QUANTIS_PORT"):
+        Settings(server_processes=2, redis_url="redis://127.0.0.1:6379/0", port=0)
+    with pytest.raises(ValidationError, match="QUANTIS_TORCHSERVE_MANAGEMENT_URL"):
+        Settings(server_processes=2, inference_backend="torchserve", **shared)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="server_processes"):
+        Settings(server_processes=0)
