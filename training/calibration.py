@@ -10,8 +10,10 @@ interval around the median ``m`` must stretch to contain it::
 The split-conformal scale for coverage ``c`` is the ``ceil((n + 1) c) / n`` empirical
 quantile of the ``n`` scores: every quantile's distance from the median multiplied by it
 gives the central interval coverage of at least ``c`` on exchangeable data. It is computed
-for each step when there are enough windows (panels), else pooled over steps (a single
-series, whose one validation window gives ``horizon`` scores).
+for each step when there are enough windows, else pooled over steps. A panel has a validation
+window per series; a single series has rolling validation origins (windowing.validation_holdout),
+since with one window its ``horizon`` scores make the corrected level (11 of 12 for h = 12)
+far above ``c``.
 
 The networks scored there are not the ones that serve when the model is refitted: the refit
 trains fresh networks on every window for the best epoch count, and their intervals differ,

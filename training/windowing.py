@@ -32,9 +32,11 @@ def training_windows(
 ) -> tuple[Windows, Windows]:
     """Train and validation windows, split by time.
 
-    Validation: one window per series whose target is the series' last ``holdout`` points
-    (when ``holdout`` > 0 and the series is long enough). Training: every origin whose whole
-    target lies before that validation target, with at least ``min_context`` past points.
+    Validation: the windows whose targets lie in each series' last ``holdout`` points (when
+    ``holdout`` >= ``horizon`` and the series is long enough): one per series when ``holdout``
+    is the horizon, ``holdout - horizon + 1`` rolling origins per series when it is longer.
+    Training: every origin whose whole target lies before those points, with at least
+    ``min_context`` past points.
     """
     lens = lengths.astype(np.int64)
     val_ok = lens - holdout >= min_context if holdout > 0 else np.zeros_like(lens, dtype=bool)
@@ -44,10 +46,26 @@ def training_windows(
     series = np.repeat(np.arange(lens.size), counts)
     first = np.repeat(np.cumsum(counts) - counts, counts)
     origin = min_context + np.arange(series.size) - first
-    val_series = np.flatnonzero(val_ok & (holdout >= horizon))
-    val = Windows(val_series.astype(np.int64), (lens[val_series] - holdout).astype(np.int64))
+    per_series = max(holdout - horizon + 1, 0)
+    validated = np.flatnonzero(val_ok & (holdout >= horizon))
+    val_series = np.repeat(validated, per_series)
+    val_origin = lens[val_series] - holdout + np.tile(np.arange(per_series), validated.size)
+    val = Windows(val_series.astype(np.int64), val_origin.astype(np.int64))
     del lookback  # windows are defined by origins; the context length is applied when gathering
     return Windows(series.astype(np.int64), origin.astype(np.int64)), val
+
+
+def validation_holdout(
+    lengths: npt.NDArray[np.int32], horizon: int, min_context: int, min_windows: int
+) -> int:
+    """How many final points of each series to hold out for validation so that there are about
+    ``min_windows`` validation windows (rolling origins a step apart, at most ``horizon`` per
+    series), never taking more than half of the longest series' training windows: a panel of
+    many series has enough with one window each, a single series needs several."""
+    per_series = -(-min_windows // max(lengths.size, 1))
+    trainable = int(lengths.max(initial=0)) - 2 * horizon - min_context + 1  # with one validation origin
+    extra = max(min(per_series, horizon, trainable // 2) - 1, 0)
+    return horizon + extra
 
 
 def gather_context(

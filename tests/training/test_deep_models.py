@@ -63,8 +63,9 @@ def test_same_seed_same_model_other_seed_other_model(air: Panel) -> None:
 
 
 def test_the_refit_trains_on_every_window_of_the_series(air: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Early stopping holds out the last horizon; the refit then learns from all of the series,
-    the windows whose target straddles that split included (the most recent ones)."""
+    """Early stopping holds out the last points (a single series: twelve rolling validation
+    origins); the refit then learns from all of the series, the windows whose target straddles
+    that split included (the most recent ones)."""
     seen: list[tuple[int, int]] = []
 
     def spy(net: torch.nn.Module, train: Batch, val: Batch | None, *args: Any, **kwargs: Any) -> Any:
@@ -76,9 +77,9 @@ def test_the_refit_trains_on_every_window_of_the_series(air: Panel, monkeypatch:
     model = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "refit_full": True, "lookback": 36})
     model.fit(train, 12)
     min_context = 9  # a quarter of the lookback
-    # Early stopping: targets ending by month 120, one validation window (months 121-132).
-    # Refit: every origin from min_context to 132 - 12, each target inside the series.
-    assert seen == [(120 - 12 - min_context + 1, 1), (132 - 12 - min_context + 1, 0)]
+    # Early stopping: targets ending by month 109, validation windows from origins 109 to 120
+    # (targets in months 110-132). Refit: every origin from min_context to 132 - 12.
+    assert seen == [(109 - 12 - min_context + 1, 12), (132 - 12 - min_context + 1, 0)]
 
 
 def test_refitted_networks_get_the_calibration_carried_over(air: Panel) -> None:

@@ -5,7 +5,13 @@ import pytest
 
 from training.errors import InvalidDataError
 from training.scaling import ScalerStats, resolve_transform, scale_packed, segment_stats, unscale
-from training.windowing import gather_context, gather_target, last_windows, training_windows
+from training.windowing import (
+    gather_context,
+    gather_target,
+    last_windows,
+    training_windows,
+    validation_holdout,
+)
 
 
 def test_segment_stats_match_numpy_per_series() -> None:
@@ -56,3 +62,26 @@ def test_context_is_left_padded_and_masked() -> None:
     train, _ = training_windows(lengths, 3, 1, 1, holdout=0)
     target = gather_target(flat, lengths, train, 1)
     assert target.shape == (train.series.size, 1)
+
+
+def test_a_longer_holdout_gives_rolling_validation_origins() -> None:
+    lengths = np.array([20, 9], dtype=np.int32)
+    train, val = training_windows(lengths, lookback=6, horizon=3, min_context=5, holdout=5)
+    # Series 0: validation targets start at 15, 16, 17 (all inside the last 5 points); series 1
+    # is too short for them (9 - 5 < 5 points of context) and trains on all its windows.
+    assert list(val.series) == [0, 0, 0] and list(val.origin) == [15, 16, 17]
+    assert np.all(val.origin + 3 <= 20)
+    origins0 = train.origin[train.series == 0]
+    assert origins0.min() == 5 and origins0.max() == 12  # targets end before the validation points
+    assert list(train.origin[train.series == 1]) == [5, 6]
+
+
+def test_validation_holdout_adds_origins_only_where_windows_are_few() -> None:
+    single = np.array([132], dtype=np.int32)
+    assert validation_holdout(single, horizon=12, min_context=9, min_windows=30) == 23  # 12 origins
+    weekly = np.array([2000], dtype=np.int32)
+    assert validation_holdout(weekly, horizon=52, min_context=13, min_windows=30) == 52 + 29  # 30 origins
+    panel = np.full(198, 40, dtype=np.int32)
+    assert validation_holdout(panel, horizon=6, min_context=2, min_windows=30) == 6  # one each is plenty
+    short = np.array([2 * 12 + 9 + 3], dtype=np.int32)  # four training windows with one origin
+    assert validation_holdout(short, horizon=12, min_context=9, min_windows=30) == 13  # keeps half of them

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from training.calibration import step_scales, width_ratios
+from training.calibration import MIN_WINDOWS_PER_STEP, step_scales, width_ratios
 from training.errors import InvalidRequestError, TrainingError
 from training.features import N_STATIC, build_inputs, n_known
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
@@ -35,7 +35,7 @@ from training.trainer import (
     seed_everything,
     torch_threads,
 )
-from training.windowing import last_windows, training_windows
+from training.windowing import last_windows, training_windows, validation_holdout
 
 CHUNK = 8192
 
@@ -111,7 +111,10 @@ class DeepForecaster:
         self.scaler = ScalerStats(self.transform, panel.series_ids, loc, scale)
         self.end_timestamp = panel.last_timestamps.max()
         min_context = min(self.lookback, max(2, self.lookback // 4))
-        train_w, val_w = training_windows(lengths, self.lookback, horizon, min_context, holdout=horizon)
+        # A single series gives one validation window: a dozen calibration scores, whose
+        # finite-sample conformal level (11 of 12) widens every interval. Rolling origins give more.
+        holdout = validation_holdout(lengths, horizon, min_context, MIN_WINDOWS_PER_STEP)
+        train_w, val_w = training_windows(lengths, self.lookback, horizon, min_context, holdout=holdout)
         if train_w.series.size == 0:
             raise TrainingError(
                 f"no training window: series need at least {min_context + 2 * horizon} points "
