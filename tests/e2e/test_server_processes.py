@@ -19,6 +19,7 @@ from quantis.v1 import auth_service_pb2 as auth_pb
 from quantis.v1 import auth_service_pb2_grpc as auth_grpc
 
 from model_store.torchserve import free_port
+from tests.conftest import REDIS_URL, require_service
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, WITH_ADMIN, ServerProcess, launch
 
 pytestmark = pytest.mark.e2e
@@ -50,16 +51,19 @@ def _calls_served(metrics_port: int, method: str) -> float:
     )
 
 
-@pytest.fixture
-def two_processes(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServerProcess, int, int]]:
-    """The server, its gRPC port and its first metrics port (the second process serves on the next)."""
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, int, int]]:
+    """The server, its gRPC port and its first metrics port (the second process serves on the
+    next). One server for the module: the tests run in order, the last one stops it."""
+    require_service("Redis", REDIS_URL)
+    tmp_path = tmp_path_factory.mktemp("processes")
     port, metrics = free_port(), free_port(run=2)
     settings = {
         **WITH_ADMIN,
         "QUANTIS_SERVER_PROCESSES": "2",
         "QUANTIS_PORT": str(port),
         "QUANTIS_METRICS_PORT": str(metrics),
-        "QUANTIS_REDIS_URL": redis_url,
+        "QUANTIS_REDIS_URL": REDIS_URL,
         "QUANTIS_REDIS_KEY_PREFIX": f"quantis-test-{uuid.uuid4().hex}:",
     }
     with launch(tmp_path, settings) as server:
@@ -108,7 +112,7 @@ def test_a_killed_process_is_started_again_and_sigterm_stops_both(
     two_processes: tuple[ServerProcess, int, int],
 ) -> None:
     server, _, metrics = two_processes
-    [started] = _log_entries(server, "serving process started")
+    [started] = _log_entries(server, "serving process started")  # the test above left it running
     replica = int(started["pid"])  # type: ignore[call-overload]
     os.kill(replica, 9)
     _wait_for(lambda: len(_log_entries(server, "serving")) == 3, "the replacement to serve")
