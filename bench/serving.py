@@ -48,7 +48,7 @@ from bench.echo import METHOD as ECHO
 from bench.echo import echo_server
 from bench.forward import forward_rows
 from bench.history import history_row
-from bench.load import Kind, Workload
+from bench.load import Kind, Metadata, Workload
 from bench.payloads import F32, Probe
 from bench.quantis_setup import DemoVersion, login, upload_dataset, wait_for_demo
 from bench.report import REQUESTS, SERIES, Row, format_row, table, targets
@@ -176,12 +176,9 @@ def quantis_rows(
     BatchPredict job."""
     metadata = login(server.target, ADMIN, admin_password())
     one = payloads.series(1)
-    predict = payloads.quantis_predict(demo.model_id, one).SerializeToString()
 
     def predicts(kind: Kind, **how: float) -> Workload:
-        return bench.timed(
-            server.target, payloads.QUANTIS + "Predict", kind, predict, 1, metadata=metadata, **how
-        )
+        return unary_predicts(bench, server, demo, metadata, kind, **how)
 
     unary = {f"c={c}": predicts(Kind.UNARY, concurrency=c) for c in concurrencies}
     if 64 in concurrencies:  # as processes_row calls it, for the same-run comparison
@@ -225,6 +222,16 @@ PROCESSES_CHANNELS = 8
 PROCESSES_LABEL = f"c=64 over {PROCESSES_CHANNELS} connections"
 
 
+def unary_predicts(
+    bench: Bench, server: QuantisServer, demo: DemoVersion, metadata: Metadata, kind: Kind, **how: float
+) -> Workload:
+    """Predict calls for one series of the demo model, sent as ``kind`` with ``how``."""
+    predict = payloads.quantis_predict(demo.model_id, payloads.series(1)).SerializeToString()
+    return bench.timed(
+        server.target, payloads.QUANTIS + "Predict", kind, predict, 1, metadata=metadata, **how
+    )
+
+
 def processes_row(bench: Bench, demo: DemoVersion, processes: int) -> None:
     """Unary Predict on ``processes`` serving processes sharing the port (server.processes),
     their state in Redis: 64 callers over several connections, which the kernel spreads over
@@ -239,16 +246,8 @@ def processes_row(bench: Bench, demo: DemoVersion, processes: int) -> None:
         with QuantisServer(ROOT / "quantis", env) as server:
             metadata = login(server.target, ADMIN, admin_password())
             one = payloads.series(1)
-            request = payloads.quantis_predict(demo.model_id, one).SerializeToString()
-            work = bench.timed(
-                server.target,
-                payloads.QUANTIS + "Predict",
-                Kind.UNARY,
-                request,
-                1,
-                concurrency=64,
-                channels=PROCESSES_CHANNELS,
-                metadata=metadata,
+            work = unary_predicts(
+                bench, server, demo, metadata, Kind.UNARY, concurrency=64, channels=PROCESSES_CHANNELS
             )
             bench.warm(work)
             check = payloads.check_quantis_predict

@@ -245,6 +245,6 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
     log.info("stopped", extra={"server_process": index})
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, *, index: int = 0, primary: int = 0) -> None:
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, index=index, primary=primary))

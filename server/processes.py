@@ -38,11 +38,9 @@ def metrics_port(settings: Settings, index: int) -> int:
 
 
 def _replica_main(settings: Settings, index: int, primary: int) -> None:
-    from server.app import serve
-    from server.logs import configure_logging
+    from server.app import run  # not at the top: server.app imports this module
 
-    configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve(settings, index=index, primary=primary))
+    run(settings, index=index, primary=primary)
 
 
 async def primary_gone(primary: int, stop: asyncio.Event, interval: float = 1.0) -> None:
