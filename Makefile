@@ -58,8 +58,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy server training model_store bench proto/codegen.py clients/python/quantis
 
+# The suite runs in TEST_WORKERS pytest-xdist processes, a test module per worker at a time (its
+# module-scoped servers start once); much of its time is spent waiting on started processes.
+TEST_WORKERS ?= 2
+
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # Every model type on real data, scored on the held-out final horizon (about 15 minutes;
 # ACCURACY_FLAGS="--folds 3" scores three forecast origins a horizon apart instead).

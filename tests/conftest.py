@@ -6,11 +6,14 @@ need them skip with a one-line reason; with CI=true a missing service is a failu
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -24,6 +27,7 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("QUANTIS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _reachable(url: str) -> bool:
@@ -60,6 +64,23 @@ def start_torchserve(process: TorchServeProcess) -> None:
         process.start()
     except TorchServeUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@contextmanager
+def building_in_checkout() -> Iterator[None]:
+    """Held while a test builds into the checkout (clients/js/dist, clients/web/dist).
+
+    `make test` runs the suite in several pytest-xdist workers; two workers running tsc into
+    the same folder at once could leave one of them reading the other's half-written files.
+    """
+    lock = ROOT / "var" / "build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 @pytest.fixture

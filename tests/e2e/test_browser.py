@@ -24,7 +24,7 @@ import pytest
 from quantis.v1 import auth_service_pb2 as auth_pb
 from quantis.v1 import auth_service_pb2_grpc as auth_grpc
 
-from tests.conftest import missing
+from tests.conftest import building_in_checkout, missing
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ServerProcess
 from tests.server.model.datasets import AIRPASSENGERS
 
@@ -46,9 +46,10 @@ def node() -> str:
         missing("node/npm are missing (the dashboard and its browser test need Node 20)")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} is missing (apt-get install chromium)")
-    built = subprocess.run(
-        ["make", "--no-print-directory", "web"], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
+    with building_in_checkout():
+        built = subprocess.run(
+            ["make", "--no-print-directory", "web"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        )
     assert built.returncode == 0, built.stdout + built.stderr
     assert (WEB / "dist" / "index.html").is_file() and (WEB / "dist" / "app.js").is_file()
     return node
