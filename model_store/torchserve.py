@@ -199,9 +199,13 @@ class TorchServeProcess:
             "--ts-config",
             str(config),
         ]
+        # Its own process group (stopped as one), in the starter's session: Linux schedules each
+        # session as one group (autogroup), and a new session would get an equal share of the CPU
+        # beside the server's, so the server's niced history process would take CPU from the
+        # workers instead of yielding it to them.
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                command, cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command, cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT, process_group=0
             )
         deadline = time.monotonic() + timeout
         # The frontend binds its endpoints one after another and exits if one fails; /ping alone

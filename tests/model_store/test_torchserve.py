@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,10 @@ def test_a_port_taken_before_the_frontend_binds_it_gets_fresh_ports(tmp_path: Pa
         squatter.listen()
         start_torchserve(process)
         try:
+            # Its own process group, stopped as one, but this session, whose CPU share the
+            # server's niced history process yields from (see TorchServeProcess._start_once).
+            assert process.pid is not None
+            assert os.getpgid(process.pid) == process.pid and os.getsid(process.pid) == os.getsid(0)
             assert process.ports.management != taken
             assert "Address already in use" in process.log_tail(chars=10**7)
             status, body = http_call(f"{process.management_url}/models")
