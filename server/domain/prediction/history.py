@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ PREDICTIONS: sa.Table = Prediction.__table__  # type: ignore[assignment]
 # the training profile was cut into (training.profile.WINDOW; not imported, so that the history
 # process starts without loading the training stack).
 SAMPLE_SIZE = 16
+DROP_LOG_SECONDS = 10.0  # while rows are dropped, a warning at most this often
 
 
 # A stored input summary (pack_summaries): length and observed count as int32, then mean, std,
@@ -382,6 +384,7 @@ class HistoryWriter:
         self._queued_series = 0
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
+        self._drop_logged = -math.inf  # when the last drop was logged (time.monotonic)
 
     @property
     def queued_series(self) -> int:
@@ -395,7 +398,10 @@ class HistoryWriter:
             self._task = asyncio.get_running_loop().create_task(self._drain())
         if self._queued_series + served.size > self._max_queued:
             self.dropped += served.size
-            log.warning("prediction history queue full; %d rows dropped", self.dropped)
+            now = time.monotonic()
+            if now - self._drop_logged >= DROP_LOG_SECONDS:  # not a line per message under overload
+                self._drop_logged = now
+                log.warning("prediction history queue full; %d rows dropped so far", self.dropped)
             return
         self._queued_series += served.size
         self._queue.put_nowait(served)

@@ -4,6 +4,7 @@ summarised together, and a full queue drops (and counts) rather than grows witho
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 
@@ -85,17 +86,26 @@ async def test_rows_of_many_requests_read_back_per_series(
     await writer.close()
 
 
-async def test_a_full_queue_drops_and_counts(application: Application, artifacts: list[Path]) -> None:
+async def test_a_full_queue_drops_and_counts(
+    application: Application, artifacts: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, artifacts)
     writer = HistoryWriter(application.db, max_queued_series=50)
     kept = served(ana.user_id, model.model_id, model.versions[0], 40, 12, False, 1)
     refused = served(ana.user_id, model.model_id, model.versions[0], 20, 12, False, 2)
+    also_refused = served(ana.user_id, model.model_id, model.versions[0], 15, 12, False, 3)
     writer.record(kept)
-    writer.record(refused)  # 40 + 20 > 50 while the first still waits
+    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.history"):
+        writer.record(refused)  # 40 + 20 > 50 while the first still waits
+        writer.record(also_refused)
     assert writer.queued_series == 40
     await writer.flush()
-    assert writer.dropped == 20 and writer.queued_series == 0
+    assert writer.dropped == 35 and writer.queued_series == 0
+    # One warning while the drops go on, not one per refused message.
+    assert [r.getMessage() for r in caplog.records] == [
+        "prediction history queue full; 20 rows dropped so far"
+    ]
     stored = await application.db.run(
         lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))
     )
