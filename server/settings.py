@@ -287,7 +287,10 @@ class Settings(BaseSettings):
     increment). When the CPUs are full, serving goes first and the history catches up when they
     are not, or, past its queue's limit, drops rows and counts them: streaming through
     TorchServe on two cores carried 22% more series per second at 10 than at 0, with no row
-    dropped in either. 0 gives the history the server's priority."""
+    dropped in either. 0 gives the history the server's priority. A nice ranks processes only
+    within one session (Linux's autogroup) or cgroup: the server starts its own TorchServe in its
+    session for that reason, and a TorchServe on the same host under another service manager
+    unit competes as an equal whatever this is."""
 
     history_retention_days: float = Field(default=0.0, ge=0)
     """Days the prediction history is kept: older predictions, and the actuals submitted for
