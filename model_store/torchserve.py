@@ -3,7 +3,9 @@
 ``TorchServeProcess`` writes a ``config.properties`` with free loopback ports (REST
 inference, management and metrics, gRPC inference and management), runs
 ``torchserve --foreground`` in its own process group, and waits until its REST and
-gRPC endpoints answer. In production TorchServe runs on its own hosts and the server only
+gRPC endpoints answer. It logs to rotated files under ``<home>/logs`` (see ``log4j2.xml``
+beside this module); only warnings and errors reach its standard output, kept in
+``torchserve.log``. In production TorchServe runs on its own hosts and the server only
 connects to it (see ``server.backends.torchserve``).
 """
 
@@ -23,6 +25,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+LOG_CONFIG = Path(__file__).with_name("log4j2.xml")
 
 
 class TorchServeUnavailable(RuntimeError):
@@ -198,6 +202,8 @@ class TorchServeProcess:
             str(self.model_store),
             "--ts-config",
             str(config),
+            "--log-config",
+            str(LOG_CONFIG),
         ]
         # Its own process group (stopped as one), in the starter's session: Linux schedules each
         # session as one group (autogroup), and a new session would get an equal share of the CPU

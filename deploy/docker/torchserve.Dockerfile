@@ -31,6 +31,8 @@ RUN apt-get update \
     && install -d -o 10001 -g 10001 /home/model-server/model-store /home/model-server/tmp
 COPY --from=build /opt/quantis /opt/quantis
 COPY deploy/torchserve/config.properties /home/model-server/config.properties
+# The logging of the server's own TorchServe: rotated files under logs/, only warnings on stdout.
+COPY model_store/log4j2.xml /home/model-server/log4j2.xml
 # TorchServe's workers run `python` from PATH: the venv's, which has the handler's imports.
 ENV PATH=/opt/quantis/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -46,4 +48,4 @@ VOLUME ["/home/model-server/model-store"]
 EXPOSE 8080 8081 8082 7070 7071
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/ping', timeout=4)"]
-CMD ["torchserve", "--start", "--foreground", "--ncs", "--ts-config", "/home/model-server/config.properties", "--model-store", "/home/model-server/model-store"]
+CMD ["torchserve", "--start", "--foreground", "--ncs", "--ts-config", "/home/model-server/config.properties", "--log-config", "/home/model-server/log4j2.xml", "--model-store", "/home/model-server/model-store"]

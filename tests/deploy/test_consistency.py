@@ -5,6 +5,7 @@ Dockerfiles."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ import pydantic
 import pytest
 import yaml
 
-from model_store.torchserve import Ports, config_text
+from model_store.torchserve import LOG_CONFIG, Ports, config_text
 from server.settings import Settings
 from tests.deploy.files import (
     COMPOSE,
@@ -221,6 +222,16 @@ def test_torchserve_ports_and_settings_agree() -> None:
     ]
     assert {p["port"] for p in servers_only["ports"]} == all_ports - {metrics}
     assert [p["port"] for p in anyone["ports"]] == [metrics]
+
+
+def test_the_fleet_logs_as_the_servers_own_torchserve() -> None:
+    dockerfile = (DEPLOY / "docker" / "torchserve.Dockerfile").read_text()
+    copied = re.search(r"^COPY model_store/log4j2\.xml (\S+)$", dockerfile, re.MULTILINE)
+    command = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
+    assert copied is not None and command is not None
+    arguments = json.loads(command.group(1))
+    assert arguments[arguments.index("--log-config") + 1] == copied.group(1)
+    assert LOG_CONFIG == ROOT / "model_store" / "log4j2.xml" and LOG_CONFIG.is_file()
 
 
 def test_the_fleet_runs_the_same_torchserve_settings_as_the_servers_own() -> None:

@@ -32,7 +32,7 @@ def torchserve(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
 
 
 def test_torchserve_forecasts_equal_in_process(
-    torchserve: tuple[str, str, Path], artifact_dir: Path, air: Panel
+    torchserve: tuple[str, str, Path], artifact_dir: Path, air: Panel, tmp_path: Path
 ) -> None:
     inference, management, store = torchserve
     mar = build_mar(artifact_dir, store, "air_lstm")
@@ -67,6 +67,12 @@ def test_torchserve_forecasts_equal_in_process(
     status, body = http_call(f"{inference}/predictions/air_lstm", "POST", encode_request(bad))
     assert status == 400 and b"horizon" in body
     assert json.loads(http_call(f"{management}/models")[1])["models"][0]["modelName"] == "air_lstm"
+
+    # A line per request in the access log; none in the unrotated standard output or the frontend's log.
+    logs = tmp_path / "logs"
+    assert (logs / "access_log.log").read_text().count("/predictions/air_lstm") == 3
+    assert "/predictions/" not in (tmp_path / "torchserve.log").read_text()
+    assert "Backend response time" not in (logs / "ts_log.log").read_text()
 
 
 def test_a_port_taken_before_the_frontend_binds_it_gets_fresh_ports(tmp_path: Path) -> None:
