@@ -46,8 +46,8 @@ def training_windows(
     series = np.repeat(np.arange(lens.size), counts)
     first = np.repeat(np.cumsum(counts) - counts, counts)
     origin = min_context + np.arange(series.size) - first
-    per_series = max(holdout - horizon + 1, 0)
-    validated = np.flatnonzero(val_ok & (holdout >= horizon))
+    per_series = max(holdout - horizon + 1, 0)  # none when holdout < horizon
+    validated = np.flatnonzero(val_ok)
     val_series = np.repeat(validated, per_series)
     val_origin = lens[val_series] - holdout + np.tile(np.arange(per_series), validated.size)
     val = Windows(val_series.astype(np.int64), val_origin.astype(np.int64))
