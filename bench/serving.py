@@ -116,17 +116,22 @@ class Bench:
                     payloads.call_once(probe, stream=work.kind is Kind.BIDI),
                     payloads.expected(self.model, values),
                 )
-            dropped = server.settle_history() if server is not None else 0
+            history = server.settle_history() if server is not None else None
             before = server.batcher_totals() if server is not None else None
             measured: load.Measured = self.clients.apply(load.run, (work,))
             passes = "" if server is None or before is None else server.batcher_totals().since(before)
-            dropped = server.settle_history() - dropped if server is not None else 0
+            ended = time.monotonic()
+            after = server.settle_history() if server is not None else None
+            settled = time.monotonic() - ended
         except Exception as exc:  # one failed row must not lose the others
             self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
             return
         rate: float | None = measured.series_per_second if unit == SERIES else measured.requests_per_second
         notes = [f"{measured.errors} errors ({measured.first_error})" if measured.errors else "", passes]
-        notes.append(f"{dropped:,} history rows dropped" if dropped else "")
+        if history is not None and after is not None:
+            spooled, dropped = after.spooled - history.spooled, after.dropped - history.dropped
+            notes.append(f"{spooled:,} history rows spooled, stored by {settled:.0f} s after the row" if spooled else "")
+            notes.append(f"{dropped:,} history rows dropped" if dropped else "")
         note = "; ".join(part for part in notes if part)
         if not measured.requests:
             rate, note = None, note or "no answer in the measured window"

@@ -130,6 +130,16 @@ class BatcherTotals:
         return f"{passes:,} passes of {series:,.1f} series, {ms:.1f} ms each"
 
 
+@dataclass(frozen=True)
+class HistoryBacklog:
+    queued: int
+    """Rows answered, not yet stored."""
+    dropped: int
+    """Rows answered that will never be stored (counter)."""
+    spooled: int
+    """Rows that waited on disk for the history (counter)."""
+
+
 class QuantisServer(_ProcessGroup):
     """``quantis serve`` on a free port with its data under ``data_dir``, from the server code in
     ``repo`` (this checkout unless given: another checkout's code runs with this environment)."""
@@ -197,12 +207,13 @@ class QuantisServer(_ProcessGroup):
                 found[name] = found.get(name, 0.0) + value
         return found
 
-    def history_backlog(self) -> tuple[int, int]:
-        """(rows answered but not yet stored, rows dropped so far) from the metrics endpoint."""
+    def history_backlog(self) -> HistoryBacklog:
+        """The prediction history's backlog and counters, from the metrics endpoint."""
         found = self._metrics()
-        return (
+        return HistoryBacklog(
             int(found["quantis_prediction_history_queued_rows"]),
             int(found["quantis_prediction_history_dropped_rows_total"]),
+            int(found["quantis_prediction_history_spooled_rows_total"]),
         )
 
     def batcher_totals(self) -> BatcherTotals:
@@ -214,14 +225,14 @@ class QuantisServer(_ProcessGroup):
             found["quantis_backend_latency_seconds_sum"],
         )
 
-    def settle_history(self, timeout: float = 300) -> int:
-        """Wait until every prediction answered so far is stored; the rows dropped so far."""
+    def settle_history(self, timeout: float = 300) -> HistoryBacklog:
+        """Wait until every prediction answered so far is stored; the counters then."""
         deadline = time.monotonic() + timeout
-        while (backlog := self.history_backlog())[0] > 0:
+        while (backlog := self.history_backlog()).queued > 0:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"prediction history still {backlog[0]} rows behind after {timeout:.0f} s")
+                raise RuntimeError(f"prediction history still {backlog.queued} rows behind after {timeout:.0f} s")
             time.sleep(0.2)
-        return backlog[1]
+        return backlog
 
 
 class TorchServeDirect:

@@ -69,6 +69,7 @@ from server.domain.prediction.retention import HistoryRetention
 from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.runtime import PredictionRuntime
 from server.domain.prediction.service import Limits, Predictor
+from server.domain.prediction.spool import Spool
 from server.domain.users import INITIAL_ADMIN_FILE, UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
@@ -207,6 +208,12 @@ def inference_backend(settings: Settings) -> ForecastBackend:
     )
 
 
+def history_spool(settings: Settings) -> Spool | None:
+    if settings.history_spool_mb <= 0:
+        return None
+    return Spool(settings.data_dir / "history-spool", int(settings.history_spool_mb * 2**20))
+
+
 def prediction_runtime(
     settings: Settings, db: Database, tracer: trace.Tracer | None = None, metrics: RpcMetrics | None = None
 ) -> PredictionRuntime:
@@ -224,12 +231,15 @@ def prediction_runtime(
         on_batch=metrics.observe_batch if metrics else None,
     )
     router = VersionRouter(db, ModelStore(settings.object_store_dir), settings.prediction_routing_ttl_seconds)
+    persistent = not in_memory(db.engine.url)  # another process, or a later server, can open it
     history = HistoryWriter(
         db,
         on_record=metrics.count_predictions if metrics else None,
-        separate_process=settings.history_process and not in_memory(db.engine.url),
+        separate_process=settings.history_process and persistent,
         gather_seconds=settings.history_gather_ms / 1000,
         nice=settings.history_nice,
+        max_queued_series=settings.history_queue_max_rows,
+        spool=history_spool(settings) if persistent else None,
     )
     if metrics is not None:
         metrics.watch_history(history)
@@ -299,6 +309,7 @@ async def build_application(
         ]
     )
     prediction = prediction_runtime(settings, db, tracer_of(tracer_provider), metrics)
+    prediction.history.start()  # what an earlier server left in the spool is stored from now on
     health.register(
         NamedCheck("inference backend", Kind.INFERENCE_BACKEND, backend_check(prediction.backend))
     )

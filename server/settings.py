@@ -292,6 +292,17 @@ class Settings(BaseSettings):
     session for that reason, and a TorchServe on the same host under another service manager
     unit competes as an equal whatever this is."""
 
+    history_queue_max_rows: int = Field(default=200_000, ge=1)
+    """Prediction history rows waiting in memory to be stored beyond which answered requests
+    go to the spool (history_spool_mb)."""
+
+    history_spool_mb: float = Field(default=2048.0, ge=0)
+    """Disk, in MiB, for prediction history the history cannot store as fast as it is served
+    (under <data_dir>/history-spool): past history_queue_max_rows waiting in memory, answered
+    requests are spooled there and stored once the history has caught up, and a server stopped with a
+    backlog leaves it there for the next start. A thousand streamed series take about 0.5 MiB.
+    Rows past this are dropped and counted; 0 drops everything past the memory queue."""
+
     history_retention_days: float = Field(default=0.0, ge=0)
     """Days the prediction history is kept: older predictions, and the actuals submitted for
     them, are deleted every history_prune_seconds, a few thousand per transaction. 0 (the

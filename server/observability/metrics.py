@@ -217,6 +217,12 @@ class _HistoryCollector(Collector):
             "Predictions answered but not yet stored in the history (the write-behind backlog).",
             value=self._writer.queued_series,
         )
+        spool = self._writer.spool
+        yield CounterMetricFamily(
+            "quantis_prediction_history_spooled_rows",
+            "Predictions answered while the history's memory queue was full, kept on disk until stored.",
+            value=spool.spooled if spool is not None else 0,
+        )
         yield CounterMetricFamily(
             "quantis_prediction_history_dropped_rows",
             "Predictions answered but never stored: the backlog was full or a write failed.",

@@ -25,6 +25,7 @@ from server.db.bulk import RowGroup, insert_groups
 from server.db.engine import create_engine
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
+from server.domain.prediction.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def pack_forecasts(
         quantiles.reshape(n, -1).astype("<f4").view(np.uint8),
     ]
     if times is not None:
-        micros = times.astype("datetime64[us]").astype("<i8").reshape(n, -1)
+        micros = np.ascontiguousarray(times.astype("datetime64[us]").astype("<i8").reshape(n, -1))
         parts.append(micros.view(np.uint8))
     rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
     return _row_bytes(rows.tobytes(), rows.shape[1], n)
@@ -355,8 +356,10 @@ class HistoryWriter:
     (not when ``batch_series`` rows have gathered, nor during a flush): a transaction has a
     fixed cost (a commit, a statement), and without the wait a moderate load pays it for every
     request or two. ``flush`` waits until everything recorded so far is stored; ``close``
-    flushes and stops the task. Beyond ``max_queued_series`` waiting rows, new ones are
-    dropped and counted.
+    flushes for a while and stops the task.
+    Beyond ``max_queued_series`` rows in memory, a request goes to the ``spool`` on disk, to be
+    stored once the memory queue is empty (and what ``close`` could not store waits there for
+    the next server); without a spool, or with the spool full, it is dropped and counted.
     """
 
     def __init__(
@@ -369,6 +372,7 @@ class HistoryWriter:
         separate_process: bool = False,
         gather_seconds: float = 0.0,
         nice: int = 0,
+        spool: Spool | None = None,
     ):
         self._db = db
         self._separate = separate_process
@@ -378,53 +382,116 @@ class HistoryWriter:
         self._batch_series = batch_series
         self._gather = gather_seconds
         self._gathered = asyncio.Event()  # set: store now (a full batch, or a flush waits)
+        self._arrived = asyncio.Event()  # set: something was recorded (to memory or the spool)
+        self._stored = asyncio.Event()  # set after each transaction
         self._flushing = 0
         self._max_queued = max_queued_series
         self._queue: asyncio.Queue[Served] = asyncio.Queue()
-        self._queued_series = 0
+        self._queued_series = 0  # in memory: queued, or in the transaction being written
+        self._taken_series = 0  # taken from the spool, in the transaction being written
+        self._storing: list[Served] = []
         self._task: asyncio.Task[None] | None = None
-        self.dropped = 0
+        self.spool = spool
+        self._dropped = 0
         self._drop_logged = -math.inf  # when the last drop was logged (time.monotonic)
 
     @property
     def queued_series(self) -> int:
-        """Rows recorded but not yet stored (queued, or in the transaction being written)."""
-        return self._queued_series
+        """Rows recorded but not yet stored (in memory, spooled, or in the transaction being written)."""
+        spooled = self.spool.rows if self.spool is not None else 0
+        return self._queued_series + self._taken_series + spooled
+
+    @property
+    def dropped(self) -> int:
+        """Rows recorded that will never be stored."""
+        return self._dropped + (self.spool.lost if self.spool is not None else 0)
+
+    def start(self) -> None:
+        """Begin draining now (a spool left by an earlier server), not at the first ``record``."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._drain())
 
     def record(self, served: Served) -> None:
         if self._on_record is not None:  # the prediction counters, whether or not the rows get stored
             self._on_record(served)
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+        self.start()
+        self._stored.clear()
+        self._arrived.set()
         if self._queued_series + served.size > self._max_queued:
-            self.dropped += served.size
-            now = time.monotonic()
-            if now - self._drop_logged >= DROP_LOG_SECONDS:  # not a line per message under overload
-                self._drop_logged = now
-                log.warning("prediction history queue full; %d rows dropped so far", self.dropped)
+            if self.spool is None or not self.spool.append(served):
+                self._drop(served.size)
             return
         self._queued_series += served.size
         self._queue.put_nowait(served)
         if self._queued_series >= self._batch_series:
             self._gathered.set()
 
+    def _drop(self, rows: int) -> None:
+        self._dropped += rows
+        now = time.monotonic()
+        if now - self._drop_logged >= DROP_LOG_SECONDS:  # not a line per message under overload
+            self._drop_logged = now
+            log.warning("prediction history backlog full; %d rows dropped so far", self.dropped)
+
     async def _drain(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            if self._queue.empty() and self.spool is not None and self.spool.rows:
+                await self._store_spooled(self.spool)
+                continue
+            if self._queue.empty():
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            batch = [self._queue.get_nowait()]
             await self._wait_for_company()
             series = batch[0].size
             while series < self._batch_series and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
                 series += batch[-1].size
+            self._storing = batch
             try:
                 await self._store(batch)
+            except asyncio.CancelledError:
+                raise  # closing: close() spools the batch, in case it was not committed
             except Exception:
                 log.exception("could not store %d predictions", series)
-                self.dropped += series
-            finally:
-                self._queued_series -= series
-                for _ in batch:
-                    self._queue.task_done()
+                self._dropped += series
+            self._storing = []
+            self._queued_series -= series
+            for _ in batch:
+                self._queue.task_done()
+            self._stored.set()
+
+    async def _store_spooled(self, spool: Spool) -> None:
+        taken = await asyncio.to_thread(spool.take, self._batch_series)
+        spool.handed_over(taken)  # from one count of the backlog to the other, with no await between
+        self._taken_series = taken.rows
+        try:
+            batch = await self._not_yet_stored(taken.served) if taken.recovered else taken.served
+            if batch:
+                await self._store(batch)
+        except asyncio.CancelledError:
+            raise  # closing: the segments stay, and the next server stores what is not stored
+        except Exception:
+            log.exception("could not store %d spooled predictions", taken.rows)
+            self._dropped += taken.rows
+            await asyncio.to_thread(spool.finish, taken)
+        else:
+            await asyncio.to_thread(spool.finish, taken)
+        finally:
+            self._taken_series = 0
+            self._stored.set()
+
+    async def _not_yet_stored(self, served: list[Served]) -> list[Served]:
+        """``served`` less the requests already in the database (a request's rows are stored in
+        one transaction: its first id tells)."""
+        firsts = [item.ids[0] for item in served if item.size]
+
+        def existing(session: Any) -> set[str]:
+            return set(session.scalars(sa.select(PREDICTIONS.c.id).where(PREDICTIONS.c.id.in_(firsts))))
+
+        stored = await self._db.run(existing)
+        return [item for item in served if item.size and item.ids[0] not in stored]
 
     async def _wait_for_company(self) -> None:
         self._gathered.clear()
@@ -445,24 +512,36 @@ class HistoryWriter:
         await asyncio.to_thread(self._process.store, batch)
 
     async def flush(self) -> None:
+        """Wait until every row recorded so far is stored (or dropped)."""
         if self._task is None:
             return
         self._flushing += 1
         self._gathered.set()
         try:
-            await self._queue.join()
+            while self.queued_series:
+                self._stored.clear()
+                await self._stored.wait()
         finally:
             self._flushing -= 1
 
-    async def close(self) -> None:
-        if self._task is None:
-            return
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.flush(), timeout=10)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+    async def close(self, store_for: float = 10.0) -> None:
+        """Store what is recorded, for at most ``store_for`` s; then stop, leaving the rest in the spool."""
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.flush(), store_for)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+            # The transaction cut short may have been committed: the next server skips its rows then.
+            left = self._storing + [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+            self._storing = []
+            for served in left:
+                self._queued_series -= served.size
+                if self.spool is None or not self.spool.append(served):
+                    self._drop(served.size)
         if self._process is not None:
             await asyncio.to_thread(self._process.stop)
             self._process = None
+        if self.spool is not None:
+            await asyncio.to_thread(self.spool.close)

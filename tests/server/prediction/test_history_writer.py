@@ -104,7 +104,7 @@ async def test_a_full_queue_drops_and_counts(
     assert writer.dropped == 35 and writer.queued_series == 0
     # One warning while the drops go on, not one per refused message.
     assert [r.getMessage() for r in caplog.records] == [
-        "prediction history queue full; 20 rows dropped so far"
+        "prediction history backlog full; 20 rows dropped so far"
     ]
     stored = await application.db.run(
         lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))

@@ -1,0 +1,177 @@
+"""The history's spool: requests past the memory queue wait on disk and are all stored, across a
+server's stop and restart too, each exactly once; only a full spool drops (and counts)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from server.composition import Application
+from server.db.models import Prediction
+from server.domain.prediction.history import HistoryWriter, Served
+from server.domain.prediction.spool import SUFFIX, Spool
+from tests.server.prediction.conftest import caller, deploy_model
+from tests.server.prediction.test_history_writer import served
+
+MIB = 2**20
+
+
+async def stored_ids(application: Application, model_id: str) -> list[str]:
+    return await application.db.run(  # type: ignore[no-any-return]
+        lambda s: list(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model_id)))
+    )
+
+
+def segments(root: Path) -> list[Path]:
+    return sorted(root.glob("*/*" + SUFFIX))
+
+
+async def requests(
+    application: Application, artifacts: list[Path], sizes: list[int]
+) -> tuple[str, list[Served]]:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    version = model.versions[0]
+    return model.model_id, [
+        served(ana.user_id, model.model_id, version, n, 12, seed % 2 == 0, seed)
+        for seed, n in enumerate(sizes)
+    ]
+
+
+@pytest.mark.parametrize("separate_process", [False, True], ids=["thread", "process"])
+async def test_requests_past_the_memory_queue_are_spooled_then_stored(
+    application: Application, artifacts: list[Path], tmp_path: Path, separate_process: bool
+) -> None:
+    model_id, sent = await requests(application, artifacts, [40, 20, 15, 30])
+    spool = Spool(tmp_path / "spool", 10 * MIB)
+    writer = HistoryWriter(
+        application.db, max_queued_series=50, separate_process=separate_process, spool=spool
+    )
+    for item in sent:
+        writer.record(item)
+    # 40 fit in memory; the next three would pass 50 while the first waits, so they go to disk.
+    assert (writer.queued_series, spool.spooled, writer.dropped) == (105, 65, 0)
+    await writer.flush()
+    assert writer.queued_series == 0 and writer.dropped == 0
+    assert sorted(await stored_ids(application, model_id)) == sorted(i for item in sent for i in item.ids)
+    assert segments(tmp_path / "spool") == []  # emptied segments are deleted
+    await writer.close()
+
+
+async def test_a_full_spool_drops_and_counts(
+    application: Application, artifacts: list[Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model_id, (kept, spooled, refused) = await requests(application, artifacts, [40, 20, 500])
+    spool = Spool(tmp_path / "spool", 64 * 1024)  # room for the 20 series, not for the 500
+    writer = HistoryWriter(application.db, max_queued_series=50, spool=spool)
+    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.history"):
+        for item in (kept, spooled, refused):
+            writer.record(item)
+    assert (spool.spooled, writer.dropped) == (20, 500)
+    assert [r.getMessage() for r in caplog.records] == [
+        "prediction history backlog full; 500 rows dropped so far"
+    ]
+    await writer.flush()
+    assert sorted(await stored_ids(application, model_id)) == sorted(kept.ids + spooled.ids)
+    await writer.close()
+
+
+async def test_what_a_stopping_server_could_not_store_is_stored_by_the_next(
+    application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    model_id, sent = await requests(application, artifacts, [30, 10, 25, 5])
+    root = tmp_path / "spool"
+    writer = HistoryWriter(application.db, max_queued_series=35, spool=Spool(root, 10 * MIB))
+    stuck = asyncio.Event()
+
+    async def never_done(batch: list[Served]) -> None:  # a database that does not answer in time
+        await stuck.wait()
+
+    writer._store = never_done  # type: ignore[method-assign]
+    for item in sent:
+        writer.record(item)
+    await asyncio.sleep(0.05)  # the first transaction is under way
+    await writer.close(store_for=0.2)
+    assert writer.dropped == 0
+    assert await stored_ids(application, model_id) == []
+    assert segments(root)  # the memory queue and the cut transaction went to disk too
+
+    restarted = HistoryWriter(application.db, max_queued_series=35, spool=Spool(root, 10 * MIB))
+    assert restarted.queued_series == 70
+    restarted.start()
+    await asyncio.wait_for(restarted.flush(), timeout=30)
+    assert sorted(await stored_ids(application, model_id)) == sorted(i for item in sent for i in item.ids)
+    assert segments(root) == [] and restarted.dropped == 0
+    await restarted.close()
+
+
+async def test_requests_already_stored_are_not_stored_twice_after_a_restart(
+    application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    model_id, (committed, pending) = await requests(application, artifacts, [8, 6])
+    root = tmp_path / "spool"
+    first = HistoryWriter(application.db)
+    first.record(committed)
+    await first.flush()
+    await first.close()
+    # A server killed after committing a spooled request, before deleting its segment.
+    spool = Spool(root, 10 * MIB)
+    assert spool.append(committed) and spool.append(pending)
+    spool.close()
+
+    restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
+    restarted.start()
+    await asyncio.wait_for(restarted.flush(), timeout=30)
+    assert restarted.dropped == 0  # no duplicate key failed the transaction
+    assert sorted(await stored_ids(application, model_id)) == sorted(committed.ids + pending.ids)
+    await restarted.close()
+
+
+async def test_a_record_cut_short_by_a_kill_is_cut_away(
+    application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    model_id, (whole, cut) = await requests(application, artifacts, [4, 3])
+    root = tmp_path / "spool"
+    spool = Spool(root, 10 * MIB)
+    assert spool.append(whole) and spool.append(cut)
+    spool.close()
+    [segment] = segments(root)
+    size = segment.stat().st_size
+    with segment.open("r+b") as file:
+        file.truncate(size - 100)  # the second record's end never reached the disk
+
+    restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
+    assert restarted.queued_series == 4
+    restarted.start()
+    await asyncio.wait_for(restarted.flush(), timeout=30)
+    assert sorted(await stored_ids(application, model_id)) == sorted(whole.ids)
+    await restarted.close()
+
+
+async def test_each_process_spools_apart_and_takes_over_a_stopped_ones_segments(
+    application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    _, (a, b) = await requests(application, artifacts, [2, 3])
+    root = tmp_path / "spool"
+    one, two = Spool(root, MIB), Spool(root, MIB)
+    assert one.directory != two.directory
+    assert one.append(a) and two.append(b)
+    two.close()  # a process stopped with a backlog
+    assert one.rows == 2  # a running process's slot is not taken over
+    three = Spool(root, MIB)  # claims the free slot, and takes over nothing of a running one
+    assert three.directory == two.directory and three.rows == 3
+    taken = three.take(100)
+    assert [item.ids for item in taken.served] == [b.ids] and taken.recovered
+    assert three.rows == 3  # until handed over
+    three.handed_over(taken)
+    three.finish(taken)
+    assert three.bytes == 0 and three.rows == 0
+    one.close()
+    four = Spool(root, MIB)  # the first slot is free again, its segment still there
+    assert four.rows == 2 and four.bytes == sum(path.stat().st_size for path in segments(root))
+    three.close()
+    four.close()
