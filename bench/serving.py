@@ -130,7 +130,11 @@ class Bench:
         notes = [f"{measured.errors} errors ({measured.first_error})" if measured.errors else "", passes]
         if history is not None and after is not None:
             spooled, dropped = after.spooled - history.spooled, after.dropped - history.dropped
-            notes.append(f"{spooled:,} history rows spooled, stored by {settled:.0f} s after the row" if spooled else "")
+            notes.append(
+                f"{spooled:,} history rows spooled, stored by {settled:.0f} s after the row"
+                if spooled
+                else ""
+            )
             notes.append(f"{dropped:,} history rows dropped" if dropped else "")
         note = "; ".join(part for part in notes if part)
         if not measured.requests:

@@ -230,7 +230,9 @@ class QuantisServer(_ProcessGroup):
         deadline = time.monotonic() + timeout
         while (backlog := self.history_backlog()).queued > 0:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"prediction history still {backlog.queued} rows behind after {timeout:.0f} s")
+                raise RuntimeError(
+                    f"prediction history still {backlog.queued} rows behind after {timeout:.0f} s"
+                )
             time.sleep(0.2)
         return backlog
 

@@ -122,6 +122,8 @@ class Spool:
         self.lost = 0
         """Rows appended that could not be written (the disk failed or filled)."""
         self._unwritten = 0  # rows appended, not yet written by the spool's thread
+        self._pending: list[tuple[bytes, bytes, int]] = []  # records appended, to write
+        self._write_queued = False  # a _write_pending is queued on the spool's thread
         self._directory, self._slot_lock = _claim(root)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="quantis-history-spool")
         self._segments: deque[_Segment] = deque()
@@ -176,14 +178,24 @@ class Spool:
             self.rows += served.size
             self.spooled += served.size
             self._unwritten += served.size
-        self._thread.submit(self._write, HEADER.pack(len(data), served.size) + data, served.size)
+            self._pending.append((HEADER.pack(len(data), served.size), data, served.size))
+            if self._write_queued:
+                return True  # the queued write takes this record too
+            self._write_queued = True
+        self._thread.submit(self._write_pending)
         return True
 
     # -- the spool's thread -------------------------------------------------------------------
 
-    def _write(self, record: bytes, rows: int) -> None:
+    def _write_pending(self) -> None:
         with self._lock:
-            self._unwritten -= rows
+            records, self._pending, self._write_queued = self._pending, [], False
+            self._unwritten -= sum(rows for _, _, rows in records)
+        for header, data, rows in records:
+            self._write(header, data, rows)
+
+    def _write(self, header: bytes, data: bytes, rows: int) -> None:
+        size = len(header) + len(data)
         try:
             if self._writing is None or self._writing[2] >= self._segment_bytes:
                 self._seal()
@@ -193,13 +205,15 @@ class Spool:
                 self._writing = (path, descriptor, 0)
                 self._segments.append(_Segment(path, recovered=False))
             path, descriptor, written = self._writing
-            os.write(descriptor, record)
-            self._writing = (path, descriptor, written + len(record))
+            if os.writev(descriptor, [header, data]) != size:  # the disk is full
+                os.ftruncate(descriptor, written)  # no partial record for the next ones to follow
+                raise OSError(f"short write to {path}")
+            self._writing = (path, descriptor, written + size)
         except OSError:
             log.exception("could not spool %d prediction history rows", rows)
             with self._lock:
                 self.rows -= rows
-                self.bytes -= len(record)
+                self.bytes -= size
                 self.lost += rows
 
     def _seal(self) -> None:

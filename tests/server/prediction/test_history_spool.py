@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,30 @@ async def test_each_process_spools_apart_and_takes_over_a_stopped_ones_segments(
     assert four.rows == 2 and four.bytes == sum(path.stat().st_size for path in segments(root))
     three.close()
     four.close()
+
+
+async def test_a_record_the_disk_refuses_is_counted_lost_and_leaves_no_partial_record(
+    application: Application, artifacts: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_id, (first, refused, last) = await requests(application, artifacts, [2, 3, 4])
+    root = tmp_path / "spool"
+    spool = Spool(root, MIB)
+    writer = HistoryWriter(application.db, max_queued_series=1, spool=spool)
+    writev = os.writev
+
+    def full_disk(descriptor: int, buffers: list[bytes]) -> int:
+        os.write(descriptor, buffers[0])  # the header reached the disk, the rest did not
+        return len(buffers[0])
+
+    writer.record(first)
+    spool.take(0)  # the record is written (the spool's thread runs in order)
+    monkeypatch.setattr(os, "writev", full_disk)
+    writer.record(refused)
+    spool.take(0)
+    monkeypatch.setattr(os, "writev", writev)
+    writer.record(last)
+    assert (spool.lost, writer.dropped) == (3, 3)
+    await asyncio.wait_for(writer.flush(), timeout=30)
+    assert sorted(await stored_ids(application, model_id)) == sorted(first.ids + last.ids)
+    assert spool.bytes == 0 and writer.queued_series == 0
+    await writer.close()
