@@ -238,6 +238,7 @@ def prediction_runtime(
         separate_process=settings.history_process and persistent,
         gather_seconds=settings.history_gather_ms / 1000,
         nice=settings.history_nice,
+        idle=settings.history_idle,
         max_queued_series=settings.history_queue_max_rows,
         spool=history_spool(settings) if persistent else None,
     )

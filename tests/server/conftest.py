@@ -20,6 +20,10 @@ from server.settings import Environment, Settings
 
 # Tests make many calls from one address; rate limiting has tests of its own.
 GENEROUS_LIMITS = {"rate_limit_auth_burst": 10_000, "rate_limit_default_burst": 10_000}
+# The history process of an in-process application shares the test session's CPUs with the other
+# test worker: under SCHED_IDLE a flush could wait for them. A test of its own checks the policy,
+# and `quantis serve` in the end-to-end tests (a session of its own) runs with the default.
+SCHEDULING = {"history_idle": False}
 
 
 def make_settings(
@@ -32,7 +36,7 @@ def make_settings(
         redis_url=redis_url,
         redis_key_prefix=f"quantis-test:{uuid.uuid4().hex[:8]}:",
         jwt_secret="test-secret-" + uuid.uuid4().hex,
-        **{**GENEROUS_LIMITS, **overrides},  # type: ignore[arg-type]
+        **{**GENEROUS_LIMITS, **SCHEDULING, **overrides},  # type: ignore[arg-type]
     )
 
 

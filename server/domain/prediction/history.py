@@ -286,14 +286,15 @@ class StoreProcess:
     holds the interpreter lock the event loop and the forward passes need: with it in the
     server's own process, StreamPredict carried 4-15% fewer series per second on two cores.
     ``store`` (blocking: call it from a thread) sends the requests and returns once the child
-    has committed them. The child runs ``nice`` steps below the server's CPU priority.
+    has committed them. The child runs ``nice`` steps below the server's CPU priority, and with
+    ``idle`` under Linux's SCHED_IDLE policy: it runs when the CPUs have nothing else to run.
     """
 
-    def __init__(self, url: str, nice: int = 0):
+    def __init__(self, url: str, nice: int = 0, idle: bool = False):
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_store_forever, args=(url, child, nice), name="quantis-history", daemon=True
+            target=_store_forever, args=(url, child, nice, idle), name="quantis-history", daemon=True
         )
         self._process.start()
         child.close()
@@ -318,7 +319,7 @@ class StoreProcess:
         self._connection.close()
 
 
-def _store_forever(url: str, connection: Connection, nice: int) -> None:
+def _store_forever(url: str, connection: Connection, nice: int, idle: bool) -> None:
     """The history process: store each list of requests received, answer "" or the error, and
     end on None or when the server's end of the pipe closes. Signals are the server's to act
     on: a Ctrl-C or SIGTERM sent to the whole group must not lose the rows being written."""
@@ -326,6 +327,8 @@ def _store_forever(url: str, connection: Connection, nice: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if nice:
         os.nice(nice)
+    if idle:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     engine = create_engine(url)
     # Out of the collector's full passes, which would otherwise walk every module's objects
     # each time the thousands of rows built per batch trigger one (as the server does, app.py).
@@ -350,7 +353,8 @@ class HistoryWriter:
     ``record`` is all the request path does: it queues the arrays. The drain builds the rows
     and inserts them, up to ``batch_series`` rows per transaction, in a StoreProcess when
     ``separate_process`` (started on first use, and again if it dies: the requests it was
-    storing are counted as dropped; ``nice`` steps below the server's CPU priority), else in
+    storing are counted as dropped; ``nice`` steps below the server's CPU priority, and with
+    ``idle`` only when the CPUs are otherwise idle), else in
     the database's thread.
     With ``gather_seconds``, a transaction waits that long after its first request for more
     (not when ``batch_series`` rows have gathered, nor during a flush): a transaction has a
@@ -372,11 +376,13 @@ class HistoryWriter:
         separate_process: bool = False,
         gather_seconds: float = 0.0,
         nice: int = 0,
+        idle: bool = False,
         spool: Spool | None = None,
     ):
         self._db = db
         self._separate = separate_process
         self._nice = nice
+        self._idle = idle and hasattr(os, "SCHED_IDLE")  # a Linux scheduling policy
         self._process: StoreProcess | None = None
         self._on_record = on_record
         self._batch_series = batch_series
@@ -508,7 +514,7 @@ class HistoryWriter:
             if self._process is not None:
                 await asyncio.to_thread(self._process.stop)
             url = self._db.engine.url.render_as_string(hide_password=False)
-            self._process = await asyncio.to_thread(StoreProcess, url, self._nice)
+            self._process = await asyncio.to_thread(StoreProcess, url, self._nice, self._idle)
         await asyncio.to_thread(self._process.store, batch)
 
     async def flush(self) -> None:

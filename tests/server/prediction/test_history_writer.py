@@ -149,6 +149,24 @@ async def test_the_history_process_runs_below_the_servers_cpu_priority(
     await writer.flush()
     assert writer._process is not None
     assert psutil.Process(writer._process._process.pid).nice() == os.nice(0) + 5
+    assert os.sched_getscheduler(writer._process._process.pid) == os.SCHED_OTHER
+    await writer.close()
+
+
+async def test_an_idle_history_process_runs_only_when_the_cpus_are_idle(
+    application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    writer = HistoryWriter(application.db, separate_process=True, idle=True)
+    writer.record(served(ana.user_id, model.model_id, model.versions[0], 2, 12, True, 3))
+    for _ in range(300):  # the child sets its policy first thing; its store may wait for idle CPUs
+        process = writer._process._process if writer._process is not None else None
+        if process is not None and process.pid and os.sched_getscheduler(process.pid) == os.SCHED_IDLE:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the history process did not take the SCHED_IDLE policy")
     await writer.close()
 
 
