@@ -36,6 +36,7 @@ PREDICTIONS: sa.Table = Prediction.__table__  # type: ignore[assignment]
 # process starts without loading the training stack).
 SAMPLE_SIZE = 16
 DROP_LOG_SECONDS = 10.0  # while rows are dropped, a warning at most this often
+SPOOL_RETRY_SECONDS = 5.0  # after the spool could not be read
 
 
 # A stored input summary (pack_summaries): length and observed count as int32, then mean, std,
@@ -469,7 +470,12 @@ class HistoryWriter:
             self._stored.set()
 
     async def _store_spooled(self, spool: Spool) -> None:
-        taken = await asyncio.to_thread(spool.take, self._batch_series)
+        try:
+            taken = await asyncio.to_thread(spool.take, self._batch_series)
+        except OSError:  # the spool's directory cannot be read: try again in a while, not at once
+            log.exception("could not read the prediction history spool")
+            await asyncio.sleep(SPOOL_RETRY_SECONDS)
+            return
         spool.handed_over(taken)  # from one count of the backlog to the other, with no await between
         self._taken_series = taken.rows
         try:

@@ -239,7 +239,16 @@ class Spool:
                 self._segments.popleft()
                 taken.finished.append((segment.path, segment.path.stat().st_size))
                 continue
-            taken.served.append(pickle.loads(data))
+            try:
+                taken.served.append(pickle.loads(data))
+            except Exception:  # written by another version of the server, or damaged on disk
+                log.exception(
+                    "an unreadable record in history spool segment %s: %d rows lost", segment.path, rows
+                )
+                with self._lock:
+                    self.rows -= rows
+                    self.lost += rows
+                continue
             taken.rows += rows
             taken.recovered |= segment.recovered
         if self._reading is None and not self._segments:

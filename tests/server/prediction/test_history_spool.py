@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from server.composition import Application
 from server.db.models import Prediction
 from server.domain.prediction.history import HistoryWriter, Served
-from server.domain.prediction.spool import SUFFIX, Spool
+from server.domain.prediction.spool import HEADER, SUFFIX, Spool
 from tests.server.prediction.conftest import caller, deploy_model
 from tests.server.prediction.test_history_writer import served
 
@@ -203,3 +203,26 @@ async def test_a_record_the_disk_refuses_is_counted_lost_and_leaves_no_partial_r
     assert sorted(await stored_ids(application, model_id)) == sorted(first.ids + last.ids)
     assert spool.bytes == 0 and writer.queued_series == 0
     await writer.close()
+
+
+async def test_an_unreadable_record_is_counted_lost_and_the_rest_stored(
+    application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    model_id, (before, damaged, after) = await requests(application, artifacts, [2, 3, 4])
+    root = tmp_path / "spool"
+    spool = Spool(root, MIB)
+    for item in (before, damaged, after):
+        assert spool.append(item)
+    spool.close()
+    [segment] = segments(root)
+    data = bytearray(segment.read_bytes())
+    first = HEADER.size + HEADER.unpack_from(data)[0]
+    data[first + HEADER.size : first + HEADER.size + 16] = b"\xff" * 16  # the second record's pickle
+    segment.write_bytes(bytes(data))
+
+    restarted = HistoryWriter(application.db, spool=Spool(root, MIB))
+    restarted.start()
+    await asyncio.wait_for(restarted.flush(), timeout=30)
+    assert restarted.dropped == 3
+    assert sorted(await stored_ids(application, model_id)) == sorted(before.ids + after.ids)
+    await restarted.close()
