@@ -455,14 +455,8 @@ class HistoryWriter:
             while series < self._batch_series and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
                 series += batch[-1].size
-            self._storing = batch
-            try:
-                await self._store(batch)
-            except asyncio.CancelledError:
-                raise  # closing: close() spools the batch, in case it was not committed
-            except Exception:
-                log.exception("could not store %d predictions", series)
-                self._dropped += series
+            self._storing = batch  # if closing cancels the store, close() spools the batch
+            await self._store_or_drop(batch)
             self._storing = []
             self._queued_series -= series
             for _ in batch:
@@ -478,21 +472,37 @@ class HistoryWriter:
             return
         spool.handed_over(taken)  # from one count of the backlog to the other, with no await between
         self._taken_series = taken.rows
-        try:
-            batch = await self._not_yet_stored(taken.served) if taken.recovered else taken.served
-            if batch:
-                await self._store(batch)
-        except asyncio.CancelledError:
-            raise  # closing: the segments stay, and the next server stores what is not stored
-        except Exception:
-            log.exception("could not store %d spooled predictions", taken.rows)
-            self._dropped += taken.rows
-            await asyncio.to_thread(spool.finish, taken)
-        else:
+        try:  # if closing cancels it, the segments stay and the next server stores what is not stored
+            batch = taken.served
+            if taken.recovered:
+                try:
+                    batch = await self._not_yet_stored(batch)
+                except Exception:  # then a request stored already fails alone, as a duplicate
+                    log.exception("could not tell which spooled predictions are stored already")
+            await self._store_or_drop(batch)
             await asyncio.to_thread(spool.finish, taken)
         finally:
             self._taken_series = 0
             self._stored.set()
+
+    async def _store_or_drop(self, batch: list[Served]) -> None:
+        """Store ``batch`` in one transaction, or, when that fails, each request in one of its own,
+        dropping (and counting) only the requests that fail: one for a version deleted meanwhile
+        must not take the others of its transaction with it."""
+        for attempt in [batch] if len(batch) == 1 else [batch, *([item] for item in batch)]:
+            try:
+                await self._store(attempt)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if attempt is batch and len(batch) > 1:
+                    log.warning("could not store %d requests together; storing each alone", len(batch))
+                    continue
+                log.exception("could not store %d predictions", sum(item.size for item in attempt))
+                self._dropped += sum(item.size for item in attempt)
+                continue
+            if attempt is batch:
+                return
 
     async def _not_yet_stored(self, served: list[Served]) -> list[Served]:
         """``served`` less the requests already in the database (a request's rows are stored in

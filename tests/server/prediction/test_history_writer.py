@@ -204,3 +204,24 @@ async def test_requests_gather_into_one_transaction_until_full_or_flushed(
     )
     assert stored == 13
     await writer.close()
+
+
+async def test_a_request_that_cannot_be_stored_does_not_take_its_transaction_with_it(
+    application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    version = model.versions[0]
+    before = served(ana.user_id, model.model_id, version, 3, 12, True, 1)
+    gone = served(ana.user_id, model.model_id, "a-version-deleted-meanwhile", 4, 12, True, 2)
+    after = served(ana.user_id, model.model_id, version, 5, 12, False, 3)
+    writer = HistoryWriter(application.db, gather_seconds=600)  # the three share one transaction
+    for item in (before, gone, after):
+        writer.record(item)
+    await asyncio.wait_for(writer.flush(), timeout=30)
+    assert writer.dropped == 4
+    stored = await application.db.run(
+        lambda s: set(s.scalars(sa.select(Prediction.id).where(Prediction.model_id == model.model_id)))
+    )
+    assert stored == set(before.ids) | set(after.ids)
+    await writer.close()
