@@ -213,7 +213,7 @@ class QuantisServer(_ProcessGroup):
         return HistoryBacklog(
             int(found["quantis_prediction_history_queued_rows"]),
             int(found["quantis_prediction_history_dropped_rows_total"]),
-            int(found["quantis_prediction_history_spooled_rows_total"]),
+            int(found.get("quantis_prediction_history_spooled_rows_total", 0)),  # none before the spool
         )
 
     def batcher_totals(self) -> BatcherTotals:
