@@ -300,7 +300,8 @@ class Settings(BaseSettings):
     """Disk, in MiB, for prediction history the history cannot store as fast as it is served
     (under <data_dir>/history-spool): past history_queue_max_rows waiting in memory, answered
     requests are spooled there and stored once the history has caught up, and a server stopped with a
-    backlog leaves it there for the next start. A thousand streamed series take about 0.5 MiB.
+    backlog leaves it there for the next start; rows whose transaction fails because the database
+    is unavailable wait there too. A thousand streamed series take about 0.5 MiB.
     Rows past this are dropped and counted; 0 drops everything past the memory queue."""
 
     history_idle: bool = True

@@ -10,11 +10,10 @@ error) is still a bug and stays INTERNAL.
 
 from __future__ import annotations
 
-import psycopg2  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 import redis.exceptions
-import sqlalchemy.exc
 
 from server import errors
+from server.db.outages import is_database_outage
 
 RETRY_AFTER_SECONDS = 1.0
 
@@ -27,22 +26,10 @@ def as_outage(exc: BaseException) -> errors.Unavailable | None:
             reason="CACHE_UNAVAILABLE",
             retry_after_seconds=RETRY_AFTER_SECONDS,
         )
-    if _is_database_outage(exc):
+    if is_database_outage(exc):
         return errors.Unavailable(
             "the database is unavailable; retry shortly",
             reason="DATABASE_UNAVAILABLE",
             retry_after_seconds=RETRY_AFTER_SECONDS,
         )
     return None
-
-
-def _is_database_outage(exc: BaseException) -> bool:
-    # psycopg2's OperationalError covers the SQLSTATE classes of outages: connection
-    # failures (08), operator intervention such as a shutdown (57), out of resources (53).
-    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # the connection pool is exhausted
-        return True
-    if not isinstance(exc, sqlalchemy.exc.DBAPIError):
-        return False
-    return exc.connection_invalidated or isinstance(
-        exc.orig, psycopg2.OperationalError | psycopg2.InterfaceError
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +19,20 @@ import grpc
 import pytest
 import sqlalchemy as sa
 from google.type import money_pb2
+from quantis.v1 import (
+    common_pb2,
+    financial_service_pb2_grpc,
+    model_service_pb2,
+    model_service_pb2_grpc,
+    prediction_service_pb2_grpc,
+)
 from quantis.v1 import financial_service_pb2 as pb
-from quantis.v1 import financial_service_pb2_grpc, model_service_pb2, model_service_pb2_grpc
+from quantis.v1 import prediction_service_pb2 as prediction_pb
 
-from tests.reliability.servers import error_reason, served
+from tests.reliability.load import SERIES
+from tests.reliability.servers import error_reason, metric, served
 from tests.reliability.services import PrivatePostgres
+from tests.reliability.test_streams import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -119,3 +129,48 @@ def test_calls_during_a_postgres_restart_are_unavailable_and_no_entry_is_lost_or
     assert set(codes) <= {"OK", "UNAVAILABLE"}, codes
     assert set(reasons) <= {"DATABASE_UNAVAILABLE"}, reasons
     assert stored == Counter(before + keys), "an entry was lost or stored twice"
+
+
+def test_predictions_answered_while_postgres_is_down_are_stored_once_it_is_back(
+    tmp_path: Path, artifacts: list[Path], postgres: PrivatePostgres, figures: dict[str, object]
+) -> None:
+    # The routing is cached for the whole test, so that Predict is answered while PostgreSQL is down.
+    with served(
+        tmp_path, artifacts, database_url=postgres.url, prediction_routing_ttl_seconds="600"
+    ) as running:
+        metadata = running.metadata()
+
+        def metrics(name: str) -> float:
+            with urllib.request.urlopen(f"http://{running.metrics_address()}/metrics", timeout=10) as answer:
+                return metric(answer.read().decode(), name)
+
+        with grpc.insecure_channel(running.address) as channel:
+            predictions = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+
+            def predict() -> str:
+                request = prediction_pb.PredictRequest(
+                    model_id=running.model_id, series=common_pb2.Series(values=SERIES), horizon=6
+                )
+                return predictions.Predict(request, metadata=metadata, timeout=30).prediction_id
+
+            answered = [predict()]
+            postgres.stop("fast")
+            try:
+                answered += [predict() for _ in range(20)]
+                time.sleep(2)  # the history's tries fail meanwhile, and put the rows in its spool
+                waiting = metrics("quantis_prediction_history_queued_rows")
+            finally:
+                postgres.start()
+            stored = until(lambda: metrics("quantis_prediction_history_queued_rows") == 0, within=60)
+            dropped = metrics("quantis_prediction_history_dropped_rows_total")
+            found = [
+                predictions.GetPrediction(
+                    prediction_pb.GetPredictionRequest(prediction_id=i), metadata=metadata, timeout=30
+                ).prediction.prediction_id
+                for i in answered
+            ]
+        assert running.server.stop() == 0
+    figures.update(answered_while_down=len(answered) - 1, waiting_while_down=waiting, dropped=dropped)
+    assert waiting > 0, "nothing waited for the database: the scenario proved nothing"
+    assert stored and dropped == 0
+    assert found == answered

@@ -25,6 +25,7 @@ from server.db.bulk import RowGroup, insert_groups
 from server.db.engine import create_engine
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
+from server.db.outages import is_database_outage
 from server.domain.prediction.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,10 @@ def store_predictions(connection: sa.Connection, served: Sequence[Served]) -> No
     insert_groups(connection, PREDICTIONS, prediction_rows(served))
 
 
+class DatabaseDown(RuntimeError):
+    """The history process could not store requests because the database is unavailable."""
+
+
 class StoreProcess:
     """A child process that stores served requests in the database at ``url``.
 
@@ -306,9 +311,11 @@ class StoreProcess:
 
     def store(self, served: list[Served]) -> None:
         self._connection.send(served)
-        error = self._connection.recv()
+        error, outage = self._connection.recv()
         if error:
-            raise RuntimeError(f"the history process could not store them: {error}")
+            raise (DatabaseDown if outage else RuntimeError)(
+                f"the history process could not store them: {error}"
+            )
 
     def stop(self, timeout: float = 10) -> None:
         with contextlib.suppress(OSError):
@@ -321,9 +328,10 @@ class StoreProcess:
 
 
 def _store_forever(url: str, connection: Connection, nice: int, idle: bool) -> None:
-    """The history process: store each list of requests received, answer "" or the error, and
-    end on None or when the server's end of the pipe closes. Signals are the server's to act
-    on: a Ctrl-C or SIGTERM sent to the whole group must not lose the rows being written."""
+    """The history process: store each list of requests received, answer ("", False) or the
+    error and whether it is a database outage, and end on None or when the server's end of the
+    pipe closes. Signals are the server's to act on: a Ctrl-C or SIGTERM sent to the whole group
+    must not lose the rows being written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if nice:
@@ -339,9 +347,9 @@ def _store_forever(url: str, connection: Connection, nice: int, idle: bool) -> N
             try:
                 with engine.begin() as database:
                     store_predictions(database, served)
-                connection.send("")
+                connection.send(("", False))
             except Exception as exc:
-                connection.send(f"{type(exc).__name__}: {exc}")
+                connection.send((f"{type(exc).__name__}: {exc}", is_database_outage(exc)))
     except (EOFError, OSError):
         pass  # the server is gone
     finally:
@@ -456,12 +464,14 @@ class HistoryWriter:
                 batch.append(self._queue.get_nowait())
                 series += batch[-1].size
             self._storing = batch  # if closing cancels the store, close() spools the batch
-            await self._store_or_drop(batch)
+            down = await self._store_or_drop(batch)
             self._storing = []
             self._queued_series -= series
             for _ in batch:
                 self._queue.task_done()
             self._stored.set()
+            if down:  # the batch is in the spool: wait a while before the next try
+                await asyncio.sleep(SPOOL_RETRY_SECONDS)
 
     async def _store_spooled(self, spool: Spool) -> None:
         try:
@@ -479,30 +489,53 @@ class HistoryWriter:
                     batch = await self._not_yet_stored(batch)
                 except Exception:  # then a request stored already fails alone, as a duplicate
                     log.exception("could not tell which spooled predictions are stored already")
-            await self._store_or_drop(batch)
+            down = await self._store_or_drop(batch)
+            self._taken_series = 0  # stored, dropped or back in the spool
             await asyncio.to_thread(spool.finish, taken)
         finally:
             self._taken_series = 0
             self._stored.set()
+        if down:
+            await asyncio.sleep(SPOOL_RETRY_SECONDS)
 
-    async def _store_or_drop(self, batch: list[Served]) -> None:
-        """Store ``batch`` in one transaction, or, when that fails, each request in one of its own,
-        dropping (and counting) only the requests that fail: one for a version deleted meanwhile
-        must not take the others of its transaction with it."""
-        for attempt in [batch] if len(batch) == 1 else [batch, *([item] for item in batch)]:
+    async def _store_or_drop(self, batch: list[Served]) -> bool:
+        """Store ``batch`` in one transaction; True when the database is down, and the batch went
+        back to the spool. When it fails otherwise, each request is stored in a transaction of
+        its own, and only the requests that fail alone are dropped (and counted): one for a
+        version deleted meanwhile must not take the others of its transaction with it."""
+        try:
+            await self._store(batch)
+            return False
+        except Exception as exc:
+            if self._spooled_for_outage(exc, batch):
+                return True
+            if len(batch) == 1:
+                log.exception("could not store %d predictions", batch[0].size)
+                self._dropped += batch[0].size
+                return False
+            log.warning("could not store %d requests together; storing each alone", len(batch))
+        for index, item in enumerate(batch):
             try:
-                await self._store(attempt)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if attempt is batch and len(batch) > 1:
-                    log.warning("could not store %d requests together; storing each alone", len(batch))
-                    continue
-                log.exception("could not store %d predictions", sum(item.size for item in attempt))
-                self._dropped += sum(item.size for item in attempt)
-                continue
-            if attempt is batch:
-                return
+                await self._store([item])
+            except Exception as exc:
+                if self._spooled_for_outage(exc, batch[index:]):
+                    return True
+                log.exception("could not store %d predictions", item.size)
+                self._dropped += item.size
+        return False
+
+    def _spooled_for_outage(self, exc: Exception, served: list[Served]) -> bool:
+        """When ``exc`` says the database is down and there is a spool: ``served`` goes (back) to
+        the spool, to be stored when the database is back. Otherwise False, and nothing done."""
+        if self.spool is None or not (isinstance(exc, DatabaseDown) or is_database_outage(exc)):
+            return False
+        log.warning(
+            "the database is unavailable; %d prediction rows wait in the spool", sum(s.size for s in served)
+        )
+        for item in served:
+            if not self.spool.append(item):
+                self._drop(item.size)
+        return True
 
     async def _not_yet_stored(self, served: list[Served]) -> list[Served]:
         """``served`` less the requests already in the database (a request's rows are stored in

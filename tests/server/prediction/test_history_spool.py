@@ -8,12 +8,14 @@ import logging
 import os
 from pathlib import Path
 
+import psycopg2  # type: ignore[import-untyped]
 import pytest
 import sqlalchemy as sa
 
 from server.composition import Application
 from server.db.models import Prediction
-from server.domain.prediction.history import HistoryWriter, Served
+from server.domain.prediction import history
+from server.domain.prediction.history import DatabaseDown, HistoryWriter, Served, StoreProcess
 from server.domain.prediction.spool import HEADER, SUFFIX, Spool
 from tests.server.prediction.conftest import caller, deploy_model
 from tests.server.prediction.test_history_writer import served
@@ -226,3 +228,49 @@ async def test_an_unreadable_record_is_counted_lost_and_the_rest_stored(
     assert restarted.dropped == 3
     assert sorted(await stored_ids(application, model_id)) == sorted(before.ids + after.ids)
     await restarted.close()
+
+
+def outage() -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("INSERT", {}, psycopg2.OperationalError("server closed the connection"))
+
+
+async def test_while_the_database_is_down_the_rows_wait_in_the_spool(
+    application: Application, artifacts: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_id, sent = await requests(application, artifacts, [3, 4, 5])
+    monkeypatch.setattr(history, "SPOOL_RETRY_SECONDS", 0.01)
+    spool = Spool(tmp_path / "spool", MIB)
+    writer = HistoryWriter(application.db, spool=spool)
+    store, failures = writer._store, [outage(), outage(), outage()]
+
+    async def down_then_back(batch: list[Served]) -> None:
+        if failures:
+            raise failures.pop()
+        await store(batch)
+
+    writer._store = down_then_back  # type: ignore[method-assign]
+    for item in sent:
+        writer.record(item)
+    await asyncio.wait_for(writer.flush(), timeout=30)
+    assert failures == [] and writer.dropped == 0
+    assert spool.spooled == 3 * 12  # each failed try put the twelve rows (back) in the spool
+    assert sorted(await stored_ids(application, model_id)) == sorted(i for item in sent for i in item.ids)
+    await writer.close()
+
+
+def test_the_history_process_tells_an_unavailable_database_from_a_failed_insert(tmp_path: Path) -> None:
+    rows = served("owner", "model", "version", 2, 12, True, 1)
+    down = StoreProcess("postgresql+psycopg2://quantis@127.0.0.1:9/none")  # nothing listens on port 9
+    try:
+        with pytest.raises(DatabaseDown):
+            down.store([rows])
+    finally:
+        down.stop()
+    url = f"sqlite:///{tmp_path / 'empty.db'}"  # reachable, but without the predictions table
+    broken = StoreProcess(url)
+    try:
+        with pytest.raises(RuntimeError) as failed:
+            broken.store([rows])
+        assert not isinstance(failed.value, DatabaseDown)
+    finally:
+        broken.stop()

@@ -1,0 +1,24 @@
+"""Which exceptions of the database driver mean "the database is down, retry later".
+
+PostgreSQL restarting is not a bug in Quantis: callers are told UNAVAILABLE
+(server.interceptors.outages), and the prediction history keeps the rows it could not store
+in its spool until the database is back. Anything else from a driver (a constraint
+violation, a syntax error) is not an outage.
+"""
+
+from __future__ import annotations
+
+import psycopg2  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
+import sqlalchemy.exc
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    # psycopg2's OperationalError covers the SQLSTATE classes of outages: connection
+    # failures (08), operator intervention such as a shutdown (57), out of resources (53).
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # the connection pool is exhausted
+        return True
+    if not isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return False
+    return exc.connection_invalidated or isinstance(
+        exc.orig, psycopg2.OperationalError | psycopg2.InterfaceError
+    )
