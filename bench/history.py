@@ -1,7 +1,7 @@
 """The prediction history's own pace: requests stored by the history process with nothing else.
 
 Quantis answers first and stores each answered series as a history row behind the request
-path (server/domain/prediction/history.py). This row of the benchmark times that storing
+path (server/domain/prediction/writer.py). This row of the benchmark times that storing
 alone, against the Quantis server's own database once the server has stopped, with
 requests shaped like the streamed ones (1,024 series of LENGTH values, the model's horizon
 and the 0.1/0.9 quantiles), PER_BATCH to a transaction as the history writer gathers them.

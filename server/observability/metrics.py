@@ -19,7 +19,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from server.domain.prediction.history import HistoryWriter, Served
+    from server.domain.prediction.history import Served
+    from server.domain.prediction.writer import HistoryWriter
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LABELS = ("grpc_type", "grpc_service", "grpc_method")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from server.backends.base import ForecastBackend
 from server.backends.batcher import DynamicBatcher
 from server.domain.prediction.batch import BatchPredictions
-from server.domain.prediction.history import HistoryWriter
 from server.domain.prediction.records import PredictionRecords
 from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.service import Predictor
+from server.domain.prediction.writer import HistoryWriter
 
 
 @dataclass

@@ -16,8 +16,9 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import new_ids
 from server.db.enums import Frequency, PredictionSource
-from server.domain.prediction.history import HistoryWriter, Served
+from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved, VersionRouter
+from server.domain.prediction.writer import HistoryWriter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
 from training.frequency import FREQUENCIES

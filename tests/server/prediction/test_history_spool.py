@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from server.composition import Application
 from server.db.models import Prediction
-from server.domain.prediction import history
-from server.domain.prediction.history import DatabaseDown, HistoryWriter, Served, StoreProcess
+from server.domain.prediction import writer as history_writer
+from server.domain.prediction.history import DatabaseDown, Served, StoreProcess
 from server.domain.prediction.spool import HEADER, SUFFIX, Spool
+from server.domain.prediction.writer import HistoryWriter
 from tests.server.prediction.conftest import caller, deploy_model
 from tests.server.prediction.test_history_writer import served
 
@@ -71,7 +72,7 @@ async def test_a_full_spool_drops_and_counts(
     model_id, (kept, spooled, refused) = await requests(application, artifacts, [40, 20, 500])
     spool = Spool(tmp_path / "spool", 64 * 1024)  # room for the 20 series, not for the 500
     writer = HistoryWriter(application.db, max_queued_series=50, spool=spool)
-    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.history"):
+    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.writer"):
         for item in (kept, spooled, refused):
             writer.record(item)
     assert (spool.spooled, writer.dropped) == (20, 500)
@@ -238,7 +239,7 @@ async def test_while_the_database_is_down_the_rows_wait_in_the_spool(
     application: Application, artifacts: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model_id, sent = await requests(application, artifacts, [3, 4, 5])
-    monkeypatch.setattr(history, "SPOOL_RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(history_writer, "SPOOL_RETRY_SECONDS", 0.01)
     spool = Spool(tmp_path / "spool", MIB)
     writer = HistoryWriter(application.db, spool=spool)
     store, failures = writer._store, [outage(), outage(), outage()]

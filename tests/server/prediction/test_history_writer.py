@@ -17,7 +17,8 @@ from server.composition import Application
 from server.db.base import new_ids
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
-from server.domain.prediction.history import HistoryWriter, Served, stored_forecast, stored_summary
+from server.domain.prediction.history import Served, stored_forecast, stored_summary
+from server.domain.prediction.writer import HistoryWriter
 from tests.server.prediction.conftest import caller, deploy_model
 
 MONTHS = np.array(["1961-02-01", "1961-03-01", "1961-04-01"], dtype="datetime64[ns]")
@@ -96,7 +97,7 @@ async def test_a_full_queue_drops_and_counts(
     refused = served(ana.user_id, model.model_id, model.versions[0], 20, 12, False, 2)
     also_refused = served(ana.user_id, model.model_id, model.versions[0], 15, 12, False, 3)
     writer.record(kept)
-    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.history"):
+    with caplog.at_level(logging.WARNING, logger="server.domain.prediction.writer"):
         writer.record(refused)  # 40 + 20 > 50 while the first still waits
         writer.record(also_refused)
     assert writer.queued_series == 40
