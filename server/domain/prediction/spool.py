@@ -13,7 +13,8 @@ its rows), is read from oldest to newest and is deleted once every record in it 
 stored. All file work happens in one thread of the spool's own, in order: the event loop
 pickles (about 80 µs for a thousand series) and hands the bytes over. Records found at start
 may already have been stored (a server killed between a commit and the deletion of its
-segment), so the writer skips any whose rows exist (``Taken.recovered``).
+segment), and so may records put back after a failed commit whose outcome is unknown (a
+connection lost during COMMIT): the writer skips any whose rows exist (``Taken.recovered``).
 
 Each serving process claims a slot directory of its own (a file lock), and takes over the
 segments of slots no running process holds.
@@ -49,7 +50,8 @@ SUFFIX = ".spool"
 @dataclass
 class Taken:
     """Records read from the spool: ``served``, and the ``finished`` segments (path, bytes) to
-    delete once they are stored. ``recovered``: some were spooled by an earlier server."""
+    delete once they are stored. ``recovered``: some may be stored already (spooled by an earlier
+    server, or appended with ``stored_maybe``)."""
 
     served: list[Served] = field(default_factory=list)
     rows: int = 0
@@ -122,7 +124,7 @@ class Spool:
         self.lost = 0
         """Rows appended that could not be written (the disk failed or filled)."""
         self._unwritten = 0  # rows appended, not yet written by the spool's thread
-        self._pending: list[tuple[bytes, bytes, int]] = []  # records appended, to write
+        self._pending: list[tuple[bytes, bytes, int, bool]] = []  # records appended, to write
         self._write_queued = False  # a _write_pending is queued on the spool's thread
         self._directory, self._slot_lock = _claim(root)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="quantis-history-spool")
@@ -167,8 +169,9 @@ class Spool:
 
     # -- the event loop's side ----------------------------------------------------------------
 
-    def append(self, served: Served) -> bool:
-        """Queue ``served`` for the disk; False (nothing done) when that would pass ``max_bytes``."""
+    def append(self, served: Served, stored_maybe: bool = False) -> bool:
+        """Queue ``served`` for the disk; False (nothing done) when that would pass ``max_bytes``.
+        ``stored_maybe``: its rows may be in the database already (see Taken.recovered)."""
         data = pickle.dumps(served, protocol=pickle.HIGHEST_PROTOCOL)
         size = HEADER.size + len(data)
         with self._lock:
@@ -178,7 +181,7 @@ class Spool:
             self.rows += served.size
             self.spooled += served.size
             self._unwritten += served.size
-            self._pending.append((HEADER.pack(len(data), served.size), data, served.size))
+            self._pending.append((HEADER.pack(len(data), served.size), data, served.size, stored_maybe))
             if self._write_queued:
                 return True  # the queued write takes this record too
             self._write_queued = True
@@ -190,11 +193,11 @@ class Spool:
     def _write_pending(self) -> None:
         with self._lock:
             records, self._pending, self._write_queued = self._pending, [], False
-            self._unwritten -= sum(rows for _, _, rows in records)
-        for header, data, rows in records:
-            self._write(header, data, rows)
+            self._unwritten -= sum(record[2] for record in records)
+        for header, data, rows, stored_maybe in records:
+            self._write(header, data, rows, stored_maybe)
 
-    def _write(self, header: bytes, data: bytes, rows: int) -> None:
+    def _write(self, header: bytes, data: bytes, rows: int, stored_maybe: bool) -> None:
         size = len(header) + len(data)
         try:
             if self._writing is None or self._writing[2] >= self._segment_bytes:
@@ -209,6 +212,7 @@ class Spool:
                 os.ftruncate(descriptor, written)  # no partial record for the next ones to follow
                 raise OSError(f"short write to {path}")
             self._writing = (path, descriptor, written + size)
+            self._segments[-1].recovered |= stored_maybe  # the segment written is the newest
         except OSError:
             log.exception("could not spool %d prediction history rows", rows)
             with self._lock:

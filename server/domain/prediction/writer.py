@@ -180,6 +180,8 @@ class HistoryWriter:
         back to the spool. When it fails otherwise, each request is stored in a transaction of
         its own, and only the requests that fail alone are dropped (and counted): one for a
         version deleted meanwhile must not take the others of its transaction with it."""
+        if not batch:
+            return False
         try:
             await self._store(batch)
             return False
@@ -209,8 +211,8 @@ class HistoryWriter:
         log.warning(
             "the database is unavailable; %d prediction rows wait in the spool", sum(s.size for s in served)
         )
-        for item in served:
-            if not self.spool.append(item):
+        for item in served:  # a commit cut off by the outage may have happened: checked when read back
+            if not self.spool.append(item, stored_maybe=True):
                 self._drop(item.size)
         return True
 

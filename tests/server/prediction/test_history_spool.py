@@ -259,6 +259,31 @@ async def test_while_the_database_is_down_the_rows_wait_in_the_spool(
     await writer.close()
 
 
+async def test_rows_whose_commit_went_unanswered_are_not_stored_twice(
+    application: Application, artifacts: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_id, sent = await requests(application, artifacts, [3, 4])
+    monkeypatch.setattr(history_writer, "SPOOL_RETRY_SECONDS", 0.01)
+    spool = Spool(tmp_path / "spool", MIB)
+    writer = HistoryWriter(application.db, spool=spool)
+    store, calls = writer._store, []
+
+    async def committed_then_cut_off(batch: list[Served]) -> None:
+        calls.append(sum(item.size for item in batch))
+        await store(batch)
+        if len(calls) == 1:  # the commit happened; its answer was lost with the connection
+            raise outage()
+
+    writer._store = committed_then_cut_off  # type: ignore[method-assign]
+    for item in sent:
+        writer.record(item)
+    await asyncio.wait_for(writer.flush(), timeout=30)
+    assert calls == [7] and spool.spooled == 7  # read back, found stored, not sent again
+    assert writer.dropped == 0
+    assert sorted(await stored_ids(application, model_id)) == sorted(sent[0].ids + sent[1].ids)
+    await writer.close()
+
+
 def test_the_history_process_tells_an_unavailable_database_from_a_failed_insert(tmp_path: Path) -> None:
     rows = served("owner", "model", "version", 2, 12, True, 1)
     down = StoreProcess("postgresql+psycopg2://quantis@127.0.0.1:9/none")  # nothing listens on port 9
