@@ -30,6 +30,12 @@ async def stored_ids(application: Application, model_id: str) -> list[str]:
     )
 
 
+async def drained(writer: HistoryWriter) -> None:
+    """Start ``writer`` (a server starting on a spool) and wait until its backlog is stored."""
+    writer.start()
+    await asyncio.wait_for(writer.flush(), timeout=30)
+
+
 def segments(root: Path) -> list[Path]:
     return sorted(root.glob("*/*" + SUFFIX))
 
@@ -106,8 +112,7 @@ async def test_what_a_stopping_server_could_not_store_is_stored_by_the_next(
 
     restarted = HistoryWriter(application.db, max_queued_series=35, spool=Spool(root, 10 * MIB))
     assert restarted.queued_series == 70
-    restarted.start()
-    await asyncio.wait_for(restarted.flush(), timeout=30)
+    await drained(restarted)
     assert sorted(await stored_ids(application, model_id)) == sorted(i for item in sent for i in item.ids)
     assert segments(root) == [] and restarted.dropped == 0
     await restarted.close()
@@ -128,8 +133,7 @@ async def test_requests_already_stored_are_not_stored_twice_after_a_restart(
     spool.close()
 
     restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
-    restarted.start()
-    await asyncio.wait_for(restarted.flush(), timeout=30)
+    await drained(restarted)
     assert restarted.dropped == 0  # no duplicate key failed the transaction
     assert sorted(await stored_ids(application, model_id)) == sorted(committed.ids + pending.ids)
     await restarted.close()
@@ -150,8 +154,7 @@ async def test_a_record_cut_short_by_a_kill_is_cut_away(
 
     restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
     assert restarted.queued_series == 4
-    restarted.start()
-    await asyncio.wait_for(restarted.flush(), timeout=30)
+    await drained(restarted)
     assert sorted(await stored_ids(application, model_id)) == sorted(whole.ids)
     await restarted.close()
 
@@ -224,8 +227,7 @@ async def test_an_unreadable_record_is_counted_lost_and_the_rest_stored(
     segment.write_bytes(bytes(data))
 
     restarted = HistoryWriter(application.db, spool=Spool(root, MIB))
-    restarted.start()
-    await asyncio.wait_for(restarted.flush(), timeout=30)
+    await drained(restarted)
     assert restarted.dropped == 3
     assert sorted(await stored_ids(application, model_id)) == sorted(before.ids + after.ids)
     await restarted.close()
