@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +69,45 @@ def interpolate_quantiles(
     forecasts; trained levels are returned exactly; levels outside the trained range raise
     :class:`InvalidRequestError` rather than extrapolate.
     """
-    lower, upper, weight = _interpolation(tuple(map(float, trained)), tuple(map(float, requested)))
-    src = np.asarray(values, dtype=np.float64)
-    out = src[..., lower] * (1.0 - weight) + src[..., upper] * weight
+    pick = level_pick(tuple(map(float, trained)), tuple(map(float, requested)))
+    return interpolate_picked(np.asarray(values)[..., pick.columns], pick)
+
+
+@dataclass(frozen=True)
+class LevelPick:
+    """The trained levels that interpolating to some requested levels reads: ``columns``
+    (ascending indices into the trained levels), and for each requested level the positions in
+    ``columns`` of the levels below and above it and the weight of the upper one. ``kept`` is
+    the position of the level asked to be kept besides (a forecaster's median)."""
+
+    columns: npt.NDArray[np.intp]
+    lower: npt.NDArray[np.intp]
+    upper: npt.NDArray[np.intp]
+    weight: npt.NDArray[np.float64]
+    kept: int
+
+
+@functools.lru_cache(maxsize=256)
+def level_pick(trained: tuple[float, ...], requested: tuple[float, ...], keep: int = 0) -> LevelPick:
+    """What interpolating ``requested`` from ``trained`` reads, with trained level ``keep`` too.
+    Cached, like the interpolation: a forecaster can then carry on only these levels after its
+    pass (a handful of the thirteen trained) and leave the rest."""
+    lower, upper, weight = _interpolation(trained, requested)
+    columns = np.union1d(np.concatenate([lower, upper]), [keep]).astype(np.intp)
+    pick = LevelPick(
+        columns,
+        np.searchsorted(columns, lower),
+        np.searchsorted(columns, upper),
+        weight,
+        int(np.searchsorted(columns, keep)),
+    )
+    for array in (pick.columns, pick.lower, pick.upper):
+        array.flags.writeable = False  # shared by every caller
+    return pick
+
+
+def interpolate_picked(picked: npt.NDArray[np.floating], pick: LevelPick) -> npt.NDArray[np.float32]:
+    """interpolate_quantiles on forecasts at the trained levels ``pick.columns`` only."""
+    src = np.asarray(picked, dtype=np.float64)
+    out = src[..., pick.lower] * (1.0 - pick.weight) + src[..., pick.upper] * pick.weight
     return out.astype(np.float32)

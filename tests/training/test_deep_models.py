@@ -127,6 +127,37 @@ def test_predict_packed_handles_ragged_batches(trained_lstm: DeepForecaster, air
     np.testing.assert_allclose(grid[..., 1], (grid[..., 0] + grid[..., 2]) / 2, rtol=1e-5)
 
 
+def test_requested_levels_are_the_trained_ones_picked_and_interpolated(
+    trained_lstm: DeepForecaster, air: Panel
+) -> None:
+    full = air.values[0].astype(np.float32)
+    values, lengths = np.concatenate([full, full[:60]]), np.array([full.size, 60], np.int32)
+    levels = trained_lstm.levels
+    point, every = trained_lstm.predict_packed(values, lengths, 12, levels)
+    np.testing.assert_array_equal(every[..., levels.index(0.5)], point)
+    for requested in [(0.1, 0.9), (0.05, 0.95), (0.99,), (0.01, 0.5)]:
+        some_point, some = trained_lstm.predict_packed(values, lengths, 7, requested)
+        np.testing.assert_array_equal(some_point, point[:, :7])
+        np.testing.assert_array_equal(some, every[:, :7, [levels.index(q) for q in requested]])
+    _, between = trained_lstm.predict_packed(values, lengths, 12, (0.25,))  # from 0.2 and 0.3 alone
+    low, high = every[..., levels.index(0.2)], every[..., levels.index(0.3)]
+    np.testing.assert_allclose(between[..., 0], (low + high) / 2, rtol=1e-6)
+
+
+def test_series_ending_at_different_times_are_answered_as_alone(
+    trained_lstm: DeepForecaster, air: Panel
+) -> None:
+    full = air.values[0].astype(np.float32)
+    ends = air.timestamps(0)[[-1, -7, -1, -40]].astype("datetime64[M]")
+    values, lengths = np.concatenate([full] * 4), np.full(4, full.size, np.int32)
+    point, q = trained_lstm.predict_packed(values, lengths, 12, (0.1, 0.9), ends)
+    for i in range(ends.size):
+        alone_point, alone_q = trained_lstm.predict_packed(full, lengths[:1], 12, (0.1, 0.9), ends[i : i + 1])
+        np.testing.assert_allclose(alone_point[0], point[i], rtol=1e-6)
+        np.testing.assert_allclose(alone_q[0], q[i], rtol=1e-6)
+    assert not np.allclose(point[0], point[1])  # the calendar moved with the end
+
+
 def test_predict_packed_rejects_bad_requests(trained_lstm: DeepForecaster) -> None:
     values, lengths = np.ones(30, np.float32), np.array([30], np.int32)
     with pytest.raises(InvalidRequestError, match="horizon"):

@@ -25,7 +25,7 @@ from training.models.lstm import LSTMNet
 from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import CancelCheck, ProgressCallback, ignore_progress, never_cancel
-from training.quantiles import TRAINED_QUANTILES, check_interpolation, interpolate_quantiles
+from training.quantiles import TRAINED_QUANTILES, check_interpolation, interpolate_picked, level_pick
 from training.scaling import ScalerStats, resolve_transform, scale_packed
 from training.trainer import (
     LoopConfig,
@@ -222,15 +222,18 @@ class DeepForecaster:
                     outputs[start : start + CHUNK] += net(part).double().numpy()
         outputs /= len(self.nets)
         outputs.sort(axis=-1)  # quantiles must not cross
-        median = outputs[..., self.levels.index(0.5)][..., None]
-        outputs = median + self.interval_scales[None, :, None] * (outputs - median)
+        # Every step below maps each level alike, so only the levels the answer reads (the
+        # median and the neighbours of the requested quantiles) are carried on.
+        pick = level_pick(self.levels, tuple(map(float, quantiles)), self.levels.index(0.5))
+        outputs = outputs[:, :horizon, pick.columns]
+        median = outputs[..., pick.kept, None]
+        outputs = median + self.interval_scales[None, :horizon, None] * (outputs - median)
         shaped = outputs * inputs.scale[:, None, None] + inputs.loc[:, None, None]
         shaped = shaped * scale[:, None, None] + loc[:, None, None]
         if self.transform == "log":
             shaped = np.exp(shaped)
-        shaped = shaped[:, :horizon]
-        point = shaped[..., self.levels.index(0.5)].astype(np.float32)
-        return point, interpolate_quantiles(shaped, self.levels, quantiles)
+        point = shaped[..., pick.kept].astype(np.float32)
+        return point, interpolate_picked(shaped, pick)
 
     def predict(self, panel: Panel, horizon: int, quantiles: tuple[float, ...]) -> Forecast:
         return forecast_panel(self, panel, horizon, quantiles)
