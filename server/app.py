@@ -12,6 +12,7 @@ import asyncio
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -247,4 +248,5 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
 
 def run(settings: Settings, *, index: int = 0, primary: int = 0) -> None:
     configure_logging(settings.log_level, settings.log_json)
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     asyncio.run(serve(settings, index=index, primary=primary))

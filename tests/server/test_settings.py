@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from server import app
 from server.settings import Environment, Settings
 
 
@@ -49,3 +51,24 @@ def test_several_serving_processes_need_shared_state_and_a_fixed_port() -> None:
         Settings(server_processes=2, inference_backend="torchserve", **shared)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="server_processes"):
         Settings(server_processes=0)
+
+
+def test_a_serving_process_hands_the_interpreter_lock_over_at_the_set_interval(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[float] = []
+
+    async def serve(settings: Settings, *, index: int, primary: int) -> None:
+        seen.append(sys.getswitchinterval())
+
+    monkeypatch.setattr(app, "serve", serve)
+    monkeypatch.setattr(app, "configure_logging", lambda level, json: None)
+    before = sys.getswitchinterval()
+    try:
+        app.run(Settings(data_dir=tmp_path, switch_interval_ms=0.7))
+    finally:
+        sys.setswitchinterval(before)
+    assert seen == [pytest.approx(0.0007)]
+    assert Settings(data_dir=tmp_path).switch_interval_ms == 0.5
+    with pytest.raises(ValidationError, match="switch_interval_ms"):
+        Settings(switch_interval_ms=0)
