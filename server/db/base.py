@@ -9,9 +9,13 @@ object is constructed); timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
@@ -39,18 +43,61 @@ NEW_IDS_MAX = 1 << 20
 # The counters of the first ids of a request, formatted once: a streamed message's thousand
 # ids took a third of a millisecond of the event loop to format, six times the concatenations.
 _COUNTERS = [f"{i:05x}" for i in range(4096)]
+_COUNTER_BYTES = np.array(_COUNTERS, dtype="S5")
+_COUNTER_BYTES.flags.writeable = False
 
 
-def new_ids(count: int) -> list[str]:
-    """``count`` fresh primary keys at once, for the rows of one request: one random UUID whose
-    last five hex digits count up (its other 102 random bits tell requests apart). Formatting
-    one UUID per row costs more than the rest of recording a streamed forecast."""
+@dataclass(frozen=True)
+class NewIds(Sequence[str]):
+    """Fresh primary keys for the rows of one request: one random UUID whose last five hex
+    digits count up (its other 102 random bits tell requests apart). Kept as that shared
+    ``prefix`` and a ``size``: a streamed message's thousand ids cost more to format, queue for
+    the history and convert for the answer than the rest of recording it, so they are made text
+    only where they are stored, and sent as bytes (``encoded``)."""
+
+    prefix: str
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return self.strings()[index]
+        position = index + self.size if index < 0 else index
+        if not 0 <= position < self.size:
+            raise IndexError(index)
+        return f"{self.prefix}{position:05x}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.strings())
+
+    def strings(self) -> list[str]:
+        ids = list(map(self.prefix.__add__, _COUNTERS[: self.size]))
+        ids.extend(f"{self.prefix}{i:05x}" for i in range(len(_COUNTERS), self.size))
+        return ids
+
+    def encoded(self) -> npt.NDArray[np.bytes_]:
+        """The ids as ASCII, each ID_LENGTH bytes (numpy's S36)."""
+        rows = np.empty(self.size, dtype=[("prefix", f"S{ID_LENGTH - 5}"), ("counter", "S5")])
+        rows["prefix"] = self.prefix.encode()
+        rows["counter"][: len(_COUNTER_BYTES)] = _COUNTER_BYTES[: self.size]
+        if self.size > len(_COUNTER_BYTES):
+            rows["counter"][len(_COUNTER_BYTES) :] = [
+                f"{i:05x}" for i in range(len(_COUNTER_BYTES), self.size)
+            ]
+        return rows.view(f"S{ID_LENGTH}")
+
+
+def new_ids(count: int) -> NewIds:
+    """``count`` fresh primary keys at once, for the rows of one request (see NewIds)."""
     if not 0 <= count <= NEW_IDS_MAX:
         raise ValueError(f"at most {NEW_IDS_MAX} ids at once")
-    prefix = new_id()[:-5]
-    ids = list(map(prefix.__add__, _COUNTERS[:count]))
-    ids.extend(f"{prefix}{i:05x}" for i in range(len(_COUNTERS), count))
-    return ids
+    return NewIds(new_id()[:-5], count)
 
 
 def utcnow() -> datetime:

@@ -30,6 +30,24 @@ def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> Non
         message.MergeFromString(length_delimited(spec.number, data))
 
 
+def append_fixed_strings(message: Message, field: str, values: npt.NDArray[np.bytes_]) -> None:
+    """Append ``values`` (ASCII, every one exactly its dtype's width, under 128 bytes) to the
+    repeated string ``field`` of ``message``, in the order given.
+
+    The entries are laid out on the wire by numpy and merged: a thousand prediction ids given to
+    the field as Python strings cost the event loop about 50 us to make and 15 us to convert.
+    """
+    spec = message.DESCRIPTOR.fields_by_name[field]
+    if spec.type != descriptor.FieldDescriptor.TYPE_STRING or not spec.is_repeated or spec.number >= 16:
+        raise TypeError(f"{message.DESCRIPTOR.full_name}.{field} is not a repeated string numbered below 16")
+    width = values.dtype.itemsize
+    if values.dtype.kind != "S" or width >= 128:
+        raise TypeError("values must be fixed-width bytes (numpy S) of under 128 bytes")
+    entries = np.empty(values.size, dtype=[("key", "u1"), ("length", "u1"), ("value", f"S{width}")])
+    entries["key"], entries["length"], entries["value"] = spec.number << 3 | 2, width, values.reshape(-1)
+    message.MergeFromString(entries.tobytes())
+
+
 def varint(value: int) -> bytes:
     """``value`` as a protobuf varint; a negative one as its 64-bit two's complement (int64)."""
     value &= 0xFFFF_FFFF_FFFF_FFFF

@@ -19,6 +19,7 @@ from server.domain.prediction.records import ActualInput, PredictionView, Versio
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast
 from server.errors import InvalidArgument
 from server.mappers.common import (
+    append_fixed_strings,
     append_floats,
     duration,
     length_delimited,
@@ -153,9 +154,9 @@ def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredict
         series_ids=result.series_ids,
         horizon=result.horizon,
         quantiles=result.levels,
-        prediction_ids=result.prediction_ids,
         latency=duration(result.latency),
     )
+    append_fixed_strings(response, "prediction_ids", result.prediction_ids.encoded())
     append_floats(response, "point_forecasts", result.arrays.point)
     append_floats(response, "quantile_forecasts", result.arrays.quantiles)
     return response

@@ -7,8 +7,9 @@ import pytest
 from quantis.v1 import common_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 
+from server.db.base import new_ids
 from server.domain.prediction.service import UnaryForecast
-from server.mappers.common import append_floats
+from server.mappers.common import append_fixed_strings, append_floats
 from server.mappers.prediction import predict_response
 
 
@@ -29,6 +30,22 @@ def test_append_floats_equals_extending_from_python_floats() -> None:
     assert list(got.point_forecasts) == [] and got.request_id == "r" and got.horizon == 12
     again = np.asarray(got.quantile_forecasts, dtype=np.float32)[2:].reshape(values.shape)
     np.testing.assert_array_equal(again, values)
+
+
+def test_append_fixed_strings_equals_extending_from_python_strings() -> None:
+    ids = new_ids(300)
+    expected = pb.StreamPredictResponse(request_id="r", prediction_ids=["first"], series_ids=["a"])
+    expected.prediction_ids.extend(ids)
+    got = pb.StreamPredictResponse(request_id="r", prediction_ids=["first"], series_ids=["a"])
+
+    append_fixed_strings(got, "prediction_ids", ids.encoded())
+
+    assert got.SerializeToString() == expected.SerializeToString()
+    assert list(got.prediction_ids)[1:] == ids.strings() and list(got.series_ids) == ["a"]
+    with pytest.raises(TypeError, match="not a repeated string"):
+        append_fixed_strings(got, "point_forecasts", ids.encoded())
+    with pytest.raises(TypeError, match="fixed-width bytes"):
+        append_fixed_strings(got, "prediction_ids", np.array(["x" * 200], dtype="S200"))
 
 
 def test_append_floats_takes_float64_and_empty_arrays() -> None:

@@ -388,7 +388,13 @@ class BatchPredictions:
             latency_ms=0.0,
         )
         chunk = Chunk(
-            start, list(panel.series_ids[start:end]), job.horizon, levels, arrays.point, arrays.quantiles, ids
+            start,
+            list(panel.series_ids[start:end]),
+            job.horizon,
+            levels,
+            arrays.point,
+            arrays.quantiles,
+            ids.strings(),
         )
         return chunk, served
 

@@ -212,7 +212,7 @@ class Served:
     version_id: str
     source: PredictionSource
     request: str
-    ids: list[str]
+    ids: Sequence[str]  # a NewIds from the server
     series_ids: Sequence[str]
     values: npt.NDArray[np.floating]
     lengths: npt.NDArray[np.integer]
@@ -262,7 +262,7 @@ def prediction_rows(served: Sequence[Served]) -> list[RowGroup]:
                 "input_summary": {"request": item.request},
             }
             per_row = {
-                "id": item.ids,
+                "id": list(item.ids),
                 "series_id": item.series_ids or [""] * item.size,
                 "forecast_blob": forecasts[position : position + item.size],
                 "input_blob": summaries[position : position + item.size],

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from server.auth.principal import Principal
 from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
-from server.db.base import new_ids
+from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
 from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved, VersionRouter
@@ -87,7 +87,7 @@ class PackedForecast:
     horizon: int
     levels: tuple[float, ...]
     arrays: ForecastArrays
-    prediction_ids: list[str]
+    prediction_ids: NewIds
     latency: float
 
 
@@ -213,7 +213,7 @@ class Predictor:
         arrays: ForecastArrays,
         times: npt.NDArray[np.datetime64] | None,
         latency: float,
-    ) -> list[str]:
+    ) -> NewIds:
         """Queue what ``batch`` was answered with for the history; the ids of its series."""
         ids = new_ids(batch.size)
         self.history.record(

@@ -76,7 +76,7 @@ async def test_a_full_spool_drops_and_counts(
     application: Application, artifacts: list[Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     model_id, (kept, spooled, refused) = await requests(application, artifacts, [40, 20, 500])
-    spool = Spool(tmp_path / "spool", 64 * 1024)  # room for the 20 series, not for the 500
+    spool = Spool(tmp_path / "spool", 32 * 1024)  # room for the 20 series (3 KiB), not for the 500 (48)
     writer = HistoryWriter(application.db, max_queued_series=50, spool=spool)
     with caplog.at_level(logging.WARNING, logger="server.domain.prediction.writer"):
         for item in (kept, spooled, refused):
@@ -86,7 +86,7 @@ async def test_a_full_spool_drops_and_counts(
         "prediction history backlog full; 500 rows dropped so far"
     ]
     await writer.flush()
-    assert sorted(await stored_ids(application, model_id)) == sorted(kept.ids + spooled.ids)
+    assert sorted(await stored_ids(application, model_id)) == sorted([*kept.ids, *spooled.ids])
     await writer.close()
 
 
@@ -135,7 +135,7 @@ async def test_requests_already_stored_are_not_stored_twice_after_a_restart(
     restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
     await drained(restarted)
     assert restarted.dropped == 0  # no duplicate key failed the transaction
-    assert sorted(await stored_ids(application, model_id)) == sorted(committed.ids + pending.ids)
+    assert sorted(await stored_ids(application, model_id)) == sorted([*committed.ids, *pending.ids])
     await restarted.close()
 
 
@@ -206,7 +206,7 @@ async def test_a_record_the_disk_refuses_is_counted_lost_and_leaves_no_partial_r
     writer.record(last)
     assert (spool.lost, writer.dropped) == (3, 3)
     await asyncio.wait_for(writer.flush(), timeout=30)
-    assert sorted(await stored_ids(application, model_id)) == sorted(first.ids + last.ids)
+    assert sorted(await stored_ids(application, model_id)) == sorted([*first.ids, *last.ids])
     assert spool.bytes == 0 and writer.queued_series == 0
     await writer.close()
 
@@ -229,7 +229,7 @@ async def test_an_unreadable_record_is_counted_lost_and_the_rest_stored(
     restarted = HistoryWriter(application.db, spool=Spool(root, MIB))
     await drained(restarted)
     assert restarted.dropped == 3
-    assert sorted(await stored_ids(application, model_id)) == sorted(before.ids + after.ids)
+    assert sorted(await stored_ids(application, model_id)) == sorted([*before.ids, *after.ids])
     await restarted.close()
 
 
@@ -282,7 +282,7 @@ async def test_rows_whose_commit_went_unanswered_are_not_stored_twice(
     await asyncio.wait_for(writer.flush(), timeout=30)
     assert calls == [7] and spool.spooled == 7  # read back, found stored, not sent again
     assert writer.dropped == 0
-    assert sorted(await stored_ids(application, model_id)) == sorted(sent[0].ids + sent[1].ids)
+    assert sorted(await stored_ids(application, model_id)) == sorted([*sent[0].ids, *sent[1].ids])
     await writer.close()
 
 

@@ -5,10 +5,12 @@ read as they were; stored forecasts read back; ids of one request are distinct."
 from __future__ import annotations
 
 import math
+import pickle
 import uuid
 from typing import Any
 
 import numpy as np
+import pytest
 
 from server.db.base import new_ids
 from server.db.models import Prediction
@@ -141,6 +143,11 @@ def test_ids_of_one_request_are_distinct_uuids() -> None:
     assert len(set(many)) == 5000
     assert [int(i[-5:], 16) for i in many] == list(range(5000))
     assert all(str(uuid.UUID(i)) == i for i in many[4094:4098])
+    assert [many[0], many[4097], many[-1]] == [many.strings()[0], many.strings()[4097], many.strings()[-1]]
+    assert many.encoded().tolist() == [i.encode() for i in many]  # as sent on the wire
+    assert pickle.loads(pickle.dumps(many)) == many and len(pickle.dumps(many)) < 200  # queued as it is
+    with pytest.raises(IndexError):
+        many[5000]
 
 
 def test_the_kept_sample_is_a_drift_window() -> None:
