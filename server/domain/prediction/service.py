@@ -282,7 +282,7 @@ class Predictor:
         point, q = arrays.point[0], arrays.quantiles[0]
         times = forecast_times(stamps, frequency, horizon)
         latency = time.perf_counter() - started
-        [prediction_id] = self._record(
+        prediction_id = self._record(
             principal,
             resolved,
             PredictionSource.UNARY,
@@ -292,7 +292,7 @@ class Predictor:
             arrays,
             times,
             latency,
-        )
+        )[0]
         route = resolved.route
         return UnaryForecast(
             prediction_id,
