@@ -36,6 +36,14 @@ async def drained(writer: HistoryWriter) -> None:
     await asyncio.wait_for(writer.flush(), timeout=30)
 
 
+def left_in_spool(root: Path, *served: Served) -> None:
+    """The spool under ``root`` as a server killed with ``served`` in it leaves it."""
+    spool = Spool(root, 10 * MIB)
+    for item in served:
+        assert spool.append(item)
+    spool.close()
+
+
 def segments(root: Path) -> list[Path]:
     return sorted(root.glob("*/*" + SUFFIX))
 
@@ -128,9 +136,7 @@ async def test_requests_already_stored_are_not_stored_twice_after_a_restart(
     await first.flush()
     await first.close()
     # A server killed after committing a spooled request, before deleting its segment.
-    spool = Spool(root, 10 * MIB)
-    assert spool.append(committed) and spool.append(pending)
-    spool.close()
+    left_in_spool(root, committed, pending)
 
     restarted = HistoryWriter(application.db, spool=Spool(root, 10 * MIB))
     await drained(restarted)
@@ -144,9 +150,7 @@ async def test_a_record_cut_short_by_a_kill_is_cut_away(
 ) -> None:
     model_id, (whole, cut) = await requests(application, artifacts, [4, 3])
     root = tmp_path / "spool"
-    spool = Spool(root, 10 * MIB)
-    assert spool.append(whole) and spool.append(cut)
-    spool.close()
+    left_in_spool(root, whole, cut)
     [segment] = segments(root)
     size = segment.stat().st_size
     with segment.open("r+b") as file:
@@ -216,10 +220,7 @@ async def test_an_unreadable_record_is_counted_lost_and_the_rest_stored(
 ) -> None:
     model_id, (before, damaged, after) = await requests(application, artifacts, [2, 3, 4])
     root = tmp_path / "spool"
-    spool = Spool(root, MIB)
-    for item in (before, damaged, after):
-        assert spool.append(item)
-    spool.close()
+    left_in_spool(root, before, damaged, after)
     [segment] = segments(root)
     data = bytearray(segment.read_bytes())
     first = HEADER.size + HEADER.unpack_from(data)[0]

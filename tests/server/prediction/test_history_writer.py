@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
@@ -140,13 +141,19 @@ async def test_a_dead_history_process_is_replaced(application: Application, arti
     assert writer._process is None
 
 
+async def writing_in_a_process(application: Application, artifacts: list[Path], **how: Any) -> HistoryWriter:
+    """A writer with its own history process (``how``: its scheduling), one request recorded."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts)
+    writer = HistoryWriter(application.db, separate_process=True, **how)
+    writer.record(served(ana.user_id, model.model_id, model.versions[0], 2, 12, True, 3))
+    return writer
+
+
 async def test_the_history_process_runs_below_the_servers_cpu_priority(
     application: Application, artifacts: list[Path]
 ) -> None:
-    ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, artifacts)
-    writer = HistoryWriter(application.db, separate_process=True, nice=5)
-    writer.record(served(ana.user_id, model.model_id, model.versions[0], 2, 12, True, 3))
+    writer = await writing_in_a_process(application, artifacts, nice=5)
     await writer.flush()
     assert writer._process is not None
     assert psutil.Process(writer._process._process.pid).nice() == os.nice(0) + 5
@@ -157,10 +164,7 @@ async def test_the_history_process_runs_below_the_servers_cpu_priority(
 async def test_an_idle_history_process_runs_only_when_the_cpus_are_idle(
     application: Application, artifacts: list[Path]
 ) -> None:
-    ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, artifacts)
-    writer = HistoryWriter(application.db, separate_process=True, idle=True)
-    writer.record(served(ana.user_id, model.model_id, model.versions[0], 2, 12, True, 3))
+    writer = await writing_in_a_process(application, artifacts, idle=True)
     for _ in range(300):  # the child sets its policy first thing; its store may wait for idle CPUs
         process = writer._process._process if writer._process is not None else None
         if process is not None and process.pid and os.sched_getscheduler(process.pid) == os.SCHED_IDLE:
