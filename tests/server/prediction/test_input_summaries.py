@@ -1,9 +1,11 @@
 """The history's row parts: vectorised input summaries, packed and read back, equal a plain
 per-series computation (NaN and short inputs included); rows stored before summaries were packed
-read as they were; stored forecasts read back; ids of one request are distinct."""
+read as they were; stored forecasts read back; ids of one request are distinct; a served request
+comes out of its pickle as it went in, also one pickled by an earlier server."""
 
 from __future__ import annotations
 
+import io
 import math
 import pickle
 import uuid
@@ -13,11 +15,13 @@ import numpy as np
 import pytest
 
 from server.db.base import new_ids
+from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from server.domain.monitoring.drift import pack_samples, recent_features
 from server.domain.prediction.history import (
     SAMPLE_SIZE,
     SUMMARY_BYTES,
+    Served,
     iso_times,
     pack_forecasts,
     pack_summaries,
@@ -153,3 +157,67 @@ def test_ids_of_one_request_are_distinct_uuids() -> None:
 def test_the_kept_sample_is_a_drift_window() -> None:
     # history.py keeps its own copy, so that the history process need not load the training stack.
     assert SAMPLE_SIZE == WINDOW
+
+
+def served(n: int, dated: bool) -> Served:
+    rng = np.random.default_rng(n)
+    ids = new_ids(n)
+    values = rng.normal(size=n * 7).astype(np.float32)
+    values[3] = np.nan
+    days = np.arange(n * 4).reshape(n, 4).astype("timedelta64[D]")
+    stamps = np.datetime64("2024-01-01T00:00:00", "ns") + days
+    return Served(
+        owner_id="owner",
+        model_id="model",
+        version_id="version",
+        source=PredictionSource.UNARY if n == 1 else PredictionSource.STREAM,
+        request=ids[0],
+        ids=ids,
+        series_ids=[f"s{i}" for i in range(n)],
+        values=values,
+        lengths=np.full(n, 7, dtype=np.int32),
+        season_length=12,
+        levels=(0.1, 0.9),
+        point=rng.normal(size=(n, 4)).astype(np.float32),
+        quantiles=rng.normal(size=(n, 4, 2)).astype(np.float32),
+        times=stamps if dated else None,
+        latency_ms=1.5,
+    )
+
+
+def same(a: Served, b: Served) -> bool:
+    for name in Served.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, np.ndarray):
+            if not (x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y, equal_nan=True)):
+                return False
+        elif list(x) != list(y) if name in ("ids", "series_ids") else x != y:
+            return False
+    return True
+
+
+class _EarlierServer(pickle.Pickler):
+    """Pickles a Served as servers before its own reduction did (a spool they left)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        return object.__reduce_ex__(obj, 5) if isinstance(obj, Served) else NotImplemented
+
+
+@pytest.mark.parametrize("n", [1, 16, 17, 1024])
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_served_request_comes_out_of_its_pickle_as_it_went_in(n: int, dated: bool) -> None:
+    original = served(n, dated)
+    for protocol in (4, 5):  # the history process's pipe, the spool
+        assert same(pickle.loads(pickle.dumps(original, protocol=protocol)), original)
+    earlier = io.BytesIO()
+    _EarlierServer(earlier, protocol=5).dump(original)
+    assert same(pickle.loads(earlier.getvalue()), original)
+    if n == 1:  # a one-series request's arrays go as raw bytes, not numpy's reductions
+        assert len(pickle.dumps(original)) < len(earlier.getvalue()) - 100
+
+
+def test_a_requests_arrays_out_of_order_in_memory_are_pickled_in_order() -> None:
+    original = served(2, dated=True)
+    transposed = np.asfortranarray(original.point)  # a slice of a larger answer may be laid out so
+    copy = Served(**{**original.__dict__, "point": transposed})
+    assert same(pickle.loads(pickle.dumps(copy)), original)
