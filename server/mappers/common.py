@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +14,15 @@ from quantis.v1 import common_pb2
 
 from server.auth.permissions import Role
 from server.errors import InvalidArgument
+
+K = TypeVar("K")
+
+
+def from_wire(numbers: Mapping[K, int]) -> Callable[[int], K | None]:
+    """The reverse of ``numbers`` (each value to its wire number) as a lookup: a wire number's
+    value, or None when unspecified or unknown to this server. A dict, not a scan: the frequency
+    of every Predict is read through one."""
+    return {number: value for value, number in numbers.items()}.get
 
 
 def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> None:

@@ -10,7 +10,7 @@ from server.db.models import Dataset
 from server.domain.datasets.spec import ColumnRole, DatasetSpec
 from server.domain.datasets.stats import ColumnStats, DatasetStats, QualityPart, SeriesStats
 from server.domain.datasets.uploads import UploadView
-from server.mappers.common import timestamp
+from server.mappers.common import from_wire, timestamp
 
 FORMATS = {DatasetFormat.CSV: pb.DATASET_FORMAT_CSV, DatasetFormat.PARQUET: pb.DATASET_FORMAT_PARQUET}
 FREQUENCIES = {
@@ -31,13 +31,11 @@ ROLES = {
 }
 
 
-def format_from_proto(value: int) -> DatasetFormat | None:
-    """The format, or None when unspecified (or a number this server does not know)."""
-    return next((f for f, number in FORMATS.items() if number == value), None)
+# The format, or None when unspecified (or a number this server does not know).
+format_from_proto = from_wire(FORMATS)
 
 
-def frequency_from_proto(value: int) -> Frequency | None:
-    return next((f for f, number in FREQUENCIES.items() if number == value), None)
+frequency_from_proto = from_wire(FREQUENCIES)
 
 
 def frequency_to_proto(value: Frequency | None) -> common_pb2.Frequency:

@@ -16,7 +16,7 @@ from server.domain.forecasting.models import ModelView
 from server.domain.forecasting.specs import MISSING, ModelSpec, type_spec
 from server.domain.forecasting.versions import DeploymentView, VersionView, deployment_view
 from server.jobs.store import ModelStore
-from server.mappers.common import timestamp, to_timedelta
+from server.mappers.common import from_wire, timestamp, to_timedelta
 from server.mappers.dataset import frequency_from_proto, frequency_to_proto
 from training import MODEL_TYPES
 from training.registry import HyperparameterSpec, ModelTypeSpec
@@ -39,20 +39,16 @@ METRICS_PB = {
 }
 
 
-def model_type_from_proto(value: int) -> ModelType | None:
-    return next((t for t, number in MODEL_TYPES_PB.items() if number == value), None)
+model_type_from_proto = from_wire(MODEL_TYPES_PB)
 
 
-def job_state_from_proto(value: int) -> JobState | None:
-    return next((s for s, number in JOB_STATES_PB.items() if number == value), None)
+job_state_from_proto = from_wire(JOB_STATES_PB)
 
 
-def version_state_from_proto(value: int) -> ModelVersionState | None:
-    return next((s for s, number in VERSION_STATES_PB.items() if number == value), None)
+version_state_from_proto = from_wire(VERSION_STATES_PB)
 
 
-def metric_from_proto(value: int) -> str | None:
-    return next((m for m, number in METRICS_PB.items() if number == value), None)
+metric_from_proto = from_wire(METRICS_PB)
 
 
 def ascending(order: int) -> bool:

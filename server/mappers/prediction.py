@@ -22,6 +22,7 @@ from server.mappers.common import (
     append_fixed_strings,
     append_floats,
     duration,
+    from_wire,
     length_delimited,
     optional_datetime,
     timestamp,
@@ -37,8 +38,7 @@ SOURCES = {
 }
 
 
-def source_from_proto(value: int) -> PredictionSource | None:
-    return next((s for s, number in SOURCES.items() if number == value), None)
+source_from_proto = from_wire(SOURCES)
 
 
 def series_from_proto(request: pb.PredictRequest) -> SeriesInput:

@@ -1,4 +1,4 @@
-"""Mapper helpers that build protobuf messages from arrays."""
+"""Mapper helpers that build protobuf messages from arrays, and the wire numbers of enums read back."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.base import new_ids
 from server.domain.prediction.service import UnaryForecast
+from server.mappers import dataset, model, prediction
 from server.mappers.common import append_fixed_strings, append_floats
 from server.mappers.prediction import predict_response
 
@@ -118,3 +119,19 @@ def test_predict_response_carries_the_forecast_field_by_field(
     assert all(p.HasField("timestamp") == (stamps is not None) for p in response.forecast.points)
     got = np.array([[q.value for q in p.quantiles] for p in response.forecast.points], dtype=np.float32)
     np.testing.assert_array_equal(got, result.quantiles)
+
+
+def test_wire_numbers_read_back_as_their_values() -> None:
+    tables = [
+        (dataset.FORMATS, dataset.format_from_proto),
+        (dataset.FREQUENCIES, dataset.frequency_from_proto),
+        (model.MODEL_TYPES_PB, model.model_type_from_proto),
+        (model.JOB_STATES_PB, model.job_state_from_proto),
+        (model.VERSION_STATES_PB, model.version_state_from_proto),
+        (model.METRICS_PB, model.metric_from_proto),
+        (prediction.SOURCES, prediction.source_from_proto),
+    ]
+    for numbers, read in tables:
+        assert len(set(numbers.values())) == len(numbers)  # one value per number, both ways
+        assert all(read(number) == value for value, number in numbers.items())
+        assert read(0) is None and read(9999) is None  # unspecified; newer than this server
