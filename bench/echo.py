@@ -37,14 +37,14 @@ def _run(ports: Queue[int]) -> None:
 
 
 @contextlib.contextmanager
-def echo_server() -> Iterator[str]:
-    """The target of an echo server in a spawned process, stopped on leaving."""
+def echo_server() -> Iterator[tuple[str, int | None]]:
+    """The target of an echo server in a spawned process, and its pid; stopped on leaving."""
     context = multiprocessing.get_context("spawn")
     ports: Queue[int] = context.Queue()
     process = context.Process(target=_run, args=(ports,), daemon=True)
     process.start()
     try:
-        yield f"127.0.0.1:{ports.get(timeout=60)}"
+        yield f"127.0.0.1:{ports.get(timeout=60)}", process.pid
     finally:
         process.terminate()
         process.join()

@@ -14,16 +14,14 @@ within the window. Both servers run with this checkout's environment.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing
 import shutil
 import statistics
 import sys
 from pathlib import Path
 
-import psutil
-
 from bench import payloads
+from bench.cpu import cpu_by_role
 from bench.load import Kind, Workload, run
 from bench.quantis_setup import login, wait_for_demo
 from bench.serving import ADMIN, ROOT, admin_password, quantis_env
@@ -32,17 +30,7 @@ from bench.systems import QuantisServer
 
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user and system) spent so far by ``pid`` and its living descendants."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
+    return sum(cpu_by_role(pid).values())
 
 
 def main(argv: list[str] | None = None) -> int:

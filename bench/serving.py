@@ -43,7 +43,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import load, payloads
+from bench import cpu, load, payloads
 from bench.echo import METHOD as ECHO
 from bench.echo import echo_server
 from bench.forward import forward_rows
@@ -84,6 +84,7 @@ class Bench:
 
     def __init__(self, clients: Pool, durations: Durations, model: Forecaster) -> None:
         self.clients, self.durations, self.model = clients, durations, model
+        self.client_pid: int = clients.apply(os.getpid)
         self.rows: list[Row] = []
 
     def add(self, row: Row) -> None:
@@ -101,14 +102,18 @@ class Bench:
         check: Check | None,
         unit: str,
         server: QuantisServer | None = None,
+        system_pid: int | None = None,
     ) -> None:
         """Check one answer from this process, then time ``work`` from the client process.
 
         With a Quantis ``server``, the row waits until the server has stored the history of
         every answer so far, before timing (so a row is not timed while the previous one's
         history is still being written) and after (to count its losses), and its note tells
-        how the dynamic batcher gathered the load into forward passes.
+        how the dynamic batcher gathered the load into forward passes. The note also tells the
+        CPU each role of the system (``server``'s processes, else those under ``system_pid``)
+        and the client spent per unit (bench.cpu).
         """
+        root = server.pid if server is not None else system_pid
         try:
             if check is not None:
                 probe = Probe(work.target, work.method, work.payload, work.metadata)
@@ -118,7 +123,9 @@ class Bench:
                 )
             history = server.settle_history() if server is not None else None
             before = server.batcher_totals() if server is not None else None
+            spent_before = cpu.cpu_by_role(root, self.client_pid)
             measured: load.Measured = self.clients.apply(load.run, (work,))
+            spent_after = cpu.cpu_by_role(root, self.client_pid)
             passes = "" if server is None or before is None else server.batcher_totals().since(before)
             ended = time.monotonic()
             after = server.settle_history() if server is not None else None
@@ -127,7 +134,15 @@ class Bench:
             self.add(Row(part, system, mode, label, None, unit, note=f"failed: {_oneline(exc)}"))
             return
         rate: float | None = measured.series_per_second if unit == SERIES else measured.requests_per_second
-        notes = [f"{measured.errors} errors ({measured.first_error})" if measured.errors else "", passes]
+        if work.kind is Kind.SERVER_STREAM:  # one call, read to its end: all of it is measured
+            units = float(measured.series if unit == SERIES else measured.requests)
+        else:  # the CPU times include the warmup, the rate only the measured seconds
+            units = (rate or 0.0) * (work.warmup + work.seconds)
+        notes = [
+            f"{measured.errors} errors ({measured.first_error})" if measured.errors else "",
+            passes,
+            cpu.per_unit(spent_before, spent_after, units, "series" if unit == SERIES else "request"),
+        ]
         if history is not None and after is not None:
             spooled, dropped = after.spooled - history.spooled, after.dropped - history.dropped
             notes.append(
@@ -267,13 +282,13 @@ def processes_row(bench: Bench, demo: DemoVersion, processes: int) -> None:
 
 def echo_rows(bench: Bench) -> None:
     """Part 0, the calibration: the client against a server that runs no model."""
-    with echo_server() as target:
+    with echo_server() as (target, pid):
         calls = {c: bench.timed(target, ECHO, Kind.UNARY, b"x" * 600, 1, concurrency=c) for c in (1, 64)}
         bench.warm(calls[64])
         for c, work in calls.items():
-            bench.measure(
-                0, "gRPC echo, no model", "calibration", f"c={c}", work, payloads.series(1), None, REQUESTS
-            )
+            one = payloads.series(1)
+            row = ("gRPC echo, no model", "calibration", f"c={c}")
+            bench.measure(0, *row, work, one, None, REQUESTS, system_pid=pid)
 
 
 def torchserve_rows(bench: Bench, mar: Path) -> None:
@@ -293,10 +308,12 @@ def torchserve_rows(bench: Bench, mar: Path) -> None:
         bench.warm(json_calls[64], *(work for work, _ in packed_calls.values()))
         for c, work in json_calls.items():
             check = payloads.check_torchserve_json
-            bench.measure(2, "TorchServe", "JSON, 1 series", f"c={c}", work, one, check, REQUESTS)
+            row = ("TorchServe", "JSON, 1 series", f"c={c}")
+            bench.measure(2, *row, work, one, check, REQUESTS, system_pid=ts.process.pid)
         for label, (work, values) in packed_calls.items():
             check = payloads.check_torchserve_packed
-            bench.measure(2, "TorchServe", "packed .npz", label, work, values, check, SERIES)
+            row = ("TorchServe", "packed .npz", label)
+            bench.measure(2, *row, work, values, check, SERIES, system_pid=ts.process.pid)
 
 
 def mlserver_rows(bench: Bench, artifact: Path) -> None:
@@ -315,7 +332,8 @@ def mlserver_rows(bench: Bench, artifact: Path) -> None:
                 calls.append((mode, f"{n} x c={c}", work, values, REQUESTS if n == 1 else SERIES))
         bench.warm(*(work for _, _, work, _, _ in calls))
         for mode, label, work, values, unit in calls:
-            bench.measure(3, "MLServer", mode, label, work, values, payloads.check_mlserver, unit)
+            check = payloads.check_mlserver
+            bench.measure(3, "MLServer", mode, label, work, values, check, unit, system_pid=ml.pid)
 
 
 # -- the run ---------------------------------------------------------------------------------------
