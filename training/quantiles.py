@@ -101,7 +101,7 @@ def level_pick(trained: tuple[float, ...], requested: tuple[float, ...], keep: i
         weight,
         int(np.searchsorted(columns, keep)),
     )
-    for array in (pick.columns, pick.lower, pick.upper):
+    for array in (pick.columns, pick.lower, pick.upper, pick.weight):
         array.flags.writeable = False  # shared by every caller
     return pick
 

@@ -11,16 +11,12 @@ import time
 from pathlib import Path
 
 from bench.cpu import CLIENT, FRONT_END, MAIN, OTHERS, WORKERS, cpu_by_role, per_unit
-
-BURN = (
-    "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
-    "time.sleep(60)"
-)
+from tests.bench.processes import burn, stop_with_children
 
 
 def burner(seconds: float, *extra: str, executable: str = sys.executable) -> str:
     """Python that starts a process burning ``seconds`` of CPU (``extra`` on its command line)."""
-    command = [executable, "-c", BURN.format(seconds=seconds), *extra]
+    command = [executable, "-c", burn(seconds), *extra]
     return f"subprocess.Popen({command!r})"
 
 
@@ -37,7 +33,7 @@ def test_each_process_of_a_system_counts_for_its_role(tmp_path: Path) -> None:
         ]
     )
     system = subprocess.Popen([sys.executable, "-c", parent])
-    client = subprocess.Popen([sys.executable, "-c", BURN.format(seconds=0.15)])
+    client = subprocess.Popen([sys.executable, "-c", burn(0.15)])
     try:
         deadline = time.monotonic() + 30
         want = {FRONT_END: 0.3, WORKERS: 0.2, OTHERS: 0.1, CLIENT: 0.15}
@@ -51,9 +47,7 @@ def test_each_process_of_a_system_counts_for_its_role(tmp_path: Path) -> None:
         assert spent[MAIN] < 0.25  # the parent only started the others
     finally:
         for process in (system, client):
-            subprocess.run(["pkill", "-P", str(process.pid)], check=False)
-            process.kill()
-            process.wait()
+            stop_with_children(process)
 
 
 def test_a_system_that_is_gone_has_no_cpu() -> None:

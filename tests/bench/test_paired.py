@@ -10,9 +10,10 @@ import time
 import psutil
 
 from bench.paired import process_tree_cpu
+from tests.bench.processes import burn, stop_with_children
 
 # A child that burns half a second of CPU and then sleeps, and a parent that only waits for it.
-CHILD = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\ntime.sleep(60)"
+CHILD = burn(0.5)
 PARENT = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {CHILD!r}]).wait()"
 
 
@@ -28,9 +29,7 @@ def test_the_cpu_of_a_process_tree_includes_its_children() -> None:
         assert total >= 0.5  # the child's half second, and the interpreters' start-up
         assert own < 0.3  # the parent itself only started its child
     finally:
-        subprocess.run(["pkill", "-P", str(parent.pid)], check=False)
-        parent.kill()
-        parent.wait()
+        stop_with_children(parent)
 
 
 def test_a_process_that_is_gone_has_no_cpu() -> None:
