@@ -42,16 +42,22 @@ def _ephemeral_range() -> range:
         return range(32768, 61000)
 
 
+_PORTS = random.SystemRandom()
+
+
 def free_port(run: int = 1) -> int:
     """A loopback port free now, for a process that binds it later; with ``run``, the first of
     that many consecutive free ports (for processes that bind port + i).
 
     Ports outside the ephemeral range: an outgoing connection (to PostgreSQL, Redis, a gRPC
     peer) could otherwise be given the port in the seconds before a JVM gets round to binding it.
+    Drawn from the operating system's randomness, not the ``random`` module: training seeds that
+    (training.trainer), and two processes that trained with the same seed would otherwise choose
+    the same ports, one after the other, for TorchServes that then answer each other's calls.
     """
     ephemeral = _ephemeral_range()
     for _ in range(200):
-        first = random.randrange(10000, 65536 - run)
+        first = _PORTS.randrange(10000, 65536 - run)
         if any(port in ephemeral for port in range(first, first + run)):
             continue
         with contextlib.ExitStack() as held:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import random
+import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -130,7 +130,8 @@ class TrainingJobs:
             given = {k: overrides[k] for k in spec.overrides}
             hyperparameters = {**model.hyperparameters, **given}
             deep = type_spec(model.model_type).deep
-            seed = spec.seed if spec.seed is not None else random.randrange(2**31)
+            # Not the random module's: a training run in this process seeds it (training.trainer).
+            seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
             if deep:
                 if not 0 <= seed < 2**31:
                     raise InvalidArgument.field("seed", "must be between 0 and 2147483647")
