@@ -10,17 +10,19 @@ Request: an ``.npz`` archive (``numpy.savez``; no pickles) holding
 
 Response: one ``.npy`` float32 array of shape (n, horizon, 1 + q): ``[..., 0]`` is the point
 forecast, ``[..., 1:]`` the requested quantiles in request order.
+
+Both are written and read by model_store.npz, which lays the same formats out directly.
 """
 
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from model_store.npz import read_npy, read_npz, write_npy, write_npz
 from training.errors import InvalidRequestError
 
 MAX_SERIES = 1_000_000
@@ -45,16 +47,13 @@ def encode_request(request: PackedRequest) -> bytes:
     }
     if request.last_timestamps is not None:
         arrays["last_timestamps"] = request.last_timestamps.astype("datetime64[ns]").astype(np.int64)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    return buffer.getvalue()
+    return write_npz(arrays)
 
 
 def decode_request(payload: bytes) -> PackedRequest:
     """Parse and validate a request body; any malformation is an ``InvalidRequestError``."""
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        arrays = read_npz(payload)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise InvalidRequestError(f"request body is not a packed .npz: {exc}") from exc
     missing = {"values", "lengths", "horizon", "quantiles"} - arrays.keys()
@@ -71,7 +70,7 @@ def decode_request(payload: bytes) -> PackedRequest:
     if stamps is not None and (stamps.shape != lengths.shape or stamps.dtype.kind not in "iu"):
         raise InvalidRequestError("last_timestamps must be int64 nanoseconds, one per series")
     return PackedRequest(
-        values.astype(np.float32, copy=False),
+        np.array(values, dtype=np.float32),  # a copy: what read_npz returns may be read-only
         lengths.astype(np.int32),
         int(arrays["horizon"]),
         tuple(float(q) for q in np.asarray(arrays["quantiles"], dtype=np.float64).reshape(-1)),
@@ -80,12 +79,12 @@ def decode_request(payload: bytes) -> PackedRequest:
 
 
 def encode_response(point: npt.NDArray[np.float32], quantiles: npt.NDArray[np.float32]) -> bytes:
-    stacked = np.concatenate([point[..., None], quantiles], axis=-1).astype(np.float32)
-    buffer = io.BytesIO()
-    np.save(buffer, stacked, allow_pickle=False)
-    return buffer.getvalue()
+    stacked = np.empty((*point.shape, 1 + quantiles.shape[-1]), dtype=np.float32)
+    stacked[..., 0], stacked[..., 1:] = point, quantiles
+    return write_npy(stacked)
 
 
 def decode_response(payload: bytes) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    stacked = np.load(io.BytesIO(payload), allow_pickle=False)
+    """The point forecasts and quantiles of a response; they may be read-only views of ``payload``."""
+    stacked = read_npy(payload).astype(np.float32, copy=False)
     return stacked[..., 0], stacked[..., 1:]

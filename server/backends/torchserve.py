@@ -26,6 +26,7 @@ import numpy as np
 from google.protobuf import empty_pb2
 
 from model_store.archive import build_mar
+from model_store.npz import NPY_MAGIC
 from model_store.packing import PackedRequest, decode_response, encode_request
 from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
@@ -42,7 +43,6 @@ CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
 ]
-NPY_MAGIC = b"\x93NUMPY"
 RETRY_AFTER_SECONDS = 1.0
 
 

@@ -53,3 +53,26 @@ def test_missing_arrays_are_named() -> None:
     np.savez(buffer, values=np.ones(2, np.float32))
     with pytest.raises(InvalidRequestError, match="horizon, lengths, quantiles"):
         decode_request(buffer.getvalue())
+
+
+def test_requests_are_read_across_versions() -> None:
+    """An archive built by an earlier release reads requests with numpy.load, and a server of an
+    earlier release sends numpy.savez archives: both must keep working."""
+    import io
+
+    request = PackedRequest(np.arange(5, dtype=np.float32), np.array([2, 3], np.int32), 4, (0.25, 0.75))
+    with np.load(io.BytesIO(encode_request(request)), allow_pickle=False) as archive:
+        np.testing.assert_array_equal(archive["values"], request.values)
+        assert int(archive["horizon"]) == 4
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        values=request.values,
+        lengths=request.lengths,
+        horizon=np.asarray(4, np.int32),
+        quantiles=np.asarray(request.quantiles),
+    )
+    back = decode_request(buffer.getvalue())
+    np.testing.assert_array_equal(back.values, request.values)
+    assert back.values.flags.writeable  # the model may work in place on what it is given
+    assert (back.horizon, back.quantiles) == (4, (0.25, 0.75))
