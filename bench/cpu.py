@@ -37,11 +37,12 @@ def cpu_by_role(root: int | None, client: int | None = None) -> dict[str, float]
     ``root`` (itself included), and by the ``client`` process."""
     spent: dict[str, float] = {}
     processes: list[tuple[str, psutil.Process]] = []
-    with contextlib.suppress(psutil.NoSuchProcess):
-        if root is not None:
+    if root is not None:
+        with contextlib.suppress(psutil.NoSuchProcess):  # the system is gone: the client still counts
             top = psutil.Process(root)
             processes += [(_role(p, root), p) for p in (top, *top.children(recursive=True))]
-        if client is not None:
+    if client is not None:
+        with contextlib.suppress(psutil.NoSuchProcess):
             processes.append((CLIENT, psutil.Process(client)))
     for role, process in processes:
         with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile

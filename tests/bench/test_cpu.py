@@ -55,6 +55,7 @@ def test_a_system_that_is_gone_has_no_cpu() -> None:
     process.wait()
     assert cpu_by_role(process.pid) == {}
     assert set(cpu_by_role(None, os.getpid())) == {CLIENT}
+    assert set(cpu_by_role(process.pid, os.getpid())) == {CLIENT}  # the client counts without it
 
 
 def test_a_note_gives_each_roles_cpu_per_unit_in_order() -> None:
