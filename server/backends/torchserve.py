@@ -76,7 +76,7 @@ def _decode(body: bytes) -> ForecastArrays:
     if not body.startswith(NPY_MAGIC):
         raise InvalidRequestError(body.decode(errors="replace")[:500] or "TorchServe rejected the request")
     point, quantiles = decode_response(body)
-    return ForecastArrays(np.ascontiguousarray(point), np.ascontiguousarray(quantiles))
+    return ForecastArrays(np.array(point), np.array(quantiles))  # copies: decode_response gives views
 
 
 def _succeeded(future: asyncio.Future[None]) -> bool:
