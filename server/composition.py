@@ -191,7 +191,7 @@ def inference_backend(settings: Settings) -> ForecastBackend:
         return InProcessBackend(
             torch_threads=settings.inference_torch_threads,
             workers=settings.inference_workers,
-            inline_max_series=settings.inference_inline_max_series,
+            inline_max_seconds=settings.inference_inline_max_ms / 1000,
         )
     timeout = settings.torchserve_timeout_seconds
     if settings.torchserve_management_url and settings.torchserve_model_store is not None:

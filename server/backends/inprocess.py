@@ -1,8 +1,10 @@
-"""The in-process backend: versions loaded into this process, forward passes off the event loop.
+"""The in-process backend: versions loaded into this process, forward passes off the event loop
+unless they are short.
 
-Passes with at most ``inline_max_series`` series run inline on the event loop,
-where a sub-millisecond forward pass costs less than the hop to a thread;
-larger ones run in a bounded thread pool so the loop keeps moving bytes.
+A pass that is expected to take at most ``inline_max_seconds`` of CPU runs inline on the event
+loop, where it costs less than the hop to a thread and back; longer ones run in a bounded thread
+pool so the loop keeps moving bytes. What a pass is expected to take is learnt per version and
+size class from the passes before it (PassCosts); the first pass of a size class runs in the pool.
 Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
@@ -18,10 +21,37 @@ from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
 from training import Forecaster, load_artifact
 
 
+class PassCosts:
+    """The CPU seconds forward passes have taken, per version and size class (the number of
+    series rounded down to a power of two), as a moving average of the passes so far.
+
+    CPU time of the thread that ran the pass, not wall time: a pass in the pool also waits for
+    the interpreter lock the event loop holds, which it would not wait for inline.
+    """
+
+    WEIGHT = 0.2  # of the newest pass in the average
+
+    def __init__(self) -> None:
+        self._seconds: dict[tuple[str, int], float] = {}
+
+    def expected(self, version_id: str, series: int) -> float | None:
+        """What a pass of ``series`` series is expected to take; None before the first of its class."""
+        return self._seconds.get((version_id, series.bit_length()))
+
+    def observe(self, version_id: str, series: int, seconds: float) -> None:
+        key = (version_id, series.bit_length())
+        before = self._seconds.get(key)
+        self._seconds[key] = seconds if before is None else before + self.WEIGHT * (seconds - before)
+
+    def forget(self, version_id: str) -> None:
+        for key in [key for key in self._seconds if key[0] == version_id]:
+            del self._seconds[key]
+
+
 class InProcessBackend:
     name = "in-process"
 
-    def __init__(self, *, torch_threads: int = 1, workers: int = 1, inline_max_series: int = 0):
+    def __init__(self, *, torch_threads: int = 1, workers: int = 1, inline_max_seconds: float = 0.0):
         torch.set_num_threads(torch_threads)
         # Again in each pool thread: OpenMP's thread count is per thread, and a thread that never
         # set it gives oneDNN (the LSTM kernels) a team of one thread per core, whose idle members
@@ -32,7 +62,8 @@ class InProcessBackend:
             initializer=torch.set_num_threads,
             initargs=(torch_threads,),
         )
-        self._inline_max_series = inline_max_series
+        self._inline_max_seconds = inline_max_seconds
+        self.costs = PassCosts()
         self._models: dict[str, Forecaster] = {}
         self._loading = threading.Lock()
 
@@ -50,16 +81,25 @@ class InProcessBackend:
 
     async def unload(self, version_id: str) -> None:
         self._models.pop(version_id, None)
+        self.costs.forget(version_id)
 
     def _forecast_sync(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
         model = self._models.get(version.version_id) or self._load_sync(version)
+        started = time.thread_time()
         point, quantiles = model.predict_packed(
             batch.values, batch.lengths, batch.horizon, batch.quantiles, batch.last_timestamps
         )
+        self.costs.observe(version.version_id, batch.size, time.thread_time() - started)
         return ForecastArrays(point, quantiles)
 
+    def _inline(self, version: VersionRef, batch: SeriesBatch) -> bool:
+        if version.version_id not in self._models:
+            return False  # loading it is no work for the event loop
+        expected = self.costs.expected(version.version_id, batch.size)
+        return expected is not None and expected <= self._inline_max_seconds
+
     async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
-        if version.version_id in self._models and batch.size <= self._inline_max_series:
+        if self._inline(version, batch):
             return self._forecast_sync(version, batch)
         return await asyncio.get_running_loop().run_in_executor(
             self._pool, self._forecast_sync, version, batch

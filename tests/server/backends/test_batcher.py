@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,7 +40,7 @@ def history() -> np.ndarray:
 
 @pytest.fixture
 async def backend() -> AsyncIterator[InProcessBackend]:
-    engine = InProcessBackend(torch_threads=1, workers=1, inline_max_series=4)
+    engine = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=0.5)
     yield engine
     await engine.close()
 
@@ -47,6 +48,61 @@ async def backend() -> AsyncIterator[InProcessBackend]:
 def one(history: np.ndarray, cut: int) -> SeriesBatch:
     values = history[:cut]
     return SeriesBatch(values, np.array([values.size], np.int32), 12, QUANTILES)
+
+
+def on_the_loop(
+    backend: InProcessBackend, version: VersionRef, monkeypatch: pytest.MonkeyPatch
+) -> list[bool]:
+    """For each pass of ``version`` from now on, whether it ran on the calling (event loop) thread."""
+    model = backend._models[version.version_id]
+    predict, loop, ran = model.predict_packed, threading.get_ident(), []
+
+    def spied(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        ran.append(threading.get_ident() == loop)
+        return predict(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "predict_packed", spied)
+    return ran
+
+
+async def test_passes_run_inline_once_known_to_be_short(
+    artifact: VersionRef, history: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=0.5)
+    try:
+        await backend.load(artifact)
+        inline = on_the_loop(backend, artifact, monkeypatch)
+        three = SeriesBatch(np.tile(history[:100], 3), np.full(3, 100, np.int32), 12, QUANTILES)
+        for batch in (one(history, 100), one(history, 101), three, three):
+            await backend.forecast(artifact, batch)
+        # The first pass of each size class runs in the pool; once its cost is known, inline.
+        assert inline == [False, True, False, True]
+        cost = backend.costs.expected(artifact.version_id, 3)
+        assert cost is not None and 0 < cost < 0.5
+
+        backend.costs.observe(artifact.version_id, 3, 10.0)  # passes of three turned out slow
+        await backend.forecast(artifact, three)
+        assert inline[-1] is False
+
+        await backend.unload(artifact.version_id)
+        assert backend.costs.expected(artifact.version_id, 1) is None
+    finally:
+        await backend.close()
+
+
+async def test_no_pass_runs_inline_at_a_limit_of_zero(
+    artifact: VersionRef, history: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=0.0)
+    try:
+        await backend.load(artifact)
+        inline = on_the_loop(backend, artifact, monkeypatch)
+        for cut in (100, 101, 102):
+            await backend.forecast(artifact, one(history, cut))
+        assert inline == [False, False, False]
+        assert backend.costs.expected(artifact.version_id, 1) is not None
+    finally:
+        await backend.close()
 
 
 async def test_batched_forecasts_equal_one_by_one(
