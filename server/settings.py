@@ -231,15 +231,16 @@ class Settings(BaseSettings):
     keeps this many in flight): with more than one, one pass's Python glue overlaps another's
     kernels."""
 
-    inference_inline_max_ms: float = Field(default=3.0, ge=0)
+    inference_inline_max_ms: float = Field(default=0.0, ge=0)
     """In-process passes expected to take at most this much CPU, in ms, run on the event loop
     instead of an inference thread (what a pass takes is learnt per version and size from the
-    passes before it). Inline, a pass saves the hop to the thread and back, and its own waits for
-    the interpreter lock at every numpy and torch call; every other call waits for it instead.
-    Against sending every pass to the thread, 3 ms (passes of up to a few hundred series of the
-    demo LSTM) raised unary Predict at 64 callers from 1,691-1,799 to 1,745-2,186 requests/s and
-    took its p99 from 62-67 ms to 41-48 in alternating runs; 1 ms left the passes of about 30
-    series it gathered in the thread. 0 sends all passes to the thread."""
+    passes before it); 0, the default, sends every pass to the thread. Inline, a pass saves the
+    hop to the thread and back and its waits for the interpreter lock, but the loop takes no
+    request while it runs, and the dynamic batcher then stays at passes of the few requests that
+    got through: after a run at one caller, 3 ms left unary Predict at 16 and 64 callers at passes
+    of two series and under half its requests/s. Where the passes were large from the start
+    (64 callers from the first call), 3 ms raised it from 1,691-1,799 to 1,745-2,186 requests/s
+    in alternating runs, p99 from 62-67 ms to 41-48."""
 
     switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
     """How long a thread of a serving process may hold Python's interpreter lock while another

@@ -1,10 +1,13 @@
 """The in-process backend: versions loaded into this process, forward passes off the event loop
 unless they are short.
 
-A pass that is expected to take at most ``inline_max_seconds`` of CPU runs inline on the event
-loop, where it costs less than the hop to a thread and back; longer ones run in a bounded thread
-pool so the loop keeps moving bytes. What a pass is expected to take is learnt per version and
-size class from the passes before it (PassCosts); the first pass of a size class runs in the pool.
+A pass that is expected to take at most ``inline_max_seconds`` of CPU (0, none, unless set)
+runs inline on the event loop, where it costs less than the hop to a thread and back; the others
+run in a bounded thread pool so the loop keeps moving bytes. What a pass is expected to take is
+learnt per version and size class from the passes before it (PassCosts); the first pass of a
+size class runs in the pool. The loop takes no request while a pass runs on it, so under load
+the dynamic batcher's passes stay as small as the few requests that got in between them
+(docs/serving-performance.md, "Where the forward pass runs").
 Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
 """
 
@@ -93,8 +96,8 @@ class InProcessBackend:
         return ForecastArrays(point, quantiles)
 
     def _inline(self, version: VersionRef, batch: SeriesBatch) -> bool:
-        if version.version_id not in self._models:
-            return False  # loading it is no work for the event loop
+        if self._inline_max_seconds <= 0 or version.version_id not in self._models:
+            return False  # loading a version is no work for the event loop
         expected = self.costs.expected(version.version_id, batch.size)
         return expected is not None and expected <= self._inline_max_seconds
 
