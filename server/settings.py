@@ -231,16 +231,16 @@ class Settings(BaseSettings):
     keeps this many in flight): with more than one, one pass's Python glue overlaps another's
     kernels."""
 
-    inference_inline_max_ms: float = Field(default=0.0, ge=0)
+    inference_inline_max_ms: float = Field(default=3.0, ge=0)
     """In-process passes expected to take at most this much CPU, in ms, run on the event loop
     instead of an inference thread (what a pass takes is learnt per version and size from the
-    passes before it); 0, the default, sends every pass to the thread. Inline, a pass saves the
-    hop to the thread and back and its waits for the interpreter lock, but the loop takes no
-    request while it runs, and the dynamic batcher then stays at passes of the few requests that
-    got through: after a run at one caller, 3 ms left unary Predict at 16 and 64 callers at passes
-    of two series and under half its requests/s. Where the passes were large from the start
-    (64 callers from the first call), 3 ms raised it from 1,691-1,799 to 1,745-2,186 requests/s
-    in alternating runs, p99 from 62-67 ms to 41-48."""
+    passes before it); 0 sends every pass to the thread. Inline, a pass saves the hop to the
+    thread and back and its waits for the interpreter lock, and every other call waits for it
+    instead; the dynamic batcher then holds the pass's place a while after it, so that requests
+    gather as they would during a pass in a thread. Against 0, in alternating runs of 1, 16 and
+    64 callers one after the other, 3 ms did 444-479 / 1,652-1,969 / 1,692-2,073 requests/s
+    against 421-430 / 1,527-1,852 / 1,638-1,799, with a p99 at 64 callers of 42-51 ms against
+    64-70."""
 
     switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
     """How long a thread of a serving process may hold Python's interpreter lock while another

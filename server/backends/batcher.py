@@ -14,8 +14,11 @@ do, due batches keep gathering requests, and the oldest is sent the moment a
 pass ends, so under load each pass takes everything that arrived during the
 previous one instead of queueing many small passes behind it. While one pass
 runs, another starts only with at least ``overlap_min_series`` series: in this
-process a second small pass costs the busy event loop more than it saves. Arrays are
-concatenated and sliced with numpy; nothing is unpacked into Python lists.
+process a second small pass costs the busy event loop more than it saves. A pass the backend
+ran on the event loop itself (the in-process backend's short passes) took no request while it
+ran, so when it served several requests it keeps its place for ``INLINE_HOLD`` times its length
+after it, and the next pass gathers what arrives meanwhile. Arrays are concatenated and sliced
+with numpy; nothing is unpacked into Python lists.
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ Key = tuple[str, int, tuple[float, ...], bool]
 # Keys whose recent passes are remembered: callers choose the quantiles, so there may be any
 # number of keys; forgetting them all now and then only costs the next batch of each its wait.
 COMPANY_KEYS = 4096
+# How long a pass that ran on the event loop keeps its place after it, in lengths of the pass,
+# when it served several requests (see _run). At 64 callers after a run at one, a hold of one
+# pass's length settled at passes of 8-16 series (1,596-1,926 requests/s), of 2.5 at 28-32
+# (2,007-2,073); with no hold the passes stayed at the two series or so that got in between them.
+INLINE_HOLD = 2.5
 
 
 @dataclass
@@ -155,9 +163,20 @@ class DynamicBatcher:
         self._running += 1
         task = asyncio.get_running_loop().create_task(self._call(version, [batch for batch, _ in requests]))
 
-        def split(done: asyncio.Task[ForecastArrays]) -> None:
+        def release() -> None:
             self._running -= 1
             self._dispatch()  # a pass is free: send what gathered meanwhile
+
+        def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
+            held = 0.0 if done.cancelled() or done.exception() is not None else done.result()[1]
+            if held > 0 and len(requests) > 1:
+                # The pass ran on the event loop, which took no request meanwhile: keep its place
+                # a while, so that the next pass takes what arrives in that time, as it would
+                # have gathered during a pass in a thread, instead of the few requests that got
+                # in between two passes.
+                asyncio.get_running_loop().call_later(held * INLINE_HOLD, release)
+            else:
+                release()
             if done.cancelled() or done.exception() is not None:
                 for _, future in requests:
                     if not future.done():
@@ -166,7 +185,7 @@ class DynamicBatcher:
                         else:
                             future.set_exception(done.exception())  # type: ignore[arg-type]
                 return
-            result = done.result()
+            result = done.result()[0]
             start = 0
             for batch, future in requests:
                 end = start + batch.size
@@ -176,8 +195,12 @@ class DynamicBatcher:
 
         task.add_done_callback(split)
 
-    async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> ForecastArrays:
+    async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> tuple[ForecastArrays, float]:
+        """The pass's forecasts, and how long it held the event loop: its duration when the loop
+        had no turn during it (the backend ran it inline), else 0."""
         merged = batches[0] if len(batches) == 1 else _concatenate(batches)
+        turned: list[bool] = []
+        turn = asyncio.get_running_loop().call_soon(turned.append, True)
         started = time.perf_counter()
         # A child of the span of the call that opened the batch (the task copies its context).
         attributes: dict[str, str | int] = {
@@ -188,12 +211,14 @@ class DynamicBatcher:
         }
         with self._tracer.start_as_current_span("backend.forecast", attributes=attributes):
             result = await self.backend.forecast(version, merged)
+        elapsed = time.perf_counter() - started
+        turn.cancel()
         self.stats.batches += 1
         self.stats.series += merged.size
         self.stats.largest = max(self.stats.largest, merged.size)
         if self._on_batch is not None:
-            self._on_batch(merged.size, time.perf_counter() - started)
-        return result
+            self._on_batch(merged.size, elapsed)
+        return result, 0.0 if turned else elapsed
 
 
 def _concatenate(batches: list[SeriesBatch]) -> SeriesBatch:

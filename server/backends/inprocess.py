@@ -1,13 +1,12 @@
 """The in-process backend: versions loaded into this process, forward passes off the event loop
 unless they are short.
 
-A pass that is expected to take at most ``inline_max_seconds`` of CPU (0, none, unless set)
-runs inline on the event loop, where it costs less than the hop to a thread and back; the others
-run in a bounded thread pool so the loop keeps moving bytes. What a pass is expected to take is
-learnt per version and size class from the passes before it (PassCosts); the first pass of a
-size class runs in the pool. The loop takes no request while a pass runs on it, so under load
-the dynamic batcher's passes stay as small as the few requests that got in between them
-(docs/serving-performance.md, "Where the forward pass runs").
+A pass that is expected to take at most ``inline_max_seconds`` of CPU runs inline on the event
+loop, where it costs less than the hop to a thread and back; the others run in a bounded thread
+pool so the loop keeps moving bytes. What a pass is expected to take is learnt per version and
+size class from the passes before it (PassCosts); the first pass of a size class runs in the
+pool. The loop takes no request while a pass runs on it: the dynamic batcher makes up for that
+(server.backends.batcher, INLINE_HOLD).
 Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
 """
 

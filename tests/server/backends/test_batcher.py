@@ -287,3 +287,49 @@ async def test_what_is_remembered_of_past_passes_stays_bounded(
         await batcher.forecast(artifact, SeriesBatch(history[:120], np.array([120], np.int32), 12, levels))
     assert len(backend.passes) == COMPANY_KEYS + 10
     assert len(batcher._peak) <= COMPANY_KEYS
+
+
+class LoopBackend:
+    """Passes of 50 ms that block the event loop, as inline passes do, or with ``in_thread``
+    let it turn meanwhile, as passes in a thread do."""
+
+    name = "loop"
+
+    def __init__(self, in_thread: bool) -> None:
+        self.in_thread = in_thread
+        self.passes: list[int] = []
+
+    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        if self.in_thread:
+            await asyncio.sleep(0.05)
+        else:
+            time.sleep(0.05)  # noqa: ASYNC251 - blocks the loop on purpose, as an inline pass does
+        self.passes.append(batch.size)
+        n, h, q = batch.size, batch.horizon, len(batch.quantiles)
+        return ForecastArrays(np.zeros((n, h), np.float32), np.zeros((n, h, q), np.float32))
+
+
+@pytest.mark.parametrize("in_thread", [False, True], ids=["on the loop", "in a thread"])
+async def test_a_pass_on_the_loop_keeps_its_place_a_while(history: np.ndarray, in_thread: bool) -> None:
+    backend = LoopBackend(in_thread)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    version = VersionRef("v-1", Path("unused"))
+    await asyncio.gather(*(batcher.forecast(version, one(history, 100 + i)) for i in range(2)))
+    first = asyncio.ensure_future(batcher.forecast(version, one(history, 110)))
+    await asyncio.sleep(0.02)
+    second = asyncio.ensure_future(batcher.forecast(version, one(history, 111)))
+    await asyncio.gather(first, second)
+    # On the loop, the two-request pass keeps its place for a while after it, and the next two
+    # requests, 20 ms apart, share the next pass; in a thread, the first goes at once.
+    assert backend.passes == ([2, 1, 1] if in_thread else [2, 2])
+
+
+async def test_a_lone_request_on_the_loop_does_not_hold_the_next(history: np.ndarray) -> None:
+    backend = LoopBackend(in_thread=False)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    version = VersionRef("v-1", Path("unused"))
+    await batcher.forecast(version, one(history, 100))
+    started = time.perf_counter()
+    await batcher.forecast(version, one(history, 101))
+    assert time.perf_counter() - started < 0.15  # the pass alone (50 ms); a hold would add 125 ms
+    assert backend.passes == [1, 1]
