@@ -17,8 +17,8 @@ runs, another starts only with at least ``overlap_min_series`` series: in this
 process a second small pass costs the busy event loop more than it saves. A pass the backend
 ran on the event loop itself (the in-process backend's short passes) took no request while it
 ran, so when it served several requests it keeps its place for ``INLINE_HOLD`` times its length
-after it, and the next pass gathers what arrives meanwhile. Arrays are concatenated and sliced
-with numpy; nothing is unpacked into Python lists.
+after it (at most ``max_delay``), and the next pass gathers what arrives meanwhile. Arrays are
+concatenated and sliced with numpy; nothing is unpacked into Python lists.
 """
 
 from __future__ import annotations
@@ -169,12 +169,13 @@ class DynamicBatcher:
 
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
             held = 0.0 if done.cancelled() or done.exception() is not None else done.result()[1]
-            if held > 0 and len(requests) > 1:
+            hold = min(held * INLINE_HOLD, self.max_delay) if len(requests) > 1 else 0.0
+            if hold > 0:
                 # The pass ran on the event loop, which took no request meanwhile: keep its place
-                # a while, so that the next pass takes what arrives in that time, as it would
-                # have gathered during a pass in a thread, instead of the few requests that got
-                # in between two passes.
-                asyncio.get_running_loop().call_later(held * INLINE_HOLD, release)
+                # a while (no longer than a batch waits for company), so that the next pass takes
+                # what arrives in that time, as it would have gathered during a pass in a thread,
+                # instead of the few requests that got in between two passes.
+                asyncio.get_running_loop().call_later(hold, release)
             else:
                 release()
             if done.cancelled() or done.exception() is not None:

@@ -312,24 +312,38 @@ class LoopBackend:
 @pytest.mark.parametrize("in_thread", [False, True], ids=["on the loop", "in a thread"])
 async def test_a_pass_on_the_loop_keeps_its_place_a_while(history: np.ndarray, in_thread: bool) -> None:
     backend = LoopBackend(in_thread)
-    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1)  # type: ignore[arg-type]
     version = VersionRef("v-1", Path("unused"))
     await asyncio.gather(*(batcher.forecast(version, one(history, 100 + i)) for i in range(2)))
-    first = asyncio.ensure_future(batcher.forecast(version, one(history, 110)))
-    await asyncio.sleep(0.02)
-    second = asyncio.ensure_future(batcher.forecast(version, one(history, 111)))
-    await asyncio.gather(first, second)
-    # On the loop, the two-request pass keeps its place for a while after it, and the next two
-    # requests, 20 ms apart, share the next pass; in a thread, the first goes at once.
-    assert backend.passes == ([2, 1, 1] if in_thread else [2, 2])
+    calls = []
+    for cut in (110, 111, 112):  # 10 ms apart
+        calls.append(asyncio.ensure_future(batcher.forecast(version, one(history, cut))))
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*calls)
+    # After two requests, a batch goes once it holds two. On the loop, the pass before it keeps
+    # its place for a while (here the batcher's 100 ms delay), and all three requests share the
+    # next pass; in a thread, the first two go at once and the third waits for them.
+    assert backend.passes == ([2, 2, 1] if in_thread else [2, 3])
 
 
 async def test_a_lone_request_on_the_loop_does_not_hold_the_next(history: np.ndarray) -> None:
     backend = LoopBackend(in_thread=False)
-    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1)  # type: ignore[arg-type]
     version = VersionRef("v-1", Path("unused"))
     await batcher.forecast(version, one(history, 100))
     started = time.perf_counter()
     await batcher.forecast(version, one(history, 101))
-    assert time.perf_counter() - started < 0.15  # the pass alone (50 ms); a hold would add 125 ms
+    assert time.perf_counter() - started < 0.09  # the pass alone (50 ms); a hold would add 100 ms
     assert backend.passes == [1, 1]
+
+
+async def test_no_hold_when_batches_do_not_wait(history: np.ndarray) -> None:
+    backend = LoopBackend(in_thread=False)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    version = VersionRef("v-1", Path("unused"))
+    await asyncio.gather(*(batcher.forecast(version, one(history, 100 + i)) for i in range(2)))
+    first = asyncio.ensure_future(batcher.forecast(version, one(history, 110)))
+    await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(batcher.forecast(version, one(history, 111)))
+    await asyncio.gather(first, second)
+    assert backend.passes == [2, 1, 1]
