@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -65,12 +66,21 @@ def on_the_loop(
     return ran
 
 
+@contextlib.asynccontextmanager
+async def inline_up_to(seconds: float, artifact: VersionRef) -> AsyncIterator[InProcessBackend]:
+    """An in-process backend that runs passes of at most ``seconds`` inline, ``artifact`` loaded."""
+    backend = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=seconds)
+    try:
+        await backend.load(artifact)
+        yield backend
+    finally:
+        await backend.close()
+
+
 async def test_passes_run_inline_once_known_to_be_short(
     artifact: VersionRef, history: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    backend = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=0.5)
-    try:
-        await backend.load(artifact)
+    async with inline_up_to(0.5, artifact) as backend:
         inline = on_the_loop(backend, artifact, monkeypatch)
         three = SeriesBatch(np.tile(history[:100], 3), np.full(3, 100, np.int32), 12, QUANTILES)
         for batch in (one(history, 100), one(history, 101), three, three):
@@ -86,23 +96,17 @@ async def test_passes_run_inline_once_known_to_be_short(
 
         await backend.unload(artifact.version_id)
         assert backend.costs.expected(artifact.version_id, 1) is None
-    finally:
-        await backend.close()
 
 
 async def test_no_pass_runs_inline_at_a_limit_of_zero(
     artifact: VersionRef, history: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    backend = InProcessBackend(torch_threads=1, workers=1, inline_max_seconds=0.0)
-    try:
-        await backend.load(artifact)
+    async with inline_up_to(0.0, artifact) as backend:
         inline = on_the_loop(backend, artifact, monkeypatch)
         for cut in (100, 101, 102):
             await backend.forecast(artifact, one(history, cut))
         assert inline == [False, False, False]
         assert backend.costs.expected(artifact.version_id, 1) is not None
-    finally:
-        await backend.close()
 
 
 async def test_batched_forecasts_equal_one_by_one(
