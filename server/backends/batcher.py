@@ -41,8 +41,8 @@ Key = tuple[str, int, tuple[float, ...], bool]
 COMPANY_KEYS = 4096
 # How long a pass that ran on the event loop keeps its place after it, in lengths of the pass,
 # when it served several requests (see _run). At 64 callers after a run at one, a hold of one
-# pass's length settled at passes of 8-16 series (1,596-1,926 requests/s), of 2.5 at 28-32
-# (2,007-2,073); with no hold the passes stayed at the two series or so that got in between them.
+# pass's length settled at passes of 8-16 series (1,596-1,926 requests/s), of 2.5 at 9-32
+# (2,002-2,073); with no hold the passes stayed at the two series or so that got in between them.
 INLINE_HOLD = 2.5
 
 
