@@ -46,8 +46,9 @@ class PassCosts:
         self._seconds[key] = seconds if before is None else before + self.WEIGHT * (seconds - before)
 
     def forget(self, version_id: str) -> None:
-        for key in [key for key in self._seconds if key[0] == version_id]:
-            del self._seconds[key]
+        for key in list(self._seconds):  # a copy: a pass in the pool may add a key meanwhile
+            if key[0] == version_id:
+                self._seconds.pop(key, None)
 
 
 class InProcessBackend:
