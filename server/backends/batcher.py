@@ -168,7 +168,8 @@ class DynamicBatcher:
             self._dispatch()  # a pass is free: send what gathered meanwhile
 
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
-            held = 0.0 if done.cancelled() or done.exception() is not None else done.result()[1]
+            failed = done.cancelled() or done.exception() is not None
+            held = 0.0 if failed else done.result()[1]
             hold = min(held * INLINE_HOLD, self.max_delay) if len(requests) > 1 else 0.0
             if hold > 0:
                 # The pass ran on the event loop, which took no request meanwhile: keep its place
@@ -178,7 +179,7 @@ class DynamicBatcher:
                 asyncio.get_running_loop().call_later(hold, release)
             else:
                 release()
-            if done.cancelled() or done.exception() is not None:
+            if failed:
                 for _, future in requests:
                     if not future.done():
                         if done.cancelled():
