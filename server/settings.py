@@ -236,13 +236,13 @@ class Settings(BaseSettings):
     instead of an inference thread (what a pass takes is learnt per version and size from the
     passes before it); 0 sends every pass to the thread. Inline, a pass saves the hop to the
     thread and back and its waits for the interpreter lock, and every other call waits for it
-    instead; the dynamic batcher then holds the pass's place a while after it, so that requests
-    gather as they would during a pass in a thread. Against 0, in three alternating pairs of runs
-    of 1, 16 and 64 callers one after the other, 3 ms did 444-479 / 1,652-1,969 / 1,692-1,862
-    requests/s against 421-430 / 1,527-1,852 / 1,638-1,799, with a p99 at 64 callers of 42-51 ms
-    against 64-70 (docs/serving-performance.md, "Where the forward pass runs"). At a moderate
-    rate of independent callers that hold costs latency: at 300 requests/s sent at random times,
-    p50 6.8-8.5 ms against 5.4-6.7 with 0."""
+    instead; on a busy loop the dynamic batcher then holds the pass's place a while after it, so
+    that requests gather as they would during a pass in a thread. Against 0, in three alternating
+    pairs of runs of 1, 16 and 64 callers one after the other, 3 ms did 444-479 / 1,652-1,969 /
+    1,692-1,862 requests/s against 421-430 / 1,527-1,852 / 1,638-1,799, with a p99 at 64 callers
+    of 42-51 ms against 64-70 (docs/serving-performance.md, "Where the forward pass runs"). At
+    300 requests/s sent at random times the loop is not busy enough to hold: p50 4.2-4.6 ms, where
+    every pass in the thread measured 5.4-6.7."""
 
     switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
     """How long a thread of a serving process may hold Python's interpreter lock while another

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
-from server.backends.batcher import COMPANY_KEYS, DynamicBatcher
+from server.backends.batcher import COMPANY_KEYS, DynamicBatcher, LoopLoad
 from server.backends.inprocess import InProcessBackend
 from training import InvalidRequestError, Panel, create_forecaster, save_artifact
 from training.datasets import load_demo
@@ -313,26 +313,53 @@ class LoopBackend:
         return ForecastArrays(np.zeros((n, h), np.float32), np.zeros((n, h, q), np.float32))
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on the loop", "in a thread"])
-async def test_a_pass_on_the_loop_keeps_its_place_a_while(history: np.ndarray, in_thread: bool) -> None:
-    backend = LoopBackend(in_thread)
-    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1)  # type: ignore[arg-type]
+async def two_then_three_spaced(batcher: DynamicBatcher, history: np.ndarray) -> None:
+    """Two requests together, then three 10 ms apart."""
     version = VersionRef("v-1", Path("unused"))
     await asyncio.gather(*(batcher.forecast(version, one(history, 100 + i)) for i in range(2)))
     calls = []
-    for cut in (110, 111, 112):  # 10 ms apart
+    for cut in (110, 111, 112):
         calls.append(asyncio.ensure_future(batcher.forecast(version, one(history, cut))))
         await asyncio.sleep(0.01)
     await asyncio.gather(*calls)
+
+
+@pytest.mark.parametrize("in_thread", [False, True], ids=["on the loop", "in a thread"])
+async def test_a_pass_on_a_busy_loop_keeps_its_place_a_while(history: np.ndarray, in_thread: bool) -> None:
+    backend = LoopBackend(in_thread)
+    # hold_busy 0: every load counts as busy (what the loop's load is worth is tested below).
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1, hold_busy=0.0)  # type: ignore[arg-type]
+    await two_then_three_spaced(batcher, history)
     # After two requests, a batch goes once it holds two. On the loop, the pass before it keeps
     # its place for a while (here the batcher's 100 ms delay), and all three requests share the
     # next pass; in a thread, the first two go at once and the third waits for them.
     assert backend.passes == ([2, 2, 1] if in_thread else [2, 3])
 
 
-async def test_a_lone_request_on_the_loop_does_not_hold_the_next(history: np.ndarray) -> None:
+async def test_a_pass_on_an_idle_loop_does_not_hold_the_next(history: np.ndarray) -> None:
+    # The passes sleep: the loop's thread spends no CPU, far under the default hold_busy.
     backend = LoopBackend(in_thread=False)
     batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1)  # type: ignore[arg-type]
+    await two_then_three_spaced(batcher, history)
+    assert backend.passes == [2, 2, 1]
+
+
+def test_the_loop_load_is_the_thread_cpu_over_the_last_window() -> None:
+    load = LoopLoad(window=0.05)
+    assert load.busy() == 0.0  # nothing measured yet
+    spin_until = time.perf_counter() + 0.1
+    while time.perf_counter() < spin_until:
+        pass
+    assert load.busy() > 0.7  # a shared CI core may lose some of it to other processes
+    time.sleep(0.1)
+    assert load.busy() < 0.2
+    # Within a window the last full window's figure stands.
+    assert load.busy() < 0.2
+
+
+async def test_a_lone_request_on_the_loop_does_not_hold_the_next(history: np.ndarray) -> None:
+    backend = LoopBackend(in_thread=False)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.1, hold_busy=0.0)  # type: ignore[arg-type]
     version = VersionRef("v-1", Path("unused"))
     await batcher.forecast(version, one(history, 100))
     started = time.perf_counter()
@@ -343,7 +370,7 @@ async def test_a_lone_request_on_the_loop_does_not_hold_the_next(history: np.nda
 
 async def test_no_hold_when_batches_do_not_wait(history: np.ndarray) -> None:
     backend = LoopBackend(in_thread=False)
-    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0)  # type: ignore[arg-type]
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.0, hold_busy=0.0)  # type: ignore[arg-type]
     version = VersionRef("v-1", Path("unused"))
     await asyncio.gather(*(batcher.forecast(version, one(history, 100 + i)) for i in range(2)))
     first = asyncio.ensure_future(batcher.forecast(version, one(history, 110)))
