@@ -1,17 +1,17 @@
 """BatchPredict: every series of a stored dataset, in chunks, stored as it goes, resumable.
 
-Each computed chunk is written to the store (``batch_jobs/<job>/chunks/<offset>.npz``)
-before ``series_done`` moves past it, so a resumed job reads completed series back
-instead of recomputing them. When every series is done the chunks are assembled into
-the result file (Parquet or CSV). A job runs only while a stream is attached; a new
-stream for the same job takes it over and the old one ends with ABORTED.
+Each computed chunk is saved to the job's files in the store (batch_files) before
+``series_done`` moves past it, so a resumed job reads completed series back instead of
+recomputing them; when every series is done the chunks are assembled into the result
+file. A job runs only while a stream is attached; a new stream for the same job takes it
+over and the old one ends with ABORTED.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +19,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
@@ -30,6 +27,7 @@ from server.db.base import new_ids
 from server.db.enums import DatasetFormat, JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import owns, require, visible_dataset
+from server.domain.prediction.batch_files import Chunk, JobFiles, tail
 from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
@@ -67,17 +65,6 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    offset: int
-    series_ids: list[str]
-    horizon: int
-    quantiles: tuple[float, ...]
-    point: npt.NDArray[np.float32]
-    quantile_values: npt.NDArray[np.float32]
-    prediction_ids: list[str]
-
-
-@dataclass(frozen=True)
 class Result:
     output_path: Path
     format: DatasetFormat
@@ -106,10 +93,8 @@ class BatchPredictions:
         self._store = store
         self._predictor = predictor
         self._panels = panels
+        self._files = JobFiles(store.root / "batch_jobs")
         self._attached: dict[str, asyncio.Event] = {}
-
-    def _dir(self, job_id: str) -> Path:
-        return self._store.root / "batch_jobs" / job_id
 
     async def get(self, principal: Principal, job_id: str) -> BatchJob:
         def get(session: Session) -> BatchJob:
@@ -271,7 +256,7 @@ class BatchPredictions:
         total = job.series_total
         yield Progress(job.series_done, total, _since(job), None, version_id, start)
         if job.state is JobState.SUCCEEDED:
-            for chunk in self._stored_chunks(job, start, total):
+            for chunk in self._files.stored_chunks(job, start, total):
                 yield chunk
             result = self.result_of(job)
             assert result is not None
@@ -286,7 +271,7 @@ class BatchPredictions:
         if start < done:  # resumed before the last saved chunk: those are read back, not recomputed
             if taken_over.is_set():
                 raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
-            for chunk in self._stored_chunks(job, start, done):
+            for chunk in self._files.stored_chunks(job, start, done):
                 yield chunk
         last_progress = time.monotonic()
         committing: asyncio.Future[None] | None = None
@@ -315,7 +300,7 @@ class BatchPredictions:
                 done = end
                 elapsed = time.monotonic() - began
                 if done > start:
-                    yield chunk if chunk.offset >= start else _tail(chunk, start)
+                    yield chunk if chunk.offset >= start else tail(chunk, start)
                 if time.monotonic() - last_progress >= 1.0:
                     last_progress = time.monotonic()
                     rate = max(done - start, 0) / elapsed if elapsed > 0 else 0.0
@@ -329,7 +314,7 @@ class BatchPredictions:
                     computing.exception()  # retrieved: it failed, and it does not matter now
             if committing is not None and not committing.done():
                 await asyncio.wait([committing])
-        output = await asyncio.to_thread(self._write_result, job, total, panel.series_ids, future)
+        output = await asyncio.to_thread(self._files.write_result, job, total, panel.series_ids, future)
         finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
         result = self.result_of(finished_job)
         assert result is not None
@@ -399,95 +384,10 @@ class BatchPredictions:
         return chunk, served
 
     async def _commit(self, job_id: str, chunk: Chunk, served: Served) -> None:
-        await asyncio.to_thread(self._save_chunk, job_id, chunk)
+        await asyncio.to_thread(self._files.save_chunk, job_id, chunk)
         done = chunk.offset + len(chunk.series_ids)
         await self._db.run(lambda s: _advance(s, job_id, done))
         self._predictor.history.record(served)
-
-    def _save_chunk(self, job_id: str, chunk: Chunk) -> None:
-        directory = self._dir(job_id) / "chunks"
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f"{chunk.offset:012d}.tmp.npz"
-        np.savez(
-            temporary,
-            series_ids=np.array(chunk.series_ids, dtype=object),
-            point=chunk.point,
-            quantiles=chunk.quantile_values,
-            prediction_ids=np.array(chunk.prediction_ids, dtype=object),
-        )
-        temporary.replace(directory / f"{chunk.offset:012d}.npz")
-
-    def _stored_chunks(self, job: BatchJob, start: int, end: int) -> list[Chunk]:
-        directory = self._dir(job.id) / "chunks"
-        levels = tuple(float(q) for q in job.quantiles)
-        found: list[Chunk] = []
-        for path in sorted(directory.glob("*.npz")):
-            if path.name.endswith(".tmp.npz"):
-                continue
-            offset = int(path.name.split(".")[0])
-            with np.load(path, allow_pickle=True) as data:
-                n = int(data["point"].shape[0])
-                if offset + n <= start or offset >= end:
-                    continue
-                lo, hi = max(start - offset, 0), min(end - offset, n)
-                found.append(
-                    Chunk(
-                        offset + lo,
-                        [str(s) for s in data["series_ids"][lo:hi]],
-                        job.horizon,
-                        levels,
-                        data["point"][lo:hi],
-                        data["quantiles"][lo:hi],
-                        [str(s) for s in data["prediction_ids"][lo:hi]],
-                    )
-                )
-        return found
-
-    def _write_result(
-        self, job: BatchJob, total: int, ids: Sequence[str], future: npt.NDArray[np.datetime64]
-    ) -> Path:
-        levels = tuple(float(q) for q in job.quantiles)
-        chunks = self._stored_chunks(job, 0, total)
-        series: list[str] = []
-        points: list[npt.NDArray[np.float32]] = []
-        quantiles: list[npt.NDArray[np.float32]] = []
-        for chunk in chunks:
-            series.extend(chunk.series_ids)
-            points.append(chunk.point)
-            quantiles.append(chunk.quantile_values)
-        h = job.horizon
-        point = np.concatenate(points) if points else np.zeros((0, h), np.float32)
-        q = np.concatenate(quantiles) if quantiles else np.zeros((0, h, len(levels)), np.float32)
-        frame = pd.DataFrame(
-            {
-                "series_id": np.repeat(np.array(series, dtype=object), h),
-                "step": np.tile(np.arange(1, h + 1, dtype=np.int32), len(series)),
-                "point": point.reshape(-1),
-            }
-        )
-        for k, level in enumerate(levels):
-            frame[f"q{level:g}"] = q[:, :, k].reshape(-1)
-        stored = _stored_timestamps(ids, future, series)
-        frame.insert(2, "timestamp", stored)
-        directory = self._dir(job.id)
-        directory.mkdir(parents=True, exist_ok=True)
-        if job.output_format is DatasetFormat.CSV:
-            path = directory / "result.csv"
-            frame.to_csv(path, index=False)
-        else:
-            path = directory / "result.parquet"
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-        return path
-
-
-def _stored_timestamps(
-    ids: Sequence[str], future: npt.NDArray[np.datetime64], series: list[str]
-) -> pd.Series:
-    """The forecast timestamps of ``series`` (in that order): ``future`` holds those of the
-    panel's series ``ids``."""
-    index = {sid: i for i, sid in enumerate(ids)}
-    stamps = np.concatenate([future[index[s]] for s in series]) if series else np.array([], "datetime64[ns]")
-    return pd.Series(pd.to_datetime(stamps).tz_localize("UTC"))
 
 
 def _target(session: Session, model_id: str) -> str:
@@ -525,17 +425,3 @@ def _succeed(session: Session, job_id: str, output: str) -> BatchJob:
     session.flush()
     session.expunge(job)
     return job
-
-
-def _tail(chunk: Chunk, start: int) -> Chunk:
-    """The part of ``chunk`` from series offset ``start`` on."""
-    cut = start - chunk.offset
-    return Chunk(
-        start,
-        chunk.series_ids[cut:],
-        chunk.horizon,
-        chunk.quantiles,
-        chunk.point[cut:],
-        chunk.quantile_values[cut:],
-        chunk.prediction_ids[cut:],
-    )
