@@ -19,8 +19,16 @@ def test_identifiers_have_their_formats_and_do_not_repeat() -> None:
     assert len(set(uuids)) == len(uuids) and len(set(hexes)) == len(hexes)
     for text in uuids[:50]:
         parsed = uuid.UUID(text)
-        assert str(parsed) == text and parsed.version == 4
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
     assert all(len(h) == 32 and int(h, 16) >= 0 for h in hexes)
+
+
+@pytest.mark.parametrize("raw", [bytes(16), b"\xff" * 16, bytes(range(16)), os.urandom(16)])
+def test_a_uuid_is_the_standard_library_s_version_4_uuid_of_its_bytes(
+    monkeypatch: pytest.MonkeyPatch, raw: bytes
+) -> None:
+    monkeypatch.setattr(randomness, "random_bytes", lambda count: raw[:count])
+    assert random_uuid() == str(uuid.UUID(bytes=raw, version=4))
 
 
 def test_bytes_come_from_the_system_a_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
