@@ -12,9 +12,10 @@ from quantis.v1 import prediction_service_pb2 as pb
 from server.db.enums import DatasetFormat, JobState, PredictionSource
 from server.db.models import BatchJob
 from server.domain.prediction.accuracy import Accuracy
-from server.domain.prediction.batch import BatchMessage, BatchSpec, Progress
+from server.domain.prediction.batch import BatchMessage, Progress
 from server.domain.prediction.batch import Result as BatchResultView
 from server.domain.prediction.batch_files import Chunk
+from server.domain.prediction.batch_records import BatchSpec
 from server.domain.prediction.history import stored_forecast
 from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
 from server.domain.prediction.service import PackedForecast, PackedInput, SeriesInput, UnaryForecast

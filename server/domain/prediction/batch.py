@@ -3,8 +3,9 @@
 Each computed chunk is saved to the job's files in the store (batch_files) before
 ``series_done`` moves past it, so a resumed job reads completed series back instead of
 recomputing them; when every series is done the chunks are assembled into the result
-file. A job runs only while a stream is attached; a new stream for the same job takes it
-over and the old one ends with ABORTED.
+file. The job's row in the database (batch_records) is created or resumed with its checks,
+and records how far the job has got. A job runs only while a stream is attached; a new
+stream for the same job takes it over and the old one ends with ABORTED.
 """
 
 from __future__ import annotations
@@ -19,19 +20,19 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.backends.base import SeriesBatch
 from server.db.base import new_ids
 from server.db.enums import DatasetFormat, JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
-from server.domain.forecasting.models import owns, require, visible_dataset
+from server.domain.forecasting.models import require
 from server.domain.prediction.batch_files import Chunk, JobFiles, tail
+from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec
 from server.domain.prediction.history import Served
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
-from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
+from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
 from server.jobs.panels import PanelCache
 from server.jobs.store import ModelStore
 from training import Panel
@@ -39,19 +40,6 @@ from training.errors import InvalidDataError
 
 DEFAULT_CHUNK = 256
 MAX_CHUNK = 10_000
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    dataset_id: str
-    model_id: str
-    version_id: str
-    horizon: int
-    quantiles: tuple[float, ...]
-    chunk_size: int
-    job_id: str
-    offset: int
-    output_format: DatasetFormat | None
 
 
 @dataclass(frozen=True)
@@ -89,7 +77,7 @@ def _since(job: BatchJob) -> float:
 
 class BatchPredictions:
     def __init__(self, db: Any, store: ModelStore, predictor: Predictor, panels: PanelCache):
-        self._db = db
+        self._records = BatchJobRecords(db)
         self._store = store
         self._predictor = predictor
         self._panels = panels
@@ -97,14 +85,7 @@ class BatchPredictions:
         self._attached: dict[str, asyncio.Event] = {}
 
     async def get(self, principal: Principal, job_id: str) -> BatchJob:
-        def get(session: Session) -> BatchJob:
-            job = session.get(BatchJob, require(job_id, "job_id"))
-            if job is None or not owns(principal, job.owner_id):
-                raise NotFound("batch job", job_id)
-            session.expunge(job)
-            return job
-
-        return await self._db.run(get)  # type: ignore[no-any-return]
+        return await self._records.get(principal, job_id)
 
     def result_of(self, job: BatchJob) -> Result | None:
         if job.state is not JobState.SUCCEEDED or not job.output_path:
@@ -132,95 +113,11 @@ class BatchPredictions:
         chunk = spec.chunk_size or DEFAULT_CHUNK
         if not 1 <= chunk <= MAX_CHUNK:
             raise InvalidArgument.field("chunk_size", f"must be 1 to {MAX_CHUNK} (0 means {DEFAULT_CHUNK})")
-
-        def create(session: Session) -> tuple[BatchJob, Dataset]:
-            dataset = visible_dataset(session, principal, spec.dataset_id)
-            target = next((c for c in dataset.columns if c.get("name") == resolved_target), None)
-            if target is None or target.get("role") != "value":
-                raise FailedPrecondition(
-                    f"the dataset has no column {resolved_target!r}, the model's target",
-                    reason="TARGET_COLUMN_MISSING",
-                    violations=[PreconditionViolation("TARGET_COLUMN_MISSING", dataset.id, resolved_target)],
-                )
-            job = BatchJob(
-                owner_id=principal.user_id,
-                model_id=resolved.route.model_id,
-                version_id=resolved.version.ref.version_id,
-                dataset_id=dataset.id,
-                state=JobState.RUNNING,
-                horizon=horizon,
-                quantiles=list(levels),
-                series_done=0,
-                series_total=int(dataset.series_count or 0),
-                chunk_size=chunk,
-                output_format=spec.output_format or DatasetFormat.PARQUET,
-                started_at=datetime.now(UTC),
-            )
-            session.add(job)
-            session.flush()
-            session.expunge(job)
-            session.expunge(dataset)
-            return job, dataset
-
-        resolved_target = await self._db.run(lambda s: _target(s, resolved.route.model_id))
-        return await self._db.run(create)  # type: ignore[no-any-return]
-
-    async def _resume(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
-        def load(session: Session) -> tuple[BatchJob, Dataset]:
-            job = session.get(BatchJob, spec.job_id)
-            if job is None or not owns(principal, job.owner_id):
-                raise NotFound("batch job", spec.job_id)
-            given = {
-                "dataset_id": (spec.dataset_id, job.dataset_id),
-                "model_id": (spec.model_id, job.model_id),
-                "version_id": (spec.version_id, job.version_id),
-                "horizon": (spec.horizon or None, job.horizon),
-                "quantiles": (list(spec.quantiles) or None, job.quantiles),
-                "chunk_size": (spec.chunk_size or None, job.chunk_size),
-                "output_format": (spec.output_format, job.output_format),
-            }
-            for name, (asked, actual) in given.items():
-                if asked and asked != actual:
-                    raise FailedPrecondition(
-                        f"{name} differs from the job's",
-                        reason="BATCH_JOB_MISMATCH",
-                        violations=[
-                            PreconditionViolation(
-                                "BATCH_JOB_MISMATCH", job.id, f"{name} must equal the job's"
-                            )
-                        ],
-                    )
-            if not 0 <= spec.offset <= job.series_total:
-                raise InvalidArgument.field(
-                    "offset", f"must be 0 to the job's series total ({job.series_total})"
-                )
-            if job.state is JobState.FAILED:
-                raise FailedPrecondition(
-                    f"batch job {job.id!r} failed: {job.error_message}",
-                    reason="BATCH_JOB_FAILED",
-                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, job.error_message)],
-                )
-            dataset = session.get(Dataset, job.dataset_id) if job.dataset_id else None
-            if dataset is None and job.state is not JobState.SUCCEEDED:
-                job.state, job.error_message = JobState.FAILED, "the dataset was deleted"
-                raise FailedPrecondition(
-                    "the job's dataset was deleted",
-                    reason="BATCH_JOB_FAILED",
-                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, "dataset deleted")],
-                )
-            if job.state is not JobState.SUCCEEDED:
-                job.state = JobState.RUNNING
-            session.flush()
-            session.expunge(job)
-            if dataset is not None:
-                session.expunge(dataset)
-            return job, dataset  # type: ignore[return-value]
-
-        return await self._db.run(load)  # type: ignore[no-any-return]
+        return await self._records.create(principal, spec, resolved, horizon, levels, chunk)
 
     async def run(self, principal: Principal, spec: BatchSpec) -> AsyncIterator[tuple[str, BatchMessage]]:
         if spec.job_id:
-            job, dataset = await self._resume(principal, spec)
+            job, dataset = await self._records.resume(principal, spec)
             start = spec.offset
         else:
             job, dataset = await self._start(principal, spec)
@@ -239,9 +136,7 @@ class BatchPredictions:
             if self._attached.get(job.id) is taken_over:
                 del self._attached[job.id]
                 if not finished:
-                    await self._db.run(
-                        lambda s: _interrupt(s, job.id, "the stream ended before the job finished")
-                    )
+                    await self._records.interrupt(job.id, "the stream ended before the job finished")
 
     async def _stream(
         self,
@@ -315,13 +210,13 @@ class BatchPredictions:
             if committing is not None and not committing.done():
                 await asyncio.wait([committing])
         output = await asyncio.to_thread(self._files.write_result, job, total, panel.series_ids, future)
-        finished_job = await self._db.run(lambda s: _succeed(s, job.id, self._store.relative(output)))
+        finished_job = await self._records.succeed(job.id, self._store.relative(output))
         result = self.result_of(finished_job)
         assert result is not None
         yield result
 
     def _panel(self, dataset: Dataset, job: BatchJob) -> Panel:
-        target = _target_sync(self._db, job.model_id)
+        target = self._records.target_sync(job.model_id)
         try:
             return self._panels.load(
                 self._store.path(dataset.storage_path),
@@ -386,42 +281,5 @@ class BatchPredictions:
     async def _commit(self, job_id: str, chunk: Chunk, served: Served) -> None:
         await asyncio.to_thread(self._files.save_chunk, job_id, chunk)
         done = chunk.offset + len(chunk.series_ids)
-        await self._db.run(lambda s: _advance(s, job_id, done))
+        await self._records.advance(job_id, done)
         self._predictor.history.record(served)
-
-
-def _target(session: Session, model_id: str) -> str:
-    from server.db.models import Model
-
-    model = session.get(Model, model_id)
-    return model.target_column if model is not None else ""
-
-
-def _target_sync(db: Any, model_id: str) -> str:
-    return str(db.run_sync(lambda s: _target(s, model_id)))
-
-
-def _advance(session: Session, job_id: str, done: int) -> None:
-    job = session.get(BatchJob, job_id)
-    if job is not None and done > job.series_done:
-        job.series_done = done
-        job.heartbeat_at = datetime.now(UTC)
-
-
-def _interrupt(session: Session, job_id: str, message: str) -> None:
-    job = session.get(BatchJob, job_id)
-    if job is not None and job.state is JobState.RUNNING:
-        job.state = JobState.CANCELLED
-        job.error_message = message
-
-
-def _succeed(session: Session, job_id: str, output: str) -> BatchJob:
-    job = session.get(BatchJob, job_id)
-    assert job is not None
-    job.state = JobState.SUCCEEDED
-    job.output_path = output
-    job.error_message = ""
-    job.finished_at = datetime.now(UTC)
-    session.flush()
-    session.expunge(job)
-    return job

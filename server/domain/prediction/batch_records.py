@@ -1,0 +1,202 @@
+"""A BatchPredict job's row in the database, in ``batch_jobs``.
+
+A new job is created with its checks (a dataset its owner can see, holding the model's
+target column); a job to resume is loaded and checked again against what the new stream
+asks for. Its ``series_done`` advances as chunks are saved, and it is marked succeeded
+when its result file is written, or interrupted when its stream ends first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.auth.principal import Principal
+from server.db.enums import DatasetFormat, JobState
+from server.db.models import BatchJob, Dataset, Model
+from server.domain.forecasting.models import owns, require, visible_dataset
+from server.domain.prediction.routing import Resolved
+from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    dataset_id: str
+    model_id: str
+    version_id: str
+    horizon: int
+    quantiles: tuple[float, ...]
+    chunk_size: int
+    job_id: str
+    offset: int
+    output_format: DatasetFormat | None
+
+
+class BatchJobRecords:
+    def __init__(self, db: Any):
+        self._db = db
+
+    async def get(self, principal: Principal, job_id: str) -> BatchJob:
+        def get(session: Session) -> BatchJob:
+            job = session.get(BatchJob, require(job_id, "job_id"))
+            if job is None or not owns(principal, job.owner_id):
+                raise NotFound("batch job", job_id)
+            session.expunge(job)
+            return job
+
+        return await self._db.run(get)  # type: ignore[no-any-return]
+
+    async def target(self, model_id: str) -> str:
+        """The model's target column, the one a dataset must hold as a value."""
+        return await self._db.run(lambda s: _target(s, model_id))  # type: ignore[no-any-return]
+
+    def target_sync(self, model_id: str) -> str:
+        """``target`` for a caller already off the event loop."""
+        return str(self._db.run_sync(lambda s: _target(s, model_id)))
+
+    async def create(
+        self,
+        principal: Principal,
+        spec: BatchSpec,
+        resolved: Resolved,
+        horizon: int,
+        levels: tuple[float, ...],
+        chunk: int,
+    ) -> tuple[BatchJob, Dataset]:
+        """A new running job over ``spec``'s dataset, which must hold the model's target column."""
+
+        def create(session: Session) -> tuple[BatchJob, Dataset]:
+            dataset = visible_dataset(session, principal, spec.dataset_id)
+            target = next((c for c in dataset.columns if c.get("name") == resolved_target), None)
+            if target is None or target.get("role") != "value":
+                raise FailedPrecondition(
+                    f"the dataset has no column {resolved_target!r}, the model's target",
+                    reason="TARGET_COLUMN_MISSING",
+                    violations=[PreconditionViolation("TARGET_COLUMN_MISSING", dataset.id, resolved_target)],
+                )
+            job = BatchJob(
+                owner_id=principal.user_id,
+                model_id=resolved.route.model_id,
+                version_id=resolved.version.ref.version_id,
+                dataset_id=dataset.id,
+                state=JobState.RUNNING,
+                horizon=horizon,
+                quantiles=list(levels),
+                series_done=0,
+                series_total=int(dataset.series_count or 0),
+                chunk_size=chunk,
+                output_format=spec.output_format or DatasetFormat.PARQUET,
+                started_at=datetime.now(UTC),
+            )
+            session.add(job)
+            session.flush()
+            session.expunge(job)
+            session.expunge(dataset)
+            return job, dataset
+
+        resolved_target = await self.target(resolved.route.model_id)
+        return await self._db.run(create)  # type: ignore[no-any-return]
+
+    async def resume(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
+        """The job ``spec.job_id``, running again unless it succeeded, if ``spec`` matches it.
+
+        The dataset is None only for a succeeded job whose dataset was deleted since.
+        """
+
+        def load(session: Session) -> tuple[BatchJob, Dataset]:
+            job = session.get(BatchJob, spec.job_id)
+            if job is None or not owns(principal, job.owner_id):
+                raise NotFound("batch job", spec.job_id)
+            given = {
+                "dataset_id": (spec.dataset_id, job.dataset_id),
+                "model_id": (spec.model_id, job.model_id),
+                "version_id": (spec.version_id, job.version_id),
+                "horizon": (spec.horizon or None, job.horizon),
+                "quantiles": (list(spec.quantiles) or None, job.quantiles),
+                "chunk_size": (spec.chunk_size or None, job.chunk_size),
+                "output_format": (spec.output_format, job.output_format),
+            }
+            for name, (asked, actual) in given.items():
+                if asked and asked != actual:
+                    raise FailedPrecondition(
+                        f"{name} differs from the job's",
+                        reason="BATCH_JOB_MISMATCH",
+                        violations=[
+                            PreconditionViolation(
+                                "BATCH_JOB_MISMATCH", job.id, f"{name} must equal the job's"
+                            )
+                        ],
+                    )
+            if not 0 <= spec.offset <= job.series_total:
+                raise InvalidArgument.field(
+                    "offset", f"must be 0 to the job's series total ({job.series_total})"
+                )
+            if job.state is JobState.FAILED:
+                raise FailedPrecondition(
+                    f"batch job {job.id!r} failed: {job.error_message}",
+                    reason="BATCH_JOB_FAILED",
+                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, job.error_message)],
+                )
+            dataset = session.get(Dataset, job.dataset_id) if job.dataset_id else None
+            if dataset is None and job.state is not JobState.SUCCEEDED:
+                job.state, job.error_message = JobState.FAILED, "the dataset was deleted"
+                raise FailedPrecondition(
+                    "the job's dataset was deleted",
+                    reason="BATCH_JOB_FAILED",
+                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, "dataset deleted")],
+                )
+            if job.state is not JobState.SUCCEEDED:
+                job.state = JobState.RUNNING
+            session.flush()
+            session.expunge(job)
+            if dataset is not None:
+                session.expunge(dataset)
+            return job, dataset  # type: ignore[return-value]
+
+        return await self._db.run(load)  # type: ignore[no-any-return]
+
+    async def advance(self, job_id: str, done: int) -> None:
+        """Record the first ``done`` series as saved; the count never moves back."""
+
+        def advance(session: Session) -> None:
+            job = session.get(BatchJob, job_id)
+            if job is not None and done > job.series_done:
+                job.series_done = done
+                job.heartbeat_at = datetime.now(UTC)
+
+        await self._db.run(advance)
+
+    async def interrupt(self, job_id: str, message: str) -> None:
+        """Mark a running job cancelled, with ``message``: its stream ended before it finished."""
+
+        def interrupt(session: Session) -> None:
+            job = session.get(BatchJob, job_id)
+            if job is not None and job.state is JobState.RUNNING:
+                job.state = JobState.CANCELLED
+                job.error_message = message
+
+        await self._db.run(interrupt)
+
+    async def succeed(self, job_id: str, output: str) -> BatchJob:
+        """Mark the job succeeded with its result file at ``output`` (relative to the store)."""
+
+        def succeed(session: Session) -> BatchJob:
+            job = session.get(BatchJob, job_id)
+            assert job is not None
+            job.state = JobState.SUCCEEDED
+            job.output_path = output
+            job.error_message = ""
+            job.finished_at = datetime.now(UTC)
+            session.flush()
+            session.expunge(job)
+            return job
+
+        return await self._db.run(succeed)  # type: ignore[no-any-return]
+
+
+def _target(session: Session, model_id: str) -> str:
+    model = session.get(Model, model_id)
+    return model.target_column if model is not None else ""
