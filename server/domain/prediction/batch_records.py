@@ -142,13 +142,9 @@ class BatchJobRecords:
                 )
             dataset = session.get(Dataset, job.dataset_id) if job.dataset_id else None
             if dataset is None and job.state is not JobState.SUCCEEDED:
+                # Failed for good: returned, not raised, so that the transaction keeps it.
                 job.state, job.error_message = JobState.FAILED, "the dataset was deleted"
-                raise FailedPrecondition(
-                    "the job's dataset was deleted",
-                    reason="BATCH_JOB_FAILED",
-                    violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, "dataset deleted")],
-                )
-            if job.state is not JobState.SUCCEEDED:
+            elif job.state is not JobState.SUCCEEDED:
                 job.state = JobState.RUNNING
             session.flush()
             session.expunge(job)
@@ -156,7 +152,14 @@ class BatchJobRecords:
                 session.expunge(dataset)
             return job, dataset  # type: ignore[return-value]
 
-        return await self._db.run(load)  # type: ignore[no-any-return]
+        job, dataset = await self._db.run(load)
+        if job.state is JobState.FAILED:  # just now: a job found failed was refused in load
+            raise FailedPrecondition(
+                "the job's dataset was deleted",
+                reason="BATCH_JOB_FAILED",
+                violations=[PreconditionViolation("BATCH_JOB_FAILED", job.id, "dataset deleted")],
+            )
+        return job, dataset
 
     async def advance(self, job_id: str, done: int) -> None:
         """Record the first ``done`` series as saved; the count never moves back."""

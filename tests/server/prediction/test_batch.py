@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from quantis.v1 import dataset_service_pb2 as dataset_pb
+from quantis.v1 import dataset_service_pb2_grpc, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
-from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
 from server.settings import Settings
@@ -174,3 +175,37 @@ async def test_resuming_past_the_saved_chunks_still_computes_every_series(
         pb.ListPredictionsRequest(model_id=model.model_id, page_size=100), metadata=ana.metadata
     )
     assert sorted(p.series_id for p in recorded.predictions) == [f"s{i:03d}" for i in range(10)]
+
+
+async def test_a_job_whose_dataset_was_deleted_fails_for_good(
+    predictions: Stub,
+    channel: grpc.aio.Channel,
+    application: Application,
+    artifacts: list[Path],
+    tmp_path: Path,
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    dataset_id = await store_dataset(application, ana.user_id, panel_csv(tmp_path, 6))
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=3, chunk_size=2)
+    call = predictions.BatchPredict(request, metadata=ana.metadata)
+    job_id = (await call.read()).job_id
+    await call.read()  # the first chunk, then a disconnect
+    call.cancel()
+    assert (await interrupted(predictions, job_id, ana.metadata)).state == pb.BATCH_JOB_STATE_INTERRUPTED
+
+    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)
+    await datasets.DeleteDataset(
+        dataset_pb.DeleteDatasetRequest(dataset_id=dataset_id), metadata=ana.metadata
+    )
+    resume = pb.BatchPredictRequest(job_id=job_id, offset=2)
+    gone = await failure(predictions.BatchPredict(resume, metadata=ana.metadata).read())
+    assert (gone.code, gone.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "BATCH_JOB_FAILED")
+    assert "deleted" in gone.message
+
+    # The job is recorded as failed, and says why, for GetBatchJob and for the next resume.
+    job = (await predictions.GetBatchJob(pb.GetBatchJobRequest(job_id=job_id), metadata=ana.metadata)).job
+    assert job.state == pb.BATCH_JOB_STATE_FAILED and "dataset was deleted" in job.error
+    again = await failure(predictions.BatchPredict(resume, metadata=ana.metadata).read())
+    assert (again.code, again.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "BATCH_JOB_FAILED")
+    assert "failed: the dataset was deleted" in again.message
