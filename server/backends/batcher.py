@@ -48,7 +48,9 @@ INLINE_HOLD = 2.5
 # The event loop's share of a core (LoopLoad) from which an inline pass holds its place. A loop
 # with time to spare takes in the requests that arrived during a pass within a turn or two, and
 # a hold there only delays the next pass: at 300 requests/s arriving at random the loop was about
-# a third busy, and the holds added 2-4 ms to the median; at 16 and 64 callers it was over 90%.
+# a third busy, and the holds added 2-4 ms to the median; at 64 callers it was 92%. A collapse
+# into passes of a few series at 16 callers, seen once with the loop just under this (and once
+# with a hold after every pass), recovered with the next load.
 HOLD_BUSY = 0.6
 
 
