@@ -200,15 +200,17 @@ class DynamicBatcher:
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
             failed = done.cancelled() or done.exception() is not None
             held = 0.0 if failed else done.result()[1]
-            hold = 0.0
-            if held > 0 and len(requests) > 1 and self._loop_load.busy() >= self.hold_busy:
-                hold = min(held * INLINE_HOLD, self.max_delay)
-            if hold > 0:
+            if (
+                held > 0
+                and len(requests) > 1
+                and self.max_delay > 0
+                and self._loop_load.busy() >= self.hold_busy
+            ):
                 # The pass ran on the busy event loop, which took no request meanwhile: keep its
                 # place a while (no longer than a batch waits for company), so that the next pass
                 # takes what arrives in that time, as it would have gathered during a pass in a
                 # thread, instead of the few requests that got in between two passes.
-                asyncio.get_running_loop().call_later(hold, release)
+                asyncio.get_running_loop().call_later(min(held * INLINE_HOLD, self.max_delay), release)
             else:
                 release()
             if failed:
