@@ -64,10 +64,11 @@ from server.domain.monitoring.watch import ComponentWatch
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.demo import DemoModel, bootstrap_demo
 from server.domain.prediction.records import PredictionRecords
+from server.domain.prediction.requests import Limits
 from server.domain.prediction.retention import HistoryRetention
 from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.runtime import PredictionRuntime
-from server.domain.prediction.service import Limits, Predictor
+from server.domain.prediction.service import Predictor
 from server.domain.prediction.spool import Spool
 from server.domain.prediction.writer import HistoryWriter
 from server.domain.users import INITIAL_ADMIN_FILE, UserService

@@ -20,6 +20,7 @@ from server.domain.prediction.records import PredictionQuery, PredictionRecords
 from server.domain.prediction.service import Predictor
 from server.errors import Internal, QuantisError, Unavailable
 from server.interceptors.errors import to_status
+from server.mappers import batch_prediction as batch_mappers
 from server.mappers import prediction as mappers
 from server.mappers.common import optional_datetime
 from server.mappers.model import ascending
@@ -207,9 +208,11 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     async def BatchPredict(
         self, request: pb.BatchPredictRequest, context: Context
     ) -> AsyncIterator[pb.BatchPredictResponse]:
-        async for job_id, message in self._batches.run(principal(), mappers.batch_spec_from_proto(request)):
-            yield mappers.batch_message_to_proto(job_id, message)
+        async for job_id, message in self._batches.run(
+            principal(), batch_mappers.batch_spec_from_proto(request)
+        ):
+            yield batch_mappers.batch_message_to_proto(job_id, message)
 
     async def GetBatchJob(self, request: pb.GetBatchJobRequest, context: Context) -> pb.GetBatchJobResponse:
         job = await self._batches.get(principal(), request.job_id)
-        return pb.GetBatchJobResponse(job=mappers.batch_job_to_proto(job, self._batches.result_of(job)))
+        return pb.GetBatchJobResponse(job=batch_mappers.batch_job_to_proto(job, self._batches.result_of(job)))

@@ -8,7 +8,7 @@ from quantis.v1 import common_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.base import new_ids
-from server.domain.prediction.service import UnaryForecast
+from server.domain.prediction.requests import UnaryForecast
 from server.mappers import dataset, model, prediction
 from server.mappers.common import append_fixed_strings, append_floats
 from server.mappers.prediction import predict_response

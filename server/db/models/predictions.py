@@ -22,7 +22,7 @@ class Prediction(IdMixin, CreatedAtMixin, Base):
     or packed (``forecast_blob``: an .npy array), whichever the writer chose.
     The input is described (length, statistics, a sample) for drift detection
     and live accuracy either in ``input_summary`` (JSON) or packed
-    (``input_blob``, see server.domain.prediction.history.pack_summaries), with
+    (``input_blob``, see server.domain.prediction.blobs.pack_summaries), with
     ``input_summary`` then holding only the request the series was served in.
     (model_id, version_id) must name a version of that model.
     """

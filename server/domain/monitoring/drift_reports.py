@@ -28,7 +28,7 @@ from server.domain.monitoring.drift import (
     recent_features,
     validation_metrics,
 )
-from server.domain.prediction.history import packed_samples
+from server.domain.prediction.blobs import packed_samples
 from server.domain.prediction.records import live_metrics, version_scales
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.jobs.store import ModelStore

@@ -30,8 +30,9 @@ from server.domain.forecasting.models import require
 from server.domain.prediction.batch_files import Chunk, JobFiles, tail
 from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec
 from server.domain.prediction.history import Served
+from server.domain.prediction.requests import check_horizon, check_quantiles
 from server.domain.prediction.routing import Resolved
-from server.domain.prediction.service import Predictor, check_horizon, check_quantiles
+from server.domain.prediction.service import Predictor
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
 from server.jobs.panels import PanelCache
 from server.jobs.store import ModelStore

@@ -19,7 +19,7 @@ from server.domain.forecasting import listing
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, split_page
 from server.domain.prediction.accuracy import Accuracy, accuracy, pooled
-from server.domain.prediction.history import stored_forecast, stored_summary
+from server.domain.prediction.blobs import stored_forecast, stored_summary
 from server.domain.prediction.routing import _scale
 from server.errors import InvalidArgument, NotFound
 

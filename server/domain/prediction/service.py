@@ -1,12 +1,10 @@
-"""Predict and StreamPredict: validate, route to a version, batch, record the history."""
+"""Predict and StreamPredict: validate, route to a version, batch, record the history (what they
+take and answer, and the shared checks, are in server.domain.prediction.requests)."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -17,145 +15,24 @@ from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
 from server.domain.prediction.history import Served
+from server.domain.prediction.requests import (
+    Limits,
+    PackedForecast,
+    PackedInput,
+    SeriesInput,
+    UnaryForecast,
+    check_frequency,
+    check_horizon,
+    check_quantiles,
+    forecast_times,
+    last_times,
+    season_length,
+    to_datetime64,
+)
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
-from training.frequency import FREQUENCIES
-
-MAX_HORIZON = 1000
-MAX_QUANTILES = 19
-MAX_SERIES_PER_MESSAGE = 10_000
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_series_length: int = 100_000
-    max_series_per_message: int = MAX_SERIES_PER_MESSAGE
-    max_queued_series: int = 100_000
-    """Series waiting in the dynamic batcher beyond which a request is refused (RESOURCE_EXHAUSTED)."""
-
-
-@dataclass(frozen=True)
-class SeriesInput:
-    """One series to forecast (Predict)."""
-
-    values: npt.NDArray[np.float64]
-    series_id: str = ""
-    timestamps: list[datetime] | None = None
-    start: datetime | None = None
-    frequency: Frequency | None = None
-    covariates: tuple[str, ...] = ()
-    future_covariates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PackedInput:
-    """Many series packed flat (StreamPredict)."""
-
-    model_id: str
-    version_id: str
-    horizon: int
-    quantiles: tuple[float, ...]
-    frequency: Frequency | None
-    series_ids: list[str]
-    lengths: npt.NDArray[np.int32]
-    values: npt.NDArray[np.float32]
-    start_times: list[datetime] | None = None
-
-
-@dataclass(frozen=True)
-class UnaryForecast:
-    prediction_id: str
-    model_id: str
-    version_id: str
-    series_id: str
-    horizon: int
-    levels: tuple[float, ...]
-    point: npt.NDArray[np.float32]
-    quantiles: npt.NDArray[np.float32]
-    timestamps: npt.NDArray[np.datetime64] | None
-    """The forecast steps' times (UTC), when the series is dated."""
-    latency: float
-
-
-@dataclass(frozen=True)
-class PackedForecast:
-    model_id: str
-    version_id: str
-    series_ids: list[str]
-    horizon: int
-    levels: tuple[float, ...]
-    arrays: ForecastArrays
-    prediction_ids: NewIds
-    latency: float
-
-
-def _season(frequency: Frequency | None) -> int:
-    return FREQUENCIES[frequency.value].season_length if frequency else 1
-
-
-def check_horizon(resolved: Resolved, horizon: int, field: str = "horizon") -> int:
-    route = resolved.route
-    if horizon == 0:
-        return route.horizon
-    if horizon < 0 or horizon > MAX_HORIZON:
-        raise InvalidArgument.field(field, f"must be between 1 and {MAX_HORIZON} (0 means the model's)")
-    if route.deep and horizon > route.horizon:
-        raise InvalidArgument.field(
-            field,
-            f"{horizon} exceeds the trained horizon {route.horizon} of this {route.model_type.value} model",
-        )
-    return horizon
-
-
-def check_quantiles(
-    resolved: Resolved, quantiles: tuple[float, ...], field: str = "quantiles"
-) -> tuple[float, ...]:
-    if not quantiles:
-        return resolved.route.quantiles
-    if len(quantiles) > MAX_QUANTILES:
-        raise InvalidArgument.field(field, f"at most {MAX_QUANTILES} levels")
-    if any(not (0.0 < q < 1.0) for q in quantiles):
-        raise InvalidArgument.field(field, "every level must be strictly between 0 and 1")
-    if any(b <= a for a, b in itertools.pairwise(quantiles)):
-        raise InvalidArgument.field(field, "levels must be strictly increasing")
-    trained = resolved.route.quantiles
-    if resolved.route.deep and (quantiles[0] < trained[0] - 1e-9 or quantiles[-1] > trained[-1] + 1e-9):
-        raise InvalidArgument.field(
-            field, f"levels must lie between the trained levels {trained[0]} and {trained[-1]}"
-        )
-    return tuple(float(q) for q in quantiles)
-
-
-def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str) -> Frequency | None:
-    model = resolved.route.frequency
-    if frequency is not None and model is not None and frequency is not model:
-        raise InvalidArgument.field(field, f"must be unspecified or the model's ({model.value})")
-    return model or frequency
-
-
-def _datetime64(value: datetime) -> np.datetime64:
-    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "ns")
-
-
-def forecast_times(
-    lasts: npt.NDArray[np.datetime64] | None, frequency: Frequency | None, horizon: int
-) -> npt.NDArray[np.datetime64] | None:
-    """The ``horizon`` timestamps after each of ``lasts`` (n,): (n, horizon), or None when
-    the series are not dated."""
-    if lasts is None or frequency is None:
-        return None
-    steps = np.arange(1, horizon + 1, dtype=np.int64)[None, :]
-    return FREQUENCIES[frequency.value].shift(lasts[:, None], steps)
-
-
-def last_times(
-    lengths: npt.NDArray[np.integer], starts: npt.NDArray[np.datetime64], frequency: Frequency
-) -> npt.NDArray[np.datetime64]:
-    """The timestamp of each series' last value, from its first (datetime64[ns])."""
-    shifted = FREQUENCIES[frequency.value].shift(starts, np.asarray(lengths, dtype=np.int64) - 1)
-    return shifted.astype("datetime64[ns]")
 
 
 class Predictor:
@@ -227,7 +104,7 @@ class Predictor:
                 series_ids=series_ids,
                 values=batch.values,
                 lengths=batch.lengths,
-                season_length=_season(frequency),
+                season_length=season_length(frequency),
                 levels=batch.quantiles,
                 point=arrays.point,
                 quantiles=arrays.quantiles,
@@ -272,9 +149,9 @@ class Predictor:
         frequency = check_frequency(resolved, series.frequency, "series.frequency")
         stamps = None
         if series.timestamps:
-            stamps = np.array([_datetime64(series.timestamps[-1])])
+            stamps = np.array([to_datetime64(series.timestamps[-1])])
         elif series.start is not None and frequency is not None:
-            stamps = last_times(np.array([values.size]), np.array([_datetime64(series.start)]), frequency)
+            stamps = last_times(np.array([values.size]), np.array([to_datetime64(series.start)]), frequency)
         batch = SeriesBatch(
             values.astype(np.float32), np.array([values.size], dtype=np.int32), horizon, levels, stamps
         )
@@ -335,7 +212,7 @@ class Predictor:
         frequency = check_frequency(resolved, request.frequency, "frequency")
         stamps = None
         if request.start_times is not None and frequency is not None:
-            starts = np.array([_datetime64(t) for t in request.start_times])
+            starts = np.array([to_datetime64(t) for t in request.start_times])
             stamps = last_times(request.lengths, starts, frequency)
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
         arrays = await self.forecast_packed(resolved, batch, "values")

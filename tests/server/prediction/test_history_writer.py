@@ -18,7 +18,8 @@ from server.composition import Application
 from server.db.base import new_ids
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
-from server.domain.prediction.history import Served, stored_forecast, stored_summary
+from server.domain.prediction.blobs import stored_forecast, stored_summary
+from server.domain.prediction.history import Served
 from server.domain.prediction.writer import HistoryWriter
 from tests.server.prediction.conftest import caller, deploy_model
 

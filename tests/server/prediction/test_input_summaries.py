@@ -18,10 +18,9 @@ from server.db.base import new_ids
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from server.domain.monitoring.drift import pack_samples, recent_features
-from server.domain.prediction.history import (
+from server.domain.prediction.blobs import (
     SAMPLE_SIZE,
     SUMMARY_BYTES,
-    Served,
     iso_times,
     pack_forecasts,
     pack_summaries,
@@ -30,6 +29,7 @@ from server.domain.prediction.history import (
     unpack_forecast,
     unpack_summary,
 )
+from server.domain.prediction.history import Served
 from training.profile import WINDOW
 
 

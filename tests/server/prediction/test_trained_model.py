@@ -10,7 +10,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.db.models import ModelVersion
-from server.domain.prediction.service import Limits
+from server.domain.prediction.requests import Limits
 from server.jobs.store import ModelStore
 from tests.server.model.conftest import analyst, failure, lstm_request, wait_for
 from tests.server.prediction.conftest import air_values, direct

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-02
 
 The history writer stores each series' input summary as bytes (see
-server.domain.prediction.history.pack_summaries) instead of JSON in input_summary,
+server.domain.prediction.blobs.pack_summaries) instead of JSON in input_summary,
 which keeps only the request the series was served in. Rows written before keep
 their JSON summary; readers take whichever a row has.
 """
