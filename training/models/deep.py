@@ -213,7 +213,7 @@ class DeepForecaster:
             scaled, lengths, scale, anchors, self.frequency, windows, self.lookback, self.horizon, False
         )
         outputs = np.zeros((lengths.size, self.horizon, len(self.levels)), dtype=np.float64)
-        with torch.no_grad():
+        with torch.inference_mode():  # lighter than no_grad: no version counters or views tracked
             for net in self.nets:
                 if net.training:  # eval() walks every submodule: not on each request
                     net.eval()
