@@ -9,11 +9,9 @@ winner back and answers as a replay.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +23,8 @@ from server.db.enums import TransactionStatus, TransactionType
 from server.db.models import Transaction, User
 from server.domain.finance import aml, risk
 from server.domain.finance.config import FinanceConfig
-from server.domain.finance.limits import LimitPolicy, usage
-from server.domain.finance.money import Money
+from server.domain.finance.limits import LimitFailure, LimitPolicy, limit_failure
+from server.domain.finance.queries import recent_history, visible_to
 from server.domain.finance.requests import NewTransaction
 from server.errors import (
     AlreadyExists,
@@ -37,56 +35,7 @@ from server.errors import (
     PreconditionViolation,
 )
 
-WINDOW_ROWS = 1000
 FOUR_EYES = "FOUR_EYES"
-
-
-def visible_to(principal: Principal) -> sa.ColumnElement[bool]:
-    """Own transactions; all for an admin; for approvers also those awaiting review or decided by them."""
-    if principal.is_admin:
-        return sa.true()
-    clauses: list[sa.ColumnElement[bool]] = [Transaction.owner_id == principal.user_id]
-    if principal.can("finance:approve"):
-        clauses.append(Transaction.status == TransactionStatus.PENDING_REVIEW)
-        clauses.append(Transaction.decided_by == principal.user_id)
-    return sa.or_(*clauses)
-
-
-@dataclass(frozen=True)
-class LimitFailure:
-    window: str
-    limit: Decimal
-    used: Decimal
-    remaining: Decimal
-
-    def error(self, currency: str, transaction_id: str) -> FailedPrecondition:
-        kind = f"{self.window}_LIMIT"
-        description = (
-            f"{self.window.lower()} limit of {self.limit} {currency} would be exceeded: "
-            f"{self.used} used, {self.remaining} remaining"
-        )
-        return FailedPrecondition(
-            description,
-            reason="LIMIT_EXCEEDED",
-            metadata={
-                "window": self.window,
-                "currency_code": currency,
-                "limit": str(self.limit),
-                "used": str(self.used),
-                "remaining": str(self.remaining),
-                "transaction_id": transaction_id,
-            },
-            violations=[PreconditionViolation(kind, "amount", description)],
-        )
-
-    def stored(self) -> str:
-        return json.dumps({"window": self.window, "limit": str(self.limit), "used": str(self.used)})
-
-    @classmethod
-    def from_stored(cls, text: str) -> LimitFailure:
-        values = json.loads(text)
-        limit, used = Decimal(values["limit"]), Decimal(values["used"])
-        return cls(values["window"], limit, used, max(limit - used, Decimal(0)))
 
 
 @dataclass(frozen=True)
@@ -188,11 +137,13 @@ class Ledger:
         now = self._now()
         assert request.type is not None
         original = self._reversible(session, principal, request) if request.reversal_of else None
-        history = self._history(session, principal.user_id, request, now)
+        history = recent_history(session, self._config, principal.user_id, request, now)
         assessment = risk.assess(self._config, request.amount, request.type, request.counterparty, history)
         flags = aml.flags(self._config, request.amount, request.counterparty, history, assessment)
         failure = (
-            None if original is not None else self._limit_failure(session, principal.user_id, request, now)
+            None
+            if original is not None
+            else limit_failure(session, self._limits, principal.user_id, request.amount, now)
         )
         if failure is not None:
             status = TransactionStatus.FAILED
@@ -267,55 +218,6 @@ class Ledger:
         if original.currency != request.amount.currency or original.amount_minor != request.amount.minor:
             raise refuse("AMOUNT_MISMATCH", "a reversal's amount must equal the original's")
         return original
-
-    def _history(
-        self, session: Session, owner_id: str, request: NewTransaction, now: datetime
-    ) -> risk.History:
-        mine = Transaction.owner_id == owner_id
-        month_ago = now - timedelta(days=30)
-        failed = (TransactionStatus.FAILED, TransactionStatus.REJECTED)
-        count, failures = session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(sa.case((Transaction.status.in_(failed), 1), else_=0)), 0),
-            ).where(mine, Transaction.created_at >= month_ago)
-        ).one()
-        party = request.counterparty
-        same_party = (
-            Transaction.counterparty_account == party.account
-            if party.account
-            else Transaction.counterparty_name == party.name
-        )
-        known = bool(party.name or party.account) and session.scalar(
-            sa.select(sa.exists().where(mine, same_party))
-        )
-        window_start = now - timedelta(days=self._config.aml(request.amount.currency).window_days)
-        rows = session.execute(
-            sa.select(Transaction.id, Transaction.currency, Transaction.amount_minor)
-            .where(
-                mine, Transaction.status != TransactionStatus.FAILED, Transaction.created_at >= window_start
-            )
-            .order_by(Transaction.created_at.desc(), Transaction.id.desc())
-            .limit(WINDOW_ROWS)
-        ).all()
-        window = [
-            risk.RecentTransaction(row.id, Money.from_minor(row.currency, row.amount_minor))
-            for row in reversed(rows)
-        ]
-        return risk.History(int(count), int(failures), bool(known), window)
-
-    def _limit_failure(
-        self, session: Session, owner_id: str, request: NewTransaction, now: datetime
-    ) -> LimitFailure | None:
-        used = usage(session, self._limits, owner_id, request.amount.currency, now)
-        amount = request.amount.amount
-        for window, limit, spent in (
-            ("DAILY", used.daily_limit.amount, used.daily_used.amount),
-            ("MONTHLY", used.monthly_limit.amount, used.monthly_used.amount),
-        ):
-            if spent + amount > limit:
-                return LimitFailure(window, limit, spent, max(limit - spent, Decimal(0)))
-        return None
 
     # --- reading ------------------------------------------------------------
 

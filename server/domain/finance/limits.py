@@ -1,4 +1,5 @@
-"""Daily and monthly limits per user and currency, and their usage.
+"""Daily and monthly limits per user and currency, their usage, and the check of a new amount
+against them (a LimitFailure names the window it would exceed; a FAILED transaction keeps it).
 
 The day is the UTC calendar day and the month the UTC calendar month. Usage is
 the sum of the user's PENDING_REVIEW and COMPLETED transactions of every type
@@ -7,6 +8,7 @@ except REVERSAL in the window, summed in the database in minor units.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.db.enums import TransactionStatus, TransactionType
 from server.db.models import Transaction
 from server.domain.finance.money import Money, minor_units
+from server.errors import FailedPrecondition, PreconditionViolation
 
 COUNTED = (TransactionStatus.PENDING_REVIEW, TransactionStatus.COMPLETED)
 
@@ -104,3 +107,54 @@ def usage(
         daily_reset=window.day_end,
         monthly_reset=window.month_end,
     )
+
+
+@dataclass(frozen=True)
+class LimitFailure:
+    window: str
+    limit: Decimal
+    used: Decimal
+    remaining: Decimal
+
+    def error(self, currency: str, transaction_id: str) -> FailedPrecondition:
+        kind = f"{self.window}_LIMIT"
+        description = (
+            f"{self.window.lower()} limit of {self.limit} {currency} would be exceeded: "
+            f"{self.used} used, {self.remaining} remaining"
+        )
+        return FailedPrecondition(
+            description,
+            reason="LIMIT_EXCEEDED",
+            metadata={
+                "window": self.window,
+                "currency_code": currency,
+                "limit": str(self.limit),
+                "used": str(self.used),
+                "remaining": str(self.remaining),
+                "transaction_id": transaction_id,
+            },
+            violations=[PreconditionViolation(kind, "amount", description)],
+        )
+
+    def stored(self) -> str:
+        return json.dumps({"window": self.window, "limit": str(self.limit), "used": str(self.used)})
+
+    @classmethod
+    def from_stored(cls, text: str) -> LimitFailure:
+        values = json.loads(text)
+        limit, used = Decimal(values["limit"]), Decimal(values["used"])
+        return cls(values["window"], limit, used, max(limit - used, Decimal(0)))
+
+
+def limit_failure(
+    session: Session, policy: LimitPolicy, owner_id: str, amount: Money, now: datetime
+) -> LimitFailure | None:
+    """The first window (daily, then monthly) that ``amount`` would take past its limit, or None."""
+    used = usage(session, policy, owner_id, amount.currency, now)
+    for window, limit, spent in (
+        ("DAILY", used.daily_limit.amount, used.daily_used.amount),
+        ("MONTHLY", used.monthly_limit.amount, used.monthly_used.amount),
+    ):
+        if spent + amount.amount > limit:
+            return LimitFailure(window, limit, spent, max(limit - spent, Decimal(0)))
+    return None

@@ -24,8 +24,8 @@ from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
-from server.domain.finance.ledger import visible_to
 from server.domain.finance.money import Money
+from server.domain.finance.queries import visible_to
 from server.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from server.errors import InvalidArgument
 

@@ -19,8 +19,8 @@ from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.enums import TransactionStatus, TransactionType
 from server.db.models import Transaction
-from server.domain.finance.ledger import visible_to
 from server.domain.finance.money import Money, check_currency
+from server.domain.finance.queries import visible_to
 from server.errors import InvalidArgument
 
 MAX_BUCKETS = 10_000
