@@ -18,13 +18,14 @@ from server.errors import InvalidArgument
 from server.jobs.records import snapshot_of
 from server.jobs.store import ModelStore
 from server.mappers import model as mappers
+from server.mappers import training_jobs as job_mappers
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
 def _job(view: JobView) -> pb.TrainingJob:
-    return mappers.job_to_proto(view, snapshot_of(view.job))
+    return job_mappers.job_to_proto(view, snapshot_of(view.job))
 
 
 class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
@@ -76,7 +77,9 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         return pb.DeleteModelResponse()
 
     async def TrainModel(self, request: pb.TrainModelRequest, context: Context) -> pb.TrainModelResponse:
-        view = await self._jobs.train(principal(), request.model_id, mappers.train_spec_from_proto(request))
+        view = await self._jobs.train(
+            principal(), request.model_id, job_mappers.train_spec_from_proto(request)
+        )
         return pb.TrainModelResponse(job=_job(view))
 
     async def GetTrainingJob(
@@ -89,7 +92,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         self, request: pb.WatchTrainingJobRequest, context: Context
     ) -> AsyncIterator[pb.WatchTrainingJobResponse]:
         async for snapshot in self._jobs.watch(principal(), request.job_id):
-            yield pb.WatchTrainingJobResponse(progress=mappers.progress_to_proto(snapshot))
+            yield pb.WatchTrainingJobResponse(progress=job_mappers.progress_to_proto(snapshot))
 
     async def CancelTrainingJob(
         self, request: pb.CancelTrainingJobRequest, context: Context
@@ -103,7 +106,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         page = page_request(request.page_size, request.page_token)
         states = []
         for index, number in enumerate(request.states):
-            state = mappers.job_state_from_proto(number)
+            state = job_mappers.job_state_from_proto(number)
             if state is None:
                 raise InvalidArgument.field(
                     f"states[{index}]", "must be a TrainingJobState other than UNSPECIFIED"

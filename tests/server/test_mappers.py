@@ -9,7 +9,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.base import new_ids
 from server.domain.prediction.requests import UnaryForecast
-from server.mappers import dataset, model, prediction
+from server.mappers import dataset, model, prediction, training_jobs
 from server.mappers.common import append_fixed_strings, append_floats
 from server.mappers.prediction import predict_response
 
@@ -126,7 +126,7 @@ def test_wire_numbers_read_back_as_their_values() -> None:
         (dataset.FORMATS, dataset.format_from_proto),
         (dataset.FREQUENCIES, dataset.frequency_from_proto),
         (model.MODEL_TYPES_PB, model.model_type_from_proto),
-        (model.JOB_STATES_PB, model.job_state_from_proto),
+        (training_jobs.JOB_STATES_PB, training_jobs.job_state_from_proto),
         (model.VERSION_STATES_PB, model.version_state_from_proto),
         (model.METRICS_PB, model.metric_from_proto),
         (prediction.SOURCES, prediction.source_from_proto),
