@@ -12,30 +12,28 @@ import logging
 import os
 import shutil
 import socket
-import threading
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db.base import new_id
 from server.db.database import Database
-from server.db.enums import JobState, ModelVersionState
-from server.db.models import Dataset, Deployment, Model, ModelVersion, TrainingJob
+from server.db.enums import JobState
+from server.db.models import Dataset, Model
 from server.jobs import records
 from server.jobs.evaluation import data_range, evaluate, head, window_range
 from server.jobs.panels import load_panel
+from server.jobs.progress import Reporter, Stopped, Watchdog
 from server.jobs.publish import NullPublisher, Publisher, QueuePublisher, RedisPublisher
 from server.jobs.store import ModelStore
+from server.jobs.versions import package, record_version
 from training import (
     MODEL_TYPES,
     Forecaster,
     Panel,
-    ProgressEvent,
     TrainingCancelled,
     create_forecaster,
     save_artifact,
@@ -43,8 +41,6 @@ from training import (
 from training.tuning import tune
 
 log = logging.getLogger("server.jobs")
-PROGRESS_WRITE_SECONDS = 0.5
-CANCEL_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,89 +53,6 @@ class WorkerConfig:
     events_prefix: str = ""
     heartbeat_seconds: float = 5.0
     threads: int = 1
-
-
-class Stopped(Exception):
-    """The job was cancelled or deleted while it ran."""
-
-
-class Watchdog:
-    """A thread that refreshes the heartbeat and notices cancellation (at most once a second)."""
-
-    def __init__(self, db: Database, job_id: str, heartbeat_seconds: float):
-        self._db, self._job_id, self._every = db, job_id, heartbeat_seconds
-        self.stop_requested = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"watchdog-{job_id}", daemon=True)
-        self._last_beat = time.monotonic()
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._done.wait(CANCEL_POLL_SECONDS):
-            write = time.monotonic() - self._last_beat >= self._every
-            try:
-                if self._db.run_sync(partial(records.heartbeat, job_id=self._job_id, write=write)):
-                    self.stop_requested = True
-                if write:
-                    self._last_beat = time.monotonic()
-            except Exception:
-                log.warning("heartbeat failed", exc_info=True)
-
-    def check(self) -> bool:
-        return self.stop_requested
-
-
-class Reporter:
-    """Turns training's epoch events into progress snapshots: every one published, stored at most
-    every half second (and always the last)."""
-
-    def __init__(self, db: Database, job_id: str, publisher: Publisher, deep: bool):
-        self._db, self._job_id, self._publisher, self._deep = db, job_id, publisher, deep
-        self._last_write = 0.0
-
-    def send(self, snapshot: dict[str, Any], *, store: bool = True) -> None:
-        self._publisher.publish(records.event(self._job_id, snapshot))
-        if store or time.monotonic() - self._last_write >= PROGRESS_WRITE_SECONDS:
-            self._db.run_sync(lambda s: records.record_progress(s, self._job_id, snapshot))
-            self._last_write = time.monotonic()
-
-    def status(self, message: str, fraction: float) -> None:
-        self.send(records.progress(JobState.RUNNING, message, fraction_complete=fraction))
-
-    def trial(self, done: int, total: int, best: float | None) -> None:
-        """Progress of a hyperparameter search: trials done of at most ``total``."""
-        best_text = f"; best validation MASE {best:.4f}" if best is not None else ""
-        snapshot = records.progress(
-            JobState.RUNNING,
-            f"search trial {done} of at most {total}{best_text}",
-            trial=done,
-            total_trials=total,
-            fraction_complete=min(0.5 * done / max(total, 1), 0.5),
-        )
-        self.send(snapshot)
-
-    def epoch(self, event: ProgressEvent) -> None:
-        if not self._deep:
-            return
-        total = max(event.total_epochs, event.epoch, 1)
-        snapshot = records.progress(
-            JobState.RUNNING,
-            f"epoch {event.epoch} of at most {total}",
-            epoch=event.epoch,
-            total_epochs=total,
-            train_loss=records.finite(event.train_loss),
-            validation_loss=records.finite(event.val_loss),
-            eta_seconds=records.finite(event.eta_seconds),
-            fraction_complete=min(0.9 * event.epoch / total, 0.9),
-        )
-        self.send(snapshot, store=False)
 
 
 def make_publisher(config: WorkerConfig, queue: Any | None) -> Publisher:
@@ -197,8 +110,8 @@ def _run(db: Database, job_id: str, config: WorkerConfig, publisher: Publisher, 
             if watchdog.check():
                 raise Stopped
         reporter.status("packaging the model archive", 0.95)
-        mar, packaged = _package(store, version_dir, version_id)
-        final = _record_version(
+        mar, packaged = package(store, version_dir, version_id)
+        final = record_version(
             db,
             job_id,
             loaded,
@@ -309,79 +222,3 @@ def parameter_count(model: Forecaster) -> int:
     """Trainable parameters of a deep model's networks; 0 for models fitted at prediction time."""
     nets = getattr(model, "nets", [])
     return int(sum(p.numel() for net in nets for p in net.parameters() if p.requires_grad))
-
-
-def _package(store: ModelStore, version_dir: Path, version_id: str) -> tuple[Path | None, bool]:
-    from model_store.archive import build_mar
-
-    try:
-        return build_mar(version_dir / "artifact", version_dir, store.archive_name(version_id)), True
-    except Exception:
-        log.warning("could not build the model archive", exc_info=True)
-        return None, False
-
-
-def _record_version(
-    db: Database,
-    job_id: str,
-    loaded: dict[str, Any],
-    version_id: str,
-    store: ModelStore,
-    version_dir: Path,
-    mar: Path | None,
-    packaged: bool,
-    result: dict[str, Any],
-    seconds: float,
-) -> dict[str, Any] | None:
-    def write(session: Session) -> dict[str, Any] | None:
-        job = session.get(TrainingJob, job_id, with_for_update=True)
-        model = session.get(Model, loaded["model_id"], with_for_update=True)
-        if job is None or model is None or job.state is not JobState.RUNNING or job.cancel_requested:
-            return None
-        latest = session.scalar(
-            sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)
-        )
-        state = ModelVersionState.READY if packaged else ModelVersionState.FAILED
-        session.add(
-            ModelVersion(
-                id=version_id,
-                model_id=model.id,
-                number=(latest or 0) + 1,
-                state=state,
-                metrics=result["metrics"],
-                hyperparameters=result["hyperparameters"],
-                artifact_path=store.relative(version_dir / "artifact"),
-                mar_path=store.relative(mar) if mar is not None else None,
-                training_job_id=job_id,
-                data_start=result["data_range"][0],
-                data_end=result["data_range"][1],
-                validation_start=result["validation_range"][0],
-                validation_end=result["validation_range"][1],
-                parameter_count=result["parameter_count"],
-                training_seconds=seconds,
-            )
-        )
-        session.flush()
-        deployed = session.scalar(sa.select(sa.func.count()).where(Deployment.model_id == model.id))
-        if state is ModelVersionState.READY and not deployed:
-            session.add(Deployment(model_id=model.id, version_id=version_id, percent=100, updated_by=None))
-            model.default_version_id = version_id
-        model.updated_at = records.now()
-        previous = dict(job.progress or {})
-        snapshot = records.progress(
-            JobState.SUCCEEDED,
-            f"version {(latest or 0) + 1} created",
-            **{
-                k: previous[k]
-                for k in ("epoch", "total_epochs", "train_loss", "validation_loss")
-                if k in previous
-            },
-            metrics={k: v for k, v in result["metrics"].items() if k != "points"},
-        )
-        job.state = JobState.SUCCEEDED
-        job.finished_at = records.now()
-        job.progress = snapshot
-        job.config = {**job.config, "hyperparameters": result["hyperparameters"]}
-        return records.finished(session, job, snapshot, version_id)
-
-    return db.run_sync(write)
