@@ -13,7 +13,8 @@ from server.auth.permissions import Role
 from server.auth.tokens import TokenCodec
 from server.db.database import Database
 from server.db.migrate import upgrade_to_head
-from server.domain.accounts import AccountPolicy, AccountService
+from server.domain.account_rules import AccountPolicy
+from server.domain.accounts import AccountService
 from server.settings import Settings
 from server.state.revocation import MemoryRevocationStore
 

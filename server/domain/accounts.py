@@ -7,10 +7,8 @@ reason INVALID_CREDENTIALS, after the same argon2 work.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +21,17 @@ from server.auth.tokens import TokenCodec, digest
 from server.db.database import Database
 from server.db.models import RefreshToken, User, UserSession
 from server.domain import sessions
+from server.domain.account_rules import (
+    AccountPolicy,
+    ClientInfo,
+    MfaChallenge,
+    MfaEnrollment,
+    bad_credentials,
+    require,
+    use_totp_step,
+    validate_email,
+    validate_username,
+)
 from server.domain.sessions import IssuedTokens
 from server.errors import (
     AlreadyExists,
@@ -36,77 +45,6 @@ from server.state.revocation import RevocationStore
 
 # A new session's tokens, and the sessions the per-user cap ended to make room.
 Opened = tuple[IssuedTokens, list[str]]
-
-USERNAME = re.compile(r"^[A-Za-z0-9_]{3,50}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class AccountPolicy:
-    access_lifetime: timedelta = timedelta(minutes=15)
-    session_lifetime: timedelta = timedelta(days=30)
-    challenge_lifetime: timedelta = timedelta(minutes=5)
-    max_sessions: int = 10
-    lockout_failures: int = 5
-    lockout_duration: timedelta = timedelta(minutes=15)
-    allow_registration: bool = True
-
-
-@dataclass(frozen=True)
-class MfaChallenge:
-    token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class MfaEnrollment:
-    secret: str
-    otpauth_uri: str
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    peer: str = ""
-    user_agent: str = ""
-
-
-def bad_credentials() -> Unauthenticated:
-    return Unauthenticated("invalid username or password", reason="INVALID_CREDENTIALS")
-
-
-def require(**fields: str) -> None:
-    """InvalidArgument naming the first of ``fields`` that is empty."""
-    for name, value in fields.items():
-        if not value:
-            raise InvalidArgument.field(name, "is required")
-
-
-def validate_username(username: str) -> None:
-    if not USERNAME.match(username):
-        raise InvalidArgument.field("username", "must be 3 to 50 of A-Z, a-z, 0-9 and _")
-
-
-def validate_email(email: str) -> None:
-    if len(email) > 320 or not EMAIL.match(email):
-        raise InvalidArgument.field("email", "is not an email address")
-
-
-def use_totp_step(session: Session, user: User, step: int) -> bool:
-    """Record ``step`` as used unless a concurrent call already used it or a later one.
-
-    A compare-and-set in the database, so the same code cannot pass twice even
-    when two requests race (the row is not locked between read and write).
-    """
-    used = session.execute(
-        sa.update(User)
-        .where(User.id == user.id, sa.or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
-        .values(mfa_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    user.mfa_last_step = step
-    return True
 
 
 class AccountService:

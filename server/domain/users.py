@@ -20,7 +20,8 @@ from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.models import User, UserSession
 from server.domain import sessions
-from server.domain.accounts import AccountService, validate_email
+from server.domain.account_rules import validate_email
+from server.domain.accounts import AccountService
 from server.domain.pagination import PageRequest, fetch_page
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 

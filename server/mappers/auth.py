@@ -5,7 +5,7 @@ from __future__ import annotations
 from quantis.v1 import auth_service_pb2 as pb
 
 from server.db.models import ApiKey, User, UserSession
-from server.domain.accounts import MfaChallenge
+from server.domain.account_rules import MfaChallenge
 from server.domain.sessions import IssuedTokens
 from server.mappers.common import role_to_proto, timestamp
 

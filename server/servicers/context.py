@@ -7,7 +7,7 @@ from typing import Any
 import grpc
 
 from server.auth.principal import Principal, principal_var
-from server.domain.accounts import ClientInfo
+from server.domain.account_rules import ClientInfo
 from server.errors import Unauthenticated
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.auth.permissions import Role
 from server.composition import Application
-from server.domain.accounts import ClientInfo, MfaChallenge
+from server.domain.account_rules import ClientInfo, MfaChallenge
 
 PASSWORD = "Correct-Horse-9-Battery"
 

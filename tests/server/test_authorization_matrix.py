@@ -35,7 +35,7 @@ from server import contracts
 from server.auth.permissions import ROLE_PERMISSIONS, Role
 from server.auth.tokens import TokenCodec
 from server.composition import Application
-from server.domain.accounts import ClientInfo, MfaChallenge
+from server.domain.account_rules import ClientInfo, MfaChallenge
 from tests.server.auth_helpers import PASSWORD, user_token
 from tests.server.dataset.conftest import AIRPASSENGERS, csv_metadata, upload
 from tests.server.model.records import finished_job_and_version

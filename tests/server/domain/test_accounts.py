@@ -10,7 +10,8 @@ import pytest
 from server.auth.tokens import TokenCodec
 from server.db.database import Database
 from server.db.migrate import upgrade_to_head
-from server.domain.accounts import AccountPolicy, AccountService, ClientInfo, MfaChallenge
+from server.domain.account_rules import AccountPolicy, ClientInfo, MfaChallenge
+from server.domain.accounts import AccountService
 from server.errors import Unauthenticated
 from server.state.revocation import MemoryRevocationStore
 

@@ -1,0 +1,86 @@
+"""What accounts are held to and exchange: the policy (token and session lifetimes, the session
+cap, lockout), what a username and an email must look like, the single use of a TOTP step, and
+the values login takes and hands back (the client, an MFA challenge, an MFA enrollment)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.db.models import User
+from server.errors import InvalidArgument, Unauthenticated
+
+USERNAME = re.compile(r"^[A-Za-z0-9_]{3,50}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    access_lifetime: timedelta = timedelta(minutes=15)
+    session_lifetime: timedelta = timedelta(days=30)
+    challenge_lifetime: timedelta = timedelta(minutes=5)
+    max_sessions: int = 10
+    lockout_failures: int = 5
+    lockout_duration: timedelta = timedelta(minutes=15)
+    allow_registration: bool = True
+
+
+@dataclass(frozen=True)
+class MfaChallenge:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MfaEnrollment:
+    secret: str
+    otpauth_uri: str
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    peer: str = ""
+    user_agent: str = ""
+
+
+def bad_credentials() -> Unauthenticated:
+    return Unauthenticated("invalid username or password", reason="INVALID_CREDENTIALS")
+
+
+def require(**fields: str) -> None:
+    """InvalidArgument naming the first of ``fields`` that is empty."""
+    for name, value in fields.items():
+        if not value:
+            raise InvalidArgument.field(name, "is required")
+
+
+def validate_username(username: str) -> None:
+    if not USERNAME.match(username):
+        raise InvalidArgument.field("username", "must be 3 to 50 of A-Z, a-z, 0-9 and _")
+
+
+def validate_email(email: str) -> None:
+    if len(email) > 320 or not EMAIL.match(email):
+        raise InvalidArgument.field("email", "is not an email address")
+
+
+def use_totp_step(session: Session, user: User, step: int) -> bool:
+    """Record ``step`` as used unless a concurrent call already used it or a later one.
+
+    A compare-and-set in the database, so the same code cannot pass twice even
+    when two requests race (the row is not locked between read and write).
+    """
+    used = session.execute(
+        sa.update(User)
+        .where(User.id == user.id, sa.or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
+        .values(mfa_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    user.mfa_last_step = step
+    return True
