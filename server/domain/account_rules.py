@@ -1,6 +1,6 @@
 """What accounts are held to and exchange: the policy (token and session lifetimes, the session
-cap, lockout), what a username and an email must look like, the single use of a TOTP step, and
-the values login takes and hands back (the client, an MFA challenge, an MFA enrollment)."""
+cap, lockout), what a username and an email must look like, and the values login takes and
+hands back (the client, an MFA challenge, an MFA enrollment)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from server.db.models import User
 from server.errors import InvalidArgument, Unauthenticated
 
 USERNAME = re.compile(r"^[A-Za-z0-9_]{3,50}$")
@@ -66,21 +62,3 @@ def validate_username(username: str) -> None:
 def validate_email(email: str) -> None:
     if len(email) > 320 or not EMAIL.match(email):
         raise InvalidArgument.field("email", "is not an email address")
-
-
-def use_totp_step(session: Session, user: User, step: int) -> bool:
-    """Record ``step`` as used unless a concurrent call already used it or a later one.
-
-    A compare-and-set in the database, so the same code cannot pass twice even
-    when two requests race (the row is not locked between read and write).
-    """
-    used = session.execute(
-        sa.update(User)
-        .where(User.id == user.id, sa.or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
-        .values(mfa_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    user.mfa_last_step = step
-    return True

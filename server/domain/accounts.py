@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from server.auth import passwords, totp
 from server.auth.permissions import Role
 from server.auth.principal import Principal
-from server.auth.tokens import TokenCodec, digest
+from server.auth.tokens import TokenCodec
 from server.db.database import Database
-from server.db.models import RefreshToken, User, UserSession
-from server.domain import sessions
+from server.db.models import User, UserSession
+from server.domain import mfa, sessions
 from server.domain.account_rules import (
     AccountPolicy,
     ClientInfo,
@@ -28,7 +28,6 @@ from server.domain.account_rules import (
     MfaEnrollment,
     bad_credentials,
     require,
-    use_totp_step,
     validate_email,
     validate_username,
 )
@@ -128,7 +127,7 @@ class AccountService:
             if user.locked_until is not None and user.locked_until > now:
                 return None
             step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, now.timestamp())
-            if step is None or not use_totp_step(session, user, step):
+            if step is None or not mfa.use_totp_step(session, user, step):
                 self._record_failure(user, now)
                 return None
             user.failed_login_count = 0
@@ -143,21 +142,9 @@ class AccountService:
         require(refresh_token=refresh_token)
         now = self._now()
 
-        def rotate(session: Session) -> IssuedTokens | list[str] | None:
-            token = session.scalar(
-                sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token))
-            )
-            if token is None:
-                return None
-            if token.used_at is not None or token.revoked_at is not None:
-                return sessions.revoke_family(session, token.family_id, now)  # reuse: the token leaked
-            login = token.session
-            user = session.get(User, login.user_id)
-            if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
-                return None
-            return sessions.rotate(session, token, user, codec=self._codec, now=now)
-
-        result = await self._db.run(rotate)
+        result = await self._db.run(
+            lambda session: sessions.redeem(session, refresh_token, codec=self._codec, now=now)
+        )
         if isinstance(result, IssuedTokens):
             return result
         if result is None:
@@ -213,43 +200,18 @@ class AccountService:
 
     async def enroll_mfa(self, principal: Principal) -> MfaEnrollment:
         secret = totp.new_secret()
-
-        def enroll(session: Session) -> str:
-            user = self._user(session, principal.user_id)
-            if user.mfa_enabled:
-                raise FailedPrecondition("MFA is already enabled; disable it first", reason="MFA_ENABLED")
-            user.mfa_secret = secret
-            user.mfa_last_step = None
-            return user.username
-
-        username = await self._db.run(enroll)
+        username = await self._db.run(lambda session: mfa.enroll(session, principal.user_id, secret))
         return MfaEnrollment(secret, totp.provisioning_uri(secret, username))
 
     async def confirm_mfa(self, principal: Principal, code: str) -> User:
         return await self._db.run(
-            lambda session: self._set_mfa(session, principal.user_id, code, enable=True)
+            lambda session: mfa.set_mfa(session, principal.user_id, code, self._now(), enable=True)
         )
 
     async def disable_mfa(self, principal: Principal, code: str) -> User:
         return await self._db.run(
-            lambda session: self._set_mfa(session, principal.user_id, code, enable=False)
+            lambda session: mfa.set_mfa(session, principal.user_id, code, self._now(), enable=False)
         )
-
-    def _set_mfa(self, session: Session, user_id: str, code: str, *, enable: bool) -> User:
-        user = self._user(session, user_id)
-        if enable and (user.mfa_enabled or not user.mfa_secret):
-            raise FailedPrecondition("call EnrollMfa first", reason="MFA_NOT_ENROLLED")
-        if not enable and not user.mfa_enabled:
-            raise FailedPrecondition("MFA is not enabled", reason="MFA_NOT_ENABLED")
-        assert user.mfa_secret is not None
-        step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, self._now().timestamp())
-        if step is None or not use_totp_step(session, user, step):
-            raise InvalidArgument.field("code", "is not a current code from the authenticator app")
-        user.mfa_enabled = enable
-        if not enable:
-            user.mfa_secret = None
-            user.mfa_last_step = None
-        return user
 
     # --- shared -----------------------------------------------------------------
 
@@ -282,10 +244,3 @@ class AccountService:
         if user.failed_login_count >= self._policy.lockout_failures:
             user.locked_until = now + self._policy.lockout_duration
             user.failed_login_count = 0
-
-    @staticmethod
-    def _user(session: Session, user_id: str) -> User:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        return user

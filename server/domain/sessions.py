@@ -81,6 +81,26 @@ def rotate(
     return _tokens(codec, user, token.session, refresh, now)
 
 
+def redeem(
+    session: Session, refresh_token: str, *, codec: TokenCodec, now: datetime
+) -> IssuedTokens | list[str] | None:
+    """Rotate the token ``refresh_token`` names; if it was used or revoked before, end its family.
+
+    Returns the successor's tokens, the ids of the sessions a reuse ended, or None when the
+    token is unknown, expired, or its session or user is no longer active.
+    """
+    token = session.scalar(sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
+    if token is None:
+        return None
+    if token.used_at is not None or token.revoked_at is not None:
+        return revoke_family(session, token.family_id, now)  # reuse: the token leaked
+    login = token.session
+    user = session.get(User, login.user_id)
+    if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
+        return None
+    return rotate(session, token, user, codec=codec, now=now)
+
+
 def revoke_family(session: Session, family_id: str, now: datetime) -> list[str]:
     """End every token of a family and the sessions they belong to; returns those session ids."""
     tokens = session.scalars(sa.select(RefreshToken).where(RefreshToken.family_id == family_id)).all()
