@@ -124,9 +124,13 @@ class DynamicBatcher:
         """Series waiting for their batch to be sent."""
         return sum(p.series for p in self._pending.values()) + sum(p.series for p in self._sealed)
 
-    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
-        # Checked alone first, so one caller's bad series cannot fail a shared batch.
-        check_packed(batch.values, batch.lengths, batch.horizon)
+    async def forecast(
+        self, version: VersionRef, batch: SeriesBatch, *, checked: bool = False
+    ) -> ForecastArrays:
+        """``batch``'s forecasts. It is checked alone first (``check_packed``), so that one caller's
+        bad series cannot fail a shared batch, unless the caller has ``checked`` it as that would."""
+        if not checked:
+            check_packed(batch.values, batch.lengths, batch.horizon)
         if batch.size >= self.max_series:  # already a full batch: no reason to wait
             alone: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
             self._run(version, [(batch, alone)])

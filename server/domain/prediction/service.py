@@ -34,6 +34,8 @@ from server.domain.prediction.writer import HistoryWriter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 class Predictor:
     def __init__(
@@ -44,7 +46,9 @@ class Predictor:
         self.history = history
         self.limits = limits
 
-    async def _forecast(self, resolved: Resolved, batch: SeriesBatch, field: str) -> ForecastArrays:
+    async def _forecast(
+        self, resolved: Resolved, batch: SeriesBatch, field: str, *, checked: bool = False
+    ) -> ForecastArrays:
         if self.batcher.queue_depth + batch.size > self.limits.max_queued_series:
             raise ResourceExhausted(
                 "the inference queue is full; retry shortly",
@@ -52,7 +56,7 @@ class Predictor:
                 reason="INFERENCE_QUEUE_FULL",
             )
         try:
-            return await self.batcher.forecast(resolved.version.ref, batch)
+            return await self.batcher.forecast(resolved.version.ref, batch, checked=checked)
         except (InvalidRequestError, InvalidDataError) as exc:
             message = str(exc)
             name = "quantiles" if "quantile" in message or "level" in message else field
@@ -126,15 +130,21 @@ class Predictor:
     ) -> UnaryForecast:
         started = time.perf_counter() if started is None else started
         resolved = await self.router.resolve(principal, model_id, version_id)
-        values = series.values
-        if values.size < 1:
+        if series.values.size < 1:
             raise InvalidArgument.field("series.values", "needs at least one value")
-        if values.size > self.limits.max_series_length:
+        if series.values.size > self.limits.max_series_length:
             raise InvalidArgument.field("series.values", f"at most {self.limits.max_series_length} values")
-        if np.isinf(values).any():
-            raise InvalidArgument.field("series.values", "values must be finite (NaN marks a missing value)")
-        if np.isnan(values).all():
-            raise InvalidArgument.field("series.values", "needs at least one observed (non-NaN) value")
+        # False for NaN, for inf and for what the model's float32 cannot hold (1e300).
+        representable = np.abs(series.values) <= FLOAT32_MAX
+        if not representable.all():  # one pass over the values in the usual case
+            if not (representable | np.isnan(series.values)).all():
+                raise InvalidArgument.field(
+                    "series.values",
+                    "values must be finite, at most 3.4e38 in size (NaN marks a missing value)",
+                )
+            if not representable.any():
+                raise InvalidArgument.field("series.values", "needs at least one observed (non-NaN) value")
+        values = series.values.astype(np.float32)
         if series.timestamps is not None and len(series.timestamps) != values.size:
             raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
         if series.covariates:
@@ -152,10 +162,9 @@ class Predictor:
             stamps = np.array([to_datetime64(series.timestamps[-1])])
         elif series.start is not None and frequency is not None:
             stamps = last_times(np.array([values.size]), np.array([to_datetime64(series.start)]), frequency)
-        batch = SeriesBatch(
-            values.astype(np.float32), np.array([values.size], dtype=np.int32), horizon, levels, stamps
-        )
-        arrays = await self._forecast(resolved, batch, "series.values")
+        batch = SeriesBatch(values, np.array([values.size], dtype=np.int32), horizon, levels, stamps)
+        # Checked above field by field: one value or more, all finite or NaN, and the horizon.
+        arrays = await self._forecast(resolved, batch, "series.values", checked=True)
         point, q = arrays.point[0], arrays.quantiles[0]
         times = forecast_times(stamps, frequency, horizon)
         latency = time.perf_counter() - started

@@ -154,6 +154,7 @@ async def test_no_deployed_version_and_foreign_models(
         ({"quantiles": [0.05, 0.5]}, "quantiles"),
         ({"values": []}, "series.values"),
         ({"values": [1.0, float("inf")]}, "series.values"),
+        ({"values": [1.0, 1e300]}, "series.values"),  # inf in the model's float32
         ({"values": [float("nan"), float("nan")]}, "series.values"),
         ({"frequency": common_pb2.FREQUENCY_DAILY}, "series.frequency"),
         ({"future": True}, "future_covariates[price]"),
