@@ -11,8 +11,9 @@ from quantis.v1 import prediction_service_pb2 as pb
 from server.db.enums import PredictionSource
 from server.domain.prediction.accuracy import Accuracy
 from server.domain.prediction.blobs import stored_forecast
-from server.domain.prediction.records import ActualInput, PredictionView, VersionStats
+from server.domain.prediction.records import ActualInput, PredictionView
 from server.domain.prediction.requests import PackedForecast, PackedInput, SeriesInput, UnaryForecast
+from server.domain.prediction.stats import VersionStats
 from server.errors import InvalidArgument
 from server.mappers.common import (
     append_fixed_strings,

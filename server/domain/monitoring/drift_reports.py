@@ -29,7 +29,7 @@ from server.domain.monitoring.drift import (
     validation_metrics,
 )
 from server.domain.prediction.blobs import packed_samples
-from server.domain.prediction.records import live_metrics, version_scales
+from server.domain.prediction.stats import live_metrics, version_scales
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.jobs.store import ModelStore
 from training.artifacts import load_profile

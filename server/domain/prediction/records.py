@@ -1,26 +1,25 @@
-"""Recorded predictions: read, list, attach actuals, and summarise per version."""
+"""Recorded predictions: read, list, attach actuals, and summarise per version (the statistics
+themselves are server.domain.prediction.stats)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from server.auth.principal import Principal
 from server.db.enums import PredictionSource
-from server.db.models import Actual, ModelVersion, Prediction
+from server.db.models import Actual, Prediction
 from server.domain.forecasting import listing
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, split_page
-from server.domain.prediction.accuracy import Accuracy, accuracy, pooled
-from server.domain.prediction.blobs import stored_forecast, stored_summary
-from server.domain.prediction.routing import _scale
+from server.domain.prediction.accuracy import Accuracy, accuracy
+from server.domain.prediction.blobs import stored_forecast
+from server.domain.prediction.stats import StatsView, scale_of, summarise, version_scales
 from server.errors import InvalidArgument, NotFound
 
 SOURCE_NAMES = {f"PREDICTION_SOURCE_{s.name}": s for s in PredictionSource}
@@ -53,47 +52,11 @@ class ActualInput:
     timestamp: datetime | None = None
 
 
-@dataclass(frozen=True)
-class VersionStats:
-    version_id: str
-    request_count: int
-    series_count: int
-    error_count: int
-    latency_p50: float
-    latency_p95: float
-    latency_p99: float
-    live_metrics: dict[str, float]
-    predictions_with_actuals: int
-
-
-@dataclass(frozen=True)
-class StatsView:
-    model_id: str
-    versions: list[VersionStats] = field(default_factory=list)
-    total: VersionStats | None = None
-
-
-def _scale_of(prediction: Prediction, version_scales: dict[str, float | None]) -> float | None:
-    scale = stored_summary(prediction).get("scale")
-    if isinstance(scale, int | float) and scale > 0:
-        return float(scale)
-    return version_scales.get(prediction.version_id)
-
-
-def version_scales(session: Session, version_ids: set[str]) -> dict[str, float | None]:
-    if not version_ids:
-        return {}
-    rows = session.execute(
-        sa.select(ModelVersion.id, ModelVersion.metrics).where(ModelVersion.id.in_(version_ids))
-    )
-    return {row.id: _scale(row.metrics or {}) for row in rows}
-
-
 def _view(prediction: Prediction, scales: dict[str, float | None]) -> PredictionView:
     if not prediction.actuals:
         return PredictionView(prediction, None, None)
     observed = {a.step: a.value for a in prediction.actuals}
-    result = accuracy(stored_forecast(prediction), observed, _scale_of(prediction, scales))
+    result = accuracy(stored_forecast(prediction), observed, scale_of(prediction, scales))
     return PredictionView(prediction, result, max(a.created_at for a in prediction.actuals))
 
 
@@ -102,10 +65,6 @@ def _visible(session: Session, principal: Principal, prediction_id: str) -> Pred
     if prediction is None or not owns(principal, prediction.owner_id):
         raise NotFound("prediction", prediction_id)
     return prediction
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q)) if values else 0.0
 
 
 class PredictionRecords:
@@ -255,40 +214,8 @@ class PredictionRecords:
             by_version: dict[str, list[Prediction]] = {}
             for p in rows:
                 by_version.setdefault(p.version_id, []).append(p)
-            versions = [_summarise(v, ps, scales) for v, ps in by_version.items()]
+            versions = [summarise(v, ps, scales) for v, ps in by_version.items()]
             versions.sort(key=lambda s: (-s.request_count, s.version_id))
-            return StatsView(model_id, versions, _summarise("", list(rows), scales))
+            return StatsView(model_id, versions, summarise("", list(rows), scales))
 
         return await self._db.run(run)  # type: ignore[no-any-return]
-
-
-def _summarise(version_id: str, rows: list[Prediction], scales: dict[str, float | None]) -> VersionStats:
-    requests: dict[str, float | None] = {}
-    for p in rows:
-        key = str((p.input_summary or {}).get("request") or p.id)
-        # Batch jobs count as requests but their latency is not comparable.
-        requests.setdefault(key, None if p.source is PredictionSource.BATCH else p.latency_ms / 1000)
-    latencies = [latency for latency in requests.values() if latency is not None]
-    live, measured = live_metrics(rows, scales)
-    return VersionStats(
-        version_id=version_id,
-        request_count=len(requests),
-        series_count=len(rows),
-        error_count=0,
-        latency_p50=_percentile(latencies, 50),
-        latency_p95=_percentile(latencies, 95),
-        latency_p99=_percentile(latencies, 99),
-        live_metrics=live,
-        predictions_with_actuals=measured,
-    )
-
-
-def live_metrics(rows: Sequence[Prediction], scales: dict[str, float | None]) -> tuple[dict[str, float], int]:
-    """Accuracy pooled over every step of ``rows`` with an actual (actuals loaded), and how many
-    of the rows have actuals; ``scales`` are the version scales of ``version_scales``."""
-    measured = [
-        (stored_forecast(p), {a.step: a.value for a in p.actuals}, _scale_of(p, scales))
-        for p in rows
-        if p.actuals
-    ]
-    return pooled(measured), len(measured)

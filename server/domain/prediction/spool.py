@@ -8,16 +8,14 @@ So the writer appends what does not fit in memory to a spool, a directory of seg
 and stores it from there once its memory queue is empty; a server stopped with a backlog
 leaves it in the spool, and the next one to start on the data directory stores it.
 
-A segment holds records of one pickled ``Served`` each (a header gives its length in bytes and
-its rows), is read from oldest to newest and is deleted once every record in it has been
-stored. All file work happens in one thread of the spool's own, in order: the event loop
-pickles (about 80 µs for a thousand series) and hands the bytes over. Records found at start
-may already have been stored (a server killed between a commit and the deletion of its
-segment), and so may records put back after a failed commit whose outcome is unknown (a
-connection lost during COMMIT): the writer skips any whose rows exist (``Taken.recovered``).
-
-Each serving process claims a slot directory of its own (a file lock), and takes over the
-segments of slots no running process holds.
+Segments (their files and records: server.domain.prediction.spool_files) are read from oldest
+to newest, each deleted once every record in it has been stored. All file work happens in one
+thread of the spool's own, in order: the event loop pickles (about 80 µs for a thousand series)
+and hands the bytes over. Records found at start may already have been stored (a server killed
+between a commit and the deletion of its segment), and so may records put back after a failed
+commit whose outcome is unknown (a connection lost during COMMIT): the writer skips any whose
+rows exist (``Taken.recovered``). A spool takes over the segments of slots no running process
+holds.
 """
 
 from __future__ import annotations
@@ -27,80 +25,29 @@ import fcntl
 import logging
 import os
 import pickle
-import struct
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+
+from server.domain.prediction.spool_files import (
+    HEADER,
+    LOCK_NAME,
+    SUFFIX,
+    Segment,
+    Taken,
+    claim,
+    complete_records,
+    segments_of,
+)
 
 if TYPE_CHECKING:
     from server.domain.prediction.history import Served
 
 log = logging.getLogger(__name__)
 
-HEADER = struct.Struct("<II")  # record bytes, rows
 SEGMENT_BYTES = 64 * 1024 * 1024
-MAX_SLOTS = 256
-LOCK_NAME = ".lock"
-SUFFIX = ".spool"
-
-
-@dataclass
-class Taken:
-    """Records read from the spool: ``served``, and the ``finished`` segments (path, bytes) to
-    delete once they are stored. ``recovered``: some may be stored already (spooled by an earlier
-    server, or appended with ``stored_maybe``)."""
-
-    served: list[Served] = field(default_factory=list)
-    rows: int = 0
-    finished: list[tuple[Path, int]] = field(default_factory=list)
-    recovered: bool = False
-
-
-@dataclass
-class _Segment:
-    path: Path
-    recovered: bool
-
-
-def _claim(root: Path) -> tuple[Path, IO[bytes]]:
-    """The first slot directory under ``root`` no other process holds, and its held lock."""
-    for slot in range(MAX_SLOTS):
-        directory = root / str(slot)
-        directory.mkdir(parents=True, exist_ok=True)
-        lock = (directory / LOCK_NAME).open("ab")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        return directory, lock
-    raise RuntimeError(f"every history spool slot under {root} is held by a running process")
-
-
-def _segments_of(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*" + SUFFIX))
-
-
-def _complete_records(path: Path) -> tuple[int, int]:
-    """The rows and bytes of the whole records in segment ``path``; a record cut short (the
-    process was killed while writing it) is truncated away."""
-    rows = end = 0
-    size = path.stat().st_size
-    with path.open("r+b") as segment:
-        while end + HEADER.size <= size:
-            length, count = HEADER.unpack(segment.read(HEADER.size))
-            if end + HEADER.size + length > size:
-                break
-            segment.seek(length, os.SEEK_CUR)
-            end += HEADER.size + length
-            rows += count
-        if end < size:
-            log.warning("history spool segment %s ends in a partial record; dropped it", path.name)
-            segment.truncate(end)
-    return rows, end
 
 
 class Spool:
@@ -126,12 +73,12 @@ class Spool:
         self._unwritten = 0  # rows appended, not yet written by the spool's thread
         self._pending: list[tuple[bytes, bytes, int, bool]] = []  # records appended, to write
         self._write_queued = False  # a _write_pending is queued on the spool's thread
-        self._directory, self._slot_lock = _claim(root)
+        self._directory, self._slot_lock = claim(root)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="quantis-history-spool")
-        self._segments: deque[_Segment] = deque()
+        self._segments: deque[Segment] = deque()
         self._writing: tuple[Path, int, int] | None = None  # path, descriptor, bytes written
-        self._reading: tuple[_Segment, IO[bytes]] | None = None
-        self._next = 1 + max((int(path.stem) for path in _segments_of(self._directory)), default=-1)
+        self._reading: tuple[Segment, IO[bytes]] | None = None
+        self._next = 1 + max((int(path.stem) for path in segments_of(self._directory)), default=-1)
         self._adopt_orphans(root)
         self._recover()
 
@@ -142,24 +89,24 @@ class Spool:
     def _adopt_orphans(self, root: Path) -> None:
         """Move the segments of slots no running process holds into this one."""
         for other in sorted(root.iterdir()):
-            if other == self._directory or not other.is_dir() or not _segments_of(other):
+            if other == self._directory or not other.is_dir() or not segments_of(other):
                 continue
             with (other / LOCK_NAME).open("ab") as lock:
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # its process is running and will store them
-                for path in _segments_of(other):
+                for path in segments_of(other):
                     os.replace(path, self._directory / f"{self._next:012d}{SUFFIX}")
                     self._next += 1
 
     def _recover(self) -> None:
-        for path in _segments_of(self._directory):
-            rows, size = _complete_records(path)
+        for path in segments_of(self._directory):
+            rows, size = complete_records(path)
             if rows == 0:
                 path.unlink()
                 continue
-            self._segments.append(_Segment(path, recovered=True))
+            self._segments.append(Segment(path, recovered=True))
             self.rows += rows
             self.bytes += size
         if self.rows:
@@ -206,7 +153,7 @@ class Spool:
                 self._next += 1
                 descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
                 self._writing = (path, descriptor, 0)
-                self._segments.append(_Segment(path, recovered=False))
+                self._segments.append(Segment(path, recovered=False))
             path, descriptor, written = self._writing
             if os.writev(descriptor, [header, data]) != size:  # the disk is full
                 os.ftruncate(descriptor, written)  # no partial record for the next ones to follow

@@ -1,7 +1,8 @@
 """The prediction history's writer: served requests queued on the request path, stored behind it.
 
-What it stores, and how, is server.domain.prediction.history; where rows wait when memory is
-full or the database is down, server.domain.prediction.spool.
+What it stores, and how, is server.domain.prediction.history; how it stores a batch (one
+transaction, or a request at a time when that fails), server.domain.prediction.writer_storing;
+where rows wait when memory is full or the database is down, server.domain.prediction.spool.
 """
 
 from __future__ import annotations
@@ -15,17 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-
-from server.db.outages import is_database_outage
-from server.domain.prediction.history import (
-    PREDICTIONS,
-    DatabaseDown,
-    Served,
-    StoreProcess,
-    store_predictions,
-)
+from server.domain.prediction.history import Served, StoreProcess
 from server.domain.prediction.spool import Spool
+from server.domain.prediction.writer_storing import BatchStoring
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +26,7 @@ DROP_LOG_SECONDS = 10.0  # while rows are dropped, a warning at most this often
 SPOOL_RETRY_SECONDS = 5.0  # after the spool could not be read, or the database was down
 
 
-class HistoryWriter:
+class HistoryWriter(BatchStoring):
     """An asyncio queue of served requests drained by one background task in batched inserts.
 
     ``record`` is all the request path does: it queues the arrays. The drain builds the rows
@@ -175,75 +168,12 @@ class HistoryWriter:
         if down:
             await asyncio.sleep(SPOOL_RETRY_SECONDS)
 
-    async def _store_or_drop(self, batch: list[Served]) -> bool:
-        """Store ``batch`` in one transaction; True when the database is down, and the batch went
-        back to the spool. When it fails otherwise, each request is stored in a transaction of
-        its own, and only the requests that fail alone are dropped (and counted): one for a
-        version deleted meanwhile must not take the others of its transaction with it."""
-        if not batch:
-            return False
-        try:
-            await self._store(batch)
-            return False
-        except Exception as exc:
-            if self._spooled_for_outage(exc, batch):
-                return True
-            if len(batch) == 1:
-                log.exception("could not store %d predictions", batch[0].size)
-                self._dropped += batch[0].size
-                return False
-            log.warning("could not store %d requests together; storing each alone", len(batch))
-        for index, item in enumerate(batch):
-            try:
-                await self._store([item])
-            except Exception as exc:
-                if self._spooled_for_outage(exc, batch[index:]):
-                    return True
-                log.exception("could not store %d predictions", item.size)
-                self._dropped += item.size
-        return False
-
-    def _spooled_for_outage(self, exc: Exception, served: list[Served]) -> bool:
-        """When ``exc`` says the database is down and there is a spool: ``served`` goes (back) to
-        the spool, to be stored when the database is back. Otherwise False, and nothing done."""
-        if self.spool is None or not (isinstance(exc, DatabaseDown) or is_database_outage(exc)):
-            return False
-        log.warning(
-            "the database is unavailable; %d prediction rows wait in the spool", sum(s.size for s in served)
-        )
-        for item in served:  # a commit cut off by the outage may have happened: checked when read back
-            if not self.spool.append(item, stored_maybe=True):
-                self._drop(item.size)
-        return True
-
-    async def _not_yet_stored(self, served: list[Served]) -> list[Served]:
-        """``served`` less the requests already in the database (a request's rows are stored in
-        one transaction: its first id tells)."""
-        firsts = [item.ids[0] for item in served if item.size]
-
-        def existing(session: Any) -> set[str]:
-            return set(session.scalars(sa.select(PREDICTIONS.c.id).where(PREDICTIONS.c.id.in_(firsts))))
-
-        stored = await self._db.run(existing)
-        return [item for item in served if item.size and item.ids[0] not in stored]
-
     async def _wait_for_company(self) -> None:
         self._gathered.clear()
         if self._gather <= 0 or self._flushing or self._queued_series >= self._batch_series:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._gathered.wait(), self._gather)
-
-    async def _store(self, batch: list[Served]) -> None:
-        if not self._separate:
-            await self._db.run(lambda s: store_predictions(s.connection(), batch))
-            return
-        if self._process is None or not self._process.alive:
-            if self._process is not None:
-                await asyncio.to_thread(self._process.stop)
-            url = self._db.engine.url.render_as_string(hide_password=False)
-            self._process = await asyncio.to_thread(StoreProcess, url, self._nice, self._idle)
-        await asyncio.to_thread(self._process.store, batch)
 
     async def flush(self) -> None:
         """Wait until every row recorded so far is stored (or dropped)."""

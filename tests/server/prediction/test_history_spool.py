@@ -16,7 +16,8 @@ from server.composition import Application
 from server.db.models import Prediction
 from server.domain.prediction import writer as history_writer
 from server.domain.prediction.history import DatabaseDown, Served, StoreProcess
-from server.domain.prediction.spool import HEADER, SUFFIX, Spool
+from server.domain.prediction.spool import Spool
+from server.domain.prediction.spool_files import HEADER, SUFFIX
 from server.domain.prediction.writer import HistoryWriter
 from tests.server.prediction.conftest import caller, deploy_model
 from tests.server.prediction.test_history_writer import served

@@ -1,0 +1,103 @@
+"""How the prediction history's writer stores a batch of served requests: in one transaction, in
+the database's thread or in a StoreProcess of its own; request by request when that transaction
+fails; back to the spool when the database is down; and, for requests read back from the spool,
+less those stored already. HistoryWriter (server.domain.prediction.writer) inherits it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.db.outages import is_database_outage
+from server.domain.prediction.history import (
+    PREDICTIONS,
+    DatabaseDown,
+    Served,
+    StoreProcess,
+    store_predictions,
+)
+from server.domain.prediction.spool import Spool
+
+log = logging.getLogger(__name__)
+
+
+class BatchStoring:
+    """The storing half of HistoryWriter, which sets these attributes and counts the drops."""
+
+    _db: Any
+    _separate: bool
+    _nice: int
+    _idle: bool
+    _process: StoreProcess | None
+    spool: Spool | None
+    _dropped: int
+
+    def _drop(self, rows: int) -> None:  # HistoryWriter's: counts them, and warns now and then
+        raise NotImplementedError
+
+    async def _store_or_drop(self, batch: list[Served]) -> bool:
+        """Store ``batch`` in one transaction; True when the database is down, and the batch went
+        back to the spool. When it fails otherwise, each request is stored in a transaction of
+        its own, and only the requests that fail alone are dropped (and counted): one for a
+        version deleted meanwhile must not take the others of its transaction with it."""
+        if not batch:
+            return False
+        try:
+            await self._store(batch)
+            return False
+        except Exception as exc:
+            if self._spooled_for_outage(exc, batch):
+                return True
+            if len(batch) == 1:
+                log.exception("could not store %d predictions", batch[0].size)
+                self._dropped += batch[0].size
+                return False
+            log.warning("could not store %d requests together; storing each alone", len(batch))
+        for index, item in enumerate(batch):
+            try:
+                await self._store([item])
+            except Exception as exc:
+                if self._spooled_for_outage(exc, batch[index:]):
+                    return True
+                log.exception("could not store %d predictions", item.size)
+                self._dropped += item.size
+        return False
+
+    def _spooled_for_outage(self, exc: Exception, served: list[Served]) -> bool:
+        """When ``exc`` says the database is down and there is a spool: ``served`` goes (back) to
+        the spool, to be stored when the database is back. Otherwise False, and nothing done."""
+        if self.spool is None or not (isinstance(exc, DatabaseDown) or is_database_outage(exc)):
+            return False
+        log.warning(
+            "the database is unavailable; %d prediction rows wait in the spool", sum(s.size for s in served)
+        )
+        for item in served:  # a commit cut off by the outage may have happened: checked when read back
+            if not self.spool.append(item, stored_maybe=True):
+                self._drop(item.size)
+        return True
+
+    async def _not_yet_stored(self, served: list[Served]) -> list[Served]:
+        """``served`` less the requests already in the database (a request's rows are stored in
+        one transaction: its first id tells)."""
+        firsts = [item.ids[0] for item in served if item.size]
+
+        def existing(session: Any) -> set[str]:
+            return set(session.scalars(sa.select(PREDICTIONS.c.id).where(PREDICTIONS.c.id.in_(firsts))))
+
+        stored = await self._db.run(existing)
+        return [item for item in served if item.size and item.ids[0] not in stored]
+
+    async def _store(self, batch: list[Served]) -> None:
+        if not self._separate:
+            await self._db.run(lambda s: store_predictions(s.connection(), batch))
+            return
+        if self._process is None or not self._process.alive:
+            if self._process is not None:
+                await asyncio.to_thread(self._process.stop)
+            url = self._db.engine.url.render_as_string(hide_password=False)
+            self._process = await asyncio.to_thread(StoreProcess, url, self._nice, self._idle)
+        await asyncio.to_thread(self._process.store, batch)
