@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from server.app import LIVENESS_SERVICE
+from server.grpc_server import LIVENESS_SERVICE
 from tests.deploy.files import K8S, kubernetes, of_kind, pod_spec, resource
 
 VERSION = kubernetes_validate.latest_version()

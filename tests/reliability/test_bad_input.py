@@ -38,10 +38,10 @@ from quantis.v1 import (
 )
 
 from server import contracts
-from server.app import create_server
 from server.composition import build_application
 from server.db.base import Base
 from server.db.migrate import upgrade_to_head
+from server.grpc_server import create_server
 from tests.reliability.conftest import EXAMPLES_PER_RPC, add_row
 from tests.reliability.messages import HUGE_STRING, messages
 from tests.server.auth_helpers import PASSWORD, admin_token

@@ -11,9 +11,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from server.app import RunningServer, create_server
 from server.composition import Application, build_application
 from server.db.migrate import upgrade_to_head
+from server.grpc_server import RunningServer, create_server
 from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from server.settings import Environment, Settings

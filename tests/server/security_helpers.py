@@ -27,11 +27,11 @@ from quantis.v1 import (
 )
 
 from server import contracts
-from server.app import create_server
 from server.auth.permissions import ROLE_PERMISSIONS, Role
 from server.auth.principal import Principal
 from server.contracts import MethodRule
 from server.errors import Unauthenticated
+from server.grpc_server import create_server
 from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 

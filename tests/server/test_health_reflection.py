@@ -35,10 +35,10 @@ async def test_reflection_lists_every_service(channel: grpc.aio.Channel) -> None
 
 def test_services_are_given_to_grpc_as_generic_handlers_only() -> None:
     """grpc.aio waits on one pending request per registered method for every call it accepts;
-    create_server hands it the generic handlers alone (see server.app._Registry)."""
+    create_server hands it the generic handlers alone (see server.grpc_server._Registry)."""
     from quantis.v1 import prediction_service_pb2_grpc
 
-    from server.app import _Registry
+    from server.grpc_server import _Registry
 
     class Recording:
         def __init__(self) -> None:

@@ -10,8 +10,8 @@ import pytest
 from quantis.v1 import monitoring_service_pb2 as pb
 from quantis.v1 import monitoring_service_pb2_grpc as pb_grpc
 
-from server.app import RunningServer
 from server.composition import Application
+from server.grpc_server import RunningServer
 from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from tests.server.conftest import replace_servicers

@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic import ValidationError
 
-from server.app import RunningServer, create_server
+from server.grpc_server import RunningServer, create_server
 from server.servicers import Servicers
 from server.settings import Settings
 from server.tls import server_credentials

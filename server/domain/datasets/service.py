@@ -25,11 +25,10 @@ from server.db.enums import DatasetFormat
 from server.db.models import Dataset
 from server.domain.datasets.files import BLOCK, DatasetFiles, remove
 from server.domain.datasets.filters import DatasetFilter
+from server.domain.datasets.preparation import prepare
 from server.domain.datasets.problems import bad_file
-from server.domain.datasets.reading import read_table
-from server.domain.datasets.spec import NUMERIC_ROLES, DatasetSpec, validate_spec
-from server.domain.datasets.stats import DatasetStats, compute
-from server.domain.datasets.validation import validate
+from server.domain.datasets.spec import DatasetSpec, validate_spec
+from server.domain.datasets.stats import DatasetStats
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import InvalidArgument, NotFound, OutOfRange
 
@@ -127,7 +126,7 @@ class DatasetService:
         the dataset to answer with (an upload session's completion uses it).
         """
         dataset_id = new_id()
-        dataset = await asyncio.to_thread(self._prepare, dataset_id, owner_id, spec, path)
+        dataset = await asyncio.to_thread(prepare, self.files, self._now, dataset_id, owner_id, spec, path)
 
         def insert(session: Session) -> Dataset:
             session.add(dataset)
@@ -142,42 +141,6 @@ class DatasetService:
         if stored.id != dataset_id:  # the upload was completed meanwhile: keep that dataset only
             await asyncio.to_thread(self.files.delete, dataset.storage_path)
         return stored
-
-    def _prepare(self, dataset_id: str, owner_id: str, spec: DatasetSpec, path: Path) -> Dataset:
-        data = validate(read_table(path, spec), spec)
-        now = self._now()
-        stats = compute(data, now)
-        relative, size, digest = self.files.store(dataset_id, data, stats)
-        stamps = data.frame[spec.timestamp_column]
-        lengths = [s.length for s in stats.series]
-        assert spec.format is not None
-        return Dataset(
-            id=dataset_id,
-            owner_id=owner_id,
-            name=spec.name.strip(),
-            description=spec.description,
-            format=spec.format,
-            columns=[
-                {"name": name, "role": role.value, "dtype": dtype}
-                for (name, role), dtype in zip(
-                    data.roles.items(), (c["dtype"] for c in self.files.columns(relative)), strict=True
-                )
-            ],
-            storage_path=relative,
-            row_count=len(data.frame),
-            series_count=len(lengths),
-            min_series_length=min(lengths),
-            max_series_length=max(lengths),
-            frequency=data.frequency,
-            start_at=stamps.min().to_pydatetime(),
-            end_at=stamps.max().to_pydatetime(),
-            missing_values=sum(c.missing for c in stats.columns if c.role in NUMERIC_ROLES),
-            size_bytes=size,
-            sha256=digest,
-            labels=dict(spec.labels),
-            created_at=now,
-            updated_at=now,
-        )
 
     # --- reading ----------------------------------------------------------------
 

@@ -10,7 +10,6 @@ winner back and answers as a replay.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -19,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.db.database import Database
-from server.db.enums import TransactionStatus, TransactionType
-from server.db.models import Transaction, User
-from server.domain.finance import aml, risk
+from server.db.enums import TransactionStatus
+from server.db.models import Transaction
+from server.domain.finance import aml, creation, risk
 from server.domain.finance.config import FinanceConfig
+from server.domain.finance.creation import Created
 from server.domain.finance.limits import LimitFailure, LimitPolicy, limit_failure
 from server.domain.finance.queries import recent_history, visible_to
 from server.domain.finance.requests import NewTransaction
 from server.errors import (
-    AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -36,26 +35,6 @@ from server.errors import (
 )
 
 FOUR_EYES = "FOUR_EYES"
-
-
-@dataclass(frozen=True)
-class Created:
-    transaction: Transaction
-    replayed: bool
-
-
-def _loaded(transaction: Transaction) -> Transaction:
-    """The transaction with what the mappers read loaded, so it can leave the session."""
-    _ = transaction.reversed_by
-    return transaction
-
-
-def _lock_owner(session: Session, owner_id: str) -> None:
-    """Serialise one owner's creations: a row lock on PostgreSQL, the write lock on SQLite."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(sa.select(User.id).where(User.id == owner_id).with_for_update())
 
 
 class Ledger:
@@ -83,7 +62,7 @@ class Ledger:
         except IntegrityError:
             # Lost a race: another call with this key (or a reversal of the same original) committed first.
             created = await self._db.run(
-                lambda session: self._existing(session, principal, request, fingerprint)
+                lambda session: creation.existing(session, principal, request, fingerprint)
             )
         transaction = created.transaction
         if transaction.status is TransactionStatus.FAILED and transaction.decision_note:
@@ -92,51 +71,16 @@ class Ledger:
             )
         return created
 
-    def _existing(
-        self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
-    ) -> Created:
-        found = self._replay(session, principal, request, fingerprint)
-        if found is None:
-            raise FailedPrecondition(
-                "the original transaction already has a reversal",
-                reason="ALREADY_REVERSED",
-                violations=[
-                    PreconditionViolation(
-                        "ALREADY_REVERSED", "reversal_of_transaction_id", "already reversed"
-                    )
-                ],
-            )
-        return found
-
-    def _replay(
-        self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
-    ) -> Created | None:
-        existing = session.scalar(
-            sa.select(Transaction).where(
-                Transaction.owner_id == principal.user_id,
-                Transaction.idempotency_key == request.idempotency_key,
-            )
-        )
-        if existing is None:
-            return None
-        if existing.request_fingerprint != fingerprint:
-            raise AlreadyExists(
-                "this idempotency key was used with a different request",
-                reason="IDEMPOTENCY_KEY_REUSED",
-                metadata={"transaction_id": existing.id},
-            )
-        return Created(_loaded(existing), replayed=True)
-
     def _create(
         self, session: Session, principal: Principal, request: NewTransaction, fingerprint: str
     ) -> Created:
-        _lock_owner(session, principal.user_id)
-        replay = self._replay(session, principal, request, fingerprint)
+        creation.lock_owner(session, principal.user_id)
+        replay = creation.replay(session, principal, request, fingerprint)
         if replay is not None:
             return replay
         now = self._now()
         assert request.type is not None
-        original = self._reversible(session, principal, request) if request.reversal_of else None
+        original = creation.reversible(session, principal, request) if request.reversal_of else None
         history = recent_history(session, self._config, principal.user_id, request, now)
         assessment = risk.assess(self._config, request.amount, request.type, request.counterparty, history)
         flags = aml.flags(self._config, request.amount, request.counterparty, history, assessment)
@@ -189,35 +133,7 @@ class Ledger:
             original.status = TransactionStatus.REVERSED
             original.updated_at = now
             session.flush()
-        return Created(_loaded(transaction), replayed=False)
-
-    def _reversible(self, session: Session, principal: Principal, request: NewTransaction) -> Transaction:
-        original = session.scalar(
-            sa.select(Transaction).where(
-                Transaction.id == request.reversal_of, Transaction.owner_id == principal.user_id
-            )
-        )
-        if original is None:
-            raise NotFound("transaction", request.reversal_of)
-
-        def refuse(kind: str, description: str) -> FailedPrecondition:
-            return FailedPrecondition(
-                description,
-                reason=kind,
-                violations=[PreconditionViolation(kind, "reversal_of_transaction_id", description)],
-            )
-
-        if original.type is TransactionType.REVERSAL:
-            raise refuse("REVERSAL_OF_REVERSAL", "a reversal cannot itself be reversed")
-        if original.reversed_by is not None:
-            raise refuse("ALREADY_REVERSED", "the original transaction already has a reversal")
-        if original.status is not TransactionStatus.COMPLETED:
-            raise refuse(
-                "NOT_COMPLETED", f"only a COMPLETED transaction can be reversed, not {original.status.name}"
-            )
-        if original.currency != request.amount.currency or original.amount_minor != request.amount.minor:
-            raise refuse("AMOUNT_MISMATCH", "a reversal's amount must equal the original's")
-        return original
+        return Created(creation.loaded(transaction), replayed=False)
 
     # --- reading ------------------------------------------------------------
 
@@ -231,7 +147,7 @@ class Ledger:
             )
             if found is None:
                 raise NotFound("transaction", transaction_id)
-            return _loaded(found)
+            return creation.loaded(found)
 
         return await self._db.run(get)
 
@@ -294,6 +210,6 @@ class Ledger:
                     .execution_options(synchronize_session=False)
                 )
             session.refresh(found)
-            return _loaded(found)
+            return creation.loaded(found)
 
         return await self._db.run(decide)

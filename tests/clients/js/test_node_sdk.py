@@ -20,9 +20,9 @@ import pytest
 from quantis.v1 import dataset_service_pb2 as dataset_pb
 from quantis.v1 import dataset_service_pb2_grpc as dataset_grpc
 
-from server.app import RunningServer, create_server
 from server.auth.permissions import Role
 from server.composition import Application
+from server.grpc_server import RunningServer, create_server
 from server.settings import Settings
 from tests.clients.flaky import FirstAttemptFails, FlakyFinancial
 from tests.conftest import building_in_checkout, missing

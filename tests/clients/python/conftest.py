@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 import quantis
 
-from server.app import RunningServer
 from server.auth.permissions import Role
 from server.composition import Application
+from server.grpc_server import RunningServer
 from tests.server import conftest as server_layers
 from tests.server.auth_helpers import PASSWORD
 from tests.server.prediction import conftest as prediction_layers

@@ -6,8 +6,8 @@ import pytest
 import quantis
 from quantis import errors
 
-from server.app import RunningServer
 from server.composition import Application
+from server.grpc_server import RunningServer
 from tests.clients.python.conftest import register
 from tests.server import test_tls
 

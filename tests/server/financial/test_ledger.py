@@ -16,7 +16,7 @@ from server.auth.principal import Principal
 from server.composition import Application
 from server.db.enums import TransactionType
 from server.db.models import Transaction as TransactionRow
-from server.domain.finance.ledger import Ledger
+from server.domain.finance import creation
 from server.domain.finance.money import Money
 from server.domain.finance.requests import NewTransaction
 from tests.server.auth_helpers import PASSWORD, user_token
@@ -318,16 +318,16 @@ async def test_losing_the_race_on_the_unique_key_reads_the_winner_back(
     ledger = application.servicers.financial._ledger  # type: ignore[attr-defined]
     request = NewTransaction("race", Money("EUR", Decimal("12.34")), TransactionType.DEPOSIT)
     first = await ledger.create(caller, request)
-    lookup = Ledger._replay
+    lookup = creation.replay
     missed: list[bool] = []
 
-    def blind(self: Ledger, *args: Any) -> Any:
+    def blind(*args: Any) -> Any:
         if not missed:  # as if the winner had not committed when this call looked
             missed.append(True)
             return None
-        return lookup(self, *args)
+        return lookup(*args)
 
-    monkeypatch.setattr(Ledger, "_replay", blind)
+    monkeypatch.setattr(creation, "replay", blind)
     again = await ledger.create(caller, request)
     assert missed and again.replayed and again.transaction.id == first.transaction.id
     count = await application.db.run(

@@ -10,8 +10,8 @@ from quantis.v1 import model_service_pb2 as pb
 from quantis.v1 import model_service_pb2_grpc, monitoring_service_pb2_grpc
 from quantis.v1 import monitoring_service_pb2 as monitoring_pb
 
-from server.app import create_server
 from server.composition import Application, build_application
+from server.grpc_server import create_server
 from tests.server.model.conftest import analyst, failure, lstm_request, wait_for, watch
 
 LONG = {"patience": pb.HyperparameterValue(int_value=200)}

@@ -7,13 +7,14 @@ import asyncio
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from server.app import LIVENESS_SERVICE, RunningServer, watch_components
+from server.app import watch_components
 from server.composition import Application
 from server.db.enums import AlertState
 from server.domain.monitoring.alerts import AlertFilter
 from server.domain.monitoring.health import HealthService, Kind, NamedCheck, Status
 from server.domain.monitoring.watch import ComponentWatch
 from server.domain.pagination import page_request
+from server.grpc_server import LIVENESS_SERVICE, RunningServer
 from tests.server.security_helpers import ADMIN
 
 

@@ -16,8 +16,8 @@ from grpc_status import rpc_status
 from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
-from server.app import RunningServer
 from server.composition import Application
+from server.grpc_server import RunningServer
 from server.settings import Settings
 from tests.server.prediction.conftest import air_values, caller, deploy_model, direct
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.app import RunningServer
+from server.grpc_server import RunningServer
 from server.settings import Settings
 from server.web.app import start_bridge
 from tests.server.conftest import make_settings

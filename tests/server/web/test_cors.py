@@ -12,7 +12,7 @@ import pytest
 import yaml
 from quantis.v1 import auth_service_pb2
 
-from server.app import RunningServer
+from server.grpc_server import RunningServer
 from server.web.app import start_bridge
 from tests.server.web.grpc_web import call
 

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from quantis.v1 import monitoring_service_pb2
 
-from server.app import RunningServer
 from server.composition import Application
+from server.grpc_server import RunningServer
 from server.settings import Settings
 from server.web.app import start_bridge
 from tests.server.auth_helpers import user_token
