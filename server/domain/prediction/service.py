@@ -136,7 +136,7 @@ class Predictor:
             raise InvalidArgument.field("series.values", f"at most {self.limits.max_series_length} values")
         # False for NaN, for inf and for what the model's float32 cannot hold (1e300).
         representable = np.abs(series.values) <= FLOAT32_MAX
-        if not representable.all():  # one pass over the values in the usual case
+        if not representable.all():  # the usual case ends here: every value observed and in range
             if not (representable | np.isnan(series.values)).all():
                 raise InvalidArgument.field(
                     "series.values",
