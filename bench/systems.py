@@ -23,7 +23,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
-from model_store.torchserve import TorchServeProcess, free_port, http_call
+from model_store.torchserve import TorchServeProcess, http_call
+from model_store.torchserve_config import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

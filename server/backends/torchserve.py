@@ -16,67 +16,28 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import grpc
-import numpy as np
 from google.protobuf import empty_pb2
 
 from model_store.archive import build_mar
-from model_store.npz import NPY_MAGIC
-from model_store.packing import PackedRequest, decode_response, encode_request
+from model_store.packing import PackedRequest, encode_request
 from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
 from server.backends.torchserve_pb import inference_pb2, inference_pb2_grpc
+from server.backends.torchserve_protocol import (
+    CHANNEL_OPTIONS,
+    RETRY_AFTER_SECONDS,
+    decode,
+    first_line,
+    model_name,
+    model_unknown,
+    unavailable,
+)
 from server.errors import Unavailable
-from training.errors import InvalidRequestError
-
-# TorchServe's own limit on packed bodies is set to the same (model_store.torchserve).
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-CHANNEL_OPTIONS = [
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    # Reconnect within a second of TorchServe's return, not after gRPC's backoff of up to two minutes.
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 1000),
-]
-RETRY_AFTER_SECONDS = 1.0
-
-
-def model_name(version_id: str) -> str:
-    """The name a version is registered under (TorchServe allows letters, digits, ``_-.``)."""
-    return "quantis-" + re.sub(r"[^A-Za-z0-9_.-]", "_", version_id)
-
-
-def _first_line(text: str) -> str:
-    # TorchServe appends the Java exception class on a second line.
-    return text.strip().splitlines()[0] if text.strip() else "no details"
-
-
-def _model_unknown(error: grpc.aio.AioRpcError) -> bool:
-    details = error.details() or ""
-    return error.code() == grpc.StatusCode.NOT_FOUND or "ModelNotFoundException" in details
-
-
-def _unavailable(error: grpc.aio.AioRpcError, timeout: float) -> Unavailable:
-    if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-        message = f"TorchServe did not answer within {timeout:g} s"
-    else:
-        message = f"TorchServe could not answer ({error.code().name}: {_first_line(error.details() or '')})"
-    return Unavailable(
-        message, retry_after_seconds=RETRY_AFTER_SECONDS, reason="INFERENCE_BACKEND_UNAVAILABLE"
-    )
-
-
-def _decode(body: bytes) -> ForecastArrays:
-    # Over gRPC TorchServe answers the handler's status 400 as a success whose body is the reason.
-    if not body.startswith(NPY_MAGIC):
-        raise InvalidRequestError(body.decode(errors="replace")[:500] or "TorchServe rejected the request")
-    point, quantiles = decode_response(body)
-    return ForecastArrays(np.array(point), np.array(quantiles))  # copies: decode_response gives views
 
 
 def _succeeded(future: asyncio.Future[None]) -> bool:
@@ -190,7 +151,7 @@ class TorchServeBackend:
         status, body = await self._management("POST", f"/models?{query}")
         if status not in (200, 409):  # 409: already registered, which is what we want
             raise Unavailable(
-                f"TorchServe did not register {name} ({status}): {_first_line(body)}",
+                f"TorchServe did not register {name} ({status}): {first_line(body)}",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
                 reason="INFERENCE_BACKEND_UNAVAILABLE",
             )
@@ -218,12 +179,12 @@ class TorchServeBackend:
             try:
                 reply = await self._inference().Predictions(request, timeout=self._timeout)
             except grpc.aio.AioRpcError as error:
-                if attempt == 0 and _model_unknown(error):  # TorchServe restarted: register again
+                if attempt == 0 and model_unknown(error):  # TorchServe restarted: register again
                     if self._registrations.get(version.version_id) is registration:
                         del self._registrations[version.version_id]
                     continue
-                raise _unavailable(error, self._timeout) from error
-            return _decode(reply.prediction)
+                raise unavailable(error, self._timeout) from error
+            return decode(reply.prediction)
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def scale(self, version_id: str, workers: int) -> None:
@@ -232,7 +193,7 @@ class TorchServeBackend:
         status, body = await self._management("PUT", f"/models/{name}?min_worker={workers}&synchronous=true")
         if status != 200:
             raise Unavailable(
-                f"TorchServe did not scale {name} ({status}): {_first_line(body)}",
+                f"TorchServe did not scale {name} ({status}): {first_line(body)}",
                 reason="INFERENCE_BACKEND_UNAVAILABLE",
             )
 
@@ -240,14 +201,14 @@ class TorchServeBackend:
         self._registrations.pop(version_id, None)
         status, body = await self._management("DELETE", f"/models/{model_name(version_id)}")
         if status not in (200, 404):  # 404: not registered, which is what we want
-            raise Unavailable(f"TorchServe did not unregister {version_id} ({status}): {_first_line(body)}")
+            raise Unavailable(f"TorchServe did not unregister {version_id} ({status}): {first_line(body)}")
 
     async def ping(self) -> str:
         await self._started()
         try:
             reply = await self._inference().Ping(empty_pb2.Empty(), timeout=self._timeout)
         except grpc.aio.AioRpcError as error:
-            raise _unavailable(error, self._timeout) from error
+            raise unavailable(error, self._timeout) from error
         status = str(json.loads(reply.health or "{}").get("status", "unknown"))
         if status != "Healthy":
             raise Unavailable(f"TorchServe at {self._grpc_target} reports {status}")

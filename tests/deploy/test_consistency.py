@@ -16,7 +16,7 @@ import pydantic
 import pytest
 import yaml
 
-from model_store.torchserve import LOG_CONFIG, Ports, config_text
+from model_store.torchserve_config import LOG_CONFIG, Ports, config_text
 from server.settings import Settings
 from tests.deploy.files import (
     COMPOSE,

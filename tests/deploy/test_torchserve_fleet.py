@@ -16,7 +16,8 @@ import torch
 import model_store.torchserve
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import Ports, TorchServeProcess, http_call
+from model_store.torchserve import TorchServeProcess, http_call
+from model_store.torchserve_config import Ports
 from tests.conftest import start_torchserve
 from tests.deploy.files import TORCHSERVE_PROPERTIES, properties
 from training.artifacts import save_artifact

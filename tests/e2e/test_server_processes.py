@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from quantis.v1 import auth_service_pb2 as auth_pb
 from quantis.v1 import auth_service_pb2_grpc as auth_grpc
 
-from model_store.torchserve import free_port
+from model_store.torchserve_config import free_port
 from tests.conftest import REDIS_URL, require_service
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, WITH_ADMIN, ServerProcess, launch
 

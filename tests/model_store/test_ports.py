@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from model_store.torchserve import free_port
+from model_store.torchserve_config import free_port
 
 
 def test_ports_do_not_follow_a_seeded_random_module() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, decode_response, encode_request
-from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, free_port, http_call
+from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
+from model_store.torchserve_config import free_port
 from tests.conftest import start_torchserve
 from training.artifacts import load_artifact
 from training.panel import Panel

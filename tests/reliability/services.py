@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from model_store.torchserve import free_port
+from model_store.torchserve_config import free_port
 from tests.conftest import IN_CI
 
 POSTGRES_BIN = Path("/usr/lib/postgresql")

@@ -19,9 +19,11 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
-from model_store.torchserve import TorchServeProcess, free_port
+from model_store.torchserve import TorchServeProcess
+from model_store.torchserve_config import free_port
 from server.backends.base import SeriesBatch, VersionRef
-from server.backends.torchserve import TorchServeBackend, model_name
+from server.backends.torchserve import TorchServeBackend
+from server.backends.torchserve_protocol import model_name
 from server.composition import Application
 from server.errors import Unavailable
 from server.settings import Settings

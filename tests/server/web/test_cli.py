@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
-from model_store.torchserve import free_port
+from model_store.torchserve_config import free_port
 from server.cli import main
 from tests.server.web.grpc_web import BINARY, frame, parse_body
 
