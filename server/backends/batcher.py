@@ -18,8 +18,8 @@ process a second small pass costs the busy event loop more than it saves. A pass
 ran on the event loop itself (the in-process backend's short passes) took no request while it
 ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy``
 of a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most
-``max_delay``), and the next pass gathers what arrives meanwhile. Arrays are concatenated and
-sliced with numpy; nothing is unpacked into Python lists.
+``max_delay``; server.backends.inline_hold), and the next pass gathers what arrives meanwhile.
+Arrays are concatenated and sliced with numpy; nothing is unpacked into Python lists.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from opentelemetry import trace
 
 from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
+from server.backends.inline_hold import HOLD_BUSY, LoopLoad, hold_after
 from training.models.base import check_packed
 
 # Requests share a pass only when everything but their series is the same.
@@ -40,37 +41,6 @@ Key = tuple[str, int, tuple[float, ...], bool]
 # Keys whose recent passes are remembered: callers choose the quantiles, so there may be any
 # number of keys; forgetting them all now and then only costs the next batch of each its wait.
 COMPANY_KEYS = 4096
-# How long a pass that ran on the event loop keeps its place after it, in lengths of the pass,
-# when it served several requests (see _run). At 64 callers after a run at one, a hold of one
-# pass's length settled at passes of 8-16 series (1,596-1,926 requests/s), of 2.5 at 9-32
-# (2,002-2,073); with no hold the passes stayed at the two series or so that got in between them.
-INLINE_HOLD = 2.5
-# The event loop's share of a core (LoopLoad) from which an inline pass holds its place. A loop
-# with time to spare takes in the requests that arrived during a pass within a turn or two, and
-# a hold there only delays the next pass: at 300 requests/s arriving at random the loop was about
-# a third busy, and the holds added 2-4 ms to the median; at 64 callers it was 92%. A collapse
-# into passes of a few series at 16 callers, seen once with the loop just under this (and once
-# with a hold after every pass), recovered with the next load.
-HOLD_BUSY = 0.6
-
-
-class LoopLoad:
-    """How busy the thread that asks has been lately: its CPU time over the wall-clock time of
-    the last full window of ``window`` seconds, from the first ask on."""
-
-    def __init__(self, window: float = 0.1) -> None:
-        self.window = window
-        self._start: tuple[float, float] | None = None  # the window's wall-clock and CPU time
-        self._busy = 0.0
-
-    def busy(self) -> float:
-        now = (time.perf_counter(), time.thread_time())
-        if self._start is None:
-            self._start = now
-        elif now[0] - self._start[0] >= self.window:
-            self._busy = (now[1] - self._start[1]) / (now[0] - self._start[0])
-            self._start = now
-        return self._busy
 
 
 @dataclass
@@ -204,17 +174,13 @@ class DynamicBatcher:
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
             failed = done.cancelled() or done.exception() is not None
             held = 0.0 if failed else done.result()[1]
-            if (
-                held > 0
-                and len(requests) > 1
-                and self.max_delay > 0
-                and self._loop_load.busy() >= self.hold_busy
-            ):
+            hold = hold_after(held, len(requests), self.max_delay, self._loop_load.busy, self.hold_busy)
+            if hold > 0:
                 # The pass ran on the busy event loop, which took no request meanwhile: keep its
                 # place a while (no longer than a batch waits for company), so that the next pass
                 # takes what arrives in that time, as it would have gathered during a pass in a
                 # thread, instead of the few requests that got in between two passes.
-                asyncio.get_running_loop().call_later(min(held * INLINE_HOLD, self.max_delay), release)
+                asyncio.get_running_loop().call_later(hold, release)
             else:
                 release()
             if failed:

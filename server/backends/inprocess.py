@@ -6,7 +6,7 @@ loop, where it costs less than the hop to a thread and back; the others run in a
 pool so the loop keeps moving bytes. What a pass is expected to take is learnt per version and
 size class from the passes before it (PassCosts); the first pass of a size class runs in the
 pool. The loop takes no request while a pass runs on it: the dynamic batcher makes up for that
-(server.backends.batcher, INLINE_HOLD).
+(server.backends.batcher, INLINE_HOLD in server.backends.inline_hold).
 Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
 """
 

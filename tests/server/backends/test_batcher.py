@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
-from server.backends.batcher import COMPANY_KEYS, DynamicBatcher, LoopLoad
+from server.backends.batcher import COMPANY_KEYS, DynamicBatcher
+from server.backends.inline_hold import LoopLoad
 from server.backends.inprocess import InProcessBackend
 from training import InvalidRequestError, Panel, create_forecaster, save_artifact
 from training.datasets import load_demo
