@@ -6,9 +6,9 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.enums import DatasetFormat, JobState
 from server.db.models import BatchJob
-from server.domain.prediction.batch import BatchMessage, Progress
-from server.domain.prediction.batch import Result as BatchResultView
 from server.domain.prediction.batch_files import Chunk
+from server.domain.prediction.batch_messages import BatchMessage, Progress
+from server.domain.prediction.batch_messages import Result as BatchResultView
 from server.domain.prediction.batch_records import BatchSpec
 from server.errors import InvalidArgument
 from server.mappers.common import append_floats, duration, timestamp

@@ -5,7 +5,8 @@ Each computed chunk is saved to the job's files in the store (batch_files) befor
 recomputing them; when every series is done the chunks are assembled into the result
 file. The job's row in the database (batch_records) is created or resumed with its checks,
 and records how far the job has got. A job runs only while a stream is attached; a new
-stream for the same job takes it over and the old one ends with ABORTED.
+stream for the same job takes it over and the old one ends with ABORTED. What the stream
+sends is in batch_messages.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,10 +22,11 @@ import numpy.typing as npt
 from server.auth.principal import Principal
 from server.backends.base import SeriesBatch
 from server.db.base import new_ids
-from server.db.enums import DatasetFormat, JobState, PredictionSource
+from server.db.enums import JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import require
 from server.domain.prediction.batch_files import Chunk, JobFiles, tail
+from server.domain.prediction.batch_messages import BatchMessage, Progress, Result, job_result, since
 from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import check_horizon, check_quantiles
@@ -43,39 +42,6 @@ DEFAULT_CHUNK = 256
 MAX_CHUNK = 10_000
 
 
-@dataclass(frozen=True)
-class Progress:
-    series_done: int
-    series_total: int
-    elapsed: float
-    eta: float | None
-    version_id: str
-    start_offset: int
-
-
-@dataclass(frozen=True)
-class Result:
-    output_path: Path
-    format: DatasetFormat
-    rows: int
-    series_count: int
-    duration: float
-    model_id: str
-    version_id: str
-    size_bytes: int
-
-
-BatchMessage = Progress | Chunk | Result
-
-
-def _since(job: BatchJob) -> float:
-    """Time since the job started (its first stream)."""
-    if job.started_at is None:
-        return 0.0
-    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
-    return max((datetime.now(UTC) - started).total_seconds(), 0.0)
-
-
 class BatchPredictions:
     def __init__(self, db: Any, store: ModelStore, predictor: Predictor, panels: PanelCache):
         self._records = BatchJobRecords(db)
@@ -89,22 +55,7 @@ class BatchPredictions:
         return await self._records.get(principal, job_id)
 
     def result_of(self, job: BatchJob) -> Result | None:
-        if job.state is not JobState.SUCCEEDED or not job.output_path:
-            return None
-        path = self._store.path(job.output_path)
-        elapsed = (
-            (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else 0.0
-        )
-        return Result(
-            path,
-            job.output_format,
-            job.series_total * job.horizon,
-            job.series_total,
-            elapsed,
-            job.model_id,
-            job.version_id or "",
-            path.stat().st_size if path.exists() else 0,
-        )
+        return job_result(job, self._store)
 
     async def _start(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
         require(spec.dataset_id, "dataset_id")
@@ -150,7 +101,7 @@ class BatchPredictions:
     ) -> AsyncIterator[BatchMessage]:
         version_id = job.version_id or ""
         total = job.series_total
-        yield Progress(job.series_done, total, _since(job), None, version_id, start)
+        yield Progress(job.series_done, total, since(job), None, version_id, start)
         if job.state is JobState.SUCCEEDED:
             for chunk in self._files.stored_chunks(job, start, total):
                 yield chunk
@@ -201,7 +152,7 @@ class BatchPredictions:
                     last_progress = time.monotonic()
                     rate = max(done - start, 0) / elapsed if elapsed > 0 else 0.0
                     eta = (total - done) / rate if rate else None
-                    yield Progress(done, total, _since(job), eta, version_id, start)
+                    yield Progress(done, total, since(job), eta, version_id, start)
         finally:
             if computing is not None:  # the stream failed or went away: the chunk ahead is not needed
                 computing.cancel()
