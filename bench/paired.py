@@ -23,9 +23,9 @@ from pathlib import Path
 from bench import payloads
 from bench.cpu import cpu_by_role
 from bench.load import Kind, Workload, run
+from bench.quantis_rows import ADMIN, admin_password, quantis_env
 from bench.quantis_setup import login, wait_for_demo
-from bench.serving import ADMIN, ROOT, admin_password, quantis_env
-from bench.systems import QuantisServer
+from bench.systems import ROOT, QuantisServer
 
 
 def process_tree_cpu(pid: int) -> float:
