@@ -2,29 +2,34 @@
 
 No module-level singletons: tests build an Application with their own settings
 (or swap any layer) the same way ``quantis serve`` does.
+
+``build_application`` wires the layers; the builders it calls live beside it:
+server.composition_services (job runner, model and financial servicers, drift
+thresholds) and server.composition_prediction (inference backend, history spool,
+prediction runtime).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
-from model_store.torchserve import TorchServeProcess
 from server import contracts
 from server.admin import account_policy, utcnow
 from server.auth.tokens import TokenCodec
-from server.backends.base import ForecastBackend
-from server.backends.batcher import DynamicBatcher
-from server.backends.inprocess import InProcessBackend
-from server.backends.torchserve import TorchServeBackend
+from server.composition_prediction import prediction_runtime
+from server.composition_services import (
+    Clock,
+    drift_thresholds,
+    financial_servicer,
+    job_runner,
+    model_servicer,
+)
 from server.db.database import Database
-from server.db.engine import in_memory
 from server.domain.accounts import AccountService
 from server.domain.api_keys import ApiKeyService
 from server.domain.audit import AuditLogWriter
@@ -32,19 +37,10 @@ from server.domain.authenticator import CredentialAuthenticator
 from server.domain.datasets.files import DatasetFiles
 from server.domain.datasets.service import DatasetService
 from server.domain.datasets.uploads import UploadService
-from server.domain.finance.compliance import ComplianceService
-from server.domain.finance.config import FinanceConfig
-from server.domain.finance.ledger import Ledger
-from server.domain.finance.limits import LimitPolicy
-from server.domain.finance.listing import TransactionLister
-from server.domain.finance.summary import SummaryService
-from server.domain.forecasting.comparison import ModelComparison
 from server.domain.forecasting.jobs import TrainingJobs
 from server.domain.forecasting.models import ModelCatalog
-from server.domain.forecasting.versions import ModelVersions
 from server.domain.monitoring.alerts import AlertService
 from server.domain.monitoring.audit_log import AuditLogQuery
-from server.domain.monitoring.drift import Thresholds
 from server.domain.monitoring.drift_reports import DriftReports
 from server.domain.monitoring.error_rates import ErrorRateWatch
 from server.domain.monitoring.health import (
@@ -61,42 +57,27 @@ from server.domain.monitoring.model_watch import ModelWatch
 from server.domain.monitoring.notifications import NotificationService
 from server.domain.monitoring.stats import SystemStats
 from server.domain.monitoring.watch import ComponentWatch
-from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.demo import DemoModel, bootstrap_demo
-from server.domain.prediction.records import PredictionRecords
-from server.domain.prediction.requests import Limits
 from server.domain.prediction.retention import HistoryRetention
-from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.runtime import PredictionRuntime
-from server.domain.prediction.service import Predictor
-from server.domain.prediction.spool import Spool
-from server.domain.prediction.writer import HistoryWriter
 from server.domain.users import INITIAL_ADMIN_FILE, UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.wrapping import WrappingInterceptor
-from server.jobs.panels import PanelCache
-from server.jobs.publish import deliveries
-from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
+from server.jobs.runner import JobRunner
 from server.jobs.store import ModelStore
-from server.jobs.worker_config import queue_name, worker_config
-from server.mappers.financial import FILTER_ENUMS
 from server.observability.metrics import RpcMetrics
 from server.observability.tracing import build_tracer_provider, tracer_of
 from server.servicers import Servicers
 from server.servicers.auth import AuthServicer
 from server.servicers.dataset import DatasetServicer
-from server.servicers.financial import FinancialServicer
-from server.servicers.model import ModelServicer
 from server.servicers.monitoring import MonitoringServicer
 from server.servicers.prediction import PredictionServicer
 from server.settings import Environment, Settings
 from server.state.events import EventBus, MemoryEventBus, RedisEventBus
 from server.state.rate_limit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state.revocation import MemoryRevocationStore, RedisRevocationStore, RevocationStore
-
-Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -138,121 +119,6 @@ class Application:
         self.db.dispose()
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()  # sends the spans still waiting for export
-
-
-def drift_thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(
-        warning_psi=settings.drift_warning_psi,
-        critical_psi=settings.drift_critical_psi,
-        min_values=settings.drift_min_values,
-        min_live_points=settings.accuracy_min_points,
-        mase_factor=settings.accuracy_mase_factor,
-        coverage_drop=settings.accuracy_coverage_drop,
-    )
-
-
-def financial_servicer(settings: Settings, db: Database, clock: Clock) -> FinancialServicer:
-    limits = LimitPolicy(daily=settings.finance_daily_limit, monthly=settings.finance_monthly_limit)
-    ledger = Ledger(db, FinanceConfig.load(settings.finance_config_dir), limits, clock)
-    return FinancialServicer(
-        ledger,
-        TransactionLister(db, FILTER_ENUMS),
-        SummaryService(db, clock),
-        ComplianceService(db, limits, settings.finance_default_currency, clock),
-    )
-
-
-def job_runner(settings: Settings, db: Database, bus: EventBus) -> JobRunner:
-    config = worker_config(settings)
-    stale = settings.training_stale_seconds
-    if settings.job_broker:
-        queue = queue_name(settings.redis_key_prefix)
-        return CeleryJobRunner(db, bus, config, stale, settings.job_broker, queue)
-    return LocalJobRunner(db, bus, config, stale, settings.training_workers)
-
-
-def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobRunner) -> ModelServicer:
-    store = ModelStore(settings.object_store_dir)
-
-    async def publish(event: dict[str, Any] | None) -> None:
-        for name, payload in deliveries(event) if event is not None else ():
-            await bus.publish(name, payload)
-
-    return ModelServicer(
-        ModelCatalog(db, store, settings.max_horizon, publish),
-        TrainingJobs(db, runner, bus, settings.max_horizon),
-        ModelVersions(db),
-        ModelComparison(db, store, settings.training_threads),
-        store,
-    )
-
-
-def inference_backend(settings: Settings) -> ForecastBackend:
-    if settings.inference_backend == "in-process":
-        return InProcessBackend(
-            torch_threads=settings.inference_torch_threads,
-            workers=settings.inference_workers,
-            inline_max_seconds=settings.inference_inline_max_ms / 1000,
-        )
-    timeout = settings.torchserve_timeout_seconds
-    if settings.torchserve_management_url and settings.torchserve_model_store is not None:
-        return TorchServeBackend(
-            management_url=settings.torchserve_management_url,
-            grpc_target=settings.torchserve_grpc_target,
-            model_store=settings.torchserve_model_store,
-            workers=settings.torchserve_workers,
-            timeout=timeout,
-        )
-    home = (settings.data_dir / "torchserve").resolve()  # TorchServe runs in it: no relative paths
-    return TorchServeBackend.local(
-        TorchServeProcess(home, workers=settings.torchserve_workers), timeout=timeout
-    )
-
-
-def history_spool(settings: Settings) -> Spool | None:
-    if settings.history_spool_mb <= 0:
-        return None
-    return Spool(settings.data_dir / "history-spool", int(settings.history_spool_mb * 2**20))
-
-
-def prediction_runtime(
-    settings: Settings, db: Database, tracer: trace.Tracer | None = None, metrics: RpcMetrics | None = None
-) -> PredictionRuntime:
-    backend = inference_backend(settings)
-    on_torchserve = settings.inference_backend == "torchserve"
-    batcher = DynamicBatcher(
-        backend,
-        max_series=settings.inference_batch_max_series,
-        max_delay=settings.inference_batch_max_delay_ms / 1000,
-        # One pass at a time per inference thread or TorchServe worker; the rest gathers meanwhile.
-        max_concurrent=settings.torchserve_workers if on_torchserve else settings.inference_workers,
-        # In-process passes share the interpreter with the event loop: overlap only sizeable ones.
-        overlap_min_series=1 if on_torchserve else max(1, settings.inference_batch_max_series // 4),
-        tracer=tracer,
-        on_batch=metrics.observe_batch if metrics else None,
-    )
-    router = VersionRouter(db, ModelStore(settings.object_store_dir), settings.prediction_routing_ttl_seconds)
-    persistent = not in_memory(db.engine.url)  # another process, or a later server, can open it
-    history = HistoryWriter(
-        db,
-        on_record=metrics.count_predictions if metrics else None,
-        separate_process=settings.history_process and persistent,
-        gather_seconds=settings.history_gather_ms / 1000,
-        nice=settings.history_nice,
-        idle=settings.history_idle,
-        max_queued_series=settings.history_queue_max_rows,
-        spool=history_spool(settings) if persistent else None,
-    )
-    if metrics is not None:
-        metrics.watch_history(history)
-    limits = Limits(
-        max_series_length=settings.prediction_max_series_length,
-        max_queued_series=settings.inference_queue_max_series,
-    )
-    predictor = Predictor(router, batcher, history, limits)
-    panels = PanelCache(settings.prediction_batch_panel_cache_values)
-    batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor, panels)
-    return PredictionRuntime(backend, batcher, router, history, predictor, PredictionRecords(db), batches)
 
 
 async def bootstrap_demo_model(application: Application) -> DemoModel | None:

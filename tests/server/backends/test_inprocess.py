@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from server.backends.inprocess import InProcessBackend
-from server.composition import prediction_runtime
+from server.composition_prediction import prediction_runtime
 from server.db.database import Database
 from tests.server.conftest import make_settings
 
