@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-import training.models.deep as deep
+import training.models.deep_fit as deep_fit
 from training.errors import InvalidRequestError, TrainingCancelled
 from training.metrics import mase
 from training.models.deep import DeepForecaster
@@ -72,7 +72,7 @@ def test_the_refit_trains_on_every_window_of_the_series(air: Panel, monkeypatch:
         seen.append((len(train["target"]), 0 if val is None else len(val["target"])))
         return fit_network(net, train, val, *args, **kwargs)
 
-    monkeypatch.setattr(deep, "fit_network", spy)
+    monkeypatch.setattr(deep_fit, "fit_network", spy)
     train, _ = air.split(12)  # 132 months
     model = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "refit_full": True, "lookback": 36})
     model.fit(train, 12)

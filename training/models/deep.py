@@ -7,7 +7,6 @@ average their quantiles. Inference for a whole request is one forward pass per m
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,39 +15,21 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from training.calibration import MIN_WINDOWS_PER_STEP, step_scales, width_ratios
 from training.errors import InvalidRequestError, TrainingError
 from training.features import N_STATIC, build_inputs, n_known
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
 from training.models.base import F32, Forecast, check_packed, forecast_panel
+from training.models.deep_fit import fit_ensemble
 from training.models.lstm import LSTMNet
 from training.models.tft import TFTNet
 from training.panel import Panel
-from training.progress import CancelCheck, ProgressCallback, ignore_progress, never_cancel
+from training.progress import CancelCheck, ProgressCallback
 from training.quantiles import TRAINED_QUANTILES, check_interpolation, interpolate_picked, level_pick
-from training.scaling import ScalerStats, resolve_transform, scale_packed
-from training.trainer import (
-    LoopConfig,
-    ProgressClock,
-    fit_network,
-    predict_batches,
-    seed_everything,
-    torch_threads,
-)
-from training.windowing import last_windows, training_windows, validation_holdout
+from training.scaling import ScalerStats, scale_packed
+from training.trainer import torch_threads
+from training.windowing import last_windows
 
 CHUNK = 8192
-
-
-def ensemble_outputs(nets: list[nn.Module], inputs: dict[str, torch.Tensor]) -> npt.NDArray[np.float64]:
-    """The mean of the networks' sorted quantile outputs (windows, steps, Q)."""
-    outputs = torch.stack([predict_batches(net, inputs).sort(dim=-1).values for net in nets]).mean(0)
-    result: npt.NDArray[np.float64] = outputs.double().numpy()
-    return result
-
-
-def auto_lookback(horizon: int, season_length: int) -> int:
-    return max(2 * horizon, 3 * season_length, 8)
 
 
 class DeepForecaster:
@@ -72,7 +53,7 @@ class DeepForecaster:
         self.interval_scales = np.ones(0)
 
     # -- construction -------------------------------------------------------------------
-    def _new_net(self) -> nn.Module:
+    def new_net(self) -> nn.Module:
         assert self.frequency is not None
         hidden = int(self.hp["hidden_size"])
         sizes = (self.horizon, n_known(self.frequency), N_STATIC, len(self.levels), hidden)
@@ -92,101 +73,7 @@ class DeepForecaster:
     ) -> None:
         """Train the ensemble with at most ``train_threads`` torch threads."""
         with torch_threads(self.train_threads):
-            self._fit(panel, horizon, on_epoch, should_cancel)
-
-    def _fit(
-        self,
-        panel: Panel,
-        horizon: int,
-        on_epoch: ProgressCallback | None,
-        should_cancel: CancelCheck | None,
-    ) -> None:
-        if horizon < 1:
-            raise InvalidRequestError("horizon must be at least 1")
-        self.horizon, self.frequency = horizon, panel.frequency
-        self.lookback = int(self.hp["lookback"]) or auto_lookback(horizon, panel.frequency.season_length)
-        values, lengths = panel.packed()
-        self.transform = resolve_transform(str(self.hp["target_transform"]), values)
-        scaled, loc, scale = scale_packed(values, lengths, self.transform)
-        self.scaler = ScalerStats(self.transform, panel.series_ids, loc, scale)
-        self.end_timestamp = panel.last_timestamps.max()
-        min_context = min(self.lookback, max(2, self.lookback // 4))
-        # A single series gives one validation window: a dozen calibration scores, whose
-        # finite-sample conformal level (11 of 12) widens every interval. Rolling origins give more.
-        holdout = validation_holdout(lengths, horizon, min_context, MIN_WINDOWS_PER_STEP)
-        train_w, val_w = training_windows(lengths, self.lookback, horizon, min_context, holdout=holdout)
-        if train_w.series.size == 0:
-            raise TrainingError(
-                f"no training window: series need at least {min_context + 2 * horizon} points "
-                f"for lookback {self.lookback} and horizon {horizon}"
-            )
-        build = {"scaled": scaled, "lengths": lengths, "series_scale": scale, "anchors": panel.starts}
-        common = {"freq": panel.frequency, "lookback": self.lookback, "horizon": horizon, "with_target": True}
-        train = build_inputs(**build, windows=train_w, **common).tensors  # type: ignore[arg-type]
-        val = build_inputs(**build, windows=val_w, **common).tensors if val_w.series.size else None  # type: ignore[arg-type]
-        config = LoopConfig(
-            max_epochs=int(self.hp["max_epochs"]),
-            patience=int(self.hp["patience"]),
-            learning_rate=float(self.hp["learning_rate"]),
-            batch_size=int(self.hp["batch_size"]),
-            weight_decay=float(self.hp["weight_decay"]),
-            windows_per_epoch=int(self.hp["windows_per_epoch"]),
-        )
-        members = int(self.hp["ensemble_size"])
-        clock = ProgressClock(
-            members * config.max_epochs, on_epoch or ignore_progress, should_cancel or never_cancel
-        )
-        levels = torch.tensor(self.levels, dtype=torch.float32)
-        self.nets, runs = [], []
-        refitting = val is not None and bool(self.hp["refit_full"])
-        full: dict[str, torch.Tensor] | None = None  # every window, for the refit
-        scored: list[nn.Module] = []  # the networks whose validation outputs calibrate
-        for member in range(members):
-            seed = int(self.hp["seed"]) + member
-            seed_everything(seed)
-            net = self._new_net()
-            result = fit_network(net, train, val, levels, config, seed, clock)
-            if val is not None:
-                scored.append(net)
-            if refitting:
-                # Retrain for the best epoch count on every window of the series: the validation
-                # ones and those whose target straddles the split too, the most recent of all.
-                seed_everything(seed)
-                net = self._new_net()
-                if full is None:
-                    full_w, _ = training_windows(lengths, self.lookback, horizon, min_context, holdout=0)
-                    full = build_inputs(**build, windows=full_w, **common).tensors  # type: ignore[arg-type]
-                refit = replace(config, max_epochs=max(result.best_epoch, 1), patience=config.max_epochs)
-                clock.total_epochs += refit.max_epochs
-                fit_network(net, full, None, levels, refit, seed, clock)
-            self.nets.append(net)
-            runs.append({"seed": seed, "best_epoch": result.best_epoch, "best_loss": result.best_loss})
-        self.interval_scales = np.ones(horizon)
-        calibration: dict[str, list[float]] = {}
-        if val is not None and bool(self.hp["calibrate_intervals"]):
-            outputs = ensemble_outputs(scored, val)
-            conformal = step_scales(outputs, val["target"].double().numpy(), self.levels)
-            ratios = np.ones(horizon)
-            if refitting:  # the refitted networks serve: carry the factors over (training.calibration)
-                origin = {**common, "windows": last_windows(lengths), "with_target": False}
-                forecast = build_inputs(**build, **origin).tensors  # type: ignore[arg-type]
-                ratios = width_ratios(
-                    ensemble_outputs(scored, forecast), ensemble_outputs(self.nets, forecast), self.levels
-                )
-            self.interval_scales = conformal * ratios
-            calibration = {
-                "conformal_scales": conformal.round(4).tolist(),
-                "width_ratios": ratios.round(4).tolist(),
-            }
-        self.fit_summary = {
-            **calibration,
-            "interval_scales": self.interval_scales.round(4).tolist(),
-            "train_windows": int(train_w.series.size),
-            "val_windows": int(val_w.series.size),
-            "lookback": self.lookback,
-            "transform": self.transform,
-            "members": runs,
-        }
+            fit_ensemble(self, panel, horizon, on_epoch, should_cancel)
 
     # -- inference --------------------------------------------------------------------------
     def predict_packed(
@@ -277,7 +164,7 @@ class DeepForecaster:
         ).copy()
         states = torch.load(directory / "weights.pt", weights_only=True)
         for state in states:
-            net = model._new_net()
+            net = model.new_net()
             net.load_state_dict(state)
             net.eval()
             model.nets.append(net)
