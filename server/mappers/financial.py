@@ -7,23 +7,21 @@ they are mapped both ways.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from google.type import date_pb2, decimal_pb2, money_pb2
+from google.type import money_pb2
 from quantis.v1 import common_pb2
 from quantis.v1 import financial_service_pb2 as pb
 
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
 from server.domain.finance.aml import AmlFlagKind
-from server.domain.finance.cashflows import IrrOutcome, IrrResult, NpvConvention
+from server.domain.finance.cashflows import IrrOutcome, NpvConvention
 from server.domain.finance.compliance import ComplianceReport
 from server.domain.finance.limits import LimitUsage
-from server.domain.finance.loans import Amortization, InterestMethod, InterestResult
-from server.domain.finance.money import Money, decimal_text, parse_decimal, parse_money
+from server.domain.finance.loans import InterestMethod
+from server.domain.finance.money import Money, parse_money
 from server.domain.finance.summary import Bucket, Period
 from server.errors import InvalidArgument
 from server.mappers.common import optional_datetime, timestamp
@@ -95,31 +93,6 @@ def money_from_proto(message: money_pb2.Money, field: str, **limits: bool) -> Mo
 def money_to_proto(money: Money) -> money_pb2.Money:
     units, nanos = money.parts()
     return money_pb2.Money(currency_code=money.currency, units=units, nanos=nanos)
-
-
-def decimal_from_proto(message: decimal_pb2.Decimal, field: str) -> Decimal:
-    value = parse_decimal(message.value, field)
-    assert value is not None
-    return value
-
-
-def optional_decimal(message: decimal_pb2.Decimal, present: bool, field: str) -> Decimal | None:
-    return parse_decimal(message.value, field, required=False) if present else None
-
-
-def decimal_to_proto(value: Decimal, significant: int = 28) -> decimal_pb2.Decimal:
-    return decimal_pb2.Decimal(value=decimal_text(value, significant))
-
-
-def date_from_proto(message: date_pb2.Date, field: str) -> date:
-    try:
-        return date(message.year, message.month, message.day)
-    except ValueError as exc:
-        raise InvalidArgument.field(field, "must be a full, valid calendar date") from exc
-
-
-def dates_from_proto(messages: Any, field: str) -> list[date]:
-    return [date_from_proto(m, f"{field}[{i}]") for i, m in enumerate(messages)]
 
 
 def time_range(message: common_pb2.TimeRange, present: bool) -> tuple[Any, Any]:
@@ -229,42 +202,4 @@ def report_to_proto(report: ComplianceReport) -> pb.ComplianceReport:
         transaction_count=report.transaction_count,
         pending_review_count=report.pending_review_count,
         generate_time=timestamp(report.generated_at),
-    )
-
-
-def irr_to_proto(result: IrrResult) -> pb.CalculateIrrResponse:
-    return pb.CalculateIrrResponse(
-        outcome=enum_to_proto(result.outcome),  # type: ignore[arg-type]
-        rate=decimal_to_proto(result.rate) if result.rate is not None else None,
-        sign_changes=result.sign_changes,
-        roots=[decimal_to_proto(root) for root in result.roots],
-        iterations=result.iterations,
-        lower_bound=decimal_to_proto(result.lower_bound),
-        upper_bound=decimal_to_proto(result.upper_bound),
-    )
-
-
-def interest_to_proto(result: InterestResult) -> pb.CalculateInterestResponse:
-    return pb.CalculateInterestResponse(
-        interest=money_to_proto(result.interest),
-        final_amount=money_to_proto(result.final_amount),
-        effective_annual_rate=decimal_to_proto(result.effective_annual_rate),
-    )
-
-
-def amortization_to_proto(result: Amortization) -> pb.CalculateAmortizationResponse:
-    return pb.CalculateAmortizationResponse(
-        payment=money_to_proto(result.payment),
-        total_interest=money_to_proto(result.total_interest),
-        total_paid=money_to_proto(result.total_paid),
-        rows=[
-            pb.AmortizationRow(
-                period=row.period,
-                payment=money_to_proto(row.payment),
-                interest=money_to_proto(row.interest),
-                principal=money_to_proto(row.principal),
-                balance=money_to_proto(row.balance),
-            )
-            for row in result.rows
-        ],
     )

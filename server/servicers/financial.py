@@ -22,6 +22,7 @@ from server.domain.finance.risk import Counterparty
 from server.domain.finance.summary import Period, SummaryService
 from server.errors import InvalidArgument
 from server.mappers import financial as mappers
+from server.mappers import financial_calculators as calc_mappers
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -127,32 +128,36 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
     async def CalculateNpv(
         self, request: pb.CalculateNpvRequest, context: Context
     ) -> pb.CalculateNpvResponse:
-        rate = mappers.decimal_from_proto(request.rate, "rate")
+        rate = calc_mappers.decimal_from_proto(request.rate, "rate")
         flows = [mappers.money_from_proto(m, f"cash_flows[{i}]") for i, m in enumerate(request.cash_flows)]
         convention = mappers.enum_from_proto(NpvConvention, request.convention, "convention", required=False)
-        dates = mappers.dates_from_proto(request.dates, "dates")
+        dates = calc_mappers.dates_from_proto(request.dates, "dates")
         result = await asyncio.to_thread(calculators.net_present_value, rate, flows, convention, dates)
         return pb.CalculateNpvResponse(
             npv=mappers.money_to_proto(result.npv),
             convention=mappers.enum_to_proto(result.convention),  # type: ignore[arg-type]
-            unrounded_npv=mappers.decimal_to_proto(result.unrounded),
+            unrounded_npv=calc_mappers.decimal_to_proto(result.unrounded),
         )
 
     async def CalculateIrr(
         self, request: pb.CalculateIrrRequest, context: Context
     ) -> pb.CalculateIrrResponse:
         flows = [mappers.money_from_proto(m, f"cash_flows[{i}]") for i, m in enumerate(request.cash_flows)]
-        values = [mappers.decimal_from_proto(v, f"values[{i}]") for i, v in enumerate(request.values)]
+        values = [calc_mappers.decimal_from_proto(v, f"values[{i}]") for i, v in enumerate(request.values)]
         result = await asyncio.to_thread(
             calculators.internal_rate,
             flows,
             values,
-            mappers.dates_from_proto(request.dates, "dates"),
-            mappers.optional_decimal(request.lower_bound, request.HasField("lower_bound"), "lower_bound"),
-            mappers.optional_decimal(request.upper_bound, request.HasField("upper_bound"), "upper_bound"),
-            mappers.optional_decimal(request.guess, request.HasField("guess"), "guess"),
+            calc_mappers.dates_from_proto(request.dates, "dates"),
+            calc_mappers.optional_decimal(
+                request.lower_bound, request.HasField("lower_bound"), "lower_bound"
+            ),
+            calc_mappers.optional_decimal(
+                request.upper_bound, request.HasField("upper_bound"), "upper_bound"
+            ),
+            calc_mappers.optional_decimal(request.guess, request.HasField("guess"), "guess"),
         )
-        return mappers.irr_to_proto(result)
+        return calc_mappers.irr_to_proto(result)
 
     async def CalculateInterest(
         self, request: pb.CalculateInterestRequest, context: Context
@@ -160,7 +165,7 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
         if not request.HasField("principal"):
             raise InvalidArgument.field("principal", "is required")
         principal_amount = mappers.money_from_proto(request.principal, "principal", allow_negative=False)
-        rate = mappers.decimal_from_proto(request.annual_rate, "annual_rate")
+        rate = calc_mappers.decimal_from_proto(request.annual_rate, "annual_rate")
         method = mappers.enum_from_proto(InterestMethod, request.method, "method")
         term = request.WhichOneof("term")
         if term is None:
@@ -170,7 +175,7 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
                 raise InvalidArgument.field("term_days", "must be zero or positive")
             years = Decimal(request.term_days) / DAYS_PER_YEAR
         else:
-            years = mappers.decimal_from_proto(request.term_years, "term_years")
+            years = calc_mappers.decimal_from_proto(request.term_years, "term_years")
         assert method is not None
         result = await asyncio.to_thread(
             loans.interest,
@@ -180,7 +185,7 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
             years,
             (request.periods_per_year or 1) if method is InterestMethod.COMPOUND else 1,
         )
-        return mappers.interest_to_proto(result)
+        return calc_mappers.interest_to_proto(result)
 
     async def CalculateAmortization(
         self, request: pb.CalculateAmortizationRequest, context: Context
@@ -190,11 +195,11 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
         result = await asyncio.to_thread(
             loans.amortization,
             mappers.money_from_proto(request.principal, "principal"),
-            mappers.decimal_from_proto(request.annual_rate, "annual_rate"),
+            calc_mappers.decimal_from_proto(request.annual_rate, "annual_rate"),
             request.number_of_payments,
             request.payments_per_year or 12,
         )
-        return mappers.amortization_to_proto(result)
+        return calc_mappers.amortization_to_proto(result)
 
     async def CheckCompliance(
         self, request: pb.CheckComplianceRequest, context: Context
