@@ -23,8 +23,9 @@ from server.domain.forecasting.jobs import TrainingJobs
 from server.domain.forecasting.models import ModelCatalog
 from server.domain.forecasting.versions import ModelVersions
 from server.domain.monitoring.drift import Thresholds
+from server.jobs.local_runner import LocalJobRunner
 from server.jobs.publish import deliveries
-from server.jobs.runner import CeleryJobRunner, JobRunner, LocalJobRunner
+from server.jobs.runner import CeleryJobRunner, JobRunner
 from server.jobs.store import ModelStore
 from server.jobs.worker_config import queue_name, worker_config
 from server.mappers.financial import FILTER_ENUMS

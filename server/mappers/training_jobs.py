@@ -8,7 +8,8 @@ from typing import Any
 from quantis.v1 import model_service_pb2 as pb
 
 from server.db.enums import JobState
-from server.domain.forecasting.jobs import JobView, SearchSpec, TrainSpec
+from server.domain.forecasting.jobs import JobView
+from server.domain.forecasting.train_spec import SearchSpec, TrainSpec
 from server.mappers.common import from_wire, timestamp, to_timedelta
 from server.mappers.model import duration, metrics_to_proto, values_from_proto, values_to_proto
 

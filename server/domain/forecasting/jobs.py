@@ -6,8 +6,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,8 @@ from server.db.enums import JobState, ModelType
 from server.db.models import Dataset, Model, TrainingJob
 from server.domain.forecasting import listing
 from server.domain.forecasting.models import owns, require, visible_model
-from server.domain.forecasting.specs import check_horizon, check_hyperparameters, registry_name, type_spec
+from server.domain.forecasting.specs import check_horizon, check_hyperparameters, type_spec
+from server.domain.forecasting.train_spec import TrainSpec, search_config
 from server.domain.pagination import PageRequest, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
@@ -28,29 +28,9 @@ from server.state.events import EventBus
 
 MAX_VALIDATION_WINDOWS = 10
 MAX_EPOCHS = 1000
-MAX_TRIALS = 200
-DEFAULT_TRIALS = 20
-DEFAULT_SEARCH_TIMEOUT = timedelta(hours=1)
-MAX_SEARCH_TIMEOUT = timedelta(hours=24)
 KEEPALIVE_SECONDS = 30.0
 RECHECK_SECONDS = 5.0
 JOB_STATE_NAMES = {f"TRAINING_JOB_STATE_{s.name}": s for s in JobState}
-
-
-@dataclass(frozen=True)
-class SearchSpec:
-    n_trials: int = 0
-    timeout: timedelta | None = None
-    parameters: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TrainSpec:
-    overrides: dict[str, Any] = field(default_factory=dict)
-    validation_windows: int = 0
-    seed: int | None = None
-    max_epochs: int = 0
-    search: SearchSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -66,33 +46,6 @@ class JobView:
     job: TrainingJob
     version_id: str
     model_type: ModelType
-
-
-def _search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -> dict[str, Any]:
-    if not 0 <= search.n_trials <= MAX_TRIALS:
-        raise InvalidArgument.field(
-            "search.n_trials", f"must be between 1 and {MAX_TRIALS} (0: {DEFAULT_TRIALS})"
-        )
-    timeout = search.timeout if search.timeout is not None else DEFAULT_SEARCH_TIMEOUT
-    if timeout <= timedelta(0) or timeout > MAX_SEARCH_TIMEOUT:
-        raise InvalidArgument.field("search.timeout", "must be positive and at most 24 hours")
-    searchable = {
-        hp.name
-        for hp in type_spec(model.model_type).hyperparameters
-        if hp.tunable and hp.kind in ("int", "float", "categorical")
-    }
-    for index, name in enumerate(search.parameters):
-        if name not in searchable:
-            raise InvalidArgument.field(
-                f"search.parameters[{index}]",
-                f"is not a searchable hyperparameter of {registry_name(model.model_type)}",
-            )
-    parameters = list(search.parameters) or sorted(searchable - set(overrides))
-    return {
-        "n_trials": search.n_trials or DEFAULT_TRIALS,
-        "timeout_seconds": timeout.total_seconds(),
-        "parameters": parameters,
-    }
 
 
 def visible_job(session: Session, principal: Principal, job_id: str) -> TrainingJob:
@@ -138,7 +91,7 @@ class TrainingJobs:
                 hyperparameters["seed"] = seed
                 if spec.max_epochs:
                     hyperparameters["max_epochs"] = spec.max_epochs
-            search = _search_config(spec.search, model, given) if spec.search is not None else None
+            search = search_config(spec.search, model, given) if spec.search is not None else None
             dataset = session.get(Dataset, model.dataset_id) if model.dataset_id else None
             if dataset is None:
                 raise FailedPrecondition(

@@ -25,9 +25,10 @@ from server.db.enums import DatasetFormat, Frequency, ModelType
 from server.db.models import Model, User
 from server.domain.datasets.service import DatasetService
 from server.domain.datasets.spec import DatasetSpec
-from server.domain.forecasting.jobs import TrainingJobs, TrainSpec
+from server.domain.forecasting.jobs import TrainingJobs
 from server.domain.forecasting.models import ModelCatalog
 from server.domain.forecasting.specs import ModelSpec
+from server.domain.forecasting.train_spec import TrainSpec
 
 log = logging.getLogger(__name__)
 
