@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from server.interceptors.wrapping import Context, Handler
 from server.logs import request_id_var
 from server.observability.metrics import RpcMetrics
+from server.observability.rpc_counts import MethodSeries
 from server.observability.tracing import incoming_context, tracer_of
 from server.randomness import random_hex
 
@@ -39,11 +40,15 @@ _SERVER_ERRORS = frozenset(
 )
 
 
-def _request_id(context: Context) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == "x-request-id" and isinstance(value, str) and _CLIENT_ID.match(value):
-            return value
-    return random_hex()
+def _caller_ids(metadata: Any) -> tuple[str, bool]:
+    """The caller's request id (a new one when it sent none usable), and whether it sent a trace."""
+    request_id, traced = "", False
+    for key, value in metadata or ():
+        if key == "x-request-id" and not request_id and isinstance(value, str) and _CLIENT_ID.match(value):
+            request_id = value
+        elif key == "traceparent":
+            traced = True
+    return request_id or random_hex(), traced
 
 
 def _kind(handler: Handler) -> str:
@@ -52,6 +57,16 @@ def _kind(handler: Handler) -> str:
     if handler.stream_unary is not None:
         return "client_stream"
     return "server_stream" if handler.unary_stream is not None else "bidi_stream"
+
+
+@dataclass(frozen=True)
+class _Method:
+    """What every call of one method shares, made once when the services are registered."""
+
+    path: str
+    span_name: str
+    attributes: dict[str, str]
+    series: MethodSeries | None
 
 
 @dataclass(frozen=True)
@@ -70,18 +85,22 @@ class RequestContextInterceptor(WrappingInterceptor):
 
     def wrap(self, handler: Handler, method: str) -> Handler:
         kind = _kind(handler)
+        _, service, name = RpcMetrics.labels(method, kind)
+        attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
+        series = self._metrics.series(method, kind) if self._metrics else None
+        shared = _Method(method, method.strip("/"), attributes, series)
 
         async def unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
-            call_state = await self._start(method, kind, context)
+            call_state = self._start(shared, context)
             try:
                 return await call()
             finally:
-                self._finish(method, kind, context, call_state)
+                self._finish(shared, context, call_state)
 
         async def stream(
             method: str, context: Context, responses: Callable[[], AsyncIterator[Any]]
         ) -> AsyncIterator[Any]:
-            call_state = await self._start(method, kind, context)
+            call_state = self._start(shared, context)
             if self._metrics:
                 self._metrics.stream_opened()
             cancelled = False
@@ -94,29 +113,24 @@ class RequestContextInterceptor(WrappingInterceptor):
             finally:
                 if self._metrics:
                     self._metrics.stream_closed()
-                self._finish(method, kind, context, call_state, cancelled=cancelled)
+                self._finish(shared, context, call_state, cancelled=cancelled)
 
         return wrap_handler(handler, method, unary, stream)
 
-    async def _start(self, method: str, kind: str, context: Context) -> _CallState:
-        request_id = _request_id(context)
+    def _start(self, method: _Method, context: Context) -> _CallState:
+        metadata = context.invocation_metadata()
+        request_id, traced = _caller_ids(metadata)
         request_id_var.set(request_id)
-        _, service, name = RpcMetrics.labels(method, kind)
-        parent = incoming_context(context.invocation_metadata())
+        parent = incoming_context(metadata) if traced else None
         span = self._tracer.start_span(
-            method.strip("/"),
+            method.span_name,
             context=parent,
             kind=trace.SpanKind.SERVER,
-            attributes={
-                "rpc.system": "grpc",
-                "rpc.service": service,
-                "rpc.method": name,
-                "quantis.request_id": request_id,
-            },
+            attributes={**method.attributes, "quantis.request_id": request_id},
         )
         otel_context.attach(trace.set_span_in_context(span, parent))
-        if self._metrics:
-            self._metrics.call_started(method, kind)
+        if method.series:
+            method.series.started += 1
         # Echoed in the trailers, not as a header: a call that has received headers is committed
         # and gRPC clients no longer retry it, even when it fails with UNAVAILABLE (gRFC A6).
         context.set_trailing_metadata((("x-request-id", request_id),))
@@ -124,23 +138,24 @@ class RequestContextInterceptor(WrappingInterceptor):
         return _CallState(time.perf_counter(), span, context.peer())
 
     def _finish(
-        self, method: str, kind: str, context: Context, call: _CallState, *, cancelled: bool = False
+        self, method: _Method, context: Context, call: _CallState, *, cancelled: bool = False
     ) -> None:
         started, span = call.started, call.span
         status = grpc.StatusCode.CANCELLED if cancelled else (context.code() or grpc.StatusCode.OK)
         code = status.name if isinstance(status, grpc.StatusCode) else str(status)
         seconds = time.perf_counter() - started
-        if self._metrics:
-            self._metrics.record(method, kind, code, seconds)
-        log.info(
-            "rpc",
-            extra={
-                "method": method,
-                "code": code,
-                "duration_ms": round(seconds * 1000, 3),
-                "peer": call.peer,
-            },
-        )
+        if method.series:
+            method.series.finished(code, seconds)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "rpc",
+                extra={
+                    "method": method.path,
+                    "code": code,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "peer": call.peer,
+                },
+            )
         if isinstance(status, grpc.StatusCode):
             span.set_attribute("rpc.grpc.status_code", status.value[0])
         if code in _SERVER_ERRORS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
@@ -18,12 +18,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from server.observability.rpc_counts import LATENCY_BUCKETS, MethodSeries, RpcCollector
+
 if TYPE_CHECKING:
     from server.domain.prediction.history import Served
     from server.domain.prediction.writer import HistoryWriter
 
-LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-LABELS = ("grpc_type", "grpc_service", "grpc_method")
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 # Codes that mean the server failed, not the caller (deploy/prometheus/rules.yml uses the same).
 SERVER_FAULT_CODES = frozenset(
@@ -41,35 +41,11 @@ class RpcSummary:
     p99: float
 
 
-@dataclass
-class _MethodSeries:
-    """One method's labelled series, looked up once: ``labels()`` checks and converts its
-    arguments on every call, a few microseconds each, three times per RPC."""
-
-    started: Counter
-    handling: Histogram
-    handled: dict[str, Counter] = field(default_factory=dict)  # by status code
-
-
 class RpcMetrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
-        self.started = Counter(
-            "grpc_server_started", "RPCs started on the server.", LABELS, registry=self.registry
-        )
-        self.handled = Counter(
-            "grpc_server_handled",
-            "RPCs completed on the server, by status code.",
-            (*LABELS, "grpc_code"),
-            registry=self.registry,
-        )
-        self.handling = Histogram(
-            "grpc_server_handling_seconds",
-            "Time to handle an RPC, until its status is sent.",
-            LABELS,
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        self._rpcs = RpcCollector()
+        self.registry.register(self._rpcs)
         self.active_streams = Gauge(
             "quantis_active_streams", "Streaming RPCs in progress.", registry=self.registry
         )
@@ -119,7 +95,7 @@ class RpcMetrics:
         )
 
         self.open_streams = 0
-        self._methods: dict[tuple[str, str], _MethodSeries] = {}
+        self._predictions: dict[tuple[str, str, str], Counter] = {}
 
     def stream_opened(self) -> None:
         self.open_streams += 1
@@ -136,7 +112,11 @@ class RpcMetrics:
 
     def count_predictions(self, served: Served) -> None:
         """Series forecast by one request (the prediction history writer's ``on_record`` hook)."""
-        self.predictions.labels(served.model_id, served.version_id, str(served.source)).inc(served.size)
+        key = (served.model_id, served.version_id, str(served.source))
+        counter = self._predictions.get(key)
+        if counter is None:  # labels() checks and converts its arguments: once per version and source
+            counter = self._predictions[key] = self.predictions.labels(*key)
+        counter.inc(served.size)
 
     def watch_history(self, writer: HistoryWriter) -> None:
         """Export the history writer's backlog and losses, read when scraped (nothing on the request path)."""
@@ -150,34 +130,26 @@ class RpcMetrics:
     def server_faults(self) -> dict[str, tuple[float, float]]:
         """Per method since start: calls finished, and those that failed through the server's fault."""
         found: dict[str, tuple[float, float]] = {}
-        samples = (sample for family in self.handled.collect() for sample in family.samples)
-        for sample in samples:
-            if not sample.name.endswith("_total"):
-                continue
-            method = f"/{sample.labels['grpc_service']}/{sample.labels['grpc_method']}"
-            calls, faults = found.get(method, (0.0, 0.0))
-            fault = sample.value if sample.labels["grpc_code"] in SERVER_FAULT_CODES else 0.0
-            found[method] = (calls + sample.value, faults + fault)
+        for series in list(self._rpcs.methods.values()):
+            _, service, name = series.labels
+            handled = list(series.handled.items())
+            calls, faults = found.get(f"/{service}/{name}", (0.0, 0.0))
+            fault = sum(count for code, count in handled if code in SERVER_FAULT_CODES)
+            found[f"/{service}/{name}"] = (calls + sum(count for _, count in handled), faults + fault)
         return found
 
-    def _series(self, method: str, kind: str) -> _MethodSeries:
-        found = self._methods.get((method, kind))
+    def series(self, method: str, kind: str) -> MethodSeries:
+        """The counts of ``method``'s calls: looked up once per method, updated on every call."""
+        found = self._rpcs.methods.get((method, kind))
         if found is None:
-            labels = self.labels(method, kind)
-            found = _MethodSeries(self.started.labels(*labels), self.handling.labels(*labels))
-            self._methods[(method, kind)] = found
+            found = self._rpcs.methods[(method, kind)] = MethodSeries(self.labels(method, kind))
         return found
 
     def call_started(self, method: str, kind: str) -> None:
-        self._series(method, kind).started.inc()
+        self.series(method, kind).started += 1
 
     def record(self, method: str, kind: str, code: str, seconds: float) -> None:
-        series = self._series(method, kind)
-        handled = series.handled.get(code)
-        if handled is None:
-            handled = series.handled[code] = self.handled.labels(*self.labels(method, kind), code)
-        handled.inc()
-        series.handling.observe(seconds)
+        self.series(method, kind).finished(code, seconds)
 
     def summaries(self) -> list[RpcSummary]:
         """Per method: requests, errors (any code but OK) and latency quantiles from the histogram."""
