@@ -12,20 +12,27 @@ an OTLP/gRPC collector only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import Attributes
+
+if TYPE_CHECKING:
+    from opentelemetry.util._decorator import _AgnosticContextManager
 
 SERVICE_NAME = "quantis"
 INSTRUMENTATION = "quantis.server"
 _PROPAGATOR = TraceContextTextMapPropagator()
+_IDS = RandomIdGenerator()
+_Links = Sequence[trace.Link] | None
 
 
 def build_tracer_provider(otlp_endpoint: str = "", *, exporter: SpanExporter | None = None) -> TracerProvider:
@@ -56,7 +63,54 @@ def _resource() -> Resource:
 
 def tracer_of(provider: trace.TracerProvider | None) -> trace.Tracer:
     """The server's tracer from ``provider``; with none, a tracer that records nothing."""
-    return provider.get_tracer(INSTRUMENTATION) if provider is not None else trace.NoOpTracer()
+    if provider is None:
+        return trace.NoOpTracer()
+    if isinstance(provider, TracerProvider) and provider.sampler is ALWAYS_OFF:
+        return _IdTracer()
+    return provider.get_tracer(INSTRUMENTATION)
+
+
+class _IdTracer(trace.Tracer):
+    """The tracer of a provider that samples nothing: a span is only its ids, in the caller's
+    trace or a new one, which a call's log lines and audit record share. The SDK's tracer makes
+    the same spans through its sampler, in a few times the time, on every call."""
+
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Attributes = None,
+        links: _Links = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> trace.Span:
+        parent = trace.get_current_span(context).get_span_context()
+        trace_id = parent.trace_id if parent.is_valid else _IDS.generate_trace_id()
+        return trace.NonRecordingSpan(
+            trace.SpanContext(
+                trace_id,
+                _IDS.generate_span_id(),
+                is_remote=False,
+                trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),  # not sampled, as the SDK marks it
+                trace_state=parent.trace_state if parent.is_valid else None,
+            )
+        )
+
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Attributes = None,
+        links: _Links = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> _AgnosticContextManager[trace.Span]:
+        return trace.use_span(self.start_span(name, context), end_on_exit=end_on_exit)
 
 
 def incoming_context(metadata: Iterable[tuple[str, Any]] | None) -> Context:

@@ -303,3 +303,21 @@ def test_without_an_exporter_spans_are_not_recorded_but_keep_trace_ids() -> None
     with tracer_of(build_tracer_provider()).start_as_current_span("call") as span:
         assert not span.is_recording()  # nothing would read it: no attributes, no events kept
         assert span.get_span_context().trace_id != 0  # logs and audit records still get one
+
+
+def test_without_an_exporter_a_span_continues_the_callers_trace_and_its_children_share_it() -> None:
+    from server.observability.tracing import build_tracer_provider, incoming_context, tracer_of
+
+    tracer = tracer_of(build_tracer_provider())
+    caller = incoming_context((("traceparent", f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"),))
+    with (
+        tracer.start_as_current_span("call", context=caller) as span,
+        tracer.start_as_current_span("db.transaction") as child,
+    ):
+        assert trace.get_current_span() is child
+    own, inner = span.get_span_context(), child.get_span_context()
+    assert trace.format_trace_id(own.trace_id) == trace.format_trace_id(inner.trace_id) == TRACE_ID
+    assert len({trace.format_span_id(own.span_id), trace.format_span_id(inner.span_id), PARENT_SPAN_ID}) == 3
+    assert not span.is_recording() and not own.trace_flags.sampled and not own.is_remote
+    fresh = tracer.start_span("another call")
+    assert fresh.get_span_context().is_valid and fresh.get_span_context().trace_id != own.trace_id
