@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -58,8 +58,13 @@ def append_fixed_strings(message: Message, field: str, values: npt.NDArray[np.by
     message.MergeFromString(entries.tobytes())
 
 
+_ONE_BYTE = tuple(bytes((value,)) for value in range(0x80))
+
+
 def varint(value: int) -> bytes:
     """``value`` as a protobuf varint; a negative one as its 64-bit two's complement (int64)."""
+    if 0 <= value < 0x80:  # field keys, lengths of small messages: most varints on the wire
+        return _ONE_BYTE[value]
     value &= 0xFFFF_FFFF_FFFF_FFFF
     out = bytearray()
     while value > 0x7F:
@@ -96,6 +101,39 @@ def to_datetime(message: timestamp_pb2.Timestamp, field: str) -> datetime:
         return message.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         raise InvalidArgument.field(field, "must be a valid timestamp from 0001-01-01 to 9999-12-31") from exc
+
+
+# datetime64[ns], the time type of the forecasting arrays, holds 1677-09-21 to 2262-04-11; past
+# that a conversion wraps around silently, so such a time is refused instead.
+_NS_SECONDS = (-9_223_372_036, 9_223_372_035)
+_NS_RANGE = "must be a valid timestamp from 1677-09-22 to 2262-04-11"
+
+
+def _as_ns(seconds: npt.NDArray[np.int64], nanos: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which (seconds, nanos) pairs datetime64[ns] cannot hold."""
+    return (seconds < _NS_SECONDS[0]) | (seconds > _NS_SECONDS[1]) | (nanos < 0) | (nanos > 999_999_999)
+
+
+def timestamps_ns(messages: Sequence[timestamp_pb2.Timestamp], field: str) -> npt.NDArray[np.datetime64]:
+    """Callers' Timestamps as datetime64[ns], checked together; a bad one is named ``field[i]``.
+    A datetime each (``to_datetime``) took about 5 us: a quarter of a millisecond for 48."""
+    seconds = np.fromiter((message.seconds for message in messages), np.int64, len(messages))
+    nanos = np.fromiter((message.nanos for message in messages), np.int64, len(messages))
+    bad = _as_ns(seconds, nanos)
+    if bad.any():
+        raise InvalidArgument.field(f"{field}[{int(bad.argmax())}]", _NS_RANGE)
+    return (seconds * 1_000_000_000 + nanos).astype("datetime64[ns]")
+
+
+def optional_timestamp_ns(
+    message: timestamp_pb2.Timestamp, present: bool, field: str
+) -> np.datetime64 | None:
+    """One caller's Timestamp as datetime64[ns], or None when the field is unset."""
+    if not present:
+        return None
+    if _as_ns(np.array([message.seconds]), np.array([message.nanos]))[0]:
+        raise InvalidArgument.field(field, _NS_RANGE)
+    return np.datetime64(message.seconds * 1_000_000_000 + message.nanos, "ns")
 
 
 def to_timedelta(message: duration_pb2.Duration, field: str) -> timedelta:

@@ -35,8 +35,10 @@ def _step_field(step: int) -> bytes:
     return b"\x10" + varint(step)  # ForecastPoint.step, field 2
 
 
+@functools.lru_cache(maxsize=4096)
 def _timestamp_field(seconds: int, nanos: int) -> bytes:
-    """ForecastPoint.timestamp (field 1): a Timestamp with its non-zero fields."""
+    """ForecastPoint.timestamp (field 1): a Timestamp with its non-zero fields. Forecasts made at
+    the same time share their steps' timestamps, so each is encoded once."""
     inner = (b"\x08" + varint(seconds) if seconds else b"") + (b"\x10" + varint(nanos) if nanos else b"")
     return length_delimited(1, inner)
 

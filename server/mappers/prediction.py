@@ -22,8 +22,9 @@ from server.mappers.common import (
     from_wire,
     length_delimited,
     optional_datetime,
+    optional_timestamp_ns,
     timestamp,
-    to_datetime,
+    timestamps_ns,
 )
 from server.mappers.dataset import frequency_from_proto
 from server.mappers.forecast_wire import forecast_bytes
@@ -43,9 +44,8 @@ def series_from_proto(request: pb.PredictRequest) -> SeriesInput:
     return SeriesInput(
         values=np.asarray(series.values, dtype=np.float64),
         series_id=series.series_id,
-        timestamps=[to_datetime(t, f"series.timestamps[{i}]") for i, t in enumerate(series.timestamps)]
-        or None,
-        start=optional_datetime(series.start, series.HasField("start"), "series.start"),
+        timestamps=timestamps_ns(series.timestamps, "series.timestamps") if series.timestamps else None,
+        start=optional_timestamp_ns(series.start, series.HasField("start"), "series.start"),
         frequency=frequency_from_proto(series.frequency),
         covariates=tuple(sorted(series.covariates)),
         future_covariates=tuple(sorted(request.future_covariates)),
@@ -64,7 +64,7 @@ def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
         series_ids=list(request.series_ids),
         lengths=np.asarray(request.lengths, dtype=np.int32),
         values=np.asarray(request.values, dtype=np.float32),
-        start_times=[to_datetime(t, f"start_times[{i}]") for i, t in enumerate(request.start_times)] or None,
+        start_times=timestamps_ns(request.start_times, "start_times") if request.start_times else None,
     )
 
 

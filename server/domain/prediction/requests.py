@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -36,8 +35,8 @@ class SeriesInput:
 
     values: npt.NDArray[np.float64]
     series_id: str = ""
-    timestamps: list[datetime] | None = None
-    start: datetime | None = None
+    timestamps: npt.NDArray[np.datetime64] | None = None  # datetime64[ns], as the start
+    start: np.datetime64 | None = None
     frequency: Frequency | None = None
     covariates: tuple[str, ...] = ()
     future_covariates: tuple[str, ...] = ()
@@ -55,7 +54,7 @@ class PackedInput:
     series_ids: list[str]
     lengths: npt.NDArray[np.int32]
     values: npt.NDArray[np.float32]
-    start_times: list[datetime] | None = None
+    start_times: npt.NDArray[np.datetime64] | None = None  # datetime64[ns], one per series
 
 
 @dataclass(frozen=True)
@@ -127,10 +126,6 @@ def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str)
     if frequency is not None and model is not None and frequency is not model:
         raise InvalidArgument.field(field, f"must be unspecified or the model's ({model.value})")
     return model or frequency
-
-
-def to_datetime64(value: datetime) -> np.datetime64:
-    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "ns")
 
 
 def forecast_times(

@@ -27,7 +27,6 @@ from server.domain.prediction.requests import (
     forecast_times,
     last_times,
     season_length,
-    to_datetime64,
 )
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
@@ -158,10 +157,10 @@ class Predictor:
         levels = check_quantiles(resolved, quantiles)
         frequency = check_frequency(resolved, series.frequency, "series.frequency")
         stamps = None
-        if series.timestamps:
-            stamps = np.array([to_datetime64(series.timestamps[-1])])
+        if series.timestamps is not None and series.timestamps.size:
+            stamps = series.timestamps[-1:]
         elif series.start is not None and frequency is not None:
-            stamps = last_times(np.array([values.size]), np.array([to_datetime64(series.start)]), frequency)
+            stamps = last_times(np.array([values.size]), np.array([series.start]), frequency)
         batch = SeriesBatch(values, np.array([values.size], dtype=np.int32), horizon, levels, stamps)
         # Checked above field by field: one value or more, all finite or NaN, and the horizon.
         arrays = await self._forecast(resolved, batch, "series.values", checked=True)
@@ -221,7 +220,7 @@ class Predictor:
         frequency = check_frequency(resolved, request.frequency, "frequency")
         stamps = None
         if request.start_times is not None and frequency is not None:
-            starts = np.array([to_datetime64(t) for t in request.start_times])
+            starts = request.start_times
             stamps = last_times(request.lengths, starts, frequency)
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
         arrays = await self.forecast_packed(resolved, batch, "values")

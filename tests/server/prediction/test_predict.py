@@ -29,6 +29,12 @@ def settings(backend_settings: Settings) -> Settings:
     return backend_settings
 
 
+def monthly_seconds(count: int) -> np.ndarray:
+    """The first of each month from January 1949, in seconds since the epoch."""
+    months = np.datetime64("1949-01") + np.arange(count)
+    return months.astype("datetime64[s]").astype(np.int64)
+
+
 def series(values: list[float], **fields: object) -> common_pb2.Series:
     return common_pb2.Series(values=values, **fields)  # type: ignore[arg-type]
 
@@ -61,6 +67,21 @@ async def test_predict_equals_the_model_called_directly(
     first = forecast.points[0].timestamp.ToDatetime(tzinfo=UTC)
     assert first == datetime(1961, 1, 1, tzinfo=UTC)  # 144 months from 1949-01 end in 1960-12
     assert forecast.points[-1].timestamp.ToDatetime(tzinfo=UTC) == datetime(1961, 12, 1, tzinfo=UTC)
+
+    # Timestamps instead of a start: the points follow the last of them.
+    dated = await predictions.Predict(
+        pb.PredictRequest(
+            model_id=model.model_id,
+            series=series(
+                values,
+                timestamps=[timestamp_pb2.Timestamp(seconds=int(t)) for t in monthly_seconds(len(values))],
+                frequency=common_pb2.FREQUENCY_MONTHLY,
+            ),
+        ),
+        metadata=ana.metadata,
+    )
+    assert [p.timestamp for p in dated.forecast.points] == [p.timestamp for p in forecast.points]
+    np.testing.assert_allclose([p.mean for p in dated.forecast.points], point[0], rtol=1e-5)  # type: ignore[index]
 
     # Without a start the points carry no timestamps; a shorter horizon and interpolated levels work.
     short = await predictions.Predict(
@@ -158,6 +179,9 @@ async def test_no_deployed_version_and_foreign_models(
         ({"values": [float("nan"), float("nan")]}, "series.values"),
         ({"frequency": common_pb2.FREQUENCY_DAILY}, "series.frequency"),
         ({"future": True}, "future_covariates[price]"),
+        ({"timestamps": [0, 1]}, "series.timestamps"),  # three values
+        ({"timestamps": [0, 16_725_225_600, 16_727_904_000]}, "series.timestamps[1]"),  # 2500: past 2262
+        ({"start": -17_000_000_000}, "series.start"),  # 1431
     ],
 )
 async def test_validation_names_the_field(
@@ -176,6 +200,10 @@ async def test_validation_names_the_field(
             request.future_covariates["price"].values.extend([1.0])
         elif key == "quantiles":
             request.quantiles.extend(value)  # type: ignore[arg-type]
+        elif key == "timestamps":
+            request.series.timestamps.extend(timestamp_pb2.Timestamp(seconds=t) for t in value)  # type: ignore[attr-defined]
+        elif key == "start":
+            request.series.start.seconds = value  # type: ignore[assignment]
         else:
             setattr(request, key, value)
     got = await failure(predictions.Predict(request, metadata=ana.metadata))

@@ -11,10 +11,11 @@ from typing import Any
 import grpc
 import numpy as np
 import pytest
+from google.protobuf import timestamp_pb2
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
+from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
-from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
 from server.grpc_server import RunningServer
@@ -59,6 +60,14 @@ async def test_many_series_per_message_out_of_order_safe(
     unknown = packed("ghost", "no-such-model", [[1.0, 2.0]])
     # A series with no observed value gets NaN rows; the others of its request are answered.
     gappy = packed("gappy", model.model_id, [air[:40], [math.nan] * 5, air[:50]], horizon=6)
+    # Start times: each series' own; one past what the server's times hold (2262) is refused.
+    monthly = {"frequency": common_pb2.FREQUENCY_MONTHLY, "horizon": 6}
+    january_1949 = timestamp_pb2.Timestamp(seconds=-662_688_000)
+    dated = packed("dated", model.model_id, [air[:40], air[:50]], start_times=[january_1949] * 2, **monthly)
+    late = timestamp_pb2.Timestamp(seconds=16_725_225_600)  # 2500
+    too_late = packed(
+        "late", model.model_id, [air[:40], air[:50]], start_times=[january_1949, late], **monthly
+    )
 
     async def send() -> AsyncIterator[pb.StreamPredictRequest]:
         for i, (request_id, series) in enumerate(requests.items()):
@@ -67,9 +76,11 @@ async def test_many_series_per_message_out_of_order_safe(
                 yield bad
                 yield unknown
                 yield gappy
+                yield dated
+                yield too_late
 
     answers = {r.request_id: r async for r in predictions.StreamPredict(send(), metadata=ana.metadata)}
-    assert set(answers) == {*requests, "bad", "ghost", "gappy"}
+    assert set(answers) == {*requests, "bad", "ghost", "gappy", "dated", "late"}
     rows = np.array(answers["gappy"].point_forecasts).reshape(3, 6)
     assert np.isnan(rows[1]).all() and not np.isnan(rows[[0, 2]]).any()
     point, _ = direct(artifacts[0], air[:50], 6, (0.1, 0.5, 0.9))
@@ -81,6 +92,10 @@ async def test_many_series_per_message_out_of_order_safe(
     assert any(d.Unpack(bad_request) for d in error.details)
     assert [v.field for v in bad_request.field_violations] == ["values"]
     assert answers["ghost"].error.code == code_pb2.NOT_FOUND
+    assert answers["dated"].error.code == code_pb2.OK and len(answers["dated"].point_forecasts) == 12
+    assert answers["late"].error.code == code_pb2.INVALID_ARGUMENT and not answers["late"].point_forecasts
+    assert any(d.Unpack(bad_request) for d in answers["late"].error.details)
+    assert [v.field for v in bad_request.field_violations] == ["start_times[1]"]
 
     h, q = 6, 3
     for request_id, series in requests.items():
@@ -104,7 +119,7 @@ async def test_many_series_per_message_out_of_order_safe(
     listed = await predictions.ListPredictions(
         pb.ListPredictionsRequest(source=pb.PREDICTION_SOURCE_STREAM, page_size=1000), metadata=ana.metadata
     )
-    assert listed.total_size == sum(len(s) for s in requests.values()) + 3  # with "gappy"
+    assert listed.total_size == sum(len(s) for s in requests.values()) + 5  # with "gappy" and "dated"
     some = answers["r3"].prediction_ids[0]
     stored = (
         await predictions.GetPrediction(pb.GetPredictionRequest(prediction_id=some), metadata=ana.metadata)
