@@ -70,8 +70,16 @@ def wrap_handler_with_request(
         single: Behaviour | None = handler.unary_unary or handler.stream_unary
         assert single is not None
 
-        async def call_unary(request: Any, context: Context) -> Any:
-            return await unary(method, context, request, lambda: _call_unary(single, request, context))
+        if inspect.iscoroutinefunction(single):  # every layer, and the servicers: no coroutine between
+            coroutine = single
+
+            async def call_unary(request: Any, context: Context) -> Any:
+                return await unary(method, context, request, lambda: coroutine(request, context))
+
+        else:
+
+            async def call_unary(request: Any, context: Context) -> Any:
+                return await unary(method, context, request, lambda: _call_unary(single, request, context))
 
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(call_unary, *serializers)
