@@ -102,6 +102,12 @@ def _forecast(horizon: int, levels: int, stamps: np.ndarray | None, series_id: s
         # The epoch itself is a Timestamp with no field set, still present on its point.
         (3, 1, np.datetime64("1970-01-01T00:00:00", "ns") + np.arange(3) * np.timedelta64(1, "s"), ""),
         (1, 19, None, ""),
+        # Undated points of up to five levels are laid out from a template; past that, or past
+        # step 127, field by field.
+        (1, 1, None, "one"),
+        (127, 5, None, "air"),
+        (128, 5, None, ""),
+        (12, 6, None, "air"),
     ],
 )
 def test_predict_response_carries_the_forecast_field_by_field(
