@@ -34,6 +34,8 @@ from server.randomness import random_hex
 
 log = logging.getLogger("server.access")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A call without traceparent starts a trace of its own, whatever context its task inherited.
+_NO_PARENT = otel_context.Context()
 # Codes that mark a server span as failed (OpenTelemetry's RPC conventions): the server's fault.
 _SERVER_ERRORS = frozenset(
     {"UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"}
@@ -121,7 +123,7 @@ class RequestContextInterceptor(WrappingInterceptor):
         metadata = context.invocation_metadata()
         request_id, traced = _caller_ids(metadata)
         request_id_var.set(request_id)
-        parent = incoming_context(metadata) if traced else None
+        parent = incoming_context(metadata) if traced else _NO_PARENT
         span = self._tracer.start_span(
             method.span_name,
             context=parent,
