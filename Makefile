@@ -70,12 +70,12 @@ test: install lint
 bench-accuracy: $(STAMP)
 	$(PY) -m bench.accuracy $(ACCURACY_FLAGS)
 
-# The serving benchmark of issue 6 (a few minutes; BENCH_FLAGS=--quick for a smoke run). It makes
+# The serving benchmark (a few minutes; BENCH_FLAGS=--quick for a smoke run). It makes
 # MLServer's own virtual environment under var/bench/ on first use.
 bench: $(STAMP)
 	$(PY) -m bench.serving $(BENCH_FLAGS)
 
-# The reliability suite of issue 10 (about 10 minutes: 3 min of load, the faults, bad input for
+# The reliability suite (about 10 minutes: 3 min of load, the faults, bad input for
 # every RPC), ending with a table of each scenario's figures; RELIABILITY_FLAGS=--quick for CI lengths.
 reliability: $(STAMP)
 	$(PY) -m tests.reliability $(RELIABILITY_FLAGS)

@@ -1,4 +1,4 @@
-"""The serving benchmark's table and its targets (issue 6), as ratios of rows of one run."""
+"""The serving benchmark's table and its targets, as ratios of rows of one run."""
 
 from __future__ import annotations
 

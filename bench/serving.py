@@ -1,4 +1,4 @@
-"""Serving benchmark (issue 6): the demo LSTM served five ways on this machine, in one run.
+"""Serving benchmark: the demo LSTM served five ways on this machine, in one run.
 
     python -m bench.serving [--quick] [--parts 1,2,3,4,5]
 

@@ -1,5 +1,5 @@
 """deploy/docker-compose.yml: valid against the Compose specification (the schema
-check-jsonschema carries, no network), with the services issue 10 asks for."""
+check-jsonschema carries, no network), with the services a deployment needs."""
 
 from __future__ import annotations
 

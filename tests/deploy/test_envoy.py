@@ -1,6 +1,6 @@
 """deploy/envoy/envoy.yaml is a valid Envoy bootstrap: parsed into Envoy's own protos (the
 xds-protos package carries Envoy's data-plane API), every field and every typed_config type
-known, nothing deprecated; and it is the gRPC-web bridge issue 9 asks for."""
+known, nothing deprecated; and it is the gRPC-web bridge the dashboard needs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """deploy/k8s: every manifest valid against the Kubernetes API schema (kubernetes-validate's
-bundled schemas, strict: an unknown field fails), and the pieces issue 10 asks for present."""
+bundled schemas, strict: an unknown field fails), and the pieces a deployment needs present."""
 
 from __future__ import annotations
 
