@@ -98,17 +98,8 @@ class _IdTracer(trace.Tracer):
             )
         )
 
-    def start_as_current_span(
-        self,
-        name: str,
-        context: Context | None = None,
-        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: _Links = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-        end_on_exit: bool = True,
+    def start_as_current_span(  # start_span's other arguments mean nothing to a span of ids
+        self, name: str, context: Context | None = None, *_: Any, end_on_exit: bool = True, **__: Any
     ) -> _AgnosticContextManager[trace.Span]:
         return trace.use_span(self.start_span(name, context), end_on_exit=end_on_exit)
 
