@@ -9,6 +9,7 @@ and the log scale of the whole series.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,11 +57,11 @@ def build_inputs(
         starts, which = first[:1], np.zeros(first.size, np.intp)  # np.unique costs 30 us more
     else:
         starts, which = np.unique(first, return_inverse=True)
-    stamps = freq.shift(starts[:, None], np.arange(lookback + horizon)[None, :])
-    relative = ((np.arange(lookback + horizon) - lookback + 1) / max(horizon, 1)).astype(np.float32)
-    known = np.concatenate(
-        [calendar_features(freq, stamps), np.broadcast_to(relative, stamps.shape)[..., None]], axis=-1
-    ).astype(np.float32, copy=False)
+    known = (
+        _known_inputs(freq, int(starts[0].astype(np.int64)), lookback, horizon)[None]
+        if starts.size == 1
+        else _known_of(freq, starts, lookback, horizon)
+    )
     static = np.stack(
         [loc, np.log(scale), mask.mean(axis=1), np.log(series_scale[windows.series]).astype(np.float32)],
         axis=1,
@@ -76,6 +77,26 @@ def build_inputs(
         target = gather_target(scaled, lengths, windows, horizon)
         tensors["target"] = torch.from_numpy(((target - loc[:, None]) / scale[:, None]).astype(np.float32))
     return WindowInputs(tensors, loc, scale)
+
+
+def _known_of(freq: Frequency, starts: DatetimeArray, lookback: int, horizon: int) -> F32:
+    """The known inputs of windows starting at ``starts``: (starts, lookback + horizon, n_known)."""
+    stamps = freq.shift(starts[:, None], np.arange(lookback + horizon)[None, :])
+    relative = ((np.arange(lookback + horizon) - lookback + 1) / max(horizon, 1)).astype(np.float32)
+    known: F32 = np.concatenate(
+        [calendar_features(freq, stamps), np.broadcast_to(relative, stamps.shape)[..., None]], axis=-1
+    ).astype(np.float32, copy=False)
+    return known
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_inputs(freq: Frequency, start: int, lookback: int, horizon: int) -> F32:
+    """:func:`_known_of` for one start (in ``freq``'s units since the epoch), kept: the windows
+    of a forecast usually all start at the same time, and forecasts made together as well."""
+    start_time = np.array([start], dtype=f"datetime64[{freq.unit}]")
+    known: F32 = _known_of(freq, start_time, lookback, horizon)[0]
+    known.flags.writeable = False
+    return known
 
 
 def last_observed(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

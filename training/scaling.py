@@ -32,7 +32,7 @@ def resolve_transform(choice: str, values: npt.NDArray[np.floating]) -> str:
 def forward_transform(values: npt.NDArray[np.floating], kind: str) -> F64:
     out = np.asarray(values, dtype=np.float64)
     if kind == "log":
-        if np.any(out[~np.isnan(out)] <= 0):
+        if np.any(out <= 0):  # NaN (a missing value) compares False
             raise InvalidDataError("values must be positive for a model trained on log values")
         return np.log(out)
     return out.copy()

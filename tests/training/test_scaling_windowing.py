@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from training.errors import InvalidDataError
+from training.features import build_inputs
+from training.frequency import HOURLY, MONTHLY, WEEKLY, Frequency
 from training.scaling import ScalerStats, resolve_transform, scale_packed, segment_stats, unscale
 from training.windowing import (
     gather_context,
@@ -85,3 +87,34 @@ def test_validation_holdout_adds_origins_only_where_windows_are_few() -> None:
     assert validation_holdout(panel, horizon=6, min_context=2, min_windows=30) == 6  # one each is plenty
     short = np.array([2 * 12 + 9 + 3], dtype=np.int32)  # four training windows with one origin
     assert validation_holdout(short, horizon=12, min_context=9, min_windows=30) == 13  # keeps half of them
+
+
+@pytest.mark.parametrize("freq", [MONTHLY, WEEKLY, HOURLY])
+def test_known_inputs_of_a_start_are_the_same_alone_or_among_other_starts(freq: Frequency) -> None:
+    """Windows that all start together take their known inputs from a kept table; windows of
+    several starts compute them; the two agree bit for bit."""
+    lookback, horizon = 8, 4
+    lengths = np.array([20, 20, 13], dtype=np.int32)
+    flat = np.arange(lengths.sum(), dtype=np.float64)
+    anchors = np.array(["2001-01-01"] * 3, dtype="datetime64[D]").astype(f"datetime64[{freq.unit}]")
+
+    def known(count: int) -> tuple[np.ndarray, np.ndarray]:
+        part = lengths[:count]
+        tensors = build_inputs(
+            flat[: part.sum()],
+            part,
+            np.ones(count),
+            anchors[:count],
+            freq,
+            last_windows(part),
+            lookback,
+            horizon,
+            False,
+        ).tensors
+        return tensors["past_known"].numpy(), tensors["future_known"].numpy()
+
+    alone, among = known(2), known(3)  # one start (the cached table), then two starts
+    for one, other in zip(alone, among, strict=True):
+        np.testing.assert_array_equal(one, other[:2])
+        assert one.flags.writeable  # a copy: the kept table itself is never handed out
+    assert not np.array_equal(among[0][0], among[0][2])  # the third window starts elsewhere

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from training.errors import InvalidRequestError
 from training.frequency import DatetimeArray
 from training.panel import Panel
 from training.progress import CancelCheck, ProgressCallback
@@ -70,8 +71,6 @@ class Forecaster(Protocol):
 
 def check_packed(values: npt.NDArray[np.floating], lengths: npt.NDArray[np.integer], horizon: int) -> None:
     """Validate the packed layout shared by every model type."""
-    from training.errors import InvalidRequestError
-
     if values.ndim != 1 or lengths.ndim != 1:
         raise InvalidRequestError("values and lengths must be one-dimensional")
     if lengths.size == 0:
