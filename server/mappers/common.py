@@ -109,7 +109,7 @@ _NS_SECONDS = (-9_223_372_036, 9_223_372_035)
 _NS_RANGE = "must be a valid timestamp from 1677-09-22 to 2262-04-11"
 
 
-def _as_ns(seconds: npt.NDArray[np.int64], nanos: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+def _outside_ns(seconds: npt.NDArray[np.int64], nanos: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """Which (seconds, nanos) pairs datetime64[ns] cannot hold."""
     return (seconds < _NS_SECONDS[0]) | (seconds > _NS_SECONDS[1]) | (nanos < 0) | (nanos > 999_999_999)
 
@@ -119,7 +119,7 @@ def timestamps_ns(messages: Sequence[timestamp_pb2.Timestamp], field: str) -> np
     A datetime each (``to_datetime``) took about 5 us: a quarter of a millisecond for 48."""
     seconds = np.fromiter((message.seconds for message in messages), np.int64, len(messages))
     nanos = np.fromiter((message.nanos for message in messages), np.int64, len(messages))
-    bad = _as_ns(seconds, nanos)
+    bad = _outside_ns(seconds, nanos)
     if bad.any():
         raise InvalidArgument.field(f"{field}[{int(bad.argmax())}]", _NS_RANGE)
     return (seconds * 1_000_000_000 + nanos).astype("datetime64[ns]")
@@ -131,7 +131,7 @@ def optional_timestamp_ns(
     """One caller's Timestamp as datetime64[ns], or None when the field is unset."""
     if not present:
         return None
-    if _as_ns(np.array([message.seconds]), np.array([message.nanos]))[0]:
+    if _outside_ns(np.array([message.seconds]), np.array([message.nanos]))[0]:
         raise InvalidArgument.field(field, _NS_RANGE)
     return np.datetime64(message.seconds * 1_000_000_000 + message.nanos, "ns")
 

@@ -81,7 +81,8 @@ def forecast_bytes(result: UnaryForecast) -> bytes:
     (even in place, with ``add``) took 36-50 us per Predict, about a tenth of the interpreter's
     busy time at 64 callers; here the fixed-width part of every point (mean and quantiles) is
     laid out by numpy in one array, and only each point's head (timestamp and step) is made in
-    Python (17 us in all without timestamps).
+    Python (17 us in all without timestamps). An undated forecast of a few levels is written
+    into a template of its points instead (3.5 us).
     """
     horizon, levels = result.horizon, len(result.levels)
     series_id = [length_delimited(1, result.series_id.encode())] if result.series_id else []
