@@ -8,17 +8,21 @@ This machine's speed moves by tens of percent from minute to minute, so two vers
 one after the other differ by more than most changes do. Measured side by side, each window
 loads both at once (``--callers`` each, from two client processes), and the ratio of their CPU
 per request (each server's whole process tree, the history writer included) is compared
-within the window. Both servers run with this checkout's environment.
+within the window, as is the CPU of each server's event-loop thread, the limit of its unary
+throughput. Both servers run with this checkout's environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import shutil
 import statistics
 import sys
 from pathlib import Path
+
+import psutil
 
 from bench import payloads
 from bench.cpu import cpu_by_role
@@ -31,6 +35,16 @@ from bench.systems import ROOT, QuantisServer
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user and system) spent so far by ``pid`` and its living descendants."""
     return sum(cpu_by_role(pid).values())
+
+
+def main_thread_cpu(pid: int) -> float:
+    """CPU seconds spent so far by the main thread of ``pid``: a server's event loop, which
+    limits its unary throughput (0 once the process is gone)."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for thread in psutil.Process(pid).threads():
+            if thread.id == pid:
+                return float(thread.user_time + thread.system_time)
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,29 +84,37 @@ def main(argv: list[str] | None = None) -> int:
                     metadata=metadata,
                 )
             )
-        ratios = []
+        ratios: list[float] = []
+        loop_ratios: list[float] = []
         for window in range(args.windows):
-            before = [process_tree_cpu(server.pid or 0) for server in servers]
+            pids = [server.pid or 0 for server in servers]
+            before = [(process_tree_cpu(pid), main_thread_cpu(pid)) for pid in pids]
             pending = [pool.apply_async(run, (work,)) for pool, work in zip(clients, loads, strict=True)]
             measured = [result.get() for result in pending]
-            after = [process_tree_cpu(server.pid or 0) for server in servers]
-            per_request = [
-                (a - b) / max(m.requests, 1) * 1e6 for a, b, m in zip(after, before, measured, strict=True)
-            ]
-            ratios.append(per_request[1] / per_request[0])
+            after = [(process_tree_cpu(pid), main_thread_cpu(pid)) for pid in pids]
+            tree, loop = (
+                [
+                    (a[i] - b[i]) / max(m.requests, 1) * 1e6
+                    for a, b, m in zip(after, before, measured, strict=True)
+                ]
+                for i in (0, 1)
+            )
+            ratios.append(tree[1] / tree[0])
+            loop_ratios.append(loop[1] / loop[0] if loop[0] else 0.0)
             old, new = measured
             print(
                 f"window {window + 1}: old {old.requests_per_second:,.0f} req/s, "
-                f"{per_request[0]:,.0f} us/req, p99 {old.percentile(99) or 0:.1f} ms | "
-                f"new {new.requests_per_second:,.0f} req/s, {per_request[1]:,.0f} us/req, "
+                f"{tree[0]:,.0f} us/req (loop {loop[0]:,.0f}), p99 {old.percentile(99) or 0:.1f} ms | "
+                f"new {new.requests_per_second:,.0f} req/s, {tree[1]:,.0f} us/req (loop {loop[1]:,.0f}), "
                 f"p99 {new.percentile(99) or 0:.1f} ms | "
-                f"new/old CPU per request {ratios[-1]:.3f}",
+                f"new/old CPU per request {ratios[-1]:.3f} (loop {loop_ratios[-1]:.3f})",
                 flush=True,
             )
-        print(
-            f"new/old CPU per request: median {statistics.median(ratios):.3f}, "
-            f"range {min(ratios):.3f}-{max(ratios):.3f} over {len(ratios)} windows"
-        )
+        for what, found in (("CPU per request", ratios), ("event-loop CPU per request", loop_ratios)):
+            print(
+                f"new/old {what}: median {statistics.median(found):.3f}, "
+                f"range {min(found):.3f}-{max(found):.3f} over {len(found)} windows"
+            )
         return 0
     finally:
         for pool in clients:
