@@ -10,6 +10,7 @@ what it does around a call.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
@@ -70,16 +71,11 @@ def wrap_handler_with_request(
         single: Behaviour | None = handler.unary_unary or handler.stream_unary
         assert single is not None
 
-        if inspect.iscoroutinefunction(single):  # every layer, and the servicers: no coroutine between
-            coroutine = single
+        # Every layer, and the servicers, are coroutine functions: no coroutine between them.
+        inner = single if inspect.iscoroutinefunction(single) else functools.partial(_call_unary, single)
 
-            async def call_unary(request: Any, context: Context) -> Any:
-                return await unary(method, context, request, lambda: coroutine(request, context))
-
-        else:
-
-            async def call_unary(request: Any, context: Context) -> Any:
-                return await unary(method, context, request, lambda: _call_unary(single, request, context))
+        async def call_unary(request: Any, context: Context) -> Any:
+            return await unary(method, context, request, lambda: inner(request, context))
 
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(call_unary, *serializers)
