@@ -136,8 +136,9 @@ class UserService:
             if changes.email is not None:
                 user.email = changes.email
             session.flush()
-            ended = sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
-            return user, ended if access_changed else []
+            if not access_changed:  # an email change ends no session
+                return user, []
+            return user, sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
 
         try:
             user, ended = await self._db.run(update)

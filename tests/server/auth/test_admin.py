@@ -72,3 +72,28 @@ async def test_the_last_admin_stays(
 async def test_first_admin_from_settings_only_once(application: Application) -> None:
     assert await application.users.ensure_admin("boss", "boss@example.com", PASSWORD)
     assert not await application.users.ensure_admin("boss2", "boss2@example.com", PASSWORD)
+
+
+async def test_an_email_change_ends_no_session_and_a_later_deactivation_ends_them_all(
+    auth: auth_service_pb2_grpc.AuthServiceStub, application: Application
+) -> None:
+    admin = await admin_token(application)
+    token = await user_token(application, "mira")
+    me = await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(token))
+    email = pb.UpdateUserRequest(
+        user=pb.User(user_id=me.user.user_id, email="mira.new@example.com"),
+        update_mask=field_mask_pb2.FieldMask(paths=["email"]),
+    )
+    await auth.UpdateUser(email, metadata=bearer(admin))
+    still = await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(token))
+    assert still.user.email == "mira.new@example.com"
+    sessions = await auth.ListSessions(pb.ListSessionsRequest(), metadata=bearer(token))
+    assert len(sessions.sessions) == 1  # the session lives on, in the database too
+
+    deactivate = pb.UpdateUserRequest(
+        user=pb.User(user_id=me.user.user_id, active=False),
+        update_mask=field_mask_pb2.FieldMask(paths=["active"]),
+    )
+    await auth.UpdateUser(deactivate, metadata=bearer(admin))
+    after = auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(token))
+    assert await status_of(after) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_REVOKED")
