@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from server.domain.search_terms import utc_time
 from server.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
@@ -44,11 +45,23 @@ def page_request(page_size: int, page_token: str) -> PageRequest:
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     if not page_token:
         return PageRequest(size, None)
+    return PageRequest(size, decode_token(page_token))
+
+
+def decode_token(page_token: str) -> tuple[datetime, str]:
+    """The (created_at, id) a page token continues after; INVALID_ARGUMENT for anything that is
+    not a token this module made (the created_at of every stored row has a UTC offset)."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-        return PageRequest(size, (datetime.fromisoformat(decoded["t"]), str(decoded["i"])))
+        return utc_time(str(decoded["t"])), str(decoded["i"])
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.field("page_token", "is not a token from a previous page") from exc
+
+
+def encode_token(item: Keyed) -> str:
+    """The token of the page that continues after ``item``."""
+    token = json.dumps({"t": item.created_at.isoformat(), "i": item.id}).encode()
+    return base64.urlsafe_b64encode(token).decode()
 
 
 def paginate(query: sa.Select[Any], model: Any, page: PageRequest) -> sa.Select[Any]:
@@ -69,9 +82,7 @@ def split_page(rows: Sequence[K], page: PageRequest) -> tuple[list[K], str]:
     items = list(rows[: page.size])
     if len(rows) <= page.size:
         return items, ""
-    last = items[-1]
-    token = json.dumps({"t": last.created_at.isoformat(), "i": last.id}).encode()
-    return items, base64.urlsafe_b64encode(token).decode()
+    return items, encode_token(items[-1])
 
 
 def count(session: Session, selected: sa.Select[Any]) -> int:

@@ -138,7 +138,8 @@ class UserService:
             session.flush()
             if not access_changed:  # an email change ends no session
                 return user, []
-            return user, sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            live = sessions.active_sessions(session, user.id, now)
+            return user, sessions.revoke_sessions(session, live, now)
 
         try:
             user, ended = await self._db.run(update)

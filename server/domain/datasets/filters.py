@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from server.db.enums import DatasetFormat, Frequency
 from server.db.models import Dataset
+from server.domain.search_terms import contains, search_text, utc_time
 from server.errors import InvalidArgument
 
 _TERM = re.compile(
@@ -37,9 +38,7 @@ class DatasetFilter:
     created: list[tuple[str, datetime]] = field(default_factory=list)
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
-        found: list[sa.ColumnElement[bool]] = [
-            sa.func.lower(Dataset.name).contains(text.lower(), autoescape=True) for text in self.name_contains
-        ]
+        found: list[sa.ColumnElement[bool]] = [contains(Dataset.name, text) for text in self.name_contains]
         found += [Dataset.format == f for f in self.formats]
         found += [Dataset.frequency == f for f in self.frequencies]
         found += [Dataset.labels[key].as_string() == value for key, value in self.labels]
@@ -64,7 +63,10 @@ def _apply(where: DatasetFilter, name: str, op: str, value: str) -> None:
 
     if name == "name":
         need(":")
-        where.name_contains.append(value)
+        try:
+            where.name_contains.append(search_text(value))
+        except ValueError as exc:
+            raise _bad(f"name {exc}") from exc
     elif name == "format":
         need("=")
         if value not in FORMATS:
@@ -81,12 +83,9 @@ def _apply(where: DatasetFilter, name: str, op: str, value: str) -> None:
     elif name == "create_time":
         need(*_COMPARE)
         try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            where.created.append((op, utc_time(value)))
         except ValueError as exc:
-            raise _bad(f"create_time needs an RFC 3339 timestamp, not {value!r}") from exc
-        if when.tzinfo is None:
-            raise _bad("create_time needs a timestamp with a UTC offset")
-        where.created.append((op, when))
+            raise _bad(f"create_time {exc}") from exc
     else:
         raise _bad(f"unknown field {name!r}; use name, format, frequency, labels.<key> or create_time")
 
@@ -117,8 +116,12 @@ def typed_filter(
     labels: dict[str, Any],
     expression: str,
 ) -> DatasetFilter:
+    try:
+        searched = [search_text(name_contains)] if name_contains else []
+    except ValueError as exc:
+        raise InvalidArgument.field("name_contains", str(exc)) from exc
     where = DatasetFilter(
-        name_contains=[name_contains] if name_contains else [],
+        name_contains=searched,
         formats=[format] if format else [],
         frequencies=[frequency] if frequency else [],
         labels=sorted(labels.items()),

@@ -8,14 +8,11 @@ the mappers resolve them to.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -26,7 +23,8 @@ from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
 from server.domain.finance.money import Money
 from server.domain.finance.queries import visible_to
-from server.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from server.domain.pagination import encode_token, page_request
+from server.domain.search_terms import contains, search_text, utc_time
 from server.errors import InvalidArgument
 
 _TERM = re.compile(
@@ -61,12 +59,9 @@ def _unquote(value: str) -> str:
 
 def _timestamp(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return utc_time(value)
     except ValueError as exc:
-        raise InvalidArgument.field("filter", f"{value!r} is not an RFC 3339 time") from exc
-    if parsed.tzinfo is None:
-        raise InvalidArgument.field("filter", f"{value!r} needs a time zone (such as Z)")
-    return parsed.astimezone(UTC)
+        raise InvalidArgument.field("filter", f"create_time {exc}") from exc
 
 
 EnumParser = Callable[[str], object]
@@ -118,8 +113,10 @@ def _condition(name: str, op: str, value: str, enums: Mapping[str, EnumParser]) 
     substrings = {"description": Transaction.description, "counterparty.name": Transaction.counterparty_name}
     if name in substrings:
         only(":")
-        escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return sa.func.lower(substrings[name]).like(f"%{escaped}%", escape="\\")
+        try:
+            return contains(substrings[name], search_text(value))
+        except ValueError as exc:
+            raise InvalidArgument.field("filter", f"{name} {exc}") from exc
     if name == "create_time":
         only("<", "<=", ">", ">=")
         moment = _timestamp(value)
@@ -133,22 +130,6 @@ def _condition(name: str, op: str, value: str, enums: Mapping[str, EnumParser]) 
     raise InvalidArgument.field("filter", f"unknown field {name!r}")
 
 
-def _page_after(token: str) -> tuple[datetime, str] | None:
-    if not token:
-        return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return datetime.fromisoformat(decoded["t"]), str(decoded["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument.field("page_token", "is not a token from a previous page") from exc
-
-
-def _token(item: Transaction) -> str:
-    return base64.urlsafe_b64encode(
-        json.dumps({"t": item.created_at.isoformat(), "i": item.id}).encode()
-    ).decode()
-
-
 class TransactionLister:
     def __init__(self, db: Database, enums: Mapping[str, EnumParser]):
         self._db = db
@@ -157,10 +138,8 @@ class TransactionLister:
     async def list(
         self, principal: Principal, query: TransactionQuery
     ) -> tuple[builtins.list[Transaction], str, int]:
-        if query.page_size < 0:
-            raise InvalidArgument.field("page_size", "must not be negative")
-        size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        after = _page_after(query.page_token)
+        page_asked = page_request(query.page_size, query.page_token)
+        size, after = page_asked.size, page_asked.after
         conditions = [visible_to(principal), *self._typed(query), *parse_filter(query.filter, self._enums)]
 
         def run(session: Session) -> tuple[builtins.list[Transaction], str, int]:
@@ -178,7 +157,7 @@ class TransactionLister:
             order = (created.asc(), ident.asc()) if query.ascending else (created.desc(), ident.desc())
             rows = list(session.scalars(page.order_by(*order).limit(size + 1)).all())
             items = rows[:size]
-            return items, (_token(items[-1]) if len(rows) > size else ""), total
+            return items, (encode_token(items[-1]) if len(rows) > size else ""), total
 
         return await self._db.run(run)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from server.domain.pagination import PageRequest, paginate
+from server.domain.search_terms import utc_time
 from server.errors import InvalidArgument
 
 _TERM = re.compile(
@@ -60,11 +60,9 @@ def need(term: Term, *ops: str) -> None:
 def time_condition(term: Term, column: Any) -> sa.ColumnElement[bool]:
     need(term, *COMPARE)
     try:
-        when = datetime.fromisoformat(term.value.replace("Z", "+00:00").replace("z", "+00:00"))
+        when = utc_time(term.value)
     except ValueError as exc:
-        raise bad_filter(f"{term.field} needs an RFC 3339 timestamp, not {term.value!r}") from exc
-    if when.tzinfo is None:
-        raise bad_filter(f"{term.field} needs a timestamp with a UTC offset")
+        raise bad_filter(f"{term.field} {exc}") from exc
     condition: sa.ColumnElement[bool] = getattr(column, COMPARE[term.op])(when)
     return condition
 

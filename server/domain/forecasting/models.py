@@ -24,6 +24,7 @@ from server.domain.forecasting.specs import (
     target_of,
 )
 from server.domain.pagination import PageRequest, split_page
+from server.domain.search_terms import contains, search_text
 from server.errors import InvalidArgument, NotFound
 from server.jobs import records
 from server.jobs.store import ModelStore
@@ -146,7 +147,10 @@ class ModelCatalog:
         if query.dataset_id:
             where.append(Model.dataset_id == query.dataset_id)
         if query.name_contains:
-            where.append(sa.func.lower(Model.name).contains(query.name_contains.lower(), autoescape=True))
+            try:
+                where.append(contains(Model.name, search_text(query.name_contains)))
+            except ValueError as exc:
+                raise InvalidArgument.field("name_contains", str(exc)) from exc
 
         def run(session: Session) -> tuple[list[ModelView], str, int]:
             total = session.scalar(sa.select(sa.func.count()).select_from(Model).where(*where)) or 0
@@ -161,7 +165,10 @@ class ModelCatalog:
     @staticmethod
     def _name_rule(term: listing.Term) -> sa.ColumnElement[bool]:
         listing.need(term, ":")
-        return sa.func.lower(Model.name).contains(term.value.lower(), autoescape=True)
+        try:
+            return contains(Model.name, search_text(term.value))
+        except ValueError as exc:
+            raise listing.bad_filter(f"name {exc}") from exc
 
     @staticmethod
     def _dataset_rule(term: listing.Term) -> sa.ColumnElement[bool]:

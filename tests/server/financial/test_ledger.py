@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
@@ -306,6 +307,12 @@ async def test_list_filters_order_and_pages(finance: Stub, application: Applicat
         finance.ListTransactions(pb.ListTransactionsRequest(min_amount=usd(1)), metadata=token)
     )
     assert no_currency.fields == ["currency_code"]
+    naive = base64.urlsafe_b64encode(b'{"t": "2024-01-01T00:00:00", "i": "x"}').decode()
+    for bad_token in (naive, "garbage"):
+        failed = await failure(
+            finance.ListTransactions(pb.ListTransactionsRequest(page_token=bad_token), metadata=token)
+        )
+        assert (failed.code, failed.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["page_token"])
 
 
 async def test_losing_the_race_on_the_unique_key_reads_the_winner_back(

@@ -1,0 +1,114 @@
+"""What every list RPC does with page tokens and search text it never handed out: INVALID_ARGUMENT
+naming the field, never INTERNAL (a crafted token or a long search reached the database)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import grpc
+import pytest
+from quantis.v1 import dataset_service_pb2 as dataset_pb
+from quantis.v1 import dataset_service_pb2_grpc, financial_service_pb2_grpc, model_service_pb2_grpc
+from quantis.v1 import financial_service_pb2 as finance_pb
+from quantis.v1 import model_service_pb2 as model_pb
+
+from server import contracts
+from server.composition import Application
+from tests.server.auth_helpers import admin_token
+from tests.server.financial.conftest import Failure
+from tests.server.security_helpers import _classes
+
+
+def crafted(time: str) -> str:
+    return base64.urlsafe_b64encode(f'{{"t": "{time}", "i": "x"}}'.encode()).decode()
+
+
+BAD_TOKENS = {
+    "no UTC offset": crafted("2024-01-01T00:00:00"),
+    "past year 9999 in UTC": crafted("9999-12-31T23:59:59-05:00"),
+    "before year 1 in UTC": crafted("0001-01-01T00:00:00+05:00"),
+    "not a token": "garbage",
+}
+LISTS = sorted(
+    rule.path
+    for rule in contracts.method_rules().values()
+    if not rule.client_streaming and "page_token" in _classes(rule)[0].DESCRIPTOR.fields_by_name
+)
+
+
+async def failure(call: Any) -> Failure:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return Failure(raised.value)
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_a_page_token_no_page_handed_out_names_page_token(
+    channel: grpc.aio.Channel, application: Application, path: str
+) -> None:
+    assert len(LISTS) >= 10  # every service's lists, not none by a broken filter
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    request_class, response_class = _classes(contracts.method_rules()[path])
+    call = channel.unary_unary(path, request_class.SerializeToString, response_class.FromString)
+    for why, token in BAD_TOKENS.items():
+        request = request_class(page_token=token)  # type: ignore[call-arg]
+        found = await failure(call(request, metadata=metadata, timeout=10))
+        assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["page_token"]), (path, why)
+
+
+async def test_search_text_too_long_to_look_for_names_its_field(
+    channel: grpc.aio.Channel, application: Application
+) -> None:
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
+    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    finance = financial_service_pb2_grpc.FinancialServiceStub(channel)  # type: ignore[no-untyped-call]
+    long = "y" * 60_000  # SQLite refuses a LIKE pattern over 50,000 bytes
+    for call, field in (
+        (
+            datasets.ListDatasets(dataset_pb.ListDatasetsRequest(name_contains=long), metadata=metadata),
+            "name_contains",
+        ),
+        (
+            datasets.ListDatasets(dataset_pb.ListDatasetsRequest(filter=f'name:"{long}"'), metadata=metadata),
+            "filter",
+        ),
+        (
+            models.ListModels(model_pb.ListModelsRequest(name_contains=long), metadata=metadata),
+            "name_contains",
+        ),
+        (models.ListModels(model_pb.ListModelsRequest(filter=f'name:"{long}"'), metadata=metadata), "filter"),
+        (
+            finance.ListTransactions(
+                finance_pb.ListTransactionsRequest(filter=f'description:"{long}"'), metadata=metadata
+            ),
+            "filter",
+        ),
+    ):
+        found = await failure(call)
+        assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, [field])
+    # The longest search allowed is looked for (and found nowhere).
+    fits = await datasets.ListDatasets(
+        dataset_pb.ListDatasetsRequest(name_contains="y" * 1000), metadata=metadata
+    )
+    assert list(fits.datasets) == []
+
+
+@pytest.mark.parametrize(
+    "edge", ['create_time > "9999-12-31T23:59:59-05:00"', 'create_time < "0001-01-01T00:00:00+05:00"']
+)
+async def test_a_time_outside_what_the_database_holds_names_filter(
+    channel: grpc.aio.Channel, application: Application, edge: str
+) -> None:
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
+    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    finance = financial_service_pb2_grpc.FinancialServiceStub(channel)  # type: ignore[no-untyped-call]
+    for call in (
+        datasets.ListDatasets(dataset_pb.ListDatasetsRequest(filter=edge), metadata=metadata),
+        models.ListModels(model_pb.ListModelsRequest(filter=edge), metadata=metadata),
+        finance.ListTransactions(finance_pb.ListTransactionsRequest(filter=edge), metadata=metadata),
+    ):
+        found = await failure(call)
+        assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["filter"]), edge
