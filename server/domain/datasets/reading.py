@@ -48,11 +48,14 @@ def read_table(path: Path, spec: DatasetSpec) -> Table:
 
 
 def _check_columns(present: list[str], spec: DatasetSpec) -> list[str]:
-    """The named columns in file order; a named column the file lacks is INVALID_ARGUMENT."""
+    """The named columns in file order; a named column the file lacks, or holds more than once
+    (which of them would it be?), is INVALID_ARGUMENT."""
     for column, _, field in spec.named_columns():
         if column not in present:
             shown = ", ".join(repr(c) for c in present[:20])
             raise bad_column(field, column, f"is not in the file, whose columns are {shown}")
+        if (times := present.count(column)) > 1:
+            raise bad_column(field, column, f"names {times} columns of the file; rename all but one")
     named = {column for column, _, _ in spec.named_columns()}
     return [column for column in present if column in named]
 
@@ -63,6 +66,8 @@ def _header(path: Path) -> list[str]:
             return next(csv.reader([fh.readline()]), [])
     except UnicodeDecodeError as exc:
         raise bad_file("the file is not UTF-8 text") from exc
+    except csv.Error as exc:  # a header field of over 131,072 characters, say
+        raise bad_file(f"the header row is not one Quantis reads: {exc}") from exc
 
 
 def _read_csv(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str]]:
@@ -109,17 +114,26 @@ def _read_parquet(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str
     except (pa.ArrowException, OSError) as exc:
         raise bad_file("the file is not a readable Parquet file") from exc
     columns: dict[str, pd.Series] = {}
+    roles = {column: role for column, role, _ in spec.named_columns()}
     for column in order:
         chunked = table.column(column)
         kind = chunked.type
         if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            try:
-                stamps = pd.to_datetime(chunked.to_pandas())
+            zone = kind.tz if pa.types.is_timestamp(kind) else None
+            try:  # a checked cast: a time outside what nanoseconds hold fails instead of wrapping
+                stamps = pd.Series(chunked.cast(pa.timestamp("ns", tz=zone)).to_pandas())
             except (pa.ArrowException, ValueError, OverflowError) as exc:
-                raise bad_column(_field(spec, column), column, "holds dates Quantis cannot store") from exc
+                raise bad_column(
+                    _field(spec, column), column, "holds dates outside the years 1678 to 2261"
+                ) from exc
             columns[column] = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
+        elif pa.types.is_integer(kind) and roles[column] is ColumnRole.SERIES_ID:
+            # Series ids as the integers they are ("7", not "7.0"); a null one is missing.
+            columns[column] = pd.Series(chunked.cast(pa.string()).to_pandas()).fillna("")
         elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-            columns[column] = pd.Series(chunked.cast(pa.float64()).to_numpy(zero_copy_only=False))
+            # Values are float64, as from a CSV: an integer past 2**53 rounds, as its text would.
+            floats = chunked.cast(pa.float64(), safe=False)
+            columns[column] = pd.Series(floats.to_numpy(zero_copy_only=False))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             columns[column] = pd.Series(chunked.to_pandas()).fillna("")
         else:

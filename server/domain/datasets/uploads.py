@@ -162,7 +162,12 @@ class UploadService:
         view = await self.get(principal, upload_id)
         upload = view.session
         if upload.state is UploadState.COMPLETED:
-            return await self._datasets.get(principal, upload.dataset_id or "")
+            if upload.dataset_id is None:  # the dataset it made was deleted since
+                raise FailedPrecondition(
+                    "the dataset this upload made has been deleted; start a new upload",
+                    reason="UPLOAD_DATASET_DELETED",
+                )
+            return await self._datasets.get(principal, upload.dataset_id)
         if upload.committed_size < upload.total_size:
             raise offset_mismatch(
                 upload.committed_size,

@@ -103,6 +103,15 @@ async def test_a_file_sent_in_chunks_with_retries_becomes_a_dataset(
     listed = await datasets.ListDatasets(pb.ListDatasetsRequest(), metadata=analyst)
     assert [d.dataset_id for d in listed.datasets] == [dataset.dataset_id]
     assert store_files(settings) == [f"datasets/{dataset.dataset_id}.parquet"]
+    # Once that dataset is deleted, a retry says so instead of naming a field it never sent.
+    await datasets.DeleteDataset(pb.DeleteDatasetRequest(dataset_id=dataset.dataset_id), metadata=analyst)
+    gone = await failure(
+        datasets.CompleteUpload(pb.CompleteUploadRequest(upload_id=upload_id), metadata=analyst)
+    )
+    assert (gone.code(), error_info(gone).reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "UPLOAD_DATASET_DELETED",
+    )
 
 
 async def test_a_digest_mismatch_deletes_the_session_and_its_bytes(

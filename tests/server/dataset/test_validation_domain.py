@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from server.db.enums import DatasetFormat, Frequency
@@ -101,3 +103,53 @@ def test_the_filter_grammar() -> None:
     for bad in ("name", "AND", 'name:"a" AND', "frequency=DAILY", "labels.=x"):
         with pytest.raises(InvalidArgument):
             parse_filter(bad)
+
+
+def test_a_named_column_the_file_holds_twice_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "series_id,timestamp,value,value\ns,2024-01-01,1,2\ns,2024-01-02,2,3\n")
+    with pytest.raises(InvalidArgument) as raised:
+        read_table(path, spec())
+    assert raised.value.violations[0].field == "metadata.value_columns[0]"
+    assert "names 2 columns" in raised.value.violations[0].description
+    twice = tmp_path / "twice.parquet"
+    stamps = pa.array(np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[ms]"))
+    columns = [pa.array(["s", "s"]), stamps, stamps, pa.array([1.0, 2.0])]
+    pq.write_table(pa.Table.from_arrays(columns, ["series_id", "timestamp", "timestamp", "value"]), twice)
+    parquet = spec(format=DatasetFormat.PARQUET)
+    with pytest.raises(InvalidArgument) as raised:
+        read_table(twice, parquet)
+    assert raised.value.violations[0].field == "metadata.timestamp_column"
+    # A column the spec does not name may repeat: it is not read.
+    path = write(tmp_path, "series_id,timestamp,value,note,note\ns,2024-01-01,1,a,b\ns,2024-01-02,2,c,d\n")
+    assert list(read_table(path, spec()).frame.columns) == ["series_id", "timestamp", "value"]
+
+
+def parquet_file(tmp_path: Path, columns: list[pa.Array]) -> Path:
+    path = tmp_path / "upload.parquet"
+    pq.write_table(pa.Table.from_arrays(columns, ["series_id", "timestamp", "value"]), path)
+    return path
+
+
+def test_parquet_integers_dates_and_their_limits(tmp_path: Path) -> None:
+    parquet = spec(format=DatasetFormat.PARQUET)
+    days = pa.array(np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[D]"))
+    # Integer series ids stay integers ("7", not "7.0"), even past 2**53; integer values past
+    # 2**53 round to float64, as their text in a CSV would.
+    ids = pa.array([2**53 + 1, 2**53 + 1, 7], pa.int64())
+    table = read_table(parquet_file(tmp_path, [ids, days, pa.array([2**53 + 1, 2, 3], pa.int64())]), parquet)
+    assert list(table.frame["series_id"]) == ["9007199254740993", "9007199254740993", "7"]
+    assert list(table.frame["value"]) == [2.0**53, 2.0, 3.0]
+    with pytest.raises(InvalidArgument, match="the series id is missing"):
+        read_table(parquet_file(tmp_path, [pa.array([1, None, 2]), days, pa.array([1.0, 2, 3])]), parquet)
+    # A date nanoseconds cannot hold is refused, not wrapped into another century.
+    far = pa.array(np.array(["9999-01-01", "9999-01-02", "9999-01-03"], dtype="datetime64[us]"))
+    with pytest.raises(InvalidArgument) as raised:
+        read_table(parquet_file(tmp_path, [pa.array(["a"] * 3), far, pa.array([1.0, 2, 3])]), parquet)
+    assert raised.value.violations[0].field == "metadata.timestamp_column"
+    assert "1678 to 2261" in raised.value.violations[0].description
+
+
+def test_a_header_field_too_long_to_read_is_a_bad_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "series_id,timestamp,value," + "x" * 200_000 + "\ns,2024-01-01,1,\n")
+    with pytest.raises(InvalidArgument, match="header row"):
+        read_table(path, spec())
