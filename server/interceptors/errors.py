@@ -48,6 +48,16 @@ _CODES: dict[type[errors.QuantisError], int] = {
 }
 
 
+# A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default soft limit):
+# text that echoes what the caller sent (a 6,000-character id, a column name) is cut to these.
+MAX_MESSAGE = 1000
+MAX_DETAIL = 300
+
+
+def _clip(text: str, limit: int = MAX_DETAIL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _pack(message: Any) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
@@ -62,14 +72,20 @@ def _retry_info(seconds: float) -> error_details_pb2.RetryInfo:
 
 def _details(error: errors.QuantisError) -> list[Any]:
     details: list[Any] = [
-        error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata)
+        error_details_pb2.ErrorInfo(
+            reason=error.reason,
+            domain=ERROR_DOMAIN,
+            metadata={_clip(key): _clip(value) for key, value in error.metadata.items()},
+        )
     ]
     if isinstance(error, errors.InvalidArgument) and error.violations:
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in error.violations
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=_clip(v.field), description=_clip(v.description)
+                    )
+                    for v in error.violations[:10]
                 ]
             )
         )
@@ -78,9 +94,9 @@ def _details(error: errors.QuantisError) -> list[Any]:
             error_details_pb2.PreconditionFailure(
                 violations=[
                     error_details_pb2.PreconditionFailure.Violation(
-                        type=v.type, subject=v.subject, description=v.description
+                        type=v.type, subject=_clip(v.subject), description=_clip(v.description)
                     )
-                    for v in error.violations
+                    for v in error.violations[:10]
                 ]
             )
         )
@@ -88,7 +104,9 @@ def _details(error: errors.QuantisError) -> list[Any]:
         details.append(_retry_info(error.retry_after_seconds))
     if isinstance(error, errors.NotFound):
         details.append(
-            error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=error.resource_id)
+            error_details_pb2.ResourceInfo(
+                resource_type=error.resource_type, resource_name=_clip(error.resource_id)
+            )
         )
     return details
 
@@ -96,7 +114,9 @@ def _details(error: errors.QuantisError) -> list[Any]:
 def to_status(error: errors.QuantisError) -> status_pb2.Status:
     """The google.rpc.Status a domain error is reported as."""
     code = next((c for cls, c in _CODES.items() if isinstance(error, cls)), code_pb2.UNKNOWN)
-    return status_pb2.Status(code=code, message=error.message, details=[_pack(d) for d in _details(error)])
+    return status_pb2.Status(
+        code=code, message=_clip(error.message, MAX_MESSAGE), details=[_pack(d) for d in _details(error)]
+    )
 
 
 def unimplemented(exc: BaseException) -> bool:

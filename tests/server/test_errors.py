@@ -102,6 +102,16 @@ async def test_not_found_carries_resource_info(channel: grpc.aio.Channel) -> Non
     assert (resource.resource_type, resource.resource_name) == ("user", "u-42")  # type: ignore[attr-defined]
 
 
+async def test_an_error_echoing_a_huge_input_still_reaches_the_client(channel: grpc.aio.Channel) -> None:
+    # The status travels in trailers, which a client refuses past 8 KiB: the echo is cut.
+    stub = auth_service_pb2_grpc.AuthServiceStub(channel)
+    error = await _fail(stub.GetUser(auth_service_pb2.GetUserRequest(user_id="x" * 20_000)))
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert len(error.details() or "") <= 1000
+    resource = _detail(error, error_details_pb2.ResourceInfo)
+    assert resource.resource_name == "x" * 299 + "\u2026"  # type: ignore[attr-defined]
+
+
 async def test_resource_exhausted_says_when_to_retry(channel: grpc.aio.Channel) -> None:
     error = await _fail(auth_service_pb2_grpc.AuthServiceStub(channel).Login(auth_service_pb2.LoginRequest()))
     assert error.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
