@@ -182,7 +182,10 @@ class AccountService:
 
         def change(session: Session) -> list[str] | None:
             user = session.get(User, principal.user_id)
-            if user is None or not passwords.verify_password(user.password_hash, current):
+            if user is None:
+                return None
+            if not passwords.verify_password(user.password_hash, current):
+                self._record_failure(user, now)  # guessing through a stolen session counts too
                 return None
             user.password_hash = new_hash
             others = [

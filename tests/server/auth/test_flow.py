@@ -155,6 +155,20 @@ async def test_change_password_ends_other_sessions(auth: auth_service_pb2_grpc.A
     assert relogin.tokens.access_token
 
 
+async def test_wrong_current_passwords_count_towards_the_lockout(
+    auth: auth_service_pb2_grpc.AuthServiceStub,
+) -> None:
+    tokens = await register_and_login(auth, "gwen")
+    for _ in range(5):  # the policy's lockout_failures
+        bad = auth.ChangePassword(
+            pb.ChangePasswordRequest(current_password="Wrong-Passw0rd!", new_password="Another-Passw0rd?"),
+            metadata=bearer(tokens.access_token),
+        )
+        assert await status_of(bad) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+    locked = auth.Login(pb.LoginRequest(username="gwen", password=PASSWORD))
+    assert await status_of(locked) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
+
+
 async def test_sessions_list_revoke_and_cap(auth: auth_service_pb2_grpc.AuthServiceStub) -> None:
     tokens = await register_and_login(auth, "hank")
     others = [

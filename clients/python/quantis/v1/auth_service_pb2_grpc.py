@@ -232,7 +232,8 @@ class AuthServiceServicer:
         """ChangePassword replaces the caller's password after checking the current
         one, and revokes every other session of the caller; the current session
         stays valid. API keys are not affected. A wrong current password fails
-        with UNAUTHENTICATED and counts towards the account lockout.
+        with INVALID_ARGUMENT naming current_password (the caller's credential is
+        still good) and counts towards the account lockout.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

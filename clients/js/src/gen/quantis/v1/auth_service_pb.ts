@@ -1429,7 +1429,8 @@ export const AuthService: GenService<{
    * ChangePassword replaces the caller's password after checking the current
    * one, and revokes every other session of the caller; the current session
    * stays valid. API keys are not affected. A wrong current password fails
-   * with UNAUTHENTICATED and counts towards the account lockout.
+   * with INVALID_ARGUMENT naming current_password (the caller's credential is
+   * still good) and counts towards the account lockout.
    *
    * @generated from rpc quantis.v1.AuthService.ChangePassword
    */
