@@ -18,11 +18,20 @@ from server.errors import InvalidArgument
 K = TypeVar("K")
 
 
-def from_wire(numbers: Mapping[K, int]) -> Callable[[int], K | None]:
-    """The reverse of ``numbers`` (each value to its wire number) as a lookup: a wire number's
-    value, or None when unspecified or unknown to this server. A dict, not a scan: the frequency
-    of every Predict is read through one."""
-    return {number: value for value, number in numbers.items()}.get
+def from_wire(numbers: Mapping[K, int]) -> Callable[[int, str], K | None]:
+    """The reverse of ``numbers`` (each value to its wire number) as a lookup ``(number, field)``:
+    a wire number's value, None when unspecified (0), and INVALID_ARGUMENT naming ``field`` for a
+    number this server does not know (a newer client's value is not taken for "unspecified"). A
+    dict, not a scan: the frequency of every Predict is read through one."""
+    values = {number: value for value, number in numbers.items()}
+
+    def read(number: int, field: str) -> K | None:
+        value = values.get(number)
+        if value is None and number:
+            raise InvalidArgument.field(field, f"{number} is not one of its values")
+        return value
+
+    return read
 
 
 def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> None:

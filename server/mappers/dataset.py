@@ -46,14 +46,14 @@ def spec_from_proto(metadata: pb.DatasetMetadata) -> DatasetSpec:
     return DatasetSpec(
         name=metadata.name,
         description=metadata.description,
-        format=format_from_proto(metadata.format),
+        format=format_from_proto(metadata.format, "metadata.format"),
         timestamp_column=metadata.timestamp_column,
         value_columns=tuple(metadata.value_columns),
         series_id_column=metadata.series_id_column,
         covariate_columns=tuple(metadata.covariate_columns),
         known_future_columns=tuple(metadata.known_future_columns),
         static_columns=tuple(metadata.static_columns),
-        frequency=frequency_from_proto(metadata.frequency),
+        frequency=frequency_from_proto(metadata.frequency, "metadata.frequency"),
         labels=dict(metadata.labels),
     )
 

@@ -126,11 +126,11 @@ def model_spec_from_proto(request: pb.CreateModelRequest) -> ModelSpec:
     return ModelSpec(
         name=request.name,
         description=request.description,
-        type=model_type_from_proto(request.type),
+        type=model_type_from_proto(request.type, "type"),
         dataset_id=request.dataset_id,
         target_column=request.target_column,
         horizon=request.horizon,
-        frequency=frequency_from_proto(request.frequency),
+        frequency=frequency_from_proto(request.frequency, "frequency"),
         quantiles=tuple(request.quantiles),
         hyperparameters=values_from_proto(request.hyperparameters),
         labels=dict(request.labels),

@@ -46,7 +46,7 @@ def series_from_proto(request: pb.PredictRequest) -> SeriesInput:
         series_id=series.series_id,
         timestamps=timestamps_ns(series.timestamps, "series.timestamps") if series.timestamps else None,
         start=optional_timestamp_ns(series.start, series.HasField("start"), "series.start"),
-        frequency=frequency_from_proto(series.frequency),
+        frequency=frequency_from_proto(series.frequency, "series.frequency"),
         covariates=tuple(sorted(series.covariates)),
         future_covariates=tuple(sorted(request.future_covariates)),
     )
@@ -60,7 +60,7 @@ def packed_from_proto(request: pb.StreamPredictRequest) -> PackedInput:
         version_id=request.version_id,
         horizon=request.horizon,
         quantiles=tuple(request.quantiles),
-        frequency=frequency_from_proto(request.frequency),
+        frequency=frequency_from_proto(request.frequency, "frequency"),
         series_ids=list(request.series_ids),
         lengths=np.asarray(request.lengths, dtype=np.int32),
         values=np.asarray(request.values, dtype=np.float32),

@@ -84,8 +84,8 @@ class DatasetServicer(dataset_service_pb2_grpc.DatasetServiceServicer):
     ) -> pb.ListDatasetsResponse:
         where = typed_filter(
             request.name_contains,
-            mappers.format_from_proto(request.format),
-            mappers.frequency_from_proto(request.frequency),
+            mappers.format_from_proto(request.format, "format"),
+            mappers.frequency_from_proto(request.frequency, "frequency"),
             dict(request.labels),
             request.filter,
         )
@@ -122,7 +122,10 @@ class DatasetServicer(dataset_service_pb2_grpc.DatasetServiceServicer):
         self, request: pb.DownloadDatasetRequest, context: Context
     ) -> AsyncIterator[pb.DownloadDatasetResponse]:
         download = await self._datasets.download(
-            principal(), request.dataset_id, mappers.format_from_proto(request.format), request.offset
+            principal(),
+            request.dataset_id,
+            mappers.format_from_proto(request.format, "format"),
+            request.offset,
         )
         first = True
         async for offset, chunk in self._datasets.chunks(download):

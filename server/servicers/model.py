@@ -57,7 +57,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     async def ListModels(self, request: pb.ListModelsRequest, context: Context) -> pb.ListModelsResponse:
         page = page_request(request.page_size, request.page_token)
         query = ModelQuery(
-            type=mappers.model_type_from_proto(request.type),
+            type=mappers.model_type_from_proto(request.type, "type"),
             dataset_id=request.dataset_id,
             name_contains=request.name_contains,
             filter=request.filter,
@@ -106,7 +106,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         page = page_request(request.page_size, request.page_token)
         states = []
         for index, number in enumerate(request.states):
-            state = job_mappers.job_state_from_proto(number)
+            state = job_mappers.job_state_from_proto(number, f"states[{index}]")
             if state is None:
                 raise InvalidArgument.field(
                     f"states[{index}]", "must be a TrainingJobState other than UNSPECIFIED"
@@ -128,7 +128,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     ) -> pb.ListModelVersionsResponse:
         page = page_request(request.page_size, request.page_token)
         query = VersionQuery(
-            state=mappers.version_state_from_proto(request.state),
+            state=mappers.version_state_from_proto(request.state, "state"),
             filter=request.filter,
             ascending=mappers.ascending(request.order),
         )
@@ -159,6 +159,6 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             principal(),
             list(request.version_ids),
             list(request.model_ids),
-            mappers.metric_from_proto(request.rank_by),
+            mappers.metric_from_proto(request.rank_by, "rank_by"),
         )
         return mappers.comparison_to_proto(result)

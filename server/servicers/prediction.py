@@ -163,7 +163,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
             version_id=request.version_id,
             start=optional_datetime(span.start_time, span.HasField("start_time"), "time_range.start_time"),
             end=optional_datetime(span.end_time, span.HasField("end_time"), "time_range.end_time"),
-            source=mappers.source_from_proto(request.source),
+            source=mappers.source_from_proto(request.source, "source"),
             filter=request.filter,
             ascending=ascending(request.order),
         )

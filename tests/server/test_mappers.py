@@ -9,6 +9,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.base import new_ids
 from server.domain.prediction.requests import UnaryForecast
+from server.errors import InvalidArgument
 from server.mappers import dataset, model, prediction, training_jobs
 from server.mappers.common import append_fixed_strings, append_floats
 from server.mappers.prediction import predict_response
@@ -139,5 +140,10 @@ def test_wire_numbers_read_back_as_their_values() -> None:
     ]
     for numbers, read in tables:
         assert len(set(numbers.values())) == len(numbers)  # one value per number, both ways
-        assert all(read(number) == value for value, number in numbers.items())
-        assert read(0) is None and read(9999) is None  # unspecified; newer than this server
+        assert all(read(number, "kind") == value for value, number in numbers.items())
+        assert read(0, "kind") is None  # unspecified
+        # A number newer than this server is refused, not taken for "unspecified": a filter on
+        # it would silently filter nothing, a frequency would silently be inferred.
+        with pytest.raises(InvalidArgument) as raised:
+            read(9999, "kind")
+        assert [v.field for v in raised.value.violations] == ["kind"]

@@ -223,6 +223,22 @@ async def test_a_declared_frequency_the_data_does_not_follow_is_refused(
     assert "file.rows[2].timestamp" in violations(error) or "metadata.frequency" in violations(error)
 
 
+async def test_an_enum_number_this_server_does_not_know_is_refused(datasets: Stub, analyst: Metadata) -> None:
+    # Taken for "unspecified", frequency 99 was inferred, and a list filtered on it filtered nothing.
+    content = AIRPASSENGERS.read_bytes()
+    error = await failure(upload(datasets, content, analyst, csv_metadata(frequency=99)))  # type: ignore[arg-type]
+    assert (error.code(), list(violations(error))) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        ["metadata.frequency"],
+    )
+    for request, field in (
+        (pb.ListDatasetsRequest(format=99), "format"),  # type: ignore[arg-type]
+        (pb.ListDatasetsRequest(frequency=99), "frequency"),  # type: ignore[arg-type]
+    ):
+        error = await failure(datasets.ListDatasets(request, metadata=analyst))
+        assert (error.code(), list(violations(error))) == (grpc.StatusCode.INVALID_ARGUMENT, [field])
+
+
 async def test_metadata_is_checked_before_any_bytes(datasets: Stub, analyst: Metadata) -> None:
     bad = pb.DatasetMetadata(name="", timestamp_column="t", value_columns=["t"], labels={"Bad Key": "x"})
     error = await failure(upload(datasets, b"t\n1\n", analyst, bad))
