@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from server.errors import InvalidArgument, Unauthenticated
 
-USERNAME = re.compile(r"^[A-Za-z0-9_]{3,50}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# Matched whole (fullmatch): "$" alone would let a trailing newline through.
+USERNAME = re.compile(r"[A-Za-z0-9_]{3,50}")
+EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,10 @@ def require(**fields: str) -> None:
 
 
 def validate_username(username: str) -> None:
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise InvalidArgument.field("username", "must be 3 to 50 of A-Z, a-z, 0-9 and _")
 
 
 def validate_email(email: str) -> None:
-    if len(email) > 320 or not EMAIL.match(email):
+    if len(email) > 320 or not EMAIL.fullmatch(email):
         raise InvalidArgument.field("email", "is not an email address")

@@ -39,12 +39,16 @@ async def test_register_login_and_current_user(auth: auth_service_pb2_grpc.AuthS
 
 
 async def test_bad_registrations_name_the_field(auth: auth_service_pb2_grpc.AuthServiceStub) -> None:
-    cases = {
-        "username": pb.RegisterRequest(username="a!", email="a@example.com", password=PASSWORD),
-        "email": pb.RegisterRequest(username="bob", email="not-an-email", password=PASSWORD),
-        "password": pb.RegisterRequest(username="bob", email="b@example.com", password="short"),
-    }
-    for field, request in cases.items():
+    cases = [
+        ("username", pb.RegisterRequest(username="a!", email="a@example.com", password=PASSWORD)),
+        # A trailing newline or a control character is not part of a name or an address.
+        ("username", pb.RegisterRequest(username="bob\n", email="a@example.com", password=PASSWORD)),
+        ("email", pb.RegisterRequest(username="bob", email="not-an-email", password=PASSWORD)),
+        ("email", pb.RegisterRequest(username="bob", email="b@example.com\n", password=PASSWORD)),
+        ("email", pb.RegisterRequest(username="bob", email="b\x00@example.com", password=PASSWORD)),
+        ("password", pb.RegisterRequest(username="bob", email="b@example.com", password="short")),
+    ]
+    for field, request in cases:
         with __import__("pytest").raises(grpc.aio.AioRpcError) as raised:
             await auth.Register(request)
         assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
