@@ -193,14 +193,22 @@ def _numbers(values: pd.Series, column: str) -> pd.Series:
     if values.dtype == object:
         text = values.astype(str).str.strip()
         missing = text.str.lower().isin(MISSING_TEXT)
-        numbers = pd.to_numeric(text.where(~missing, np.nan), errors="coerce").astype(np.float64)
-        bad = numbers.isna() & ~missing
-        if bad.any():
-            row = _first(bad)
-            raise bad_cell(row + 1, column, f"{text.iloc[row]!r} is not a number")
-        values = numbers
+        try:  # Arrow's parse rounds correctly, as float() does ("0.30000000000000004"); pandas' does not
+            parsed = pa.array(text.where(~missing, None), type=pa.string()).cast(pa.float64())
+        except pa.ArrowInvalid:
+            row = next(i for i, cell in enumerate(text) if not missing.iloc[i] and not _is_number(cell))
+            raise bad_cell(row + 1, column, f"{text.iloc[row]!r} is not a number") from None
+        values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
     numbers = values.astype(np.float64)
     infinite = np.isinf(numbers)
     if infinite.any():
         raise bad_cell(_first(infinite) + 1, column, "the value is not finite")
     return numbers
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        pa.array([cell], type=pa.string()).cast(pa.float64())
+    except pa.ArrowInvalid:
+        return False
+    return True
