@@ -112,3 +112,19 @@ async def test_a_time_outside_what_the_database_holds_names_filter(
     ):
         found = await failure(call)
         assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["filter"]), edge
+
+
+async def test_a_label_key_no_dataset_can_have_names_it(
+    channel: grpc.aio.Channel, application: Application
+) -> None:
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
+    for key in ("a\x00", 'a"b', "Team"):  # SQLite's JSON paths refused the first two
+        found = await failure(
+            datasets.ListDatasets(dataset_pb.ListDatasetsRequest(labels={key: "x"}), metadata=metadata)
+        )
+        assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, [f"labels[{key!r}]"])
+    listed = await datasets.ListDatasets(
+        dataset_pb.ListDatasetsRequest(labels={"team": "x"}), metadata=metadata
+    )
+    assert list(listed.datasets) == []

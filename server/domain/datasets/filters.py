@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from server.db.enums import DatasetFormat, Frequency
 from server.db.models import Dataset
+from server.domain.datasets.spec import LABEL_KEY
 from server.domain.search_terms import contains, search_text, utc_time
 from server.errors import InvalidArgument
 
@@ -120,6 +121,9 @@ def typed_filter(
         searched = [search_text(name_contains)] if name_contains else []
     except ValueError as exc:
         raise InvalidArgument.field("name_contains", str(exc)) from exc
+    for key in labels:  # no stored label has another key, and SQLite's JSON paths refuse some
+        if not LABEL_KEY.fullmatch(key):
+            raise InvalidArgument.field(f"labels[{key!r}]", "is not a label key, so no dataset has it")
     where = DatasetFilter(
         name_contains=searched,
         formats=[format] if format else [],
