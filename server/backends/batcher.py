@@ -7,14 +7,14 @@ caller never pays the delay, while many callers share passes of a useful size ev
 each pass is short. A waiting batch is due as soon as it holds as many requests as the
 recent passes of its kind did (their peak, which decays by a quarter with each smaller
 pass): with a few callers they have all arrived by then, and waiting longer would only
-delay them. A batch is due at once when it holds ``max_series`` series
-(series, not requests: one request may carry hundreds). At most
-``max_concurrent`` passes run at once (the backend's parallelism): while they
-do, due batches keep gathering requests, and the oldest is sent the moment a
-pass ends, so under load each pass takes everything that arrived during the
-previous one instead of queueing many small passes behind it. While one pass
-runs, another starts only with at least ``overlap_min_series`` series: in this
-process a second small pass costs the busy event loop more than it saves. A pass the backend
+delay them. A batch is due at once when it holds ``max_series`` series (series, not requests:
+one request may carry hundreds). At most ``max_concurrent`` passes run at once (the backend's
+parallelism): while they do, due batches keep gathering requests, and the oldest is sent the
+moment a pass ends, so under load each pass takes everything that arrived during the previous
+one instead of queueing many small passes behind it. While one pass runs, another starts only
+with at least ``overlap_min_series`` series: in this process a second small pass costs the busy
+event loop more than it saves. A pass that one caller's series fails (a check only the model
+makes) is run again request by request, so that only that caller gets the error. A pass the backend
 ran on the event loop itself (the in-process backend's short passes) took no request while it
 ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy``
 of a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most
@@ -34,6 +34,7 @@ from opentelemetry import trace
 
 from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
 from server.backends.inline_hold import HOLD_BUSY, LoopLoad, hold_after
+from training.errors import InvalidDataError, InvalidRequestError
 from training.models.base import check_packed
 
 # Requests share a pass only when everything but their series is the same.
@@ -41,6 +42,8 @@ Key = tuple[str, int, tuple[float, ...], bool]
 # Keys whose recent passes are remembered: callers choose the quantiles, so there may be any
 # number of keys; forgetting them all now and then only costs the next batch of each its wait.
 COMPANY_KEYS = 4096
+# What a backend raises for a caller's series; anything else fails every request of the pass.
+DATA_ERRORS = (InvalidDataError, InvalidRequestError)
 
 
 @dataclass
@@ -105,7 +108,7 @@ class DynamicBatcher:
             alone: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
             self._run(version, [(batch, alone)])
             return await alone
-        key = (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
+        key = _key(version, batch)
         peak = self._peak.get(key, 1)
         pending = self._pending.get(key)
         if pending is not None and pending.series + batch.size > self.max_series:
@@ -172,7 +175,8 @@ class DynamicBatcher:
             self._dispatch()  # a pass is free: send what gathered meanwhile
 
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
-            failed = done.cancelled() or done.exception() is not None
+            error = None if done.cancelled() else done.exception()
+            failed = done.cancelled() or error is not None
             held = 0.0 if failed else done.result()[1]
             hold = hold_after(held, len(requests), self.max_delay, self._loop_load.busy, self.hold_busy)
             if hold > 0:
@@ -183,13 +187,21 @@ class DynamicBatcher:
                 asyncio.get_running_loop().call_later(hold, release)
             else:
                 release()
+            if isinstance(error, DATA_ERRORS) and len(requests) > 1:
+                # Each request alone (log values must be positive, say), first: they have waited.
+                self._sealed[0:0] = [
+                    _Pending(_key(version, batch), version, [(batch, future)], batch.size, due=True)
+                    for batch, future in requests
+                ]
+                self._dispatch()
+                return
             if failed:
                 for _, future in requests:
                     if not future.done():
-                        if done.cancelled():
+                        if error is None:
                             future.cancel()
                         else:
-                            future.set_exception(done.exception())  # type: ignore[arg-type]
+                            future.set_exception(error)
                 return
             result = done.result()[0]
             start = 0
@@ -225,6 +237,10 @@ class DynamicBatcher:
         if self._on_batch is not None:
             self._on_batch(merged.size, elapsed)
         return result, 0.0 if turned else elapsed
+
+
+def _key(version: VersionRef, batch: SeriesBatch) -> Key:
+    return (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
 
 
 def _concatenate(batches: list[SeriesBatch]) -> SeriesBatch:

@@ -19,6 +19,7 @@ from server.backends.inline_hold import LoopLoad
 from server.backends.inprocess import InProcessBackend
 from training import InvalidRequestError, Panel, create_forecaster, save_artifact
 from training.datasets import load_demo
+from training.errors import InvalidDataError
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -170,6 +171,39 @@ async def test_one_bad_request_does_not_fail_its_neighbours(
     )
     assert isinstance(good, ForecastArrays)
     assert isinstance(failed, InvalidRequestError)
+
+
+class PositiveOnlyBackend:
+    """Refuses a pass holding a value of at most 0, as a model trained on log values does."""
+
+    name = "positive-only"
+
+    def __init__(self) -> None:
+        self.passes: list[int] = []
+
+    async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        self.passes.append(batch.size)
+        if np.any(batch.values <= 0):
+            raise InvalidDataError("values must be positive for a model trained on log values")
+        n, h, q = batch.size, batch.horizon, len(batch.quantiles)
+        return ForecastArrays(np.ones((n, h), np.float32), np.ones((n, h, q), np.float32))
+
+
+async def test_a_check_only_the_model_makes_fails_only_the_request_it_is_about(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = PositiveOnlyBackend()
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.02)  # type: ignore[arg-type]
+    negative = SeriesBatch(-history[:24], np.array([24], np.int32), 12, QUANTILES)
+    good, failed, also_good = await asyncio.gather(
+        batcher.forecast(artifact, one(history, 130)),
+        batcher.forecast(artifact, negative),
+        batcher.forecast(artifact, one(history, 100)),
+        return_exceptions=True,
+    )
+    assert isinstance(good, ForecastArrays) and isinstance(also_good, ForecastArrays)
+    assert isinstance(failed, InvalidDataError)
+    assert backend.passes == [3, 1, 1, 1]  # the shared pass, then each request alone
 
 
 class SlowBackend:
