@@ -14,6 +14,9 @@ from server.db.types import JSONType
 
 _VERSION_OF_MODEL = ["model_versions.model_id", "model_versions.id"]
 
+# The longest series id the history stores (PostgreSQL refuses a longer one; SQLite would not).
+SERIES_ID_LENGTH = 256
+
 
 class Prediction(IdMixin, CreatedAtMixin, Base):
     """One forecast for one series, recorded after it was served.
@@ -38,7 +41,7 @@ class Prediction(IdMixin, CreatedAtMixin, Base):
     owner_id: Mapped[str] = reference("users.id", ondelete="CASCADE")
     model_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH))
     version_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH))
-    series_id: Mapped[str] = mapped_column(sa.String(256), default="")
+    series_id: Mapped[str] = mapped_column(sa.String(SERIES_ID_LENGTH), default="")
     horizon: Mapped[int]
     quantiles: Mapped[list[float]] = mapped_column(JSONType, default=list)
     forecast: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

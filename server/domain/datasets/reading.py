@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from server.db.enums import DatasetFormat
+from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.datasets.problems import bad_cell, bad_column, bad_file
 from server.domain.datasets.spec import NUMERIC_ROLES, ColumnRole, DatasetSpec
 
@@ -159,6 +160,9 @@ def _typed(values: pd.Series, column: str, role: ColumnRole) -> pd.Series:
         empty = text == ""
         if empty.any():
             raise bad_cell(_first(empty) + 1, column, "the series id is missing")
+        long = text.str.len() > SERIES_ID_LENGTH
+        if long.any():
+            raise bad_cell(_first(long) + 1, column, f"series ids are at most {SERIES_ID_LENGTH} characters")
         return text
     # A static column: numbers when every cell is one, text otherwise.
     if values.dtype != object:

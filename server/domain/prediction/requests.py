@@ -4,6 +4,7 @@ quantile levels and frequency against the version that serves them."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy.typing as npt
 from server.backends.base import ForecastArrays
 from server.db.base import NewIds
 from server.db.enums import Frequency
+from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.prediction.routing import Resolved
 from server.errors import InvalidArgument
 from training.frequency import FREQUENCIES
@@ -86,6 +88,15 @@ class PackedForecast:
 
 def season_length(frequency: Frequency | None) -> int:
     return FREQUENCIES[frequency.value].season_length if frequency else 1
+
+
+def check_series_ids(series_ids: Sequence[str], n: int) -> None:
+    """A packed request's series ids: one per series or none, each short enough to be stored."""
+    if series_ids and len(series_ids) != n:
+        raise InvalidArgument.field("series_ids", "needs as many ids as lengths, or none")
+    if series_ids and max(map(len, series_ids)) > SERIES_ID_LENGTH:
+        at = next(i for i, sid in enumerate(series_ids) if len(sid) > SERIES_ID_LENGTH)
+        raise InvalidArgument.field(f"series_ids[{at}]", f"at most {SERIES_ID_LENGTH} characters")
 
 
 def check_horizon(resolved: Resolved, horizon: int, field: str = "horizon") -> int:

@@ -14,6 +14,7 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
+from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import (
     Limits,
@@ -24,6 +25,7 @@ from server.domain.prediction.requests import (
     check_frequency,
     check_horizon,
     check_quantiles,
+    check_series_ids,
     forecast_times,
     last_times,
     season_length,
@@ -146,6 +148,8 @@ class Predictor:
         values = series.values.astype(np.float32)
         if series.timestamps is not None and len(series.timestamps) != values.size:
             raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
+        if len(series.series_id) > SERIES_ID_LENGTH:
+            raise InvalidArgument.field("series.series_id", f"at most {SERIES_ID_LENGTH} characters")
         if series.covariates:
             raise InvalidArgument.field(
                 f"series.covariates[{series.covariates[0]}]", "the model takes no covariates"
@@ -203,8 +207,7 @@ class Predictor:
             raise InvalidArgument.field(
                 "lengths", f"at most {self.limits.max_series_per_message} series per message"
             )
-        if request.series_ids and len(request.series_ids) != n:
-            raise InvalidArgument.field("series_ids", "needs as many ids as lengths, or none")
+        check_series_ids(request.series_ids, n)
         if int(request.lengths.min()) < 1 or int(request.lengths.max()) > self.limits.max_series_length:
             raise InvalidArgument.field(
                 "lengths", f"each length must be 1 to {self.limits.max_series_length}"

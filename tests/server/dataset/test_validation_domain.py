@@ -166,3 +166,11 @@ def test_numbers_read_as_float_reads_them(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument) as raised:
         read_table(bad, spec())
     assert raised.value.violations[0].field == "file.rows[2].value"
+
+
+def test_a_series_id_longer_than_the_history_stores_is_refused(tmp_path: Path) -> None:
+    long = "s" * 257
+    path = write(tmp_path, f"series_id,timestamp,value\na,2024-01-01,1\n{long},2024-01-01,1\n")
+    with pytest.raises(InvalidArgument) as raised:
+        read_table(path, spec())
+    assert raised.value.violations[0].field == "file.rows[2].series_id"

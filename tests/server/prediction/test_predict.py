@@ -182,6 +182,7 @@ async def test_no_deployed_version_and_foreign_models(
         ({"timestamps": [0, 1]}, "series.timestamps"),  # three values
         ({"timestamps": [0, 16_725_225_600, 16_727_904_000]}, "series.timestamps[1]"),  # 2500: past 2262
         ({"start": -17_000_000_000}, "series.start"),  # 1431
+        ({"series_id": "s" * 257}, "series.series_id"),  # longer than the history stores
     ],
 )
 async def test_validation_names_the_field(
@@ -204,6 +205,8 @@ async def test_validation_names_the_field(
             request.series.timestamps.extend(timestamp_pb2.Timestamp(seconds=t) for t in value)  # type: ignore[attr-defined]
         elif key == "start":
             request.series.start.seconds = value  # type: ignore[assignment]
+        elif key == "series_id":
+            request.series.series_id = value  # type: ignore[assignment]
         else:
             setattr(request, key, value)
     got = await failure(predictions.Predict(request, metadata=ana.metadata))

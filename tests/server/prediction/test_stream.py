@@ -68,6 +68,8 @@ async def test_many_series_per_message_out_of_order_safe(
     too_late = packed(
         "late", model.model_id, [air[:40], air[:50]], start_times=[january_1949, late], **monthly
     )
+    long_id = packed("long", model.model_id, [air[:40], air[:50]])
+    long_id.series_ids[1] = "s" * 257  # longer than the history stores
 
     async def send() -> AsyncIterator[pb.StreamPredictRequest]:
         for i, (request_id, series) in enumerate(requests.items()):
@@ -78,9 +80,10 @@ async def test_many_series_per_message_out_of_order_safe(
                 yield gappy
                 yield dated
                 yield too_late
+                yield long_id
 
     answers = {r.request_id: r async for r in predictions.StreamPredict(send(), metadata=ana.metadata)}
-    assert set(answers) == {*requests, "bad", "ghost", "gappy", "dated", "late"}
+    assert set(answers) == {*requests, "bad", "ghost", "gappy", "dated", "late", "long"}
     rows = np.array(answers["gappy"].point_forecasts).reshape(3, 6)
     assert np.isnan(rows[1]).all() and not np.isnan(rows[[0, 2]]).any()
     point, _ = direct(artifacts[0], air[:50], 6, (0.1, 0.5, 0.9))
@@ -96,6 +99,8 @@ async def test_many_series_per_message_out_of_order_safe(
     assert answers["late"].error.code == code_pb2.INVALID_ARGUMENT and not answers["late"].point_forecasts
     assert any(d.Unpack(bad_request) for d in answers["late"].error.details)
     assert [v.field for v in bad_request.field_violations] == ["start_times[1]"]
+    assert any(d.Unpack(bad_request) for d in answers["long"].error.details)
+    assert [v.field for v in bad_request.field_violations] == ["series_ids[1]"]
 
     h, q = 6, 3
     for request_id, series in requests.items():
