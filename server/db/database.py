@@ -7,12 +7,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.exc
 from opentelemetry import trace
 from sqlalchemy.orm import Session
 
 from server.db.engine import create_engine, session_factory
+from server.db.outages import is_nul_in_text
+from server.errors import InvalidArgument
 
 T = TypeVar("T")
+# The reason of the InvalidArgument for text PostgreSQL cannot hold (server.interceptors.errors).
+NUL_IN_TEXT = "TEXT_HAS_NUL"
 
 
 class Database:
@@ -31,8 +36,15 @@ class Database:
         return cls(create_engine(url), tracer)
 
     def run_sync(self, fn: Callable[[Session], T]) -> T:
-        with self._sessions.begin() as session:
-            return fn(session)
+        try:
+            with self._sessions.begin() as session:
+                return fn(session)
+        except (ValueError, sqlalchemy.exc.StatementError) as exc:
+            if is_nul_in_text(exc):  # the caller's text: the error interceptor names the field
+                raise InvalidArgument(
+                    "text with a NUL character cannot be stored or looked up", reason=NUL_IN_TEXT
+                ) from exc
+            raise
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         attributes = {

@@ -12,6 +12,15 @@ import psycopg2  # type: ignore[import-untyped]  # no stubs; only its exception 
 import sqlalchemy.exc
 
 
+def is_nul_in_text(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL refusing a NUL character in text: psycopg2 will not send one
+    in a string, and a JSON document cannot hold ``\\u0000``. SQLite stores it."""
+    orig = exc.orig if isinstance(exc, sqlalchemy.exc.StatementError) else exc
+    if isinstance(orig, ValueError) and "NUL (0x00)" in str(orig):
+        return True
+    return isinstance(orig, psycopg2.errors.UntranslatableCharacter)
+
+
 def is_database_outage(exc: BaseException) -> bool:
     # psycopg2's OperationalError covers the SQLSTATE classes of outages: connection
     # failures (08), operator intervention such as a shutdown (57), out of resources (53).

@@ -41,9 +41,14 @@ class AuditWriter(Protocol):
 
 
 def _fit(value: str, column: object) -> str:
-    """``value`` cut to the length of the String column it goes into."""
+    """``value`` cut to the length of the String column it goes into, each NUL shown as U+FFFD
+    (PostgreSQL stores no NUL, and a call that sent one is audited all the same)."""
     length = getattr(getattr(column, "type", None), "length", None)
-    return value[:length] if length else value
+    return _storable(value[:length] if length else value)
+
+
+def _storable(value: str) -> str:
+    return value.replace("\0", "\ufffd")
 
 
 class AuditLogWriter:
@@ -70,6 +75,9 @@ class AuditLogWriter:
                 peer=_fit(record.peer, columns.peer),
                 trace_id=_fit(record.trace_id, columns.trace_id),
                 request_id=_fit(record.request_id, columns.request_id),
-                details={key: value[:DETAIL_VALUE_LENGTH] for key, value in record.details.items()},
+                details={
+                    _storable(key): _storable(value[:DETAIL_VALUE_LENGTH])
+                    for key, value in record.details.items()
+                },
             )
         )

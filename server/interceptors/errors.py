@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from server import errors
+from server.db.database import NUL_IN_TEXT
 from server.interceptors.outages import as_outage
-from server.interceptors.wrapping import WrappingInterceptor, wrap_handler
+from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 
 if TYPE_CHECKING:
     from server.interceptors.wrapping import Context, Handler
@@ -152,22 +155,44 @@ async def _abort(context: Context, exc: Exception, method: str) -> NoReturn:
     raise AssertionError("abort_with_status returned")  # pragma: no cover
 
 
+def nul_fields(message: Message, prefix: str = "") -> list[str]:
+    """The paths of the text fields of ``message`` that hold a NUL character."""
+    found = []
+    for field, value in message.ListFields():
+        path = prefix + field.name
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            found += [f"{path}[{key!r}]" for key, item in value.items() if "\0" in f"{key}{item}"]
+        elif field.type == FieldDescriptor.TYPE_MESSAGE:
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                found += nul_fields(item, f"{path}[{i}]." if field.is_repeated else f"{path}.")
+        elif field.type == FieldDescriptor.TYPE_STRING:
+            items = value if field.is_repeated else [value]
+            found += [f"{path}[{i}]" if field.is_repeated else path for i, t in enumerate(items) if "\0" in t]
+    return found
+
+
 class ErrorInterceptor(WrappingInterceptor):
     def wrap(self, handler: Handler, method: str) -> Handler:
-        return wrap_handler(handler, method, self._unary, self._stream)
+        return wrap_handler_with_request(handler, method, self._unary, self._stream)
 
     @staticmethod
-    async def _unary(method: str, context: Context, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _unary(method: str, context: Context, request: Any, call: Callable[[], Awaitable[Any]]) -> Any:
         try:
             return await call()
         except grpc.aio.AbortError:
             raise
+        except errors.InvalidArgument as exc:
+            if exc.reason == NUL_IN_TEXT and not exc.violations and isinstance(request, Message):
+                description = "text fields cannot hold a NUL character"
+                exc.violations = [errors.FieldViolation(path, description) for path in nul_fields(request)]
+            await _abort(context, exc, method)
         except Exception as exc:
             await _abort(context, exc, method)
 
     @staticmethod
     async def _stream(
-        method: str, context: Context, stream: Callable[[], AsyncIterator[Any]]
+        method: str, context: Context, request: Any, stream: Callable[[], AsyncIterator[Any]]
     ) -> AsyncIterator[Any]:
         try:
             async for response in stream():
