@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from quantis.v1 import monitoring_service_pb2 as pb
 
 from server.db.enums import AlertKind, AlertSeverity, AlertState, AuditOutcome, NotificationKind
 from server.db.models import Alert, AuditLog, Notification
-from server.errors import InvalidArgument
-from server.mappers.common import duration, timestamp
+from server.mappers.common import duration, from_wire, timestamp
 from server.state.events import Event
 
 NOTIFICATION_KINDS = {
@@ -55,17 +52,11 @@ EVENT_TYPES = {
 }
 
 
-K = TypeVar("K")
-
-
-def from_proto(table: Mapping[K, int], value: int, field: str) -> K | None:
-    """The domain value of an optional enum filter (unspecified: None)."""
-    if value == 0:
-        return None
-    for domain, number in table.items():
-        if number == value:
-            return domain
-    raise InvalidArgument.field(field, f"unknown value {value}")
+outcome_from_proto = from_wire(OUTCOMES)
+alert_state_from_proto = from_wire(ALERT_STATES)
+severity_from_proto = from_wire(SEVERITIES)
+alert_kind_from_proto = from_wire(ALERT_KINDS)
+event_kind_from_proto = from_wire({name: number for number, name in EVENT_TYPES.items()})
 
 
 def notification_to_proto(notification: Notification) -> pb.Notification:

@@ -114,7 +114,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             action=request.action,
             resource_type=request.resource_type,
             resource_id=request.resource_id,
-            outcome=mappers.from_proto(mappers.OUTCOMES, request.outcome, "outcome"),
+            outcome=mappers.outcome_from_proto(request.outcome, "outcome"),
             start=optional_datetime(
                 request.time_range.start_time,
                 request.time_range.HasField("start_time"),
@@ -143,9 +143,9 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
 
     async def ListAlerts(self, request: pb.ListAlertsRequest, context: Context) -> pb.ListAlertsResponse:
         where = AlertFilter(
-            state=mappers.from_proto(mappers.ALERT_STATES, request.state, "state"),
-            severity=mappers.from_proto(mappers.SEVERITIES, request.severity, "severity"),
-            kind=mappers.from_proto(mappers.ALERT_KINDS, request.kind, "kind"),
+            state=mappers.alert_state_from_proto(request.state, "state"),
+            severity=mappers.severity_from_proto(request.severity, "severity"),
+            kind=mappers.alert_kind_from_proto(request.kind, "kind"),
             model_id=request.model_id,
             version_id=request.version_id,
         )
@@ -190,7 +190,8 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
     async def WatchEvents(
         self, request: pb.WatchEventsRequest, context: Context
     ) -> AsyncIterator[pb.WatchEventsResponse]:
-        wanted = {mappers.EVENT_TYPES[k] for k in request.kinds if k in mappers.EVENT_TYPES}
+        kinds = [mappers.event_kind_from_proto(k, f"kinds[{i}]") for i, k in enumerate(request.kinds)]
+        wanted = {kind for kind in kinds if kind is not None}
         caller = principal()
         async for event in self._live.watch(caller, wanted or set(mappers.EVENT_TYPES.values())):
             alert = None
