@@ -160,9 +160,10 @@ def _typed(values: pd.Series, column: str, role: ColumnRole) -> pd.Series:
         empty = text == ""
         if empty.any():
             raise bad_cell(_first(empty) + 1, column, "the series id is missing")
-        long = text.str.len() > SERIES_ID_LENGTH
-        if long.any():
-            raise bad_cell(_first(long) + 1, column, f"series ids are at most {SERIES_ID_LENGTH} characters")
+        unstorable = (text.str.len() > SERIES_ID_LENGTH) | text.str.contains("\0", regex=False)
+        if unstorable.any():
+            rule = f"series ids are at most {SERIES_ID_LENGTH} characters, none of them NUL"
+            raise bad_cell(_first(unstorable) + 1, column, rule)
         return text
     # A static column: numbers when every cell is one, text otherwise.
     if values.dtype != object:

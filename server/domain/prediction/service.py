@@ -14,9 +14,9 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
-from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import (
+    SERIES_ID_RULE,
     Limits,
     PackedForecast,
     PackedInput,
@@ -29,6 +29,7 @@ from server.domain.prediction.requests import (
     forecast_times,
     last_times,
     season_length,
+    storable_series_id,
 )
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
@@ -148,8 +149,8 @@ class Predictor:
         values = series.values.astype(np.float32)
         if series.timestamps is not None and len(series.timestamps) != values.size:
             raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
-        if len(series.series_id) > SERIES_ID_LENGTH:
-            raise InvalidArgument.field("series.series_id", f"at most {SERIES_ID_LENGTH} characters")
+        if not storable_series_id(series.series_id):
+            raise InvalidArgument.field("series.series_id", SERIES_ID_RULE)
         if series.covariates:
             raise InvalidArgument.field(
                 f"series.covariates[{series.covariates[0]}]", "the model takes no covariates"

@@ -174,3 +174,15 @@ def test_a_series_id_longer_than_the_history_stores_is_refused(tmp_path: Path) -
     with pytest.raises(InvalidArgument) as raised:
         read_table(path, spec())
     assert raised.value.violations[0].field == "file.rows[2].series_id"
+    table = pa.Table.from_arrays(
+        [
+            pa.array(["a", "b\x00"]),
+            pa.array(np.array(["2024-01-01"] * 2, dtype="datetime64[D]")),
+            pa.array([1.0, 2]),
+        ],
+        ["series_id", "timestamp", "value"],
+    )
+    pq.write_table(table, tmp_path / "nul.parquet")
+    with pytest.raises(InvalidArgument) as raised:
+        read_table(tmp_path / "nul.parquet", spec(format=DatasetFormat.PARQUET))
+    assert raised.value.violations[0].field == "file.rows[2].series_id"

@@ -183,6 +183,7 @@ async def test_no_deployed_version_and_foreign_models(
         ({"timestamps": [0, 16_725_225_600, 16_727_904_000]}, "series.timestamps[1]"),  # 2500: past 2262
         ({"start": -17_000_000_000}, "series.start"),  # 1431
         ({"series_id": "s" * 257}, "series.series_id"),  # longer than the history stores
+        ({"series_id": "s\x00"}, "series.series_id"),  # PostgreSQL stores no NUL
     ],
 )
 async def test_validation_names_the_field(
