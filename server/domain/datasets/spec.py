@@ -136,6 +136,10 @@ def validate_spec(spec: DatasetSpec) -> None:
             )
         elif len(value) > MAX_LABEL_VALUE:
             bad.append(FieldViolation(f"metadata.labels[{key!r}]", "values are at most 63 characters"))
+    texts = [("metadata.name", spec.name), ("metadata.description", spec.description)]
+    texts += [(path, column) for column, _, path in spec.named_columns()]
+    texts += [(f"metadata.labels[{key!r}]", value) for key, value in spec.labels.items()]
+    bad += [FieldViolation(path, "must not hold a NUL character") for path, text in texts if "\0" in text]
     if bad:
         raise InvalidArgument(
             "; ".join(f"{v.field}: {v.description}" for v in bad), violations=bad, reason="METADATA_INVALID"

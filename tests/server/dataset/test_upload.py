@@ -239,6 +239,14 @@ async def test_an_enum_number_this_server_does_not_know_is_refused(datasets: Stu
         assert (error.code(), list(violations(error))) == (grpc.StatusCode.INVALID_ARGUMENT, [field])
 
 
+async def test_metadata_text_with_a_nul_is_refused_by_name(datasets: Stub, analyst: Metadata) -> None:
+    # PostgreSQL stores no NUL: checked with the rest of the metadata, on every database.
+    bad = csv_metadata("air\x00", labels={"team": "x\x00"})
+    error = await failure(upload(datasets, AIRPASSENGERS.read_bytes(), analyst, bad))
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT and error_info(error).reason == "METADATA_INVALID"
+    assert {"metadata.name", "metadata.labels['team']"} == set(violations(error))
+
+
 async def test_metadata_is_checked_before_any_bytes(datasets: Stub, analyst: Metadata) -> None:
     bad = pb.DatasetMetadata(name="", timestamp_column="t", value_columns=["t"], labels={"Bad Key": "x"})
     error = await failure(upload(datasets, b"t\n1\n", analyst, bad))
