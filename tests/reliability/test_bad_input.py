@@ -9,6 +9,7 @@ it through a real channel from this one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Coroutine, Iterator
@@ -42,6 +43,7 @@ from server.composition import build_application
 from server.db.base import Base
 from server.db.migrate import upgrade_to_head
 from server.grpc_server import create_server
+from tests.conftest import fresh_postgres_database
 from tests.reliability.conftest import EXAMPLES_PER_RPC, add_row
 from tests.reliability.messages import HUGE_STRING, messages
 from tests.server.auth_helpers import PASSWORD, admin_token
@@ -90,9 +92,22 @@ class Live:
         return rows, sum(1 for p in self.store.rglob("*") if p.is_file())
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[Live]:
-    config = make_settings(tmp_path_factory.mktemp("bad-input"), max_message_bytes=MAX_MESSAGE_BYTES)
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Live]:
+    """A server on each database in turn: PostgreSQL refuses what SQLite stores (a NUL in text)."""
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(fresh_postgres_database()) if request.param == "postgres" else ""
+        yield from _live(tmp_path_factory, pytestconfig, database_url, request.param)
+
+
+def _live(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config, database_url: str, database: str
+) -> Iterator[Live]:
+    config = make_settings(
+        tmp_path_factory.mktemp("bad-input"), database_url, max_message_bytes=MAX_MESSAGE_BYTES
+    )
     upgrade_to_head(config.resolved_database_url)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -122,7 +137,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) 
     finally:
         add_row(
             pytestconfig,
-            "bad_input_for_every_rpc",
+            f"bad_input_for_every_rpc_on_{database}",
             "failed" if live.failures else "passed",
             {
                 "rpcs": len(METHODS),
