@@ -4,19 +4,17 @@ naming the field, never INTERNAL (a crafted token or a long search reached the d
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import grpc
 import pytest
 from quantis.v1 import dataset_service_pb2 as dataset_pb
-from quantis.v1 import dataset_service_pb2_grpc, financial_service_pb2_grpc, model_service_pb2_grpc
 from quantis.v1 import financial_service_pb2 as finance_pb
 from quantis.v1 import model_service_pb2 as model_pb
 
 from server import contracts
 from server.composition import Application
-from tests.server.auth_helpers import admin_token
-from tests.server.financial.conftest import Failure
+from tests.server.auth_helpers import admin_stubs, admin_token
+from tests.server.financial.conftest import failure
 from tests.server.security_helpers import _classes
 
 
@@ -37,12 +35,6 @@ LISTS = sorted(
 )
 
 
-async def failure(call: Any) -> Failure:
-    with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await call
-    return Failure(raised.value)
-
-
 @pytest.mark.parametrize("path", LISTS)
 async def test_a_page_token_no_page_handed_out_names_page_token(
     channel: grpc.aio.Channel, application: Application, path: str
@@ -60,10 +52,8 @@ async def test_a_page_token_no_page_handed_out_names_page_token(
 async def test_search_text_too_long_to_look_for_names_its_field(
     channel: grpc.aio.Channel, application: Application
 ) -> None:
-    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
-    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
-    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
-    finance = financial_service_pb2_grpc.FinancialServiceStub(channel)  # type: ignore[no-untyped-call]
+    admin = await admin_stubs(channel, application)
+    metadata, datasets, models, finance = admin.metadata, admin.datasets, admin.models, admin.finance
     long = "y" * 60_000  # SQLite refuses a LIKE pattern over 50,000 bytes
     for call, field in (
         (
@@ -101,10 +91,8 @@ async def test_search_text_too_long_to_look_for_names_its_field(
 async def test_a_time_outside_what_the_database_holds_names_filter(
     channel: grpc.aio.Channel, application: Application, edge: str
 ) -> None:
-    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
-    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
-    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
-    finance = financial_service_pb2_grpc.FinancialServiceStub(channel)  # type: ignore[no-untyped-call]
+    admin = await admin_stubs(channel, application)
+    metadata, datasets, models, finance = admin.metadata, admin.datasets, admin.models, admin.finance
     for call in (
         datasets.ListDatasets(dataset_pb.ListDatasetsRequest(filter=edge), metadata=metadata),
         models.ListModels(model_pb.ListModelsRequest(filter=edge), metadata=metadata),
@@ -117,8 +105,8 @@ async def test_a_time_outside_what_the_database_holds_names_filter(
 async def test_a_label_key_no_dataset_can_have_names_it(
     channel: grpc.aio.Channel, application: Application
 ) -> None:
-    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
-    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
+    admin = await admin_stubs(channel, application)
+    metadata, datasets = admin.metadata, admin.datasets
     for key in ("a\x00", 'a"b', "Team"):  # SQLite's JSON paths refused the first two
         found = await failure(
             datasets.ListDatasets(dataset_pb.ListDatasetsRequest(labels={key: "x"}), metadata=metadata)

@@ -7,14 +7,13 @@ import grpc
 import pytest
 import sqlalchemy as sa
 from quantis.v1 import dataset_service_pb2 as dataset_pb
-from quantis.v1 import dataset_service_pb2_grpc, model_service_pb2_grpc
 from quantis.v1 import model_service_pb2 as model_pb
 
 from server.composition import Application
 from server.db.models import AuditLog
 from server.settings import Settings
-from tests.server.auth_helpers import admin_token
-from tests.server.financial.conftest import Failure
+from tests.server.auth_helpers import admin_stubs
+from tests.server.financial.conftest import failure
 
 
 @pytest.fixture
@@ -22,18 +21,11 @@ def settings(backing_settings: Settings) -> Settings:
     return backing_settings
 
 
-async def failure(call: object) -> Failure:
-    with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await call  # type: ignore[misc]
-    return Failure(raised.value)
-
-
 async def test_a_nul_character_is_named_on_postgresql_and_not_found_on_sqlite(
     channel: grpc.aio.Channel, application: Application
 ) -> None:
-    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
-    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)  # type: ignore[no-untyped-call]
-    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    admin = await admin_stubs(channel, application)
+    metadata, datasets, models = admin.metadata, admin.datasets, admin.models
     postgres = application.db.engine.dialect.name == "postgresql"
     calls = [
         (
