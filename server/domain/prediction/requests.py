@@ -90,21 +90,21 @@ def season_length(frequency: Frequency | None) -> int:
     return FREQUENCIES[frequency.value].season_length if frequency else 1
 
 
-def check_series_ids(series_ids: Sequence[str], n: int) -> None:
-    """A packed request's series ids: one per series or none, each short enough to be stored."""
-    if series_ids and len(series_ids) != n:
-        raise InvalidArgument.field("series_ids", "needs as many ids as lengths, or none")
-    if series_ids and (max(map(len, series_ids)) > SERIES_ID_LENGTH or "\0" in "".join(series_ids)):
-        at = next(i for i, sid in enumerate(series_ids) if not storable_series_id(sid))
-        raise InvalidArgument.field(f"series_ids[{at}]", SERIES_ID_RULE)
-
-
 SERIES_ID_RULE = f"at most {SERIES_ID_LENGTH} characters, none of them NUL"
 
 
 def storable_series_id(series_id: str) -> bool:
     """Whether the history can store ``series_id`` (PostgreSQL stores no NUL in text)."""
     return len(series_id) <= SERIES_ID_LENGTH and "\0" not in series_id
+
+
+def check_series_ids(series_ids: Sequence[str], n: int) -> None:
+    """A packed request's series ids: one per series or none, each one the history can store."""
+    if series_ids and len(series_ids) != n:
+        raise InvalidArgument.field("series_ids", "needs as many ids as lengths, or none")
+    if series_ids and (max(map(len, series_ids)) > SERIES_ID_LENGTH or "\0" in "".join(series_ids)):
+        at = next(i for i, sid in enumerate(series_ids) if not storable_series_id(sid))
+        raise InvalidArgument.field(f"series_ids[{at}]", SERIES_ID_RULE)
 
 
 def check_horizon(resolved: Resolved, horizon: int, field: str = "horizon") -> int:
