@@ -13,6 +13,7 @@ from server.auth.principal import Principal
 from server.auth.tokens import digest, new_secret
 from server.db.database import Database
 from server.db.models import ApiKey
+from server.domain.auth_filters import api_key_conditions
 from server.domain.authenticator import API_KEY_PREFIX
 from server.domain.pagination import PageRequest, fetch_page
 from server.errors import InvalidArgument, NotFound
@@ -57,9 +58,13 @@ class ApiKeyService:
 
         return secret, await self._db.run(store)
 
-    async def list(self, principal: Principal, page: PageRequest) -> tuple[list[ApiKey], str, int]:
+    async def list(
+        self, principal: Principal, page: PageRequest, expression: str = ""
+    ) -> tuple[list[ApiKey], str, int]:
+        filtered = api_key_conditions(expression)
+
         def query(session: Session) -> tuple[list[ApiKey], str, int]:
-            own = sa.select(ApiKey).where(ApiKey.owner_id == principal.user_id)
+            own = sa.select(ApiKey).where(ApiKey.owner_id == principal.user_id, *filtered)
             return fetch_page(session, own, ApiKey, page)
 
         return await self._db.run(query)

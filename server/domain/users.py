@@ -22,6 +22,7 @@ from server.db.models import User, UserSession
 from server.domain import sessions
 from server.domain.account_rules import validate_email
 from server.domain.accounts import AccountService
+from server.domain.auth_filters import session_conditions, user_conditions
 from server.domain.pagination import PageRequest, fetch_page
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
@@ -37,6 +38,7 @@ class UserFilter:
     role: Role | None = None
     active: bool | None = None
     username_contains: str = ""
+    expression: str = ""  # the filter field (server.domain.auth_filters)
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,17 @@ class UserService:
     # --- one's own sessions -----------------------------------------------------
 
     async def list_sessions(
-        self, principal: Principal, page: PageRequest
+        self, principal: Principal, page: PageRequest, expression: str = ""
     ) -> tuple[list[UserSession], str, int]:
         now = self._now()
+        filtered = session_conditions(expression, principal.session_id or "")
 
         def query(session: Session) -> tuple[list[UserSession], str, int]:
             live = sa.select(UserSession).where(
                 UserSession.user_id == principal.user_id,
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > now,
+                *filtered,
             )
             return fetch_page(session, live, UserSession, page)
 
@@ -93,8 +97,10 @@ class UserService:
             # No username is longer, and SQLite refuses LIKE patterns past 50,000 bytes.
             raise InvalidArgument.field("username", f"at most {MAX_USERNAME_LENGTH} characters")
 
+        filtered = user_conditions(where.expression)
+
         def query(session: Session) -> tuple[list[User], str, int]:
-            selected = sa.select(User)
+            selected = sa.select(User).where(*filtered)
             if where.role is not None:
                 selected = selected.where(User.role == where.role)
             if where.active is not None:

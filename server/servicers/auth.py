@@ -89,7 +89,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def ListApiKeys(self, request: pb.ListApiKeysRequest, context: Context) -> pb.ListApiKeysResponse:
         keys, token, total = await self._api_keys.list(
-            principal(), page_request(request.page_size, request.page_token)
+            principal(), page_request(request.page_size, request.page_token), request.filter
         )
         return pb.ListApiKeysResponse(
             api_keys=[mappers.api_key_to_proto(k) for k in keys], next_page_token=token, total_size=total
@@ -106,7 +106,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     ) -> pb.ListSessionsResponse:
         caller = principal()
         found, token, total = await self._users.list_sessions(
-            caller, page_request(request.page_size, request.page_token)
+            caller, page_request(request.page_size, request.page_token), request.filter
         )
         return pb.ListSessionsResponse(
             sessions=[mappers.session_to_proto(s, caller.session_id) for s in found],
@@ -125,6 +125,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             role=role_from_proto(request.role, "role") if request.role else None,
             active=request.active if request.HasField("active") else None,
             username_contains=request.username,
+            expression=request.filter,
         )
         found, token, total = await self._users.list_users(
             page_request(request.page_size, request.page_token), where
