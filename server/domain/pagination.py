@@ -58,9 +58,10 @@ def decode_token(page_token: str) -> tuple[datetime, str]:
         raise InvalidArgument.field("page_token", "is not a token from a previous page") from exc
 
 
-def encode_token(item: Keyed) -> str:
-    """The token of the page that continues after ``item``."""
-    token = json.dumps({"t": item.created_at.isoformat(), "i": item.id}).encode()
+def encode_token(item: Keyed, at: datetime | None = None) -> str:
+    """The token of the page that continues after ``item``, ordered by ``at`` (its created_at
+    unless given) and then id."""
+    token = json.dumps({"t": (at or item.created_at).isoformat(), "i": item.id}).encode()
     return base64.urlsafe_b64encode(token).decode()
 
 

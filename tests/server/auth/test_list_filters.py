@@ -98,3 +98,31 @@ async def test_a_bad_filter_names_the_filter_field(
     request = getattr(pb, f"{rpc}Request")(filter=expression)
     failed = getattr(auth, rpc)(request, metadata=admin)
     assert await status_of(failed) == (grpc.StatusCode.INVALID_ARGUMENT, "FILTER_INVALID")
+
+
+async def test_sessions_are_listed_most_recently_used_first_and_page_in_that_order(
+    auth: Stub, application: Application
+) -> None:
+    await user_token(application, "pia")  # registers her, with a session of its own (the oldest)
+    logins = []
+    for _ in range(3):
+        opened = await application.accounts.login("pia", PASSWORD, ClientInfo())
+        assert not isinstance(opened, MfaChallenge)
+        logins.append(opened)
+    # The first of the three is used again (a refresh): it comes first now.
+    refreshed = await auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=logins[0].refresh_token))
+    token = bearer(refreshed.tokens.access_token)
+    listed = await auth.ListSessions(pb.ListSessionsRequest(), metadata=token)
+    order = [s.session_id for s in listed.sessions]
+    assert order[:3] == [logins[0].session_id, logins[2].session_id, logins[1].session_id]
+    assert len(order) == 4
+    walked, page_token = [], ""
+    while True:
+        page = await auth.ListSessions(
+            pb.ListSessionsRequest(page_size=1, page_token=page_token), metadata=token
+        )
+        walked += [s.session_id for s in page.sessions]
+        page_token = page.next_page_token
+        if not page_token:
+            break
+    assert walked == order
