@@ -75,7 +75,8 @@ class ComplianceService:
             raise PermissionDenied("only an admin may check another user", reason="NOT_ADMIN")
         now = self._now()
         end = end or now
-        start = start or end - DEFAULT_PERIOD
+        # The default period, cut short at year 1 (an end within it has no earlier time to go back to).
+        start = start or max(end, datetime.min.replace(tzinfo=UTC) + DEFAULT_PERIOD) - DEFAULT_PERIOD
         if start >= end:
             raise InvalidArgument.field("time_range", "start_time must be before end_time")
         if end - start > MAX_PERIOD:

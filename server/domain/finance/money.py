@@ -84,6 +84,8 @@ def quantized(amount: Decimal, currency: str) -> Decimal:
 
 def rounded(currency: str, amount: Decimal, field: str = "result") -> Money:
     """A computed amount, rounded half-even to the minor units, that google.type.Money can hold."""
+    if not amount.is_finite() or abs(amount) > INT64_MAX:  # checked first: quantize would overflow
+        raise InvalidArgument.field(field, "the result is too large to represent as money")
     value = quantized(amount, currency)
     if abs(value) > INT64_MAX:
         raise InvalidArgument.field(field, "the result is too large to represent as money")

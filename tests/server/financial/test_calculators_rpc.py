@@ -90,6 +90,19 @@ async def test_npv_bad_input_is_named(finance: Stub, application: Application) -
             finance.CalculateNpv(pb.CalculateNpvRequest(rate=dec(text), cash_flows=[usd(1)]), metadata=token)
         )
         assert failed.fields == ["rate"], text
+    # A result past what money holds (1 USD a period at -99%, 20 periods: about 1e40) is the
+    # caller's error, checked before rounding to cents (which overflowed: INTERNAL).
+    huge = await failure(
+        finance.CalculateNpv(
+            pb.CalculateNpvRequest(rate=dec("-0.99"), cash_flows=[usd(1)] * 20), metadata=token
+        )
+    )
+    assert huge.code == grpc.StatusCode.INVALID_ARGUMENT
+    compounded = pb.CalculateInterestRequest(
+        principal=usd(1), annual_rate=dec("1"), method=2, term_years=dec("100")
+    )
+    huge = await failure(finance.CalculateInterest(compounded, metadata=token))
+    assert huge.code == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_irr_outcomes(finance: Stub, application: Application) -> None:

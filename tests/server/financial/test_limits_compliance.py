@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf import timestamp_pb2
+from quantis.v1 import common_pb2, financial_service_pb2_grpc
 from quantis.v1 import financial_service_pb2 as pb
-from quantis.v1 import financial_service_pb2_grpc
 
 from server.auth.permissions import Role
 from server.composition import Application
@@ -130,3 +131,14 @@ async def test_sanctions_make_the_report_non_compliant(finance: Stub, applicatio
     assert "country_risk" in [f.rule for f in held.transaction.risk_factors]
     report = (await finance.CheckCompliance(pb.CheckComplianceRequest(), metadata=token)).report
     assert report.status == pb.COMPLIANCE_STATUS_NON_COMPLIANT and report.pending_review_count == 1
+
+
+async def test_a_check_ending_in_year_one_covers_what_there_is(
+    finance: Stub, application: Application
+) -> None:
+    # The default 30 days before an end in the first hours of year 1 do not exist: cut short, not INTERNAL.
+    token = bearer(await user_token(application, "yuri"))
+    end = timestamp_pb2.Timestamp(seconds=-62135596800 + 3600)
+    request = pb.CheckComplianceRequest(time_range=common_pb2.TimeRange(end_time=end))
+    report = (await finance.CheckCompliance(request, metadata=token)).report
+    assert report.user_id
