@@ -1,8 +1,9 @@
 """Keyset pagination with opaque page tokens (newest first).
 
-A page token encodes the (created_at, id) of the last item of the previous page;
-the next page continues strictly after it, so concurrent inserts never shift or
-repeat items the way an offset would.
+A page token encodes the (time, id) of the last item of the previous page, the time
+being the one the list is ordered by (created_at unless the caller names another key);
+the next page continues strictly after it, so concurrent inserts never shift or repeat
+items the way an offset would.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -49,8 +50,8 @@ def page_request(page_size: int, page_token: str) -> PageRequest:
 
 
 def decode_token(page_token: str) -> tuple[datetime, str]:
-    """The (created_at, id) a page token continues after; INVALID_ARGUMENT for anything that is
-    not a token this module made (the created_at of every stored row has a UTC offset)."""
+    """The (time, id) a page token continues after; INVALID_ARGUMENT for anything that is not a
+    token this module made (every stored time has a UTC offset)."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(page_token.encode()))
         return utc_time(str(decoded["t"])), str(decoded["i"])
@@ -65,25 +66,26 @@ def encode_token(item: Keyed, at: datetime | None = None) -> str:
     return base64.urlsafe_b64encode(token).decode()
 
 
-def paginate(query: sa.Select[Any], model: Any, page: PageRequest) -> sa.Select[Any]:
-    """``query`` restricted to the requested page (one extra row tells if more follow)."""
+def paginate(query: sa.Select[Any], model: Any, page: PageRequest, key: Any = None) -> sa.Select[Any]:
+    """``query`` restricted to the requested page (one extra row tells if more follow), latest
+    first by ``key`` (a time column or SQL expression; ``model.created_at`` unless given), then id."""
+    at = model.created_at if key is None else key
     if page.after is not None:
-        created_at, item_id = page.after
-        query = query.where(
-            sa.or_(
-                model.created_at < created_at,
-                sa.and_(model.created_at == created_at, model.id < item_id),
-            )
-        )
-    return query.order_by(model.created_at.desc(), model.id.desc()).limit(page.size + 1)
+        after, item_id = page.after
+        query = query.where(sa.or_(at < after, sa.and_(at == after, model.id < item_id)))
+    return query.order_by(at.desc(), model.id.desc()).limit(page.size + 1)
 
 
-def split_page(rows: Sequence[K], page: PageRequest) -> tuple[list[K], str]:
-    """The page's items and the token of the next page ("" when this is the last)."""
+def split_page(
+    rows: Sequence[K], page: PageRequest, key_of: Callable[[K], datetime] | None = None
+) -> tuple[list[K], str]:
+    """The page's items and the token of the next page ("" when this is the last); ``key_of``
+    reads the time the rows are ordered by (their created_at unless given)."""
     items = list(rows[: page.size])
     if len(rows) <= page.size:
         return items, ""
-    return items, encode_token(items[-1])
+    last = items[-1]
+    return items, encode_token(last, None if key_of is None else key_of(last))
 
 
 def count(session: Session, selected: sa.Select[Any]) -> int:

@@ -23,7 +23,7 @@ from server.domain import sessions
 from server.domain.account_rules import validate_email
 from server.domain.accounts import AccountService
 from server.domain.auth_filters import session_conditions, user_conditions
-from server.domain.pagination import PageRequest, count, encode_token, fetch_page
+from server.domain.pagination import PageRequest, count, fetch_page, paginate, split_page
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger("server.domain")
@@ -31,6 +31,9 @@ log = logging.getLogger("server.domain")
 INITIAL_ADMIN_USERNAME = "admin"
 INITIAL_ADMIN_FILE = "initial-admin-password"
 MAX_USERNAME_LENGTH = 50
+# Sessions are listed most recently used first: a session is used when it opens and at each
+# refresh (access tokens are checked without the database, so their use is not recorded).
+_LAST_USED = sa.func.coalesce(UserSession.last_used_at, UserSession.created_at)
 
 
 @dataclass(frozen=True)
@@ -76,19 +79,8 @@ class UserService:
                 UserSession.expires_at > now,
                 *filtered,
             )
-            # Most recently used first, as the contract says (a session is used when opened and
-            # at each refresh); the page token holds that time.
-            used = sa.func.coalesce(UserSession.last_used_at, UserSession.created_at)
-            ordered = live
-            if page.after is not None:
-                at, last = page.after
-                ordered = live.where(sa.or_(used < at, sa.and_(used == at, UserSession.id < last)))
-            rows = session.scalars(ordered.order_by(used.desc(), UserSession.id.desc()).limit(page.size + 1))
-            found = list(rows.all())
-            items = found[: page.size]
-            token = ""
-            if len(found) > page.size:
-                token = encode_token(items[-1], items[-1].last_used_at or items[-1].created_at)
+            rows = session.scalars(paginate(live, UserSession, page, key=_LAST_USED)).all()
+            items, token = split_page(rows, page, key_of=lambda login: login.last_used_at or login.created_at)
             return items, token, count(session, live)
 
         return await self._db.run(query)
