@@ -6,11 +6,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from server.db.base import Base, IdMixin, TimestampsMixin, keyset_index, reference
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.types import JSONType
+
+DEAD_STATUSES = (TransactionStatus.REJECTED, TransactionStatus.FAILED)
+"""A reversal in one of these did not happen: its original may be reversed again."""
+LIVE_REVERSAL = sa.text("status NOT IN ('rejected', 'failed')")
 
 
 class Transaction(IdMixin, TimestampsMixin, Base):
@@ -21,14 +25,24 @@ class Transaction(IdMixin, TimestampsMixin, Base):
     of the request body, so a retry with the same key can be told apart from a
     different request reusing it. Entries are never edited in substance: a
     correction is a new REVERSAL entry whose ``reversal_of_id`` names the
-    original (at most one reversal per original). Owners and deciders cannot
-    be deleted while their entries exist (deactivate them instead).
+    original. At most one reversal per original is live (pending review or
+    completed): a partial unique index, so two reversals racing cannot both be
+    recorded, while a rejected reversal keeps naming its original and leaves it
+    free to be reversed again. Owners and deciders cannot be deleted while their
+    entries exist (deactivate them instead).
     """
 
     __tablename__ = "transactions"
     __table_args__ = (
         keyset_index("transactions"),
         sa.UniqueConstraint("owner_id", "idempotency_key"),
+        sa.Index(
+            "uq_transactions_reversal_of_id_live",
+            "reversal_of_id",
+            unique=True,
+            sqlite_where=LIVE_REVERSAL,
+            postgresql_where=LIVE_REVERSAL,
+        ),
         sa.Index("ix_transactions_status_created_at", "status", "created_at"),
         sa.Index("ix_transactions_owner_id_counterparty_account", "owner_id", "counterparty_account"),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
@@ -62,14 +76,16 @@ class Transaction(IdMixin, TimestampsMixin, Base):
     """[{"kind": ..., "detail": ..., "related_transaction_ids": [...]}]."""
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSONType, default=dict)
     """Caller-defined key-value pairs (``metadata`` is reserved by SQLAlchemy)."""
-    reversal_of_id: Mapped[str | None] = reference(
-        "transactions.id", ondelete="RESTRICT", nullable=True, unique=True
-    )
+    reversal_of_id: Mapped[str | None] = reference("transactions.id", ondelete="RESTRICT", nullable=True)
     decided_by: Mapped[str | None] = reference("users.id", ondelete="RESTRICT", nullable=True, index=True)
     decision_note: Mapped[str] = mapped_column(sa.String(1000), default="")
     decided_at: Mapped[datetime | None]
 
-    reversal_of: Mapped[Transaction | None] = relationship(
-        remote_side="Transaction.id", back_populates="reversed_by"
+    reversed_by: Mapped[Transaction | None] = relationship(
+        primaryjoin=lambda: sa.and_(
+            Transaction.id == remote(foreign(Transaction.reversal_of_id)),
+            remote(Transaction.status).not_in(DEAD_STATUSES),
+        ),
+        viewonly=True,
     )
-    reversed_by: Mapped[Transaction | None] = relationship(back_populates="reversal_of")
+    """The live reversal of this entry, if any (one rejected in review does not count)."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.db.enums import AlertKind, AlertSeverity, AlertState, TransactionType
+from server.db.enums import AlertKind, AlertSeverity, AlertState, TransactionStatus, TransactionType
 from server.db.models import (
     Actual,
     Alert,
@@ -128,6 +128,37 @@ def test_a_reversal_names_its_original_and_only_a_reversal_does(session: Session
     with pytest.raises(sa.exc.IntegrityError):
         factories.transaction(
             session, alice, key="undo-again", type=TransactionType.REVERSAL, reversal_of_id=original.id
+        )
+    session.rollback()
+
+
+def test_a_rejected_reversal_does_not_hold_its_original(session: Session) -> None:
+    alice = factories.user(session)
+    original = factories.transaction(session, alice, key="original")
+    session.commit()
+    for key in ("rejected", "failed"):
+        factories.transaction(
+            session,
+            alice,
+            key=key,
+            type=TransactionType.REVERSAL,
+            status=TransactionStatus(key),
+            reversal_of_id=original.id,
+        )
+    live = factories.transaction(
+        session,
+        alice,
+        key="held",
+        type=TransactionType.REVERSAL,
+        status=TransactionStatus.PENDING_REVIEW,
+        reversal_of_id=original.id,
+    )
+    session.commit()
+    session.refresh(original)
+    assert original.reversed_by is not None and original.reversed_by.id == live.id
+    with pytest.raises(sa.exc.IntegrityError):
+        factories.transaction(
+            session, alice, key="second-live", type=TransactionType.REVERSAL, reversal_of_id=original.id
         )
     session.rollback()
 

@@ -151,6 +151,57 @@ async def test_a_reversal_points_to_the_original_which_becomes_reversed(
     ).code is grpc.StatusCode.NOT_FOUND
 
 
+async def test_a_reversal_rejected_in_review_leaves_the_original_free_to_reverse(
+    finance: Stub, application: Application
+) -> None:
+    maker = bearer(await user_token(application, "rev_maker", Role.ADMIN))
+    checker = bearer(await user_token(application, "rev_checker", Role.ADMIN))
+    original = (await finance.CreateTransaction(create_request(40), metadata=maker)).transaction
+
+    def reversal(**fields: Any) -> pb.CreateTransactionRequest:
+        return create_request(
+            40,
+            kind=pb.TRANSACTION_TYPE_REVERSAL,
+            reversal_of_transaction_id=original.transaction_id,
+            **fields,
+        )
+
+    async def current() -> pb.Transaction:
+        request = pb.GetTransactionRequest(transaction_id=original.transaction_id)
+        return (await finance.GetTransaction(request, metadata=maker)).transaction
+
+    held = (await finance.CreateTransaction(reversal(counterparty=SANCTIONED), metadata=maker)).transaction
+    assert held.status == pb.TRANSACTION_STATUS_PENDING_REVIEW
+    assert (await current()).reversed_by_transaction_id == held.transaction_id
+    meanwhile = await failure(finance.CreateTransaction(reversal(), metadata=maker))
+    assert (meanwhile.code, meanwhile.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_REVERSED")
+
+    await finance.RejectTransaction(
+        pb.RejectTransactionRequest(transaction_id=held.transaction_id, reason="wrong party"),
+        metadata=checker,
+    )
+    after_rejection = await current()
+    assert after_rejection.status == pb.TRANSACTION_STATUS_COMPLETED
+    assert after_rejection.reversed_by_transaction_id == ""
+    rejected = (
+        await finance.GetTransaction(
+            pb.GetTransactionRequest(transaction_id=held.transaction_id), metadata=maker
+        )
+    ).transaction
+    assert rejected.reversal_of_transaction_id == original.transaction_id
+
+    redone = (await finance.CreateTransaction(reversal(), metadata=maker)).transaction
+    assert redone.status == pb.TRANSACTION_STATUS_COMPLETED
+    final = await current()
+    assert (final.status, final.reversed_by_transaction_id) == (
+        pb.TRANSACTION_STATUS_REVERSED,
+        redone.transaction_id,
+    )
+    listed = await finance.ListTransactions(pb.ListTransactionsRequest(), metadata=maker)
+    by_id = {t.transaction_id: t for t in listed.transactions}
+    assert by_id[original.transaction_id].reversed_by_transaction_id == redone.transaction_id
+
+
 async def test_sanctions_hit_is_held_for_review_and_four_eyes_decide(
     finance: Stub, application: Application
 ) -> None:

@@ -188,8 +188,9 @@ class FinancialServiceServicer:
 
         Reversals: a REVERSAL names the original in reversal_of_transaction_id. The
         original must be one of the caller's COMPLETED transactions, not itself a
-        reversal and not already reversed, and the amount must equal the
-        original's (FAILED_PRECONDITION otherwise). Once the reversal completes,
+        reversal and not already reversed or awaiting a reversal held for review
+        (a reversal rejected in review does not count), and the amount must equal
+        the original's (FAILED_PRECONDITION otherwise). Once the reversal completes,
         the original's status becomes REVERSED and its reversed_by_transaction_id
         names the reversal.
         """

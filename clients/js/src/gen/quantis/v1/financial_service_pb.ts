@@ -257,7 +257,8 @@ export type Transaction = Message<"quantis.v1.Transaction"> & {
   reversalOfTransactionId: string;
 
   /**
-   * For a REVERSED transaction, the reversal that undid it.
+   * For a REVERSED transaction, the reversal that undid it; for a COMPLETED
+   * one, a reversal of it awaiting review. Empty once that reversal is rejected.
    *
    * @generated from field: string reversed_by_transaction_id = 14;
    */
@@ -2067,8 +2068,9 @@ export const FinancialService: GenService<{
    *
    * Reversals: a REVERSAL names the original in reversal_of_transaction_id. The
    * original must be one of the caller's COMPLETED transactions, not itself a
-   * reversal and not already reversed, and the amount must equal the
-   * original's (FAILED_PRECONDITION otherwise). Once the reversal completes,
+   * reversal and not already reversed or awaiting a reversal held for review
+   * (a reversal rejected in review does not count), and the amount must equal
+   * the original's (FAILED_PRECONDITION otherwise). Once the reversal completes,
    * the original's status becomes REVERSED and its reversed_by_transaction_id
    * names the reversal.
    *
