@@ -14,7 +14,7 @@ from typing import Any, Literal
 from training.errors import InvalidHyperparameterError
 from training.models.base import Forecaster
 from training.models.deep import DeepForecaster
-from training.models.statistical import StatisticalForecaster
+from training.models.statistical import MAX_HISTORY, StatisticalForecaster
 
 Kind = Literal["int", "float", "categorical", "bool"]
 
@@ -109,6 +109,16 @@ _DEEP_COMMON = (
 _SEASON = H(
     "season_length", "int", 0, "Season length; 0 uses the frequency's (12 monthly, 52 weekly...).", 0, 8760
 )
+_HISTORY = H(
+    "max_history",
+    "int",
+    MAX_HISTORY,
+    "Each series is fitted on at most this many of its latest values: the fit's cost grows with "
+    "the length, and values that old change the forecast little.",
+    24,
+    100_000,
+    tunable=False,
+)
 
 MODEL_TYPES: dict[str, ModelTypeSpec] = {
     "LSTM": ModelTypeSpec(
@@ -136,6 +146,7 @@ MODEL_TYPES: dict[str, ModelTypeSpec] = {
         False,
         (
             _SEASON,
+            _HISTORY,
             H(
                 "model",
                 "categorical",
@@ -159,6 +170,7 @@ MODEL_TYPES: dict[str, ModelTypeSpec] = {
         False,
         (
             _SEASON,
+            _HISTORY,
             H("max_p", "int", 5, "Largest non-seasonal AR order.", 0, 10),
             H("max_q", "int", 5, "Largest non-seasonal MA order.", 0, 10),
             H("stepwise", "bool", True, "Stepwise search (faster) instead of exhaustive.", tunable=False),

@@ -8,19 +8,33 @@ size class from the passes before it (PassCosts); the first pass of a size class
 pool. The loop takes no request while a pass runs on it: the dynamic batcher makes up for that
 (server.backends.batcher, INLINE_HOLD in server.backends.inline_hold).
 Torch intra-op threads are bounded (``torch_threads``) in every thread that runs a pass.
+
+A model whose forecast keeps the interpreter lock throughout (``holds_interpreter``: the
+statistical references, whose compiled fits never release it) would stall the event loop from
+any thread of this process, so its passes run in worker processes instead (``workers`` of them,
+started on first use), which load the version themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import multiprocessing
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TypeVar
 
 import torch
 
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
+from server.errors import Unavailable
 from training import Forecaster, load_artifact
+
+T = TypeVar("T")
 
 
 class PassCosts:
@@ -65,10 +79,17 @@ class InProcessBackend:
             initializer=torch.set_num_threads,
             initargs=(torch_threads,),
         )
+        self._workers = workers
+        self._processes = self._process_pool()
         self._inline_max_seconds = inline_max_seconds
         self.costs = PassCosts()
         self._models: dict[str, Forecaster] = {}
         self._loading = threading.Lock()
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        # Spawned, not forked: a fork would copy gRPC's and torch's threads' locks mid-use.
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
 
     def _load_sync(self, version: VersionRef) -> Forecaster:
         with self._loading:
@@ -80,7 +101,14 @@ class InProcessBackend:
 
     async def load(self, version: VersionRef) -> None:
         if version.version_id not in self._models:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self._load_sync, version)
+            await self._loaded(version)
+
+    async def _loaded(self, version: VersionRef) -> Forecaster:
+        loop = asyncio.get_running_loop()
+        model = await loop.run_in_executor(self._pool, self._load_sync, version)
+        if model.holds_interpreter:  # a worker process starts (seconds) and loads it before a pass waits
+            await self._in_worker(_warm, version.artifact_path)
+        return model
 
     async def unload(self, version_id: str) -> None:
         self._models.pop(version_id, None)
@@ -102,15 +130,46 @@ class InProcessBackend:
         return expected is not None and expected <= self._inline_max_seconds
 
     async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
+        model = self._models.get(version.version_id) or await self._loaded(version)
+        if model.holds_interpreter:
+            return await self._in_worker(_forecast_in_worker, version.artifact_path, batch)
         if self._inline(version, batch):
             return self._forecast_sync(version, batch)
         return await asyncio.get_running_loop().run_in_executor(
             self._pool, self._forecast_sync, version, batch
         )
 
+    async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
+        pool = self._processes
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        except BrokenProcessPool:
+            if self._processes is pool:  # the first pass to find it broken starts a new one
+                self._processes = self._process_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise Unavailable("the in-process backend's worker process died; retry") from None
+
     async def ping(self) -> str:
         return f"in-process, {len(self._models)} versions loaded"
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._processes.shutdown(wait=False, cancel_futures=True)
         self._models.clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _worker_model(artifact_path: Path) -> Forecaster:
+    """A version as a worker process holds it: loaded on its first pass there."""
+    return load_artifact(artifact_path)
+
+
+def _warm(artifact_path: Path) -> None:
+    _worker_model(artifact_path)
+
+
+def _forecast_in_worker(artifact_path: Path, batch: SeriesBatch) -> ForecastArrays:
+    point, quantiles = _worker_model(artifact_path).predict_packed(
+        batch.values, batch.lengths, batch.horizon, batch.quantiles, batch.last_timestamps
+    )
+    return ForecastArrays(point, quantiles)

@@ -68,3 +68,22 @@ def test_one_observed_value_gives_a_point_and_no_interval(air: Panel, model_type
     np.testing.assert_allclose(point[0], np.full(4, 140.0))
     np.testing.assert_array_equal(q[0, :, 1], point[0])
     assert np.isnan(q[0, :, [0, 2]]).all()
+
+
+@pytest.mark.parametrize("model_type", ["AUTO_ETS", "AUTO_ARIMA"])
+def test_a_long_history_is_fitted_on_its_latest_values(air: Panel, model_type: str) -> None:
+    """A 100,000-value history costs what its latest max_history values do (minutes otherwise)
+    and forecasts as they do; a shorter series beside it is fitted in full."""
+    model = create_forecaster(model_type, {"max_history": 120})
+    model.fit(air, 12)
+    season = air.values[0].astype(np.float32)[-24:]
+    long = np.tile(season, 100_000 // season.size + 1)[-100_000:]
+    short = air.values[0].astype(np.float32)[:100]
+    levels = (0.1, 0.5, 0.9)
+    point, q = model.predict_packed(
+        np.concatenate([long, short]), np.array([long.size, short.size], np.int32), 6, levels
+    )
+    tail, tail_q = model.predict_packed(long[-120:], np.array([120], np.int32), 6, levels)
+    whole, whole_q = model.predict_packed(short, np.array([short.size], np.int32), 6, levels)
+    np.testing.assert_allclose(point, np.concatenate([tail, whole]), rtol=1e-5)
+    np.testing.assert_allclose(q, np.concatenate([tail_q, whole_q]), rtol=1e-5)

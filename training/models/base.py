@@ -46,6 +46,10 @@ class Forecaster(Protocol):
 
     model_type: str
     horizon: int
+    holds_interpreter: bool
+    """Whether ``predict_packed`` keeps the interpreter lock for its whole run (compiled code
+    that never releases it), stalling every other thread of the process meanwhile: a server
+    runs such forecasts in another process."""
 
     def fit(
         self,

@@ -35,6 +35,8 @@ CHUNK = 8192
 class DeepForecaster:
     """LSTM or TFT behind the :class:`Forecaster` interface."""
 
+    holds_interpreter = False  # torch releases the lock inside its kernels
+
     def __init__(self, model_type: str, hyperparameters: dict[str, Any], train_threads: int = 1) -> None:
         if model_type not in ("LSTM", "TFT"):
             raise ValueError(f"not a deep model type: {model_type}")
