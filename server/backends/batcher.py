@@ -14,7 +14,9 @@ moment a pass ends, so under load each pass takes everything that arrived during
 one instead of queueing many small passes behind it. While one pass runs, another starts only
 with at least ``overlap_min_series`` series: in this process a second small pass costs the busy
 event loop more than it saves. A pass that one caller's series fails (a check only the model
-makes) is run again request by request, so that only that caller gets the error. A pass the backend
+makes) is run again request by request, so that only that caller gets the error. A request whose
+caller stopped waiting (its deadline passed, it hung up) before its pass started is left out of it.
+A pass the backend
 ran on the event loop itself (the in-process backend's short passes) took no request while it
 ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy``
 of a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most
@@ -154,13 +156,18 @@ class DynamicBatcher:
 
     def _dispatch(self) -> None:
         while self._running < self.max_concurrent and (pending := self._next()) is not None:
+            # A caller whose deadline passed, or who hung up, while its request waited: its
+            # series are not worth a pass.
+            requests = [(batch, future) for batch, future in pending.requests if not future.done()]
+            if not requests:
+                continue
             if len(self._peak) >= COMPANY_KEYS:
                 self._peak.clear()
-            served = len(pending.requests)
+            served = len(requests)
             self._peak[pending.key] = (
                 1 if served == 1 else max(served, self._peak.get(pending.key, 1) * 3 // 4)
             )
-            self._run(pending.version, pending.requests)
+            self._run(pending.version, requests)
 
     def _run(
         self, version: VersionRef, requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]]

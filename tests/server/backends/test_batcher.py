@@ -235,6 +235,30 @@ async def test_requests_gather_while_a_pass_runs(artifact: VersionRef, history: 
     assert backend.passes == [1, 10]
 
 
+async def test_requests_whose_callers_gave_up_while_queued_are_not_sent(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = SlowBackend(0.3)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.001, max_concurrent=1)  # type: ignore[arg-type]
+
+    async def abandoned(start: int) -> None:
+        with pytest.raises(TimeoutError):  # a deadline passing while the request queues
+            await asyncio.wait_for(batcher.forecast(artifact, one(history, start)), timeout=0.05)
+
+    first = asyncio.create_task(batcher.forecast(artifact, one(history, 100)))
+    await asyncio.sleep(0.05)  # the first pass is running; the next requests queue behind it
+    kept = asyncio.create_task(batcher.forecast(artifact, one(history, 101)))
+    await asyncio.gather(abandoned(102), abandoned(103))
+    await asyncio.gather(first, kept)
+    assert backend.passes == [1, 1]  # the abandoned two did not ride along
+    first = asyncio.create_task(batcher.forecast(artifact, one(history, 104)))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(abandoned(105), abandoned(106))
+    await first
+    await asyncio.sleep(0.05)
+    assert backend.passes == [1, 1, 1]  # nobody waits for the queued batch: no pass at all
+
+
 async def test_full_batches_wait_for_a_free_pass_in_order(artifact: VersionRef, history: np.ndarray) -> None:
     backend = SlowBackend(0.1)
     batcher = DynamicBatcher(backend, max_series=4, max_delay=0.05, max_concurrent=1)  # type: ignore[arg-type]
