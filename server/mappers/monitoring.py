@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from quantis.v1 import monitoring_service_pb2 as pb
 
 from server.db.enums import AlertKind, AlertSeverity, AlertState, AuditOutcome, NotificationKind
-from server.db.models import Alert, AuditLog, Notification
+from server.db.models import AuditLog, Notification
+from server.domain.monitoring.alerts import AlertView
+from server.errors import InvalidArgument
 from server.mappers.common import duration, from_wire, timestamp
 from server.state.events import Event
 
@@ -56,7 +58,15 @@ outcome_from_proto = from_wire(OUTCOMES)
 alert_state_from_proto = from_wire(ALERT_STATES)
 severity_from_proto = from_wire(SEVERITIES)
 alert_kind_from_proto = from_wire(ALERT_KINDS)
-event_kind_from_proto = from_wire({name: number for number, name in EVENT_TYPES.items()})
+_event_kind = from_wire({name: number for number, name in EVENT_TYPES.items()})
+
+
+def event_kind_from_proto(number: int, field: str) -> str:
+    """The bus event type of an EventKind; INVALID_ARGUMENT naming ``field`` for UNSPECIFIED too."""
+    found = _event_kind(number, field)
+    if found is None:
+        raise InvalidArgument.field(field, "EVENT_KIND_UNSPECIFIED is not a kind of event")
+    return found
 
 
 def notification_to_proto(notification: Notification) -> pb.Notification:
@@ -72,7 +82,8 @@ def notification_to_proto(notification: Notification) -> pb.Notification:
     )
 
 
-def alert_to_proto(alert: Alert) -> pb.Alert:
+def alert_to_proto(view: AlertView) -> pb.Alert:
+    alert = view.alert
     return pb.Alert(
         alert_id=alert.id,
         kind=ALERT_KINDS[alert.kind],
@@ -88,7 +99,7 @@ def alert_to_proto(alert: Alert) -> pb.Alert:
         dedup_key=alert.dedup_key,
         create_time=timestamp(alert.created_at),
         update_time=timestamp(alert.updated_at),
-        acknowledged_by=alert.acknowledged_by or "",
+        acknowledged_by=view.acknowledged_by,
         acknowledge_time=timestamp(alert.acknowledged_at),
         resolve_time=timestamp(alert.resolved_at),
         occurrences=alert.occurrences,
@@ -114,7 +125,7 @@ def audit_log_to_proto(entry: AuditLog) -> pb.AuditLog:
     )
 
 
-def event_to_proto(event: Event, alert: Alert | None, heartbeat_seconds: float) -> pb.WatchEventsResponse:
+def event_to_proto(event: Event, alert: AlertView | None, heartbeat_seconds: float) -> pb.WatchEventsResponse:
     """A bus event as a WatchEvents message (alerts are read back whole from the database)."""
     message = pb.Event(event_id=uuid.uuid4().hex, create_time=timestamp(datetime.now(UTC)))
     kind = event.get("type")

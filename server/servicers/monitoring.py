@@ -21,6 +21,7 @@ from server.domain.pagination import page_request
 from server.mappers import monitoring as mappers
 from server.mappers.common import duration, optional_datetime, timestamp
 from server.mappers.drift import drift_report_to_proto, window_from_proto
+from server.mappers.model import ascending
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -123,6 +124,8 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             end=optional_datetime(
                 request.time_range.end_time, request.time_range.HasField("end_time"), "time_range.end_time"
             ),
+            expression=request.filter,
+            ascending=ascending(request.sort_order),
         )
         entries, token, total = await self._audit_log.list(
             where, page_request(request.page_size, request.page_token)
@@ -148,6 +151,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             kind=mappers.alert_kind_from_proto(request.kind, "kind"),
             model_id=request.model_id,
             version_id=request.version_id,
+            expression=request.filter,
         )
         found, token, total = await self._alerts.list(
             principal(), where, page_request(request.page_size, request.page_token)
@@ -166,7 +170,10 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
         self, request: pb.ListNotificationsRequest, context: Context
     ) -> pb.ListNotificationsResponse:
         found = await self._notifications.list(
-            principal(), page_request(request.page_size, request.page_token), request.unread_only
+            principal(),
+            page_request(request.page_size, request.page_token),
+            request.unread_only,
+            request.filter,
         )
         return pb.ListNotificationsResponse(
             notifications=[mappers.notification_to_proto(n) for n in found.items],
@@ -190,11 +197,12 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
     async def WatchEvents(
         self, request: pb.WatchEventsRequest, context: Context
     ) -> AsyncIterator[pb.WatchEventsResponse]:
-        kinds = [mappers.event_kind_from_proto(k, f"kinds[{i}]") for i, k in enumerate(request.kinds)]
-        wanted = {kind for kind in kinds if kind is not None}
+        wanted = {mappers.event_kind_from_proto(k, f"kinds[{i}]") for i, k in enumerate(request.kinds)}
         caller = principal()
         async for event in self._live.watch(caller, wanted or set(mappers.EVENT_TYPES.values())):
             alert = None
             if event.get("type") == "alert":
-                alert = await self._alerts.get(str(event["id"]))
+                alert = await self._alerts.get(caller, str(event["id"]))
+                if alert is None:  # another user's model's alert
+                    continue
             yield mappers.event_to_proto(event, alert, self._live.heartbeat_seconds)

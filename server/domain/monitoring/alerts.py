@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.enums import AlertKind, AlertSeverity, AlertState
-from server.db.models import Alert, Model
+from server.db.models import Alert, Model, User
 from server.db.models.monitoring import OPEN_ALERT
-from server.domain.pagination import PageRequest, fetch_page
-from server.errors import FailedPrecondition, NotFound
+from server.domain.monitoring.filters import alert_conditions
+from server.domain.pagination import PageRequest, count, paginate, split_page
+from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.state.events import EventBus
 
 ALERTS_CHANNEL = "alerts"
+MAX_NOTE_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class AlertFilter:
     kind: AlertKind | None = None
     model_id: str = ""
     version_id: str = ""
+    expression: str = ""  # the filter field (server.domain.monitoring.filters)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert as callers see it: with the username of who acknowledged it ("" if nobody has)."""
+
+    alert: Alert
+    acknowledged_by: str
 
 
 def alert_event(alert: Alert) -> dict[str, object]:
@@ -110,9 +121,12 @@ class AlertService:
 
     async def list(
         self, principal: Principal, where: AlertFilter, page: PageRequest
-    ) -> tuple[list[Alert], str, int]:
-        def query(session: Session) -> tuple[list[Alert], str, int]:
-            selected = sa.select(Alert).where(_visible_to(principal))
+    ) -> tuple[list[AlertView], str, int]:
+        """The alerts ``principal`` may see that match ``where``, most recently updated first."""
+        filtered = alert_conditions(where.expression)
+
+        def query(session: Session) -> tuple[list[AlertView], str, int]:
+            selected = sa.select(Alert).where(_visible_to(principal), *filtered)
             for column, value in (
                 (Alert.state, where.state),
                 (Alert.severity, where.severity),
@@ -122,15 +136,26 @@ class AlertService:
             ):
                 if value is not None:
                     selected = selected.where(column == value)
-            return fetch_page(session, selected, Alert, page)
+            rows = session.scalars(paginate(selected, Alert, page, key=Alert.updated_at)).all()
+            alerts, token = split_page(rows, page, key_of=lambda alert: alert.updated_at)
+            return _views(session, alerts), token, count(session, selected)
 
         return await self._db.run(query)
 
-    async def get(self, alert_id: str) -> Alert | None:
-        return await self._db.run(lambda session: session.get(Alert, alert_id))
+    async def get(self, principal: Principal, alert_id: str) -> AlertView | None:
+        """The alert, if it exists and ``principal`` may see it."""
 
-    async def acknowledge(self, principal: Principal, alert_id: str, note: str) -> Alert:
-        def acknowledge(session: Session) -> Alert:
+        def get(session: Session) -> AlertView | None:
+            alert = session.scalar(sa.select(Alert).where(Alert.id == alert_id, _visible_to(principal)))
+            return None if alert is None else _views(session, [alert])[0]
+
+        return await self._db.run(get)
+
+    async def acknowledge(self, principal: Principal, alert_id: str, note: str) -> AlertView:
+        if len(note) > MAX_NOTE_LENGTH:
+            raise InvalidArgument.field("note", f"at most {MAX_NOTE_LENGTH} characters")
+
+        def acknowledge(session: Session) -> AlertView:
             alert = session.scalar(sa.select(Alert).where(Alert.id == alert_id, _visible_to(principal)))
             if alert is None:
                 raise NotFound("alert", alert_id)
@@ -140,12 +165,12 @@ class AlertService:
                 alert.state = AlertState.ACKNOWLEDGED
                 alert.acknowledged_by = principal.user_id
                 alert.acknowledged_at = self._now()
-                alert.acknowledge_note = note[:1000]
-            return alert
+                alert.acknowledge_note = note
+            return _views(session, [alert])[0]
 
-        alert = await self._db.run(acknowledge)
-        await self._bus.publish(ALERTS_CHANNEL, alert_event(alert))
-        return alert
+        acknowledged = await self._db.run(acknowledge)
+        await self._bus.publish(ALERTS_CHANNEL, alert_event(acknowledged.alert))
+        return acknowledged
 
     async def resolve(self, dedup_key: str) -> bool:
         """Resolve the unresolved alert with this key, if any (its condition has cleared)."""
@@ -159,6 +184,14 @@ class AlertService:
             return True
 
         return await self._db.run(resolve)
+
+
+def _views(session: Session, alerts: Sequence[Alert]) -> list[AlertView]:
+    """``alerts`` with the usernames of who acknowledged them, read in one query."""
+    ids = {alert.acknowledged_by for alert in alerts if alert.acknowledged_by}
+    query = sa.select(User.id, User.username).where(User.id.in_(ids))
+    names = {user_id: username for user_id, username in session.execute(query)} if ids else {}
+    return [AlertView(alert, names.get(alert.acknowledged_by or "", "")) for alert in alerts]
 
 
 def _visible_to(principal: Principal) -> sa.ColumnElement[bool]:

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from server.db.database import Database
 from server.db.enums import AuditOutcome
 from server.db.models import AuditLog
-from server.domain.pagination import PageRequest, fetch_page
+from server.domain.monitoring.filters import audit_log_conditions
+from server.domain.forecasting import listing
+from server.domain.pagination import PageRequest, count, split_page
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class AuditFilter:
     outcome: AuditOutcome | None = None
     start: datetime | None = None
     end: datetime | None = None
+    expression: str = ""  # the filter field (server.domain.monitoring.filters)
+    ascending: bool = False  # oldest first; newest first unless set
 
 
 class AuditLogQuery:
@@ -30,8 +34,10 @@ class AuditLogQuery:
         self._db = db
 
     async def list(self, where: AuditFilter, page: PageRequest) -> tuple[list[AuditLog], str, int]:
+        filtered = audit_log_conditions(where.expression)
+
         def query(session: Session) -> tuple[list[AuditLog], str, int]:
-            selected = sa.select(AuditLog)
+            selected = sa.select(AuditLog).where(*filtered)
             for column, value in (
                 (AuditLog.user_id, where.user_id),
                 (AuditLog.action, where.action),
@@ -45,6 +51,8 @@ class AuditLogQuery:
                 selected = selected.where(AuditLog.created_at >= where.start)
             if where.end is not None:
                 selected = selected.where(AuditLog.created_at < where.end)
-            return fetch_page(session, selected, AuditLog, page)
+            rows = session.scalars(listing.page(selected, AuditLog, page, where.ascending)).all()
+            items, token = split_page(rows, page)
+            return items, token, count(session, selected)
 
         return await self._db.run(query)

@@ -13,6 +13,7 @@ from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.enums import NotificationKind
 from server.db.models import Notification
+from server.domain.monitoring.filters import notification_conditions
 from server.domain.pagination import PageRequest, count, fetch_page
 from server.errors import NotFound
 from server.state.events import EventBus
@@ -82,11 +83,17 @@ class NotificationService:
         await self._bus.publish(user_channel(owner_id), notification_event(notification))
         return notification
 
-    async def list(self, principal: Principal, page: PageRequest, unread_only: bool) -> NotificationPage:
+    async def list(
+        self, principal: Principal, page: PageRequest, unread_only: bool, expression: str = ""
+    ) -> NotificationPage:
+        """``expression`` is the filter field (server.domain.monitoring.filters); the unread count
+        ignores it, as it ignores ``unread_only``."""
+        filtered = notification_conditions(expression)
+
         def query(session: Session) -> NotificationPage:
             own = sa.select(Notification).where(Notification.owner_id == principal.user_id)
             unread = own.where(Notification.read_at.is_(None))
-            selected = unread if unread_only else own
+            selected = (unread if unread_only else own).where(*filtered)
             items, token, total = fetch_page(session, selected, Notification, page)
             return NotificationPage(items, token, total, count(session, unread))
 

@@ -41,8 +41,10 @@ async def test_database_outage_alerts_and_flips_health(
         database.up = False
         await _until(probe, health_pb2.HealthCheckResponse.NOT_SERVING)
         alerts, _, _ = await application.alerts.list(ADMIN, AlertFilter(), page_request(0, ""))
-        assert [(a.dedup_key, a.state) for a in alerts] == [("component:database", AlertState.OPEN)]
-        assert "connection refused" in alerts[0].message
+        assert [(a.alert.dedup_key, a.alert.state) for a in alerts] == [
+            ("component:database", AlertState.OPEN)
+        ]
+        assert "connection refused" in alerts[0].alert.message
         # Liveness is not readiness: a database outage is no reason to restart the process.
         live = await probe.Check(health_pb2.HealthCheckRequest(service=LIVENESS_SERVICE))
         assert live.status == health_pb2.HealthCheckResponse.SERVING
@@ -50,7 +52,7 @@ async def test_database_outage_alerts_and_flips_health(
         database.up = True
         await _until(probe, health_pb2.HealthCheckResponse.SERVING)
         alerts, _, _ = await application.alerts.list(ADMIN, AlertFilter(), page_request(0, ""))
-        assert [a.state for a in alerts] == [AlertState.RESOLVED]
+        assert [a.alert.state for a in alerts] == [AlertState.RESOLVED]
     finally:
         watcher.cancel()
 

@@ -8,7 +8,7 @@ import urllib.request
 import grpc
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from quantis.v1 import auth_service_pb2, auth_service_pb2_grpc, monitoring_service_pb2_grpc
+from quantis.v1 import auth_service_pb2, auth_service_pb2_grpc, common_pb2, monitoring_service_pb2_grpc
 from quantis.v1 import monitoring_service_pb2 as pb
 
 from server.auth.permissions import Role
@@ -94,6 +94,41 @@ async def test_watch_events_delivers_notifications_and_alerts_live(
             payloads[str(kind)] = response.event
     assert payloads["notification"].notification.title == "drift on sales"
     assert payloads["alert"].alert.title == "Redis is down"
+    stream.cancel()
+
+
+async def test_watch_events_sends_only_the_alerts_the_caller_may_see(
+    monitoring: Stub, channel: grpc.aio.Channel, application: Application
+) -> None:
+    from tests.server.monitoring.test_list_filters import a_model_version
+
+    watcher = await user_token(application, "wanda")
+    others_model, others_version = await a_model_version(
+        application, await user_id(channel, await user_token(application, "xavier"))
+    )
+    stream = monitoring.WatchEvents(
+        pb.WatchEventsRequest(kinds=[pb.EVENT_KIND_ALERT]), metadata=bearer(watcher)
+    )
+    assert (await asyncio.wait_for(stream.read(), 5)).event.WhichOneof("payload") == "heartbeat"
+    await application.alerts.raise_alert(
+        AlertDraft(
+            AlertKind.DRIFT,
+            AlertSeverity.WARNING,
+            f"drift/{others_model}",
+            "drift on xavier's model",
+            model_id=others_model,
+            version_id=others_version,
+        )
+    )
+    await application.alerts.raise_alert(
+        AlertDraft(AlertKind.COMPONENT_UNHEALTHY, AlertSeverity.CRITICAL, "component:redis", "Redis is down")
+    )
+    titles = []
+    while not titles:
+        response = await asyncio.wait_for(stream.read(), 5)
+        if response.event.WhichOneof("payload") == "alert":
+            titles.append(response.event.alert.title)
+    assert titles == ["Redis is down"]  # published after the other, so that one was left out
     stream.cancel()
 
 
@@ -188,3 +223,60 @@ async def test_system_stats_and_the_metrics_endpoint_agree(
     ]
     assert [s.value for s in handled] == [3.0]
     assert "grpc_server_handling_seconds" in families and "grpc_server_started" in families
+
+
+async def test_alerts_are_listed_most_recently_updated_first_across_pages(
+    monitoring: Stub, application: Application
+) -> None:
+    analyst = bearer(await user_token(application, "sven", Role.ANALYST))
+    drafts = {
+        key: AlertDraft(AlertKind.ERROR_RATE, AlertSeverity.WARNING, f"error_rate:{key}", key)
+        for key in ("first", "second", "third")
+    }
+    for draft in drafts.values():
+        await application.alerts.raise_alert(draft)
+    await application.alerts.raise_alert(drafts["first"])  # fires again: updated last
+
+    titles, token = [], ""
+    while True:
+        page = await monitoring.ListAlerts(
+            pb.ListAlertsRequest(page_size=1, page_token=token), metadata=analyst
+        )
+        titles += [a.title for a in page.alerts]
+        token = page.next_page_token
+        if not token:
+            break
+    assert titles == ["first", "third", "second"]
+
+
+async def test_audit_logs_are_listed_in_the_order_asked_for(
+    monitoring: Stub, channel: grpc.aio.Channel, application: Application
+) -> None:
+    admin = bearer(await user_token(application, "root_order", Role.ADMIN))
+    auth = auth_service_pb2_grpc.AuthServiceStub(channel)
+    for name in ("k1", "k2", "k3"):
+        await auth.CreateApiKey(
+            auth_service_pb2.CreateApiKeyRequest(name=name, scopes=["account:manage"]), metadata=admin
+        )
+
+    async def listed(order: int) -> list[str]:
+        ids, token = [], ""
+        while True:
+            page = await monitoring.ListAuditLogs(
+                pb.ListAuditLogsRequest(
+                    action="/quantis.v1.AuthService/CreateApiKey",
+                    sort_order=order,  # type: ignore[arg-type]
+                    page_size=2,
+                    page_token=token,
+                ),
+                metadata=admin,
+            )
+            ids += [e.audit_log_id for e in page.audit_logs]
+            token = page.next_page_token
+            if not token:
+                return ids
+
+    newest_first = await listed(common_pb2.SORT_ORDER_UNSPECIFIED)
+    assert len(newest_first) == 3
+    assert await listed(common_pb2.SORT_ORDER_ASCENDING) == newest_first[::-1]
+    assert await listed(common_pb2.SORT_ORDER_DESCENDING) == newest_first
