@@ -3,13 +3,16 @@
 A page token encodes the (time, id) of the last item of the previous page, the time
 being the one the list is ordered by (created_at unless the caller names another key);
 the next page continues strictly after it, so concurrent inserts never shift or repeat
-items the way an offset would.
+items the way an offset would. A list whose tokens are valid only with the filters and order
+they were made under passes a ``scope`` (a digest of those) to both ends: a token used with
+others is INVALID_ARGUMENT instead of a page of something else.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,30 +43,43 @@ class PageRequest:
     after: tuple[datetime, str] | None
 
 
-def page_request(page_size: int, page_token: str) -> PageRequest:
+def page_request(page_size: int, page_token: str, scope: str = "") -> PageRequest:
     if page_size < 0:
         raise InvalidArgument.field("page_size", "must not be negative")
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     if not page_token:
         return PageRequest(size, None)
-    return PageRequest(size, decode_token(page_token))
+    return PageRequest(size, decode_token(page_token, scope))
 
 
-def decode_token(page_token: str) -> tuple[datetime, str]:
+def decode_token(page_token: str, scope: str = "") -> tuple[datetime, str]:
     """The (time, id) a page token continues after; INVALID_ARGUMENT for anything that is not a
-    token this module made (every stored time has a UTC offset)."""
+    token this module made (every stored time has a UTC offset) under ``scope``."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-        return utc_time(str(decoded["t"])), str(decoded["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        after = utc_time(str(decoded["t"])), str(decoded["i"])
+        made_under = str(decoded.get("s", ""))
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidArgument.field("page_token", "is not a token from a previous page") from exc
+    if made_under != scope:
+        raise InvalidArgument.field(
+            "page_token", "was made for another filter or order; ask again from page one"
+        )
+    return after
 
 
-def encode_token(item: Keyed, at: datetime | None = None) -> str:
+def encode_token(item: Keyed, at: datetime | None = None, scope: str = "") -> str:
     """The token of the page that continues after ``item``, ordered by ``at`` (its created_at
-    unless given) and then id."""
-    token = json.dumps({"t": (at or item.created_at).isoformat(), "i": item.id}).encode()
-    return base64.urlsafe_b64encode(token).decode()
+    unless given) and then id, valid under ``scope``."""
+    fields: dict[str, str] = {"t": (at or item.created_at).isoformat(), "i": item.id}
+    if scope:
+        fields["s"] = scope
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+
+
+def token_scope(*parts: object) -> str:
+    """A short digest of what a list's tokens are valid for (its filters and order)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def paginate(query: sa.Select[Any], model: Any, page: PageRequest, key: Any = None) -> sa.Select[Any]:

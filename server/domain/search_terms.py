@@ -34,6 +34,8 @@ def search_text(text: str) -> str:
     """``text``, to look for in names or descriptions, unless it is too long to look for."""
     if len(text) > MAX_SEARCH_TEXT:
         raise ValueError(f"takes search text of at most {MAX_SEARCH_TEXT} characters")
+    if "\x00" in text:  # SQLite's LIKE would end the pattern there and match what came before
+        raise ValueError("takes search text without NUL characters")
     return text
 
 

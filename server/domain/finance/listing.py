@@ -9,6 +9,7 @@ the mappers resolve them to.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
 from server.domain.finance.money import Money
 from server.domain.finance.queries import visible_to
-from server.domain.pagination import encode_token, page_request
+from server.domain.pagination import encode_token, page_request, token_scope
 from server.domain.search_terms import contains, search_text, utc_time
 from server.errors import InvalidArgument
 
@@ -138,7 +139,8 @@ class TransactionLister:
     async def list(
         self, principal: Principal, query: TransactionQuery
     ) -> tuple[builtins.list[Transaction], str, int]:
-        page_asked = page_request(query.page_size, query.page_token)
+        scope = token_scope(dataclasses.replace(query, page_size=0, page_token=""))
+        page_asked = page_request(query.page_size, query.page_token, scope)
         size, after = page_asked.size, page_asked.after
         conditions = [visible_to(principal), *self._typed(query), *parse_filter(query.filter, self._enums)]
 
@@ -157,7 +159,7 @@ class TransactionLister:
             order = (created.asc(), ident.asc()) if query.ascending else (created.desc(), ident.desc())
             rows = list(session.scalars(page.order_by(*order).limit(size + 1)).all())
             items = rows[:size]
-            return items, (encode_token(items[-1]) if len(rows) > size else ""), total
+            return items, (encode_token(items[-1], scope=scope) if len(rows) > size else ""), total
 
         return await self._db.run(run)
 

@@ -364,6 +364,37 @@ async def test_list_filters_order_and_pages(finance: Stub, application: Applicat
             finance.ListTransactions(pb.ListTransactionsRequest(page_token=bad_token), metadata=token)
         )
         assert (failed.code, failed.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["page_token"])
+    # NUL would end SQLite's LIKE pattern there: 'Order #1\0zzz' would match "Order #100".
+    nul = await failure(
+        finance.ListTransactions(
+            pb.ListTransactionsRequest(filter='description:"Order #1\x00zzz"'), metadata=token
+        )
+    )
+    assert (nul.code, nul.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["filter"])
+
+    # A token is valid with the filter and order it was made under, and no others.
+    first = await finance.ListTransactions(
+        pb.ListTransactionsRequest(page_size=2, filter='metadata.batch="b2"'), metadata=token
+    )
+    assert first.next_page_token
+    for other in (
+        pb.ListTransactionsRequest(page_token=first.next_page_token),
+        pb.ListTransactionsRequest(page_token=first.next_page_token, filter='metadata.batch="b1"'),
+        pb.ListTransactionsRequest(page_token=first.next_page_token, filter='metadata.batch="b2"', order=1),
+    ):
+        moved = await failure(finance.ListTransactions(other, metadata=token))
+        assert (moved.code, moved.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["page_token"])
+    rest = await finance.ListTransactions(
+        pb.ListTransactionsRequest(
+            page_size=5, page_token=first.next_page_token, filter='metadata.batch="b2"'
+        ),
+        metadata=token,
+    )
+    assert [t.amount.units for t in first.transactions] + [t.amount.units for t in rest.transactions] == [
+        500,
+        400,
+        300,
+    ]
 
 
 async def test_losing_the_race_on_the_unique_key_reads_the_winner_back(
