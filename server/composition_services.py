@@ -28,7 +28,6 @@ from server.jobs.publish import deliveries
 from server.jobs.runner import CeleryJobRunner, JobRunner
 from server.jobs.store import ModelStore
 from server.jobs.worker_config import queue_name, worker_config
-from server.mappers.financial import FILTER_ENUMS
 from server.servicers.financial import FinancialServicer
 from server.servicers.model import ModelServicer
 from server.settings import Settings
@@ -53,7 +52,7 @@ def financial_servicer(settings: Settings, db: Database, clock: Clock) -> Financ
     ledger = Ledger(db, FinanceConfig.load(settings.finance_config_dir), limits, clock)
     return FinancialServicer(
         ledger,
-        TransactionLister(db, FILTER_ENUMS),
+        TransactionLister(db),
         SummaryService(db, clock),
         ComplianceService(db, limits, settings.finance_default_currency, clock),
     )

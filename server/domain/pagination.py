@@ -82,18 +82,25 @@ def token_scope(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def paginate(query: sa.Select[Any], model: Any, page: PageRequest, key: Any = None) -> sa.Select[Any]:
+def paginate(
+    query: sa.Select[Any], model: Any, page: PageRequest, key: Any = None, ascending: bool = False
+) -> sa.Select[Any]:
     """``query`` restricted to the requested page (one extra row tells if more follow), latest
-    first by ``key`` (a time column or SQL expression; ``model.created_at`` unless given), then id."""
+    first (earliest if ``ascending``) by ``key`` (a time column or SQL expression;
+    ``model.created_at`` unless given), then id."""
     at = model.created_at if key is None else key
     if page.after is not None:
         after, item_id = page.after
-        query = query.where(sa.or_(at < after, sa.and_(at == after, model.id < item_id)))
-    return query.order_by(at.desc(), model.id.desc()).limit(page.size + 1)
+        if ascending:
+            query = query.where(sa.or_(at > after, sa.and_(at == after, model.id > item_id)))
+        else:
+            query = query.where(sa.or_(at < after, sa.and_(at == after, model.id < item_id)))
+    order = (at.asc(), model.id.asc()) if ascending else (at.desc(), model.id.desc())
+    return query.order_by(*order).limit(page.size + 1)
 
 
 def split_page(
-    rows: Sequence[K], page: PageRequest, key_of: Callable[[K], datetime] | None = None
+    rows: Sequence[K], page: PageRequest, key_of: Callable[[K], datetime] | None = None, scope: str = ""
 ) -> tuple[list[K], str]:
     """The page's items and the token of the next page ("" when this is the last); ``key_of``
     reads the time the rows are ordered by (their created_at unless given)."""
@@ -101,7 +108,7 @@ def split_page(
     if len(rows) <= page.size:
         return items, ""
     last = items[-1]
-    return items, encode_token(last, None if key_of is None else key_of(last))
+    return items, encode_token(last, None if key_of is None else key_of(last), scope)
 
 
 def count(session: Session, selected: sa.Select[Any]) -> int:
@@ -110,8 +117,10 @@ def count(session: Session, selected: sa.Select[Any]) -> int:
 
 
 def fetch_page(
-    session: Session, selected: sa.Select[Any], model: Any, page: PageRequest
+    session: Session, selected: sa.Select[Any], model: Any, page: PageRequest, ascending: bool = False
 ) -> tuple[list[Any], str, int]:
-    """One page of ``selected`` (newest first), the next page's token, and the total count."""
-    items, token = split_page(session.scalars(paginate(selected, model, page)).all(), page)
+    """One page of ``selected`` (newest first unless ``ascending``), the next page's token, and the
+    total count."""
+    rows = session.scalars(paginate(selected, model, page, ascending=ascending)).all()
+    items, token = split_page(rows, page)
     return items, token, count(session, selected)

@@ -64,28 +64,6 @@ def enum_to_proto(member: Enum) -> int:
     return number
 
 
-def enum_from_name(kind: type[E], field: str) -> Any:
-    """A parser of contract enum names for the filter expression (``status=TRANSACTION_STATUS_FAILED``)."""
-    prefix, _ = _PREFIXES[kind]
-
-    def parse(text: str) -> E:
-        member = text.removeprefix(prefix)
-        if text.startswith(prefix) and member in kind.__members__:
-            return kind[member]
-        raise InvalidArgument.field(
-            "filter", f"{field} must be one of {', '.join(prefix + m for m in kind.__members__)}"
-        )
-
-    return parse
-
-
-FILTER_ENUMS = {
-    "status": enum_from_name(TransactionStatus, "status"),
-    "type": enum_from_name(TransactionType, "type"),
-    "risk_level": enum_from_name(RiskLevel, "risk_level"),
-}
-
-
 def money_from_proto(message: money_pb2.Money, field: str, **limits: bool) -> Money:
     return parse_money(message.currency_code, message.units, message.nanos, field, **limits)
 

@@ -13,6 +13,7 @@ from quantis.v1 import model_service_pb2 as model_pb
 
 from server import contracts
 from server.composition import Application
+from server.domain.filters import MAX_TERMS
 from tests.server.auth_helpers import admin_stubs, admin_token
 from tests.server.financial.conftest import failure
 from tests.server.security_helpers import _classes
@@ -116,3 +117,27 @@ async def test_a_label_key_no_dataset_can_have_names_it(
         dataset_pb.ListDatasetsRequest(labels={"team": "x"}), metadata=metadata
     )
     assert list(listed.datasets) == []
+
+
+FILTERED = [
+    path
+    for path in LISTS
+    if "filter" in _classes(contracts.method_rules()[path])[0].DESCRIPTOR.fields_by_name
+]
+
+
+@pytest.mark.parametrize("path", FILTERED)
+async def test_a_filter_of_too_many_terms_names_filter(
+    channel: grpc.aio.Channel, application: Application, path: str
+) -> None:
+    """A thousand AND terms made SQLite refuse the expression tree (INTERNAL); more than the
+    grammar's MAX_TERMS are refused before any field is looked at."""
+    assert len(FILTERED) >= 12
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    request_class, response_class = _classes(contracts.method_rules()[path])
+    call = channel.unary_unary(path, request_class.SerializeToString, response_class.FromString)
+    terms = " AND ".join(['create_time>"2000-01-01T00:00:00Z"'] * (MAX_TERMS + 1))
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(request_class(filter=terms), metadata=metadata, timeout=10)  # type: ignore[call-arg]
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT, path
+    assert f"at most {MAX_TERMS} terms" in (raised.value.details() or ""), path

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,12 +23,11 @@ from server.db.database import Database
 from server.db.enums import DatasetFormat
 from server.db.models import Dataset
 from server.domain.datasets.files import BLOCK, DatasetFiles, remove
-from server.domain.datasets.filters import DatasetFilter
 from server.domain.datasets.preparation import prepare
 from server.domain.datasets.problems import bad_file
 from server.domain.datasets.spec import DatasetSpec, validate_spec
 from server.domain.datasets.stats import DatasetStats
-from server.domain.pagination import PageRequest, paginate, split_page
+from server.domain.pagination import PageRequest, fetch_page
 from server.errors import InvalidArgument, NotFound, OutOfRange
 
 log = logging.getLogger("server.domain")
@@ -63,18 +61,6 @@ def visible(session: Session, principal: Principal, dataset_id: str) -> Dataset:
     if dataset is None or (dataset.owner_id != principal.user_id and not principal.is_admin):
         raise NotFound("dataset", dataset_id)
     return dataset
-
-
-def _keyset_ascending(query: sa.Select[Any], page: PageRequest) -> sa.Select[Any]:
-    if page.after is not None:
-        created_at, item_id = page.after
-        query = query.where(
-            sa.or_(
-                Dataset.created_at > created_at,
-                sa.and_(Dataset.created_at == created_at, Dataset.id > item_id),
-            )
-        )
-    return query.order_by(Dataset.created_at.asc(), Dataset.id.asc()).limit(page.size + 1)
 
 
 class DatasetService:
@@ -148,16 +134,17 @@ class DatasetService:
         return await self._db.run(lambda session: visible(session, principal, dataset_id))
 
     async def list_datasets(
-        self, principal: Principal, page: PageRequest, where: DatasetFilter, ascending: bool = False
+        self,
+        principal: Principal,
+        page: PageRequest,
+        where: list[sa.ColumnElement[bool]],
+        ascending: bool = False,
     ) -> tuple[list[Dataset], str, int]:
         def query(session: Session) -> tuple[list[Dataset], str, int]:
-            selected = sa.select(Dataset).where(*where.conditions())
+            selected = sa.select(Dataset).where(*where)
             if not principal.is_admin:
                 selected = selected.where(Dataset.owner_id == principal.user_id)
-            ordered = _keyset_ascending(selected, page) if ascending else paginate(selected, Dataset, page)
-            items, token = split_page(session.scalars(ordered).all(), page)
-            total = session.scalar(sa.select(sa.func.count()).select_from(selected.subquery())) or 0
-            return items, token, total
+            return fetch_page(session, selected, Dataset, page, ascending)
 
         return await self._db.run(query)
 

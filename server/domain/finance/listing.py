@@ -1,17 +1,14 @@
 """Listing transactions: typed filters, a filter expression, keyset pages in either order.
 
-The expression is the AIP-160 subset the contract describes: terms joined by
-AND, each ``field op value``, strings in double quotes. Enum values are the
-contract's names (``TRANSACTION_TYPE_PAYMENT``), given here as the plain names
-the mappers resolve them to.
+The expression is every list's grammar (server.domain.filters); enum values are the contract's
+names (``TRANSACTION_TYPE_PAYMENT``). Page tokens are valid only with the filters and order they
+were made under.
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
-import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,17 +19,11 @@ from server.auth.principal import Principal
 from server.db.database import Database
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
+from server.domain import filters
 from server.domain.finance.money import Money
 from server.domain.finance.queries import visible_to
-from server.domain.pagination import encode_token, page_request, token_scope
-from server.domain.search_terms import contains, search_text, utc_time
+from server.domain.pagination import count, page_request, paginate, split_page, token_scope
 from server.errors import InvalidArgument
-
-_TERM = re.compile(
-    r'\s*(?P<field>[A-Za-z_][\w.]*)\s*(?P<op><=|>=|=|:|<|>)\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]+)\s*'
-)
-_AND = re.compile(r"\s+AND\s+")
-MAX_FILTER_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -52,114 +43,43 @@ class TransactionQuery:
     page_token: str = ""
 
 
-def _unquote(value: str) -> str:
-    if value.startswith('"'):
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
-    return value
-
-
-def _timestamp(value: str) -> datetime:
-    try:
-        return utc_time(value)
-    except ValueError as exc:
-        raise InvalidArgument.field("filter", f"create_time {exc}") from exc
-
-
-EnumParser = Callable[[str], object]
-
-
-def parse_filter(text: str, enums: Mapping[str, EnumParser]) -> list[sa.ColumnElement[bool]]:
-    """SQL conditions for a filter expression; ``enums`` resolves ``status``, ``type`` and ``risk_level``."""
-    if not text.strip():
-        return []
-    if len(text) > MAX_FILTER_LENGTH:
-        raise InvalidArgument.field("filter", f"must be at most {MAX_FILTER_LENGTH} characters")
-    conditions: list[sa.ColumnElement[bool]] = []
-    for term in _AND.split(text.strip()):
-        match = _TERM.fullmatch(term)
-        if match is None:
-            raise InvalidArgument.field("filter", f"cannot parse {term[:40]!r}")
-        name, op, value = match["field"], match["op"], _unquote(match["value"])
-        conditions.append(_condition(name, op, value, enums))
-    return conditions
-
-
-def _condition(name: str, op: str, value: str, enums: Mapping[str, EnumParser]) -> sa.ColumnElement[bool]:
-    def only(*ops: str) -> None:
-        if op not in ops:
-            raise InvalidArgument.field("filter", f"{name} takes {' or '.join(ops)}, not {op}")
-
-    columns = {
-        "status": Transaction.status,
-        "type": Transaction.type,
-        "risk_level": Transaction.risk_level,
-    }
-    if name in columns:
-        only("=")
-        condition: sa.ColumnElement[bool] = columns[name] == enums[name](value)
-        return condition
-    plain = {
-        "currency_code": Transaction.currency,
-        "owner_id": Transaction.owner_id,
-        "counterparty.country": Transaction.counterparty_country,
-    }
-    if name in plain:
-        only("=")
-        return plain[name] == value
-    if name.startswith("metadata.") and len(name) > len("metadata."):
-        only("=")
-        key = name.removeprefix("metadata.")
-        entry: sa.ColumnElement[bool] = Transaction.metadata_[key].as_string() == value
-        return entry
-    substrings = {"description": Transaction.description, "counterparty.name": Transaction.counterparty_name}
-    if name in substrings:
-        only(":")
-        try:
-            return contains(substrings[name], search_text(value))
-        except ValueError as exc:
-            raise InvalidArgument.field("filter", f"{name} {exc}") from exc
-    if name == "create_time":
-        only("<", "<=", ">", ">=")
-        moment = _timestamp(value)
-        compare = {
-            "<": Transaction.created_at < moment,
-            "<=": Transaction.created_at <= moment,
-            ">": Transaction.created_at > moment,
-            ">=": Transaction.created_at >= moment,
-        }
-        return compare[op]
-    raise InvalidArgument.field("filter", f"unknown field {name!r}")
+STATUSES = {f"TRANSACTION_STATUS_{status.name}": status for status in TransactionStatus}
+TYPES = {f"TRANSACTION_TYPE_{kind.name}": kind for kind in TransactionType}
+RISK_LEVELS = {f"RISK_LEVEL_{level.name}": level for level in RiskLevel}
+RULES: dict[str, filters.FieldRule] = {
+    "status": filters.enum(Transaction.status, STATUSES),
+    "type": filters.enum(Transaction.type, TYPES),
+    "risk_level": filters.enum(Transaction.risk_level, RISK_LEVELS),
+    "currency_code": filters.equals(Transaction.currency),
+    "owner_id": filters.equals(Transaction.owner_id),
+    "counterparty.country": filters.equals(Transaction.counterparty_country),
+    "description": filters.contains(Transaction.description),
+    "counterparty.name": filters.contains(Transaction.counterparty_name),
+    "create_time": filters.time(Transaction.created_at),
+}
 
 
 class TransactionLister:
-    def __init__(self, db: Database, enums: Mapping[str, EnumParser]):
+    def __init__(self, db: Database):
         self._db = db
-        self._enums = enums
 
     async def list(
         self, principal: Principal, query: TransactionQuery
     ) -> tuple[builtins.list[Transaction], str, int]:
         scope = token_scope(dataclasses.replace(query, page_size=0, page_token=""))
         page_asked = page_request(query.page_size, query.page_token, scope)
-        size, after = page_asked.size, page_asked.after
-        conditions = [visible_to(principal), *self._typed(query), *parse_filter(query.filter, self._enums)]
+        conditions = [
+            visible_to(principal),
+            *self._typed(query),
+            *filters.conditions(query.filter, RULES, maps={"metadata": Transaction.metadata_}),
+        ]
 
         def run(session: Session) -> tuple[builtins.list[Transaction], str, int]:
             base = sa.select(Transaction).where(*conditions)
-            total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-            page = base.options(selectinload(Transaction.reversed_by))
-            created, ident = Transaction.created_at, Transaction.id
-            if after is not None:
-                moment, last = after
-                page = page.where(
-                    sa.or_(created > moment, sa.and_(created == moment, ident > last))
-                    if query.ascending
-                    else sa.or_(created < moment, sa.and_(created == moment, ident < last))
-                )
-            order = (created.asc(), ident.asc()) if query.ascending else (created.desc(), ident.desc())
-            rows = list(session.scalars(page.order_by(*order).limit(size + 1)).all())
-            items = rows[:size]
-            return items, (encode_token(items[-1], scope=scope) if len(rows) > size else ""), total
+            page = paginate(base, Transaction, page_asked, ascending=query.ascending)
+            rows = session.scalars(page.options(selectinload(Transaction.reversed_by))).all()
+            items, token = split_page(rows, page_asked, scope=scope)
+            return items, token, count(session, base)
 
         return await self._db.run(run)
 

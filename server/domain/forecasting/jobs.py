@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from server.auth.principal import Principal
 from server.db.enums import JobState, ModelType
 from server.db.models import Dataset, Model, TrainingJob
-from server.domain.forecasting import listing
+from server.domain import filters
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.forecasting.specs import check_horizon, check_hyperparameters, type_spec
 from server.domain.forecasting.train_spec import TrainSpec, search_config
-from server.domain.pagination import PageRequest, split_page
+from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
 from server.jobs.publish import channel, deliveries
@@ -144,13 +144,13 @@ class TrainingJobs:
     async def list_jobs(
         self, principal: Principal, query: JobQuery, page: PageRequest
     ) -> tuple[list[JobView], str, int]:
-        where = listing.conditions(
+        where = filters.conditions(
             query.filter,
             {
-                "model_id": lambda t: self._equal(t, TrainingJob.model_id),
-                "state": lambda t: listing.enum_condition(t, TrainingJob.state, JOB_STATE_NAMES),
-                "worker": lambda t: self._equal(t, TrainingJob.worker),
-                "create_time": lambda t: listing.time_condition(t, TrainingJob.created_at),
+                "model_id": filters.equals(TrainingJob.model_id),
+                "state": filters.enum(TrainingJob.state, JOB_STATE_NAMES),
+                "worker": filters.equals(TrainingJob.worker),
+                "create_time": filters.time(TrainingJob.created_at),
             },
         )
         if not principal.is_admin:
@@ -163,17 +163,11 @@ class TrainingJobs:
         def run(session: Session) -> tuple[list[JobView], str, int]:
             total = session.scalar(sa.select(sa.func.count()).select_from(TrainingJob).where(*where)) or 0
             select = sa.select(TrainingJob).where(*where)
-            rows = session.scalars(listing.page(select, TrainingJob, page, query.ascending)).all()
+            rows = session.scalars(paginate(select, TrainingJob, page, ascending=query.ascending)).all()
             items, token = split_page(rows, page)
             return [job_view(session, j) for j in items], token, int(total)
 
         return await self._db.run(run)  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _equal(term: listing.Term, column: Any) -> sa.ColumnElement[bool]:
-        listing.need(term, "=")
-        condition: sa.ColumnElement[bool] = column == term.value
-        return condition
 
     async def cancel(self, principal: Principal, job_id: str) -> JobView:
         def cancel(session: Session) -> tuple[JobView, dict[str, Any]]:

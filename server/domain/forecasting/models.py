@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.auth.principal import Principal
 from server.db.enums import Frequency, ModelType
 from server.db.models import Dataset, Deployment, Model, ModelVersion, TrainingJob
-from server.domain.forecasting import listing
+from server.domain import filters
 from server.domain.forecasting.specs import (
     ModelSpec,
     check_horizon,
@@ -23,7 +23,7 @@ from server.domain.forecasting.specs import (
     frequency_of,
     target_of,
 )
-from server.domain.pagination import PageRequest, split_page
+from server.domain.pagination import PageRequest, paginate, split_page
 from server.domain.search_terms import contains, search_text
 from server.errors import InvalidArgument, NotFound
 from server.jobs import records
@@ -130,15 +130,15 @@ class ModelCatalog:
     async def list_models(
         self, principal: Principal, query: ModelQuery, page: PageRequest
     ) -> tuple[list[ModelView], str, int]:
-        where = listing.conditions(
+        where = filters.conditions(
             query.filter,
             {
-                "name": self._name_rule,
-                "type": lambda t: listing.enum_condition(t, Model.model_type, MODEL_TYPE_NAMES),
-                "dataset_id": self._dataset_rule,
-                "create_time": lambda t: listing.time_condition(t, Model.created_at),
+                "name": filters.contains(Model.name),
+                "type": filters.enum(Model.model_type, MODEL_TYPE_NAMES),
+                "dataset_id": filters.equals(Model.dataset_id),
+                "create_time": filters.time(Model.created_at),
             },
-            labels=Model.labels,
+            maps={"labels": Model.labels},
         )
         if not principal.is_admin:
             where.append(Model.owner_id == principal.user_id)
@@ -155,25 +155,12 @@ class ModelCatalog:
         def run(session: Session) -> tuple[list[ModelView], str, int]:
             total = session.scalar(sa.select(sa.func.count()).select_from(Model).where(*where)) or 0
             rows = session.scalars(
-                listing.page(sa.select(Model).where(*where), Model, page, query.ascending)
+                paginate(sa.select(Model).where(*where), Model, page, ascending=query.ascending)
             ).all()
             items, token = split_page(rows, page)
             return [view(session, m) for m in items], token, int(total)
 
         return await self._db.run(run)  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _name_rule(term: listing.Term) -> sa.ColumnElement[bool]:
-        listing.need(term, ":")
-        try:
-            return contains(Model.name, search_text(term.value))
-        except ValueError as exc:
-            raise listing.bad_filter(f"name {exc}") from exc
-
-    @staticmethod
-    def _dataset_rule(term: listing.Term) -> sa.ColumnElement[bool]:
-        listing.need(term, "=")
-        return Model.dataset_id == term.value
 
     async def delete(self, principal: Principal, model_id: str) -> None:
         """Cancel the model's active jobs, delete it (versions, deployment, jobs cascade) and its files."""

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from server.auth.principal import Principal
 from server.db.enums import ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
-from server.domain.forecasting import listing
+from server.domain import filters
 from server.domain.forecasting.models import deployments_of, owns, require, visible_model
-from server.domain.pagination import PageRequest, split_page
+from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
 
@@ -86,19 +86,13 @@ class ModelVersions:
     ) -> tuple[list[VersionView], str, int]:
         deployed_ids = sa.select(Deployment.version_id).where(Deployment.model_id == model_id)
 
-        def deployed_rule(term: listing.Term) -> sa.ColumnElement[bool]:
-            listing.need(term, "=")
-            if term.value not in ("true", "false"):
-                raise listing.bad_filter("deployed must be true or false")
-            inside = ModelVersion.id.in_(deployed_ids)
-            return inside if term.value == "true" else sa.not_(inside)
-
-        where = listing.conditions(
+        inside = ModelVersion.id.in_(deployed_ids)
+        where = filters.conditions(
             query.filter,
             {
-                "state": lambda t: listing.enum_condition(t, ModelVersion.state, VERSION_STATE_NAMES),
-                "deployed": deployed_rule,
-                "create_time": lambda t: listing.time_condition(t, ModelVersion.created_at),
+                "state": filters.enum(ModelVersion.state, VERSION_STATE_NAMES),
+                "deployed": lambda term: inside if filters.truth(term) else sa.not_(inside),
+                "create_time": filters.time(ModelVersion.created_at),
             },
         )
         where.append(ModelVersion.model_id == model_id)
@@ -109,7 +103,7 @@ class ModelVersions:
             model = visible_model(session, principal, model_id)
             total = session.scalar(sa.select(sa.func.count()).select_from(ModelVersion).where(*where)) or 0
             select = sa.select(ModelVersion).where(*where)
-            rows = session.scalars(listing.page(select, ModelVersion, page, query.ascending)).all()
+            rows = session.scalars(paginate(select, ModelVersion, page, ascending=query.ascending)).all()
             items, token = split_page(rows, page)
             shares = traffic(session, model_id)
             return [VersionView(v, shares.get(v.id, 0), model.model_type) for v in items], token, int(total)

@@ -12,8 +12,7 @@ from server.db.database import Database
 from server.db.enums import AuditOutcome
 from server.db.models import AuditLog
 from server.domain.monitoring.filters import audit_log_conditions
-from server.domain.forecasting import listing
-from server.domain.pagination import PageRequest, count, split_page
+from server.domain.pagination import PageRequest, fetch_page
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,6 @@ class AuditLogQuery:
                 selected = selected.where(AuditLog.created_at >= where.start)
             if where.end is not None:
                 selected = selected.where(AuditLog.created_at < where.end)
-            rows = session.scalars(listing.page(selected, AuditLog, page, where.ascending)).all()
-            items, token = split_page(rows, page)
-            return items, token, count(session, selected)
+            return fetch_page(session, selected, AuditLog, page, where.ascending)
 
         return await self._db.run(query)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 from server.auth.principal import Principal
 from server.db.enums import PredictionSource
 from server.db.models import Actual, Prediction
-from server.domain.forecasting import listing
+from server.domain import filters
 from server.domain.forecasting.models import owns, require, visible_model
-from server.domain.pagination import PageRequest, split_page
+from server.domain.pagination import PageRequest, paginate, split_page
 from server.domain.prediction.accuracy import Accuracy, accuracy
 from server.domain.prediction.blobs import stored_forecast
 from server.domain.prediction.stats import StatsView, scale_of, summarise, version_scales
@@ -83,29 +83,15 @@ class PredictionRecords:
     ) -> tuple[list[PredictionView], str, int]:
         with_actuals = sa.exists().where(Actual.prediction_id == Prediction.id)
 
-        def actuals_rule(term: listing.Term) -> sa.ColumnElement[bool]:
-            listing.need(term, "=")
-            if term.value not in ("true", "false"):
-                raise listing.bad_filter("has_actuals must be true or false")
-            return with_actuals if term.value == "true" else sa.not_(with_actuals)
-
-        def equals(column: Any) -> listing.FieldRule:
-            def rule(term: listing.Term) -> sa.ColumnElement[bool]:
-                listing.need(term, "=")
-                condition: sa.ColumnElement[bool] = column == term.value
-                return condition
-
-            return rule
-
-        where = listing.conditions(
+        where = filters.conditions(
             query.filter,
             {
-                "model_id": equals(Prediction.model_id),
-                "version_id": equals(Prediction.version_id),
-                "series_id": equals(Prediction.series_id),
-                "source": lambda t: listing.enum_condition(t, Prediction.source, SOURCE_NAMES),
-                "has_actuals": actuals_rule,
-                "create_time": lambda t: listing.time_condition(t, Prediction.created_at),
+                "model_id": filters.equals(Prediction.model_id),
+                "version_id": filters.equals(Prediction.version_id),
+                "series_id": filters.equals(Prediction.series_id),
+                "source": filters.enum(Prediction.source, SOURCE_NAMES),
+                "has_actuals": lambda term: with_actuals if filters.truth(term) else sa.not_(with_actuals),
+                "create_time": filters.time(Prediction.created_at),
             },
         )
         if not principal.is_admin:
@@ -124,7 +110,7 @@ class PredictionRecords:
         def run(session: Session) -> tuple[list[PredictionView], str, int]:
             total = session.scalar(sa.select(sa.func.count()).select_from(Prediction).where(*where)) or 0
             select = sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
-            rows = session.scalars(listing.page(select, Prediction, page, query.ascending)).all()
+            rows = session.scalars(paginate(select, Prediction, page, ascending=query.ascending)).all()
             items, token = split_page(rows, page)
             scales = version_scales(session, {p.version_id for p in items})
             return [_view(p, scales) for p in items], token, int(total)

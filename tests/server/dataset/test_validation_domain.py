@@ -11,10 +11,11 @@ import pytest
 
 from server.db.enums import DatasetFormat, Frequency
 from server.domain.datasets import frequency as grid
-from server.domain.datasets.filters import parse_filter
+from server.domain.datasets.filters import typed_filter
 from server.domain.datasets.reading import read_table
 from server.domain.datasets.spec import DatasetSpec
 from server.domain.datasets.validation import validate
+from server.domain.filters import MAX_TERMS, Term, parse_terms
 from server.errors import InvalidArgument
 
 
@@ -97,12 +98,18 @@ def test_a_declared_frequency_must_match_the_grid(tmp_path: Path) -> None:
 
 
 def test_the_filter_grammar() -> None:
-    parsed = parse_filter('name:"a \\"b\\"" AND labels.team="x" AND create_time >= "2024-01-01T00:00:00Z"')
-    assert parsed.name_contains == ['a "b"'] and parsed.labels == [("team", "x")]
-    assert parsed.created[0][0] == ">="
-    for bad in ("name", "AND", 'name:"a" AND', "frequency=DAILY", "labels.=x"):
+    parsed = parse_terms('name:"a \\"b\\"" AND labels.team!="x" AND create_time >= "2024-01-01T00:00:00Z"')
+    assert parsed == [
+        Term("name", ":", 'a "b"'),
+        Term("labels.team", "!=", "x"),
+        Term("create_time", ">=", "2024-01-01T00:00:00Z"),
+    ]
+    for bad in ("name", "AND", 'name:"a" AND', "frequency=DAILY", "labels.=x", "name = a OR name = b"):
         with pytest.raises(InvalidArgument):
-            parse_filter(bad)
+            typed_filter("", None, None, {}, bad)
+    with pytest.raises(InvalidArgument) as raised:
+        parse_terms(" AND ".join(["name:a"] * (MAX_TERMS + 1)))
+    assert raised.value.reason == "FILTER_INVALID" and raised.value.violations[0].field == "filter"
 
 
 def test_a_named_column_the_file_holds_twice_is_refused(tmp_path: Path) -> None:

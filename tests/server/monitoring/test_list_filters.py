@@ -91,6 +91,12 @@ async def test_alerts_filtered_by_every_field(
     assert await titles(f"update_time < {EPOCH}") == []
     assert await titles("severity = ALERT_SEVERITY_CRITICAL", state=pb.ALERT_STATE_OPEN) == ["redis"]
     assert await titles("") == ["drift", "errors", "old", "redis"]
+    # The contract's own example, and != on a column system-wide alerts leave empty.
+    assert await titles("state != ALERT_STATE_RESOLVED AND severity = ALERT_SEVERITY_CRITICAL") == [
+        "errors",
+        "redis",
+    ]
+    assert await titles(f'model_id != "{model_id}"') == ["errors", "old", "redis"]
 
 
 async def test_audit_logs_filtered_by_every_field(monitoring: Stub, application: Application) -> None:
@@ -162,6 +168,11 @@ async def test_audit_logs_filtered_by_every_field(monitoring: Stub, application:
     assert await requests("status_code = OK") == ["req-1"]
     assert await requests(f"create_time >= {EPOCH} AND status_code = NOT_FOUND") == ["req-4"]
     assert await requests(f"create_time < {EPOCH}") == []
+    # The contract's example: != on an enum, and on a pattern.
+    assert await requests('action = "/quantis.v1.ModelService/*" AND outcome != AUDIT_OUTCOME_SUCCESS') == [
+        "req-2"
+    ]
+    assert await requests('resource_type != "model"') == ["req-3", "req-4"]
     assert await requests('user_id = "u1"', outcome=pb.AUDIT_OUTCOME_FAILURE) == ["req-4"]
     assert await requests("") == ["req-1", "req-2", "req-3", "req-4"]
 
@@ -200,6 +211,7 @@ async def test_notifications_filtered_by_every_field(
     assert await titles(f"create_time < {EPOCH}") == []
     assert await titles("kind = NOTIFICATION_KIND_ALERT", unread_only=True) == []
     assert await titles("") == ["alert", "batch", "trained"]
+    assert await titles("read != true") == ["batch", "trained"]
 
 
 @pytest.mark.parametrize(

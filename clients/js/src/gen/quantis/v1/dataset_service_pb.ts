@@ -672,8 +672,9 @@ export type ListDatasetsRequest = Message<"quantis.v1.ListDatasetsRequest"> & {
   pageToken: string;
 
   /**
-   * Optional filter expression, a subset of AIP-160: terms joined by AND, each
-   * `field op value`, string values in double quotes. Fields: `name` with `:`
+   * Optional filter expression, a subset of AIP-160: at most 20 terms joined
+   * by AND (2,000 characters), each `field op value`, string values in double
+   * quotes; every field that takes `=` also takes `!=`. Fields: `name` with `:`
    * (case-insensitive substring), `format` and `frequency` with `=` (an enum
    * value name such as DATASET_FORMAT_CSV), `labels.<key>` with `=`, and
    * `create_time` with `<`, `<=`, `>` or `>=` (RFC 3339). Example:
