@@ -40,6 +40,8 @@ from training.scaling import ScalerStats, segment_stats
 from training.windowing import offsets
 
 STATISTICAL_TYPES = ("SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA")
+STATISTICAL_LEVELS = (1e-8, 1 - 1e-8)
+"""The widest quantile levels a statistical model gives (see check_level)."""
 MAX_HISTORY = 2500
 """Latest values per series an AutoETS or AutoARIMA fit uses by default (the demo sets' longest
 series, weekly CO2, has 2,284)."""
@@ -108,8 +110,8 @@ class StatisticalForecaster:
         del last_timestamps  # local models need no calendar
         check_packed(values, lengths, horizon)
         levels = np.asarray(quantiles, dtype=np.float64)
-        if np.any((levels <= 0) | (levels >= 1)) or np.any(np.isnan(levels)):
-            raise InvalidRequestError("quantiles must be strictly between 0 and 1")
+        for level in quantiles:
+            check_level(level)
         if self.model_type != "SEASONAL_NAIVE":
             values, lengths = _latest(values, lengths, int(self.hp.get("max_history", MAX_HISTORY)))
         n, first = lengths.size, offsets(lengths)
@@ -126,7 +128,7 @@ class StatisticalForecaster:
         )
         if df["y"].isna().any():
             df["y"] = df.groupby("unique_id")["y"].transform(lambda s: s.interpolate(limit_direction="both"))
-        widths = sorted({round(abs(2.0 * q - 1.0) * 100.0, 6) for q in levels if q != 0.5})
+        widths = sorted({interval_width(q) for q in levels if q != 0.5})
         chosen = self._model(self.season_length, int(lengths.max()))
         short = lengths <= self.season_length if self.model_type == "SEASONAL_NAIVE" else np.zeros(n, bool)
         point = np.empty((n, horizon))
@@ -165,6 +167,24 @@ class StatisticalForecaster:
         return model
 
 
+def interval_width(level: float) -> float:
+    """The central interval, in percent to statsforecast's six decimals, that ``level`` bounds."""
+    return round(abs(2.0 * level - 1.0) * 100.0, 6)
+
+
+def check_level(level: float) -> None:
+    """A quantile level these models can give: 0.5, or the bound of an interval strictly between
+    0% and 100% at six decimals of a percent (1e-300 and 1 - 1e-16 round to 100%, and
+    0.5 + 1e-9 to 0%, which statsforecast refuses)."""
+    if level == 0.5:
+        return
+    if not 0.0 < level < 1.0 or not 0.0 < interval_width(level) < 100.0:
+        raise InvalidRequestError(
+            f"quantile level {level!r}: a statistical model's levels are 0.5 or lie between "
+            f"{STATISTICAL_LEVELS[0]} and {STATISTICAL_LEVELS[1]}, at least 1e-8 from 0.5"
+        )
+
+
 def _latest(values: F32, lengths: npt.NDArray[np.int32], keep: int) -> tuple[F32, npt.NDArray[np.int32]]:
     """Each series' latest ``keep`` values, packed as given."""
     if lengths.size == 0 or int(lengths.max()) <= keep:
@@ -194,7 +214,7 @@ def _forecast(
         if q == 0.5:
             columns.append(point)
             continue
-        width = round(abs(2.0 * q - 1.0) * 100.0, 6)
+        width = interval_width(q)
         side = "lo" if q < 0.5 else "hi"
         columns.append(result[f"{name}-{side}-{width}"].to_numpy(np.float64).reshape(-1, horizon))
     return point, np.stack(columns, axis=-1)

@@ -11,7 +11,8 @@ from server.db.models import Dataset
 from server.domain.datasets.spec import LABEL_KEY, MAX_LABEL_VALUE, MAX_LABELS
 from server.errors import InvalidArgument
 from server.jobs.panels import value_columns
-from training import MODEL_TYPES, InvalidHyperparameterError, validate_hyperparameters
+from training import MODEL_TYPES, InvalidHyperparameterError, InvalidRequestError, validate_hyperparameters
+from training.models.statistical import check_level
 from training.registry import ModelTypeSpec
 
 MAX_NAME = 200
@@ -129,6 +130,11 @@ def check_quantiles(given: tuple[float, ...], model_type: ModelType) -> list[flo
             raise InvalidArgument.field(f"quantiles[{index}]", "must be strictly between 0 and 1")
         if not low <= level <= high:
             raise InvalidArgument.field(f"quantiles[{index}]", f"must lie in [{low}, {high}] for this type")
+        if not type_spec(model_type).deep:
+            try:
+                check_level(level)
+            except InvalidRequestError as exc:
+                raise InvalidArgument.field(f"quantiles[{index}]", str(exc)) from exc
         if index and level <= given[index - 1]:
             raise InvalidArgument.field(f"quantiles[{index}]", "levels must be strictly increasing")
     return sorted({*given, 0.5})

@@ -16,7 +16,9 @@ from server.db.enums import Frequency
 from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.prediction.routing import Resolved
 from server.errors import InvalidArgument
+from training.errors import InvalidRequestError
 from training.frequency import FREQUENCIES
+from training.models.statistical import check_level
 
 MAX_HORIZON = 1000
 MAX_QUANTILES = 19
@@ -132,6 +134,12 @@ def check_quantiles(
         raise InvalidArgument.field(field, "every level must be strictly between 0 and 1")
     if any(b <= a for a, b in itertools.pairwise(quantiles)):
         raise InvalidArgument.field(field, "levels must be strictly increasing")
+    if not resolved.route.deep:
+        for level in quantiles:
+            try:
+                check_level(level)
+            except InvalidRequestError as exc:
+                raise InvalidArgument.field(field, str(exc)) from exc
     trained = resolved.route.quantiles
     if resolved.route.deep and (quantiles[0] < trained[0] - 1e-9 or quantiles[-1] > trained[-1] + 1e-9):
         raise InvalidArgument.field(

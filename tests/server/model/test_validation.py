@@ -39,6 +39,16 @@ async def test_create_model_names_the_bad_field(
     assert (await failure(models.CreateModel(quantiles, metadata=ana.metadata))).fields == ["quantiles[1]"]
     quantiles.quantiles[:] = [0.001]
     assert (await failure(models.CreateModel(quantiles, metadata=ana.metadata))).fields == ["quantiles[0]"]
+    # statsforecast takes intervals to six decimals of a percent: these round to 100% and to 0%.
+    for levels in ([1e-300, 0.5], [0.5, 1 - 1e-16], [0.1, 0.5 + 1e-10]):
+        statistical = lstm_request(ana.dataset_id, type=common_pb2.MODEL_TYPE_AUTO_ETS)
+        statistical.quantiles[:] = levels
+        refused = await failure(models.CreateModel(statistical, metadata=ana.metadata))
+        index = next(i for i, level in enumerate(levels) if level not in (0.1, 0.5))
+        assert (refused.code, refused.fields) == (INVALID, [f"quantiles[{index}]"]), levels
+    statistical.quantiles[:] = [1e-8, 0.5, 1 - 1e-8]
+    statistical.ClearField("hyperparameters")  # the LSTM's
+    assert (await models.CreateModel(statistical, metadata=ana.metadata)).model.model_id
 
     for name, value, _why in (
         ("colour", pb.HyperparameterValue(string_value="red"), "unknown"),

@@ -125,6 +125,7 @@ async def deploy_model(
     artifacts: list[Path],
     split: dict[int, int] | None = None,
     default: int | None = 0,
+    model_type: ModelType = ModelType.LSTM,
 ) -> Deployed:
     """A model of ``owner_id`` with one READY version per artifact; ``split`` maps version index to
     percent (default: all traffic to ``default``)."""
@@ -135,7 +136,7 @@ async def deploy_model(
         model = Model(
             owner_id=owner_id,
             name="airline",
-            model_type=ModelType.LSTM,
+            model_type=model_type,
             dataset_id=dataset_id,
             target_column="value",
             horizon=HORIZON,

@@ -18,6 +18,7 @@ from quantis.v1 import common_pb2, model_service_pb2, model_service_pb2_grpc, pr
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
+from server.db.enums import ModelType
 from tests.server.model.datasets import AIRPASSENGERS
 from tests.server.prediction.conftest import METRICS, caller, deploy_model
 from training import Panel, create_forecaster, save_artifact
@@ -39,7 +40,7 @@ async def test_a_long_series_is_answered_while_other_calls_are_served(
 ) -> None:
     models = model_service_pb2_grpc.ModelServiceStub(channel)
     ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, ets_artifact)
+    model = await deploy_model(application, ana.user_id, ets_artifact, model_type=ModelType.AUTO_ETS)
     season = pd.read_csv(AIRPASSENGERS)["value"].to_numpy(np.float64)[-12:]
     values = np.tile(season, 100_000 // 12 + 1)[:100_000].tolist()
     await predictions.Predict(  # the worker process is up
