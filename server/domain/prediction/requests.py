@@ -155,20 +155,37 @@ def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str)
     return model or frequency
 
 
+# The last time a forecast can carry: datetime64[ns], which the history and the wire use, ends
+# here (a month past it wrapped round to 1678).
+LATEST_TIME = np.datetime64(np.iinfo(np.int64).max, "ns").astype("datetime64[s]")
+
+
+def _within_range(times: npt.NDArray[np.datetime64], field: str, what: str) -> None:
+    if times.size and times.astype("datetime64[s]").max() > LATEST_TIME:
+        raise InvalidArgument.field(field, f"{what} after {LATEST_TIME}Z, the last time a forecast can carry")
+
+
 def forecast_times(
     lasts: npt.NDArray[np.datetime64] | None, frequency: Frequency | None, horizon: int
 ) -> npt.NDArray[np.datetime64] | None:
     """The ``horizon`` timestamps after each of ``lasts`` (n,): (n, horizon), or None when
-    the series are not dated."""
+    the series are not dated; INVALID_ARGUMENT naming horizon when they end past LATEST_TIME."""
     if lasts is None or frequency is None:
         return None
     steps = np.arange(1, horizon + 1, dtype=np.int64)[None, :]
-    return FREQUENCIES[frequency.value].shift(lasts[:, None], steps)
+    times = FREQUENCIES[frequency.value].shift(lasts[:, None], steps)
+    _within_range(times, "horizon", "the forecast would end")
+    return times
 
 
 def last_times(
-    lengths: npt.NDArray[np.integer], starts: npt.NDArray[np.datetime64], frequency: Frequency
+    lengths: npt.NDArray[np.integer],
+    starts: npt.NDArray[np.datetime64],
+    frequency: Frequency,
+    field: str,
 ) -> npt.NDArray[np.datetime64]:
-    """The timestamp of each series' last value, from its first (datetime64[ns])."""
+    """The timestamp of each series' last value, from its first (datetime64[ns]);
+    INVALID_ARGUMENT naming ``field`` (the start) when one is past LATEST_TIME."""
     shifted = FREQUENCIES[frequency.value].shift(starts, np.asarray(lengths, dtype=np.int64) - 1)
+    _within_range(shifted, field, "the series would end")
     return shifted.astype("datetime64[ns]")

@@ -165,12 +165,12 @@ class Predictor:
         if series.timestamps is not None and series.timestamps.size:
             stamps = series.timestamps[-1:]
         elif series.start is not None and frequency is not None:
-            stamps = last_times(np.array([values.size]), np.array([series.start]), frequency)
+            stamps = last_times(np.array([values.size]), np.array([series.start]), frequency, "series.start")
+        times = forecast_times(stamps, frequency, horizon)
         batch = SeriesBatch(values, np.array([values.size], dtype=np.int32), horizon, levels, stamps)
         # Checked above field by field: one value or more, all finite or NaN, and the horizon.
         arrays = await self._forecast(resolved, batch, "series.values", checked=True)
         point, q = arrays.point[0], arrays.quantiles[0]
-        times = forecast_times(stamps, frequency, horizon)
         latency = time.perf_counter() - started
         prediction_id = self._record(
             principal,
@@ -225,11 +225,11 @@ class Predictor:
         stamps = None
         if request.start_times is not None and frequency is not None:
             starts = request.start_times
-            stamps = last_times(request.lengths, starts, frequency)
+            stamps = last_times(request.lengths, starts, frequency, "start_times")
+        times = forecast_times(stamps, frequency, horizon)
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
         arrays = await self.forecast_packed(resolved, batch, "values")
         latency = time.perf_counter() - started
-        times = forecast_times(stamps, frequency, horizon)
         ids = self._record(
             principal,
             resolved,

@@ -182,6 +182,10 @@ async def test_no_deployed_version_and_foreign_models(
         ({"timestamps": [0, 1]}, "series.timestamps"),  # three values
         ({"timestamps": [0, 16_725_225_600, 16_727_904_000]}, "series.timestamps[1]"),  # 2500: past 2262
         ({"start": -17_000_000_000}, "series.start"),  # 1431
+        # datetime64[ns] ends on 2262-04-11: a later point wrapped round to 1678.
+        ({"start": 9_219_744_000}, "series.start"),  # 2262-03: the third value is past it
+        ({"start": 9_211_968_000}, "horizon"),  # 2261-12: the series fits, 12 months more do not
+        ({"timestamps": [9_211_968_000, 9_214_646_400, 9_217_324_800]}, "horizon"),
         ({"series_id": "s" * 257}, "series.series_id"),  # longer than the history stores
         ({"series_id": "s\x00"}, "series.series_id"),  # PostgreSQL stores no NUL
     ],
