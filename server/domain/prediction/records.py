@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.auth.principal import Principal
 from server.db.enums import PredictionSource
-from server.db.models import Actual, Prediction
+from server.db.models import Actual, ModelVersion, Prediction
 from server.domain import filters
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, paginate, split_page
@@ -152,6 +152,8 @@ class PredictionRecords:
                 if step is None or not 1 <= step <= horizon:
                     ignored += 1
                     continue
+                if step in found:  # which of the two is the actual?
+                    raise InvalidArgument.field(f"points[{i}]", f"gives step {step} a second value")
                 found[step] = (point.value, point.timestamp)
             existing = {a.step: a for a in prediction.actuals}
             now = datetime.now(UTC)
@@ -188,6 +190,13 @@ class PredictionRecords:
             if not principal.is_admin:
                 where.append(Prediction.owner_id == principal.user_id)
             if version_id:
+                found = session.scalar(
+                    sa.select(ModelVersion.id).where(
+                        ModelVersion.id == version_id, ModelVersion.model_id == model_id
+                    )
+                )
+                if found is None:
+                    raise NotFound("model version", version_id)
                 where.append(Prediction.version_id == version_id)
             if start is not None:
                 where.append(Prediction.created_at >= start)

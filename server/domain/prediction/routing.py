@@ -24,7 +24,7 @@ from server.backends.base import VersionRef
 from server.db.enums import Frequency, ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
 from server.domain.forecasting.models import owns, require
-from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
+from server.errors import FailedPrecondition, NotFound, PreconditionViolation
 from server.jobs.store import ModelStore
 
 DEEP_TYPES = frozenset({ModelType.LSTM, ModelType.TFT})
@@ -210,10 +210,8 @@ class VersionRouter:
 
 def _explain_pinned(session: Session, model_id: str, version_id: str) -> None:
     version = session.get(ModelVersion, version_id)
-    if version is None:
-        return
-    if version.model_id != model_id:
-        raise InvalidArgument.field("version_id", "is a version of another model")
+    if version is None or version.model_id != model_id:
+        return  # NOT_FOUND, as for no version at all: another model may be another user's
     if version.state is not ModelVersionState.READY:
         raise FailedPrecondition(
             f"model version {version_id!r} is {version.state.value}, not ready",

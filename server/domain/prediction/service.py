@@ -149,6 +149,13 @@ class Predictor:
         values = series.values.astype(np.float32)
         if series.timestamps is not None and len(series.timestamps) != values.size:
             raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
+        if series.timestamps is not None and series.timestamps.size > 1:
+            later = np.diff(series.timestamps) > np.timedelta64(0, "ns")
+            if not later.all():
+                index = int(np.argmin(later)) + 1
+                raise InvalidArgument.field(
+                    f"series.timestamps[{index}]", "must be later than the one before"
+                )
         if not storable_series_id(series.series_id):
             raise InvalidArgument.field("series.series_id", SERIES_ID_RULE)
         if series.covariates:

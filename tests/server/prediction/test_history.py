@@ -123,6 +123,19 @@ async def test_actuals_accuracy_and_stats(
         )
     )
     assert both.code == grpc.StatusCode.INVALID_ARGUMENT
+    twice = await failure(  # step 4 by its timestamp, then again by number: which is it?
+        predictions.SubmitActuals(
+            pb.SubmitActualsRequest(
+                prediction_id=first.prediction_id,
+                points=[
+                    pb.ActualPoint(timestamp=stamp(datetime(1960, 4, 1, tzinfo=UTC)), value=1.0),
+                    pb.ActualPoint(step=4, value=2.0),
+                ],
+            ),
+            metadata=ana.metadata,
+        )
+    )
+    assert (twice.code, twice.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["points[1]"])
     theirs = await failure(
         predictions.SubmitActuals(
             pb.SubmitActualsRequest(prediction_id=first.prediction_id, values=[1.0]), metadata=bob.metadata
@@ -173,3 +186,14 @@ async def test_actuals_accuracy_and_stats(
         )
     )
     assert foreign.code == grpc.StatusCode.NOT_FOUND
+    for version_id in (
+        "no-such-version",
+        (await deploy_model(application, ana.user_id, artifacts[:1])).versions[0],
+    ):
+        unknown = await failure(  # a version of no model, or of another model: not zeros
+            predictions.GetPredictionStats(
+                pb.GetPredictionStatsRequest(model_id=model.model_id, version_id=version_id),
+                metadata=ana.metadata,
+            )
+        )
+        assert unknown.code == grpc.StatusCode.NOT_FOUND, version_id
