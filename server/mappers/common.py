@@ -34,6 +34,14 @@ def from_wire(numbers: Mapping[K, int]) -> Callable[[int, str], K | None]:
     return read
 
 
+_ORDERS = from_wire({False: common_pb2.SORT_ORDER_DESCENDING, True: common_pb2.SORT_ORDER_ASCENDING})
+
+
+def ascending(order: int, field: str = "order") -> bool:
+    """Whether a list's SortOrder asks for oldest first (newest first unless it says so)."""
+    return _ORDERS(order, field) is True
+
+
 def append_floats(message: Message, field: str, values: npt.NDArray[Any]) -> None:
     """Append ``values`` (any shape, row-major) to the repeated ``float`` ``field`` of ``message``.
 
@@ -146,7 +154,12 @@ def optional_timestamp_ns(
 
 
 def to_timedelta(message: duration_pb2.Duration, field: str) -> timedelta:
-    """A caller's Duration; one beyond what a timedelta holds (about 2.7 million years) is refused."""
+    """A caller's Duration; one beyond what a timedelta holds (about 2.7 million years), or one
+    whose seconds and nanos have different signs (not a Duration, by its definition), is refused."""
+    if (message.seconds < 0 < message.nanos) or (message.nanos < 0 < message.seconds):
+        raise InvalidArgument.field(field, "seconds and nanos must have the same sign")
+    if not -999_999_999 <= message.nanos <= 999_999_999:
+        raise InvalidArgument.field(field, "nanos must be within one second")
     try:
         return message.ToTimedelta()
     except (ValueError, OverflowError) as exc:

@@ -46,10 +46,6 @@ version_state_from_proto = from_wire(VERSION_STATES_PB)
 metric_from_proto = from_wire(METRICS_PB)
 
 
-def ascending(order: int) -> bool:
-    return order == common_pb2.SORT_ORDER_ASCENDING
-
-
 def duration(seconds: float) -> duration_pb2.Duration:
     message = duration_pb2.Duration()
     message.FromTimedelta(timedelta(seconds=seconds))

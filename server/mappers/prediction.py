@@ -37,6 +37,13 @@ SOURCES = {
 
 
 source_from_proto = from_wire(SOURCES)
+_views = from_wire({False: pb.PREDICTION_VIEW_BASIC, True: pb.PREDICTION_VIEW_FULL})
+
+
+def full_view(view: int, default: bool) -> bool:
+    """Whether a PredictionView asks for the forecast and actuals (``default`` when unspecified)."""
+    chosen = _views(view, "view")
+    return default if chosen is None else chosen
 
 
 def series_from_proto(request: pb.PredictRequest) -> SeriesInput:

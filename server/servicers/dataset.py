@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from quantis.v1 import common_pb2, dataset_service_pb2_grpc
 from quantis.v1 import dataset_service_pb2 as pb
+from quantis.v1 import dataset_service_pb2_grpc
 
 from server.domain.datasets.filters import typed_filter
 from server.domain.datasets.service import DatasetService
@@ -17,6 +17,7 @@ from server.domain.datasets.uploads import UploadService
 from server.domain.pagination import page_request
 from server.errors import InvalidArgument, QuantisError
 from server.mappers import dataset as mappers
+from server.mappers.common import ascending
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -93,7 +94,7 @@ class DatasetServicer(dataset_service_pb2_grpc.DatasetServiceServicer):
             principal(),
             page_request(request.page_size, request.page_token),
             where,
-            ascending=request.order == common_pb2.SORT_ORDER_ASCENDING,
+            ascending=ascending(request.order),
         )
         return pb.ListDatasetsResponse(
             datasets=[mappers.dataset_to_proto(d) for d in found], next_page_token=token, total_size=total

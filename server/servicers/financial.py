@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import grpc
-from quantis.v1 import common_pb2, financial_service_pb2_grpc
 from quantis.v1 import financial_service_pb2 as pb
+from quantis.v1 import financial_service_pb2_grpc
 
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.domain.finance import calculators, loans
@@ -23,6 +23,7 @@ from server.domain.finance.summary import Period, SummaryService
 from server.errors import InvalidArgument
 from server.mappers import financial as mappers
 from server.mappers import financial_calculators as calc_mappers
+from server.mappers.common import ascending
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -88,7 +89,7 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
             if request.HasField("max_amount")
             else None,
             owner_id=request.owner_id,
-            ascending=request.order == common_pb2.SORT_ORDER_ASCENDING,
+            ascending=ascending(request.order),
             filter=request.filter,
             page_size=request.page_size,
             page_token=request.page_token,

@@ -19,6 +19,7 @@ from server.jobs.records import snapshot_of
 from server.jobs.store import ModelStore
 from server.mappers import model as mappers
 from server.mappers import training_jobs as job_mappers
+from server.mappers.common import ascending
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -61,7 +62,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             dataset_id=request.dataset_id,
             name_contains=request.name_contains,
             filter=request.filter,
-            ascending=mappers.ascending(request.order),
+            ascending=ascending(request.order),
         )
         views, token, total = await self._models.list_models(principal(), query, page)
         return pb.ListModelsResponse(
@@ -116,7 +117,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             model_id=request.model_id,
             states=tuple(states),
             filter=request.filter,
-            ascending=mappers.ascending(request.order),
+            ascending=ascending(request.order),
         )
         views, token, total = await self._jobs.list_jobs(principal(), query, page)
         return pb.ListTrainingJobsResponse(
@@ -130,7 +131,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         query = VersionQuery(
             state=mappers.version_state_from_proto(request.state, "state"),
             filter=request.filter,
-            ascending=mappers.ascending(request.order),
+            ascending=ascending(request.order),
         )
         views, token, total = await self._versions.list_versions(principal(), request.model_id, query, page)
         return pb.ListModelVersionsResponse(

@@ -19,9 +19,8 @@ from server.domain.monitoring.notifications import NotificationService
 from server.domain.monitoring.stats import SystemStats
 from server.domain.pagination import page_request
 from server.mappers import monitoring as mappers
-from server.mappers.common import duration, optional_datetime, timestamp
+from server.mappers.common import ascending, duration, optional_datetime, timestamp
 from server.mappers.drift import drift_report_to_proto, window_from_proto
-from server.mappers.model import ascending
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -125,7 +124,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
                 request.time_range.end_time, request.time_range.HasField("end_time"), "time_range.end_time"
             ),
             expression=request.filter,
-            ascending=ascending(request.sort_order),
+            ascending=ascending(request.sort_order, "sort_order"),
         )
         entries, token, total = await self._audit_log.list(
             where, page_request(request.page_size, request.page_token)

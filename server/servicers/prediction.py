@@ -22,8 +22,7 @@ from server.errors import Internal, QuantisError, Unavailable
 from server.interceptors.errors import to_status
 from server.mappers import batch_prediction as batch_mappers
 from server.mappers import prediction as mappers
-from server.mappers.common import optional_datetime
-from server.mappers.model import ascending
+from server.mappers.common import ascending, optional_datetime
 from server.servicers.context import principal
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -149,8 +148,8 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     async def GetPrediction(
         self, request: pb.GetPredictionRequest, context: Context
     ) -> pb.GetPredictionResponse:
+        full = mappers.full_view(request.view, default=True)
         view = await self._records.get(principal(), request.prediction_id)
-        full = request.view != pb.PREDICTION_VIEW_BASIC
         return pb.GetPredictionResponse(prediction=mappers.prediction_to_proto(view, full))
 
     async def ListPredictions(
@@ -168,7 +167,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
             ascending=ascending(request.order),
         )
         views, token, total = await self._records.list_predictions(principal(), query, page)
-        full = request.view == pb.PREDICTION_VIEW_FULL
+        full = mappers.full_view(request.view, default=False)
         return pb.ListPredictionsResponse(
             predictions=[mappers.prediction_to_proto(v, full) for v in views],
             next_page_token=token,

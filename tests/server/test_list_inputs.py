@@ -141,3 +141,24 @@ async def test_a_filter_of_too_many_terms_names_filter(
         await call(request_class(filter=terms), metadata=metadata, timeout=10)  # type: ignore[call-arg]
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT, path
     assert f"at most {MAX_TERMS} terms" in (raised.value.details() or ""), path
+
+
+ENUM_FIELDS = [
+    (path, field.name)
+    for path in [*LISTS, "/quantis.v1.PredictionService/GetPrediction"]
+    for field in _classes(contracts.method_rules()[path])[0].DESCRIPTOR.fields
+    if field.name in ("order", "sort_order", "view")
+]
+
+
+@pytest.mark.parametrize(("path", "field"), ENUM_FIELDS)
+async def test_an_order_or_view_this_server_does_not_know_names_it(
+    channel: grpc.aio.Channel, application: Application, path: str, field: str
+) -> None:
+    """Taken for the default before: a newer client's value would have been silently ignored."""
+    assert len(ENUM_FIELDS) >= 8
+    metadata = (("authorization", f"Bearer {await admin_token(application)}"),)
+    request_class, response_class = _classes(contracts.method_rules()[path])
+    call = channel.unary_unary(path, request_class.SerializeToString, response_class.FromString)
+    found = await failure(call(request_class(**{field: 99}), metadata=metadata, timeout=10))
+    assert (found.code, found.fields) == (grpc.StatusCode.INVALID_ARGUMENT, [field]), path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf import duration_pb2
 from quantis.v1 import common_pb2, model_service_pb2_grpc
 from quantis.v1 import model_service_pb2 as pb
 
@@ -79,6 +80,11 @@ async def test_train_deploy_and_compare_validate_their_fields(
     }.items():
         error = await failure(models.TrainModel(request, metadata=md))
         assert (error.code, error.fields) == (INVALID, [field]), (field, error)
+    for timeout in (duration_pb2.Duration(seconds=60, nanos=-1), duration_pb2.Duration(seconds=-1, nanos=5)):
+        search = pb.HyperparameterSearch(n_trials=2, timeout=timeout)  # mixed signs: not a Duration
+        request = pb.TrainModelRequest(model_id=model.model_id, search=search)
+        error = await failure(models.TrainModel(request, metadata=md))
+        assert (error.code, error.fields) == (INVALID, ["search.timeout"]), (timeout, error)
     # 144 points cannot hold 4 validation windows of 36 plus as much to train on.
     long = (await models.CreateModel(lstm_request(ana.dataset_id, horizon=36), metadata=md)).model
     error = await failure(
