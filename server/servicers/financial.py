@@ -185,6 +185,7 @@ class FinancialServicer(financial_service_pb2_grpc.FinancialServiceServicer):
             method,
             years,
             (request.periods_per_year or 1) if method is InterestMethod.COMPOUND else 1,
+            term,
         )
         return calc_mappers.interest_to_proto(result)
 

@@ -151,11 +151,14 @@ class _ScaledNpv:
     """
 
     def __init__(self, flows: Sequence[Decimal], times: Sequence[Decimal]):
-        self.flows = np.array([float(f) for f in flows], dtype=np.float64)
+        # Scaled by the largest in Decimal before they become floats: flows of 1e400 or 1e-400
+        # would be inf or 0 as floats, and the search would find no root where the IRR is 0.
+        largest = max(abs(flow) for flow in flows) or Decimal(1)
+        with localcontext() as context:
+            context.prec = WORKING_DIGITS
+            self.flows = np.array([float(flow / largest) for flow in flows], dtype=np.float64)
         self.times = np.array([float(t) for t in times], dtype=np.float64)
         self.span = float(self.times.max())
-        self.scale = float(np.abs(self.flows).max()) or 1.0
-        self.flows /= self.scale
 
     def many(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
         exponents = np.where(
@@ -222,7 +225,8 @@ def irr(
     if changes == 0:
         return result(IrrOutcome.NO_SOLUTION, [], 0)
     function = _ScaledNpv(flows, times)
-    low, high = math.log1p(float(bracket.lower)), math.log1p(float(bracket.upper))
+    # ln(1 + r) in Decimal: a lower bound such as -0.999999999999999999999 is -1.0 as a float.
+    low, high = (float(_exact("bracket", lambda r=r: (1 + r).ln())) for r in (bracket.lower, bracket.upper))
     # With one sign change there is exactly one root above -100%: the ends decide.
     grid = np.array([low, high]) if changes == 1 else np.linspace(low, high, GRID_POINTS + 1)
     values = function.many(grid)

@@ -70,16 +70,22 @@ def _decimal(fn: Callable[[], Decimal], field: str) -> Decimal:
 
 
 def interest(
-    principal: Money, annual_rate: Decimal, method: InterestMethod, years: Decimal, periods_per_year: int = 1
+    principal: Money,
+    annual_rate: Decimal,
+    method: InterestMethod,
+    years: Decimal,
+    periods_per_year: int = 1,
+    term_field: str = "term_years",
 ) -> InterestResult:
-    """Interest on ``principal`` over ``years`` at ``annual_rate`` by ``method``."""
+    """Interest on ``principal`` over ``years`` at ``annual_rate`` by ``method``; ``term_field`` is
+    the request field the term came from."""
     if principal.amount < 0:
         raise InvalidArgument.field("principal.units", "must not be negative")
     check_rate(annual_rate, "annual_rate")
     if not years.is_finite() or years < 0:
-        raise InvalidArgument.field("term_years", "must be zero or positive")
+        raise InvalidArgument.field(term_field, "must be zero or positive")
     if years > MAX_TERM_YEARS:
-        raise InvalidArgument.field("term_years", f"must be at most {MAX_TERM_YEARS} years")
+        raise InvalidArgument.field(term_field, f"must be at most {MAX_TERM_YEARS} years")
     if not 1 <= periods_per_year <= 365:
         raise InvalidArgument.field("periods_per_year", "must be 1 to 365")
     n = Decimal(periods_per_year)
@@ -109,9 +115,17 @@ def interest(
     )
 
 
+def _negligible(rate: Decimal) -> bool:
+    """Whether 1 + ``rate`` is 1 at the working precision (a rate of 1e-9999, say): the loan is then
+    interest-free as far as these digits go, and the annuity formula would divide by zero."""
+    with localcontext() as context:
+        context.prec = WORKING_DIGITS
+        return 1 + rate == 1
+
+
 def level_payment(principal: Decimal, rate: Decimal, periods: int) -> Decimal:
     """The unrounded level payment repaying ``principal`` in ``periods`` payments at ``rate`` each."""
-    if rate == 0:
+    if _negligible(rate):
         return _decimal(lambda: principal / periods, "annual_rate")
     return _decimal(lambda: principal * rate / (1 - (1 + rate) ** -periods), "annual_rate")
 
@@ -119,7 +133,7 @@ def level_payment(principal: Decimal, rate: Decimal, periods: int) -> Decimal:
 def balance_after(principal: Decimal, rate: Decimal, periods: int, paid: int) -> Decimal:
     """The unrounded balance after ``paid`` level payments."""
     payment = level_payment(principal, rate, periods)
-    if rate == 0:
+    if _negligible(rate):
         return principal - payment * paid
     return _decimal(
         lambda: principal * (1 + rate) ** paid - payment * ((1 + rate) ** paid - 1) / rate, "annual_rate"
@@ -173,9 +187,11 @@ def amortization(
                 )
             )
     total_interest = sum((row.interest.amount for row in rows), Decimal(0))
+    for row in rows:  # the payment was checked; a row's interest can be more (the last row's)
+        rounded(currency, row.payment.amount, "payment")
     return Amortization(
         payment=Money(currency, payment),
-        total_interest=Money(currency, total_interest),
-        total_paid=Money(currency, principal.amount + total_interest),
+        total_interest=rounded(currency, total_interest, "total_interest"),
+        total_paid=rounded(currency, principal.amount + total_interest, "total_paid"),
         rows=rows,
     )

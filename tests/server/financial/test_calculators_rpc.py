@@ -197,3 +197,48 @@ async def test_amortization_schedule(finance: Stub, application: Application) ->
         )
     )
     assert bad.fields == ["number_of_payments"]
+
+
+async def test_calculator_edges_are_answered_or_named(finance: Stub, application: Application) -> None:
+    """Each of these was INTERNAL, or a wrong outcome, before."""
+    token = bearer(await user_token(application, "edge"))
+    # A lower bound that is -1.0 as a float: the search runs in ln(1 + r), taken in Decimal.
+    close = await finance.CalculateIrr(
+        pb.CalculateIrrRequest(values=[dec("-100"), dec("110")], lower_bound=dec("-0.999999999999999999999")),
+        metadata=token,
+    )
+    assert (close.outcome, close.rate.value) == (pb.IRR_OUTCOME_FOUND, "0.1")
+    # Flows past what a float holds, or below its smallest: an IRR of 0, found.
+    for size in ("1e400", "1e-400"):
+        even = await finance.CalculateIrr(
+            pb.CalculateIrrRequest(values=[dec(f"-{size}"), dec(size)]), metadata=token
+        )
+        assert (even.outcome, even.rate.value) == (pb.IRR_OUTCOME_FOUND, "0"), size
+    # Totals past what Money holds, where the payment itself fits.
+    huge = await failure(
+        finance.CalculateAmortization(
+            pb.CalculateAmortizationRequest(
+                principal=usd(1_000_000_000_000), annual_rate=dec("1000000"), number_of_payments=1200
+            ),
+            metadata=token,
+        )
+    )
+    assert (huge.code, huge.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["total_interest"])
+    # A rate too small to change 1 + i at 40 digits: an interest-free loan, principal / N.
+    tiny = await finance.CalculateAmortization(
+        pb.CalculateAmortizationRequest(
+            principal=usd(1200), annual_rate=dec("1e-9999"), number_of_payments=12
+        ),
+        metadata=token,
+    )
+    assert (tiny.payment.units, tiny.total_interest.units, tiny.total_paid.units) == (100, 0, 1200)
+    # A term past 100 years given in days names term_days.
+    long = await failure(
+        finance.CalculateInterest(
+            pb.CalculateInterestRequest(
+                principal=usd(1), annual_rate=dec("0.05"), method=pb.INTEREST_METHOD_SIMPLE, term_days=40_000
+            ),
+            metadata=token,
+        )
+    )
+    assert long.fields == ["term_days"]
