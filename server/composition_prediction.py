@@ -17,6 +17,7 @@ from server.backends.torchserve import TorchServeBackend
 from server.db.database import Database
 from server.db.engine import in_memory
 from server.domain.prediction.batch import BatchPredictions
+from server.domain.prediction.failures import FailureLog
 from server.domain.prediction.records import PredictionRecords
 from server.domain.prediction.requests import Limits
 from server.domain.prediction.routing import VersionRouter
@@ -92,7 +93,7 @@ def prediction_runtime(
         max_series_length=settings.prediction_max_series_length,
         max_queued_series=settings.inference_queue_max_series,
     )
-    predictor = Predictor(router, batcher, history, limits)
+    predictor = Predictor(router, batcher, history, limits, FailureLog(db))
     panels = PanelCache(settings.prediction_batch_panel_cache_values)
     batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor, panels)
     return PredictionRuntime(backend, batcher, router, history, predictor, PredictionRecords(db), batches)

@@ -7,7 +7,7 @@ autogenerate against a database at head::
 
     from alembic import command
     from server.db.migrate import make_config
-    command.revision(make_config(url), message="add x", autogenerate=True, rev_id="0004")
+    command.revision(make_config(url), message="add x", autogenerate=True, rev_id="0005")
 
 and read what it wrote before committing it.
 """

@@ -5,7 +5,7 @@ from server.db.models.datasets import Dataset, UploadSession
 from server.db.models.finance import Transaction
 from server.db.models.forecast_models import Deployment, Model, ModelVersion, TrainingJob
 from server.db.models.monitoring import Alert, AuditLog, Notification
-from server.db.models.predictions import Actual, BatchJob, Prediction
+from server.db.models.predictions import Actual, BatchJob, Prediction, PredictionFailure
 
 __all__ = [
     "Actual",
@@ -19,6 +19,7 @@ __all__ = [
     "ModelVersion",
     "Notification",
     "Prediction",
+    "PredictionFailure",
     "RefreshToken",
     "TrainingJob",
     "Transaction",

@@ -18,6 +18,24 @@ _VERSION_OF_MODEL = ["model_versions.model_id", "model_versions.id"]
 SERIES_ID_LENGTH = 256
 
 
+class PredictionFailure(IdMixin, CreatedAtMixin, Base):
+    """A Predict call or StreamPredict message that failed once its model version was chosen,
+    whatever the status: GetPredictionStats counts them (error_count). ``reason`` is the error's
+    stable reason (such as FIELD_INVALID or UNAVAILABLE)."""
+
+    __tablename__ = "prediction_failures"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["model_id", "version_id"], _VERSION_OF_MODEL, ondelete="CASCADE"),
+        sa.Index("ix_prediction_failures_model_id_created_at", "model_id", "created_at"),
+    )
+
+    owner_id: Mapped[str] = reference("users.id", ondelete="CASCADE", index=True)
+    model_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH))
+    version_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH))
+    source: Mapped[PredictionSource]
+    reason: Mapped[str] = mapped_column(sa.String(64))
+
+
 class Prediction(IdMixin, CreatedAtMixin, Base):
     """One forecast for one series, recorded after it was served.
 

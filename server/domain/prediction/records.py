@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.auth.principal import Principal
 from server.db.enums import PredictionSource
-from server.db.models import Actual, ModelVersion, Prediction
+from server.db.models import Actual, ModelVersion, Prediction, PredictionFailure
 from server.domain import filters
 from server.domain.forecasting.models import owns, require, visible_model
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.domain.prediction.accuracy import Accuracy, accuracy
 from server.domain.prediction.blobs import stored_forecast
+from server.domain.prediction.failures import failure_counts
 from server.domain.prediction.stats import StatsView, scale_of, summarise, version_scales
 from server.errors import InvalidArgument, NotFound
 
@@ -184,33 +185,37 @@ class PredictionRecords:
         start: datetime | None,
         end: datetime | None,
     ) -> StatsView:
+        def matching(table: type[Prediction] | type[PredictionFailure]) -> list[sa.ColumnElement[bool]]:
+            where = [table.model_id == model_id]
+            if not principal.is_admin:
+                where.append(table.owner_id == principal.user_id)
+            if version_id:
+                where.append(table.version_id == version_id)
+            if start is not None:
+                where.append(table.created_at >= start)
+            if end is not None:
+                where.append(table.created_at < end)
+            return where
+
         def run(session: Session) -> StatsView:
             visible_model(session, principal, model_id)
-            where = [Prediction.model_id == model_id]
-            if not principal.is_admin:
-                where.append(Prediction.owner_id == principal.user_id)
-            if version_id:
-                found = session.scalar(
-                    sa.select(ModelVersion.id).where(
-                        ModelVersion.id == version_id, ModelVersion.model_id == model_id
-                    )
-                )
-                if found is None:
-                    raise NotFound("model version", version_id)
-                where.append(Prediction.version_id == version_id)
-            if start is not None:
-                where.append(Prediction.created_at >= start)
-            if end is not None:
-                where.append(Prediction.created_at < end)
+            of_model = sa.select(ModelVersion.id).where(
+                ModelVersion.id == version_id, ModelVersion.model_id == model_id
+            )
+            if version_id and session.scalar(of_model) is None:
+                raise NotFound("model version", version_id)
+            where = matching(Prediction)
             rows = session.scalars(
                 sa.select(Prediction).where(*where).options(selectinload(Prediction.actuals))
             ).all()
+            failed = failure_counts(session, matching(PredictionFailure))
             scales = version_scales(session, {p.version_id for p in rows})
-            by_version: dict[str, list[Prediction]] = {}
+            by_version: dict[str, list[Prediction]] = {version: [] for version in failed}
             for p in rows:
                 by_version.setdefault(p.version_id, []).append(p)
-            versions = [summarise(v, ps, scales) for v, ps in by_version.items()]
+            versions = [summarise(v, ps, scales, failed.get(v, 0)) for v, ps in by_version.items()]
             versions.sort(key=lambda s: (-s.request_count, s.version_id))
-            return StatsView(model_id, versions, summarise("", list(rows), scales))
+            total = summarise("", list(rows), scales, sum(failed.values()))
+            return StatsView(model_id, versions, total)
 
         return await self._db.run(run)  # type: ignore[no-any-return]

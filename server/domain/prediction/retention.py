@@ -10,6 +10,7 @@ most (SQLite has one writer), never for the whole backlog.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.db.base import utcnow
 from server.db.database import Database
-from server.db.models import Model, Prediction
+from server.db.models import Model, Prediction, PredictionFailure
 
 CHUNK_ROWS = 5000
 
@@ -55,30 +56,38 @@ class HistoryRetention:
         cutoff = utcnow() - timedelta(days=self._days)
         model_ids = await self._db.run(lambda s: list(s.scalars(sa.select(Model.id))))
         deleted = 0
-        for model_id in model_ids:
+        for model_id, table in itertools.product(model_ids, (Prediction, PredictionFailure)):
             # Model by model, so each chunk is found through (model_id, created_at) rather than
-            # by reading the whole table.
-            delete_chunk = functools.partial(self._delete_chunk, model_id=model_id, cutoff=cutoff)
+            # by reading the whole table. The failures recorded for the stats go the same way.
+            delete_chunk = functools.partial(
+                self._delete_chunk, table=table, model_id=model_id, cutoff=cutoff
+            )
             while True:
                 count = await self._db.run(delete_chunk)
-                deleted += count
+                deleted += count if table is Prediction else 0
                 if count < self._chunk:
                     break
         if self._on_pruned is not None:
             self._on_pruned(deleted)
         return deleted
 
-    def _delete_chunk(self, session: Session, model_id: str, cutoff: datetime) -> int:
+    def _delete_chunk(
+        self,
+        session: Session,
+        table: type[Prediction] | type[PredictionFailure],
+        model_id: str,
+        cutoff: datetime,
+    ) -> int:
         oldest = (
-            sa.select(Prediction.id)
-            .where(Prediction.model_id == model_id, Prediction.created_at < cutoff)
-            .order_by(Prediction.created_at)
+            sa.select(table.id)
+            .where(table.model_id == model_id, table.created_at < cutoff)
+            .order_by(table.created_at)
             .limit(self._chunk)
         )
         # The actuals go with them (ON DELETE CASCADE, which SQLite honours here: the server's
         # connections turn foreign keys on).
         deleted = session.execute(
-            sa.delete(Prediction).where(Prediction.id.in_(oldest)),
+            sa.delete(table).where(table.id.in_(oldest)),
             execution_options={"synchronize_session": False},
         )
         return int(deleted.rowcount)  # type: ignore[attr-defined]

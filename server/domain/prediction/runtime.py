@@ -24,6 +24,7 @@ class PredictionRuntime:
     batches: BatchPredictions
 
     async def close(self) -> None:
-        """Store the history still queued, then release the backend."""
+        """Store the history and failures still queued, then release the backend."""
         await self.history.close()
+        await self.predictor.failures.close()
         await self.backend.close()

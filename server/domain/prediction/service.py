@@ -3,8 +3,9 @@ take and answer, and the shared checks, are in server.domain.prediction.requests
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,7 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
+from server.domain.prediction.failures import FailureLog
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import (
     SERIES_ID_RULE,
@@ -41,12 +43,18 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 class Predictor:
     def __init__(
-        self, router: VersionRouter, batcher: DynamicBatcher, history: HistoryWriter, limits: Limits
+        self,
+        router: VersionRouter,
+        batcher: DynamicBatcher,
+        history: HistoryWriter,
+        limits: Limits,
+        failures: FailureLog,
     ):
         self.router = router
         self.batcher = batcher
         self.history = history
         self.limits = limits
+        self.failures = failures
 
     async def _forecast(
         self, resolved: Resolved, batch: SeriesBatch, field: str, *, checked: bool = False
@@ -84,6 +92,19 @@ class Predictor:
             arrays = await self._forecast(resolved, part, field)
             point[usable], quantiles[usable] = arrays.point, arrays.quantiles
         return ForecastArrays(point, quantiles)
+
+    @contextlib.contextmanager
+    def _failures_counted(
+        self, principal: Principal, resolved: Resolved, source: PredictionSource
+    ) -> Iterator[None]:
+        """Record a failure of what runs inside (the caller's or the server's) for the stats."""
+        try:
+            yield
+        except Exception as error:
+            self.failures.record(
+                principal.user_id, resolved.route.model_id, resolved.version.ref.version_id, source, error
+            )
+            raise
 
     def _record(
         self,
@@ -132,6 +153,18 @@ class Predictor:
     ) -> UnaryForecast:
         started = time.perf_counter() if started is None else started
         resolved = await self.router.resolve(principal, model_id, version_id)
+        with self._failures_counted(principal, resolved, PredictionSource.UNARY):
+            return await self._predict(principal, resolved, series, horizon, quantiles, started)
+
+    async def _predict(
+        self,
+        principal: Principal,
+        resolved: Resolved,
+        series: SeriesInput,
+        horizon: int,
+        quantiles: tuple[float, ...],
+        started: float,
+    ) -> UnaryForecast:
         if series.values.size < 1:
             raise InvalidArgument.field("series.values", "needs at least one value")
         if series.values.size > self.limits.max_series_length:
@@ -208,6 +241,12 @@ class Predictor:
         self, principal: Principal, request: PackedInput, started: float
     ) -> PackedForecast:
         resolved = await self.router.resolve(principal, request.model_id, request.version_id)
+        with self._failures_counted(principal, resolved, PredictionSource.STREAM):
+            return await self._predict_packed(principal, resolved, request, started)
+
+    async def _predict_packed(
+        self, principal: Principal, resolved: Resolved, request: PackedInput, started: float
+    ) -> PackedForecast:
         n = int(request.lengths.size)
         if n == 0:
             raise InvalidArgument.field("lengths", "is required: one length per series")

@@ -58,7 +58,10 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) if values else 0.0
 
 
-def summarise(version_id: str, rows: list[Prediction], scales: dict[str, float | None]) -> VersionStats:
+def summarise(
+    version_id: str, rows: list[Prediction], scales: dict[str, float | None], errors: int = 0
+) -> VersionStats:
+    """The figures of ``rows`` (one version's, or all), with ``errors`` failed requests."""
     requests: dict[str, float | None] = {}
     for p in rows:
         key = str((p.input_summary or {}).get("request") or p.id)
@@ -70,7 +73,7 @@ def summarise(version_id: str, rows: list[Prediction], scales: dict[str, float |
         version_id=version_id,
         request_count=len(requests),
         series_count=len(rows),
-        error_count=0,
+        error_count=errors,
         latency_p50=_percentile(latencies, 50),
         latency_p95=_percentile(latencies, 95),
         latency_p99=_percentile(latencies, 99),

@@ -56,7 +56,25 @@ async def test_actuals_accuracy_and_stats(
         ),
         metadata=ana.metadata,
     )
+
+    # Failures once a version is chosen: two on the pinned version (a horizon past the model's,
+    # a quantile outside the trained ones), one routed; bob finds no model (not counted).
+    def failing(**fields: object) -> pb.PredictRequest:
+        series = common_pb2.Series(values=[1.0, 2.0])
+        return pb.PredictRequest(model_id=model.model_id, series=series, **fields)  # type: ignore[arg-type]
+
+    pinned = model.versions[0]
+    for bad in (
+        failing(version_id=pinned, horizon=13),
+        failing(version_id=pinned, quantiles=[0.01]),
+        failing(horizon=13),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError):
+            await predictions.Predict(bad, metadata=ana.metadata)
+    with pytest.raises(grpc.aio.AioRpcError):
+        await predictions.Predict(failing(), metadata=bob.metadata)
     await application.prediction.history.flush()  # type: ignore[union-attr]
+    await application.prediction.predictor.failures.close()  # type: ignore[union-attr]
 
     first = made[0]
     point = np.array([p.mean for p in first.forecast.points])
@@ -172,6 +190,8 @@ async def test_actuals_accuracy_and_stats(
         pb.GetPredictionStatsRequest(model_id=model.model_id), metadata=ana.metadata
     )
     assert stats.total.request_count == 7 and stats.total.series_count == 7 and stats.total.version_id == ""
+    assert stats.total.error_count == 3 and sum(v.error_count for v in stats.versions) == 3
+    assert next(v.error_count for v in stats.versions if v.version_id == pinned) >= 2
     assert sum(v.request_count for v in stats.versions) == 7
     assert {v.version_id for v in stats.versions} <= set(model.versions)
     counts = [v.request_count for v in stats.versions]

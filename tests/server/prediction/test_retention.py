@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.composition import Application
 from server.db.base import utcnow
-from server.db.models import Actual, Prediction
+from server.db.enums import PredictionSource
+from server.db.models import Actual, Prediction, PredictionFailure
 from server.domain.prediction.retention import HistoryRetention
 from server.settings import Settings
 from tests.server.prediction.conftest import caller, deploy_model
@@ -48,11 +50,29 @@ async def test_predictions_past_the_retention_go_with_their_actuals(
         if days < 30:
             kept.append(made)
 
+    def failures(session: Session) -> None:
+        for days in (45, 1):  # failures recorded for the stats age out the same way
+            session.add(
+                PredictionFailure(
+                    owner_id=ana.user_id,
+                    model_id=first.model_id,
+                    version_id=first.versions[0],
+                    source=PredictionSource.UNARY,
+                    reason="FIELD_INVALID",
+                    created_at=now - timedelta(days=days),
+                )
+            )
+
+    await application.db.run(failures)
     retention = application.history_retention
     assert retention.days == 30
     assert await retention.prune_once() == 3
 
     assert await _stored(application) == (set(kept), 2)
+    ages = await application.db.run(
+        lambda s: [(now - c).days for c in s.scalars(sa.select(PredictionFailure.created_at))]
+    )
+    assert ages == [1]
     pruned = application.metrics.registry.get_sample_value("quantis_prediction_history_pruned_rows_total")
     assert pruned == 3
     assert await retention.prune_once() == 0

@@ -1181,8 +1181,9 @@ export type PredictionStats = Message<"quantis.v1.PredictionStats"> & {
   seriesCount: bigint;
 
   /**
-   * Number of requests that failed, whatever the status code, including
-   * StreamPredict requests answered with an error.
+   * Number of Predict calls and StreamPredict requests that failed once a
+   * version of the model was chosen, whatever the status code (a caller's
+   * mistake as well as the server's); not counted in request_count.
    *
    * @generated from field: int64 error_count = 5;
    */
