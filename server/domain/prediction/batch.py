@@ -29,7 +29,7 @@ from server.domain.prediction.batch_files import Chunk, JobFiles, tail
 from server.domain.prediction.batch_messages import BatchMessage, Progress, Result, job_result, since
 from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec
 from server.domain.prediction.history import Served
-from server.domain.prediction.requests import check_horizon, check_quantiles
+from server.domain.prediction.requests import check_horizon, check_quantiles, check_within_range
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
@@ -112,6 +112,7 @@ class BatchPredictions:
         assert dataset is not None
         panel = await asyncio.to_thread(self._panel, dataset, job)
         future = panel.future_timestamps(job.horizon)
+        check_within_range(future, "horizon", "the dataset's forecast would end")
         levels = tuple(float(q) for q in job.quantiles)
         resolved = await self._predictor.router.resolve(principal, job.model_id, version_id)
         done = job.series_done

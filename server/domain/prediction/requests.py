@@ -160,7 +160,8 @@ def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str)
 LATEST_TIME = np.datetime64(np.iinfo(np.int64).max, "ns").astype("datetime64[s]")
 
 
-def _within_range(times: npt.NDArray[np.datetime64], field: str, what: str) -> None:
+def check_within_range(times: npt.NDArray[np.datetime64], field: str, what: str) -> None:
+    """INVALID_ARGUMENT naming ``field`` when one of ``times`` is past LATEST_TIME."""
     if times.size and times.astype("datetime64[s]").max() > LATEST_TIME:
         raise InvalidArgument.field(field, f"{what} after {LATEST_TIME}Z, the last time a forecast can carry")
 
@@ -174,7 +175,7 @@ def forecast_times(
         return None
     steps = np.arange(1, horizon + 1, dtype=np.int64)[None, :]
     times = FREQUENCIES[frequency.value].shift(lasts[:, None], steps)
-    _within_range(times, "horizon", "the forecast would end")
+    check_within_range(times, "horizon", "the forecast would end")
     return times
 
 
@@ -187,5 +188,5 @@ def last_times(
     """The timestamp of each series' last value, from its first (datetime64[ns]);
     INVALID_ARGUMENT naming ``field`` (the start) when one is past LATEST_TIME."""
     shifted = FREQUENCIES[frequency.value].shift(starts, np.asarray(lengths, dtype=np.int64) - 1)
-    _within_range(shifted, field, "the series would end")
+    check_within_range(shifted, field, "the series would end")
     return shifted.astype("datetime64[ns]")

@@ -56,7 +56,8 @@ class HistoryRetention:
         cutoff = utcnow() - timedelta(days=self._days)
         model_ids = await self._db.run(lambda s: list(s.scalars(sa.select(Model.id))))
         deleted = 0
-        for model_id, table in itertools.product(model_ids, (Prediction, PredictionFailure)):
+        tables: tuple[type[Prediction] | type[PredictionFailure], ...] = (Prediction, PredictionFailure)
+        for model_id, table in itertools.product(model_ids, tables):
             # Model by model, so each chunk is found through (model_id, created_at) rather than
             # by reading the whole table. The failures recorded for the stats go the same way.
             delete_chunk = functools.partial(

@@ -216,3 +216,23 @@ async def test_a_job_whose_dataset_was_deleted_fails_for_good(
     again = await failure(predictions.BatchPredict(resume, metadata=ana.metadata).read())
     assert (again.code, again.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "BATCH_JOB_FAILED")
     assert "failed: the dataset was deleted" in again.message
+
+
+async def test_a_forecast_ending_past_what_its_times_can_carry_names_horizon(
+    predictions: Stub, application: Application, artifacts: list[Path], tmp_path: Path
+) -> None:
+    """AirPassengers moved to 2250-2261: a year ahead ends past 2262-04-11, where datetime64[ns]
+    ends and the result's times wrapped round to 1678."""
+    late = pd.read_csv(AIRPASSENGERS)
+    late["timestamp"] = [f"{2250 + i // 12}-{i % 12 + 1:02d}-01" for i in range(len(late))]
+    path = tmp_path / "late.csv"
+    late.to_csv(path, index=False)
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    dataset_id = await store_dataset(application, ana.user_id, path)
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=12)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        async for _ in predictions.BatchPredict(request, metadata=ana.metadata):
+            pass
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert (refused.value.details() or "").startswith("horizon: the dataset's forecast would end after 2262")
