@@ -12,6 +12,7 @@ from server.composition import Application
 from server.domain.account_rules import ClientInfo, MfaChallenge
 from tests.server.auth.conftest import bearer, status_of
 from tests.server.auth_helpers import PASSWORD, admin_token, user_token
+from tests.server.pages import every_page
 
 Stub = auth_service_pb2_grpc.AuthServiceStub
 
@@ -116,13 +117,10 @@ async def test_sessions_are_listed_most_recently_used_first_and_page_in_that_ord
     order = [s.session_id for s in listed.sessions]
     assert order[:3] == [logins[0].session_id, logins[2].session_id, logins[1].session_id]
     assert len(order) == 4
-    walked, page_token = [], ""
-    while True:
-        page = await auth.ListSessions(
+    walked = await every_page(
+        lambda page_token: auth.ListSessions(
             pb.ListSessionsRequest(page_size=1, page_token=page_token), metadata=token
-        )
-        walked += [s.session_id for s in page.sessions]
-        page_token = page.next_page_token
-        if not page_token:
-            break
+        ),
+        lambda page: [s.session_id for s in page.sessions],
+    )
     assert walked == order

@@ -17,6 +17,7 @@ from server.db.enums import AlertKind, AlertSeverity, NotificationKind
 from server.domain.monitoring.alerts import AlertDraft
 from server.domain.monitoring.notifications import NotificationDraft
 from tests.server.auth_helpers import user_token
+from tests.server.pages import every_page
 
 Stub = monitoring_service_pb2_grpc.MonitoringServiceStub
 
@@ -237,15 +238,12 @@ async def test_alerts_are_listed_most_recently_updated_first_across_pages(
         await application.alerts.raise_alert(draft)
     await application.alerts.raise_alert(drafts["first"])  # fires again: updated last
 
-    titles, token = [], ""
-    while True:
-        page = await monitoring.ListAlerts(
+    titles = await every_page(
+        lambda token: monitoring.ListAlerts(
             pb.ListAlertsRequest(page_size=1, page_token=token), metadata=analyst
-        )
-        titles += [a.title for a in page.alerts]
-        token = page.next_page_token
-        if not token:
-            break
+        ),
+        lambda page: [a.title for a in page.alerts],
+    )
     assert titles == ["first", "third", "second"]
 
 
@@ -260,21 +258,14 @@ async def test_audit_logs_are_listed_in_the_order_asked_for(
         )
 
     async def listed(order: int) -> list[str]:
-        ids, token = [], ""
-        while True:
-            page = await monitoring.ListAuditLogs(
-                pb.ListAuditLogsRequest(
-                    action="/quantis.v1.AuthService/CreateApiKey",
-                    sort_order=order,  # type: ignore[arg-type]
-                    page_size=2,
-                    page_token=token,
-                ),
+        action = "/quantis.v1.AuthService/CreateApiKey"
+        return await every_page(
+            lambda token: monitoring.ListAuditLogs(
+                pb.ListAuditLogsRequest(action=action, sort_order=order, page_size=2, page_token=token),  # type: ignore[arg-type]
                 metadata=admin,
-            )
-            ids += [e.audit_log_id for e in page.audit_logs]
-            token = page.next_page_token
-            if not token:
-                return ids
+            ),
+            lambda page: [e.audit_log_id for e in page.audit_logs],
+        )
 
     newest_first = await listed(common_pb2.SORT_ORDER_UNSPECIFIED)
     assert len(newest_first) == 3

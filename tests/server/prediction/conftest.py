@@ -66,6 +66,15 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
     yield paths
 
 
+@pytest.fixture
+def ets_artifact(tmp_path: Path) -> list[Path]:
+    """An AutoETS on AirPassengers (fitted per request: saving it takes no time)."""
+    panel = Panel.from_long(pd.read_csv(AIRPASSENGERS), "monthly")
+    model = create_forecaster("AUTO_ETS")
+    model.fit(panel, 12)
+    return [save_artifact(model, tmp_path / "ets", panel, {"validation": METRICS})]
+
+
 @pytest.fixture(scope="session")
 def torchserve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorchServeProcess]:
     """One TorchServe for every test of the session that asks for one."""

@@ -13,23 +13,13 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pandas as pd
-import pytest
 from quantis.v1 import common_pb2, model_service_pb2, model_service_pb2_grpc, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.db.enums import ModelType
 from tests.server.model.datasets import AIRPASSENGERS
-from tests.server.prediction.conftest import METRICS, caller, deploy_model
-from training import Panel, create_forecaster, save_artifact
-
-
-@pytest.fixture
-def ets_artifact(tmp_path: Path) -> list[Path]:
-    panel = Panel.from_long(pd.read_csv(AIRPASSENGERS), "monthly")
-    model = create_forecaster("AUTO_ETS")
-    model.fit(panel, 12)
-    return [save_artifact(model, tmp_path / "ets", panel, {"validation": METRICS})]
+from tests.server.prediction.conftest import caller, deploy_model
 
 
 async def test_a_long_series_is_answered_while_other_calls_are_served(
