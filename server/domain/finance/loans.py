@@ -60,13 +60,22 @@ class Amortization:
     rows: list[AmortizationRow]
 
 
-def _decimal(fn: Callable[[], Decimal], field: str) -> Decimal:
+def _decimal(fn: Callable[[], Decimal], field: str, rate: Decimal = Decimal(0)) -> Decimal:
+    """``fn()`` to WORKING_DIGITS, plus the leading zeros of a small ``rate``: 1 + rate then keeps all
+    of the rate's digits, and (1 + rate)^n - 1 does not cancel them away."""
     try:
         with localcontext() as context:
-            context.prec = WORKING_DIGITS
+            context.prec = WORKING_DIGITS + max(0, -rate.adjusted())
             return fn()
     except DecimalException as exc:
         raise InvalidArgument.field(field, "the result is out of the representable range") from exc
+
+
+def _negligible(rate: Decimal) -> bool:
+    """Whether ``rate`` is zero or smaller than 1e-40 (1e-9999, say). Its compounding is then past the
+    working digits: (1 + r/n)^n - 1 and e^r - 1 are r, a loan's payment is principal / N, and the
+    annuity formula would divide by zero."""
+    return rate.is_zero() or rate.adjusted() < -WORKING_DIGITS
 
 
 def interest(
@@ -98,7 +107,7 @@ def interest(
         return (annual_rate * years).exp()
 
     def effective() -> Decimal:
-        if method is InterestMethod.SIMPLE:
+        if method is InterestMethod.SIMPLE or _negligible(annual_rate):
             return annual_rate
         if method is InterestMethod.COMPOUND:
             return (1 + annual_rate / n) ** n - 1
@@ -107,7 +116,7 @@ def interest(
     final = rounded(
         principal.currency, _decimal(lambda: principal.amount * growth(), "annual_rate"), "final_amount"
     )
-    rate = _decimal(effective, "annual_rate")
+    rate = _decimal(effective, "annual_rate", annual_rate)
     return InterestResult(
         interest=Money(principal.currency, final.amount - principal.amount),
         final_amount=final,
@@ -115,19 +124,11 @@ def interest(
     )
 
 
-def _negligible(rate: Decimal) -> bool:
-    """Whether 1 + ``rate`` is 1 at the working precision (a rate of 1e-9999, say): the loan is then
-    interest-free as far as these digits go, and the annuity formula would divide by zero."""
-    with localcontext() as context:
-        context.prec = WORKING_DIGITS
-        return 1 + rate == 1
-
-
 def level_payment(principal: Decimal, rate: Decimal, periods: int) -> Decimal:
     """The unrounded level payment repaying ``principal`` in ``periods`` payments at ``rate`` each."""
     if _negligible(rate):
         return _decimal(lambda: principal / periods, "annual_rate")
-    return _decimal(lambda: principal * rate / (1 - (1 + rate) ** -periods), "annual_rate")
+    return _decimal(lambda: principal * rate / (1 - (1 + rate) ** -periods), "annual_rate", rate)
 
 
 def balance_after(principal: Decimal, rate: Decimal, periods: int, paid: int) -> Decimal:
@@ -136,7 +137,9 @@ def balance_after(principal: Decimal, rate: Decimal, periods: int, paid: int) ->
     if _negligible(rate):
         return principal - payment * paid
     return _decimal(
-        lambda: principal * (1 + rate) ** paid - payment * ((1 + rate) ** paid - 1) / rate, "annual_rate"
+        lambda: principal * (1 + rate) ** paid - payment * ((1 + rate) ** paid - 1) / rate,
+        "annual_rate",
+        rate,
     )
 
 
@@ -164,8 +167,13 @@ def amortization(
     if not 1 <= payments_per_year <= 365:
         raise InvalidArgument.field("payments_per_year", "must be 1 to 365")
     currency = principal.currency
+
+    def money(amount: Decimal) -> Money:
+        # At a rate of 0 no amount exceeds the principal: one too large for Money is the rate's doing.
+        return rounded(currency, amount, "annual_rate")
+
     rate = _decimal(lambda: annual_rate / payments_per_year, "annual_rate")
-    payment = rounded(currency, level_payment(principal.amount, rate, number_of_payments), "payment").amount
+    payment = money(level_payment(principal.amount, rate, number_of_payments))
     balance = principal.amount
     rows: list[AmortizationRow] = []
     with localcontext() as context:
@@ -175,23 +183,21 @@ def amortization(
             if period == number_of_payments:
                 repaid = balance
             else:
-                repaid = min(max(payment - row_interest, Decimal(0)), balance)
+                repaid = min(max(payment.amount - row_interest, Decimal(0)), balance)
             balance -= repaid
             rows.append(
                 AmortizationRow(
                     period=period,
-                    payment=Money(currency, repaid + row_interest),
-                    interest=Money(currency, row_interest),
-                    principal=Money(currency, repaid),
-                    balance=Money(currency, balance),
+                    payment=money(repaid + row_interest),
+                    interest=money(row_interest),
+                    principal=money(repaid),
+                    balance=money(balance),
                 )
             )
-    total_interest = sum((row.interest.amount for row in rows), Decimal(0))
-    for row in rows:  # the payment was checked; a row's interest can be more (the last row's)
-        rounded(currency, row.payment.amount, "payment")
+        total_interest = sum((row.interest.amount for row in rows), Decimal(0))
     return Amortization(
-        payment=Money(currency, payment),
-        total_interest=rounded(currency, total_interest, "total_interest"),
-        total_paid=rounded(currency, principal.amount + total_interest, "total_paid"),
+        payment=payment,
+        total_interest=money(total_interest),
+        total_paid=money(principal.amount + total_interest),
         rows=rows,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import cache
 from importlib import resources
 
@@ -138,7 +138,6 @@ def decimal_text(value: Decimal, significant: int = 28) -> str:
     """``value`` to ``significant`` digits, without exponent noise for ordinary magnitudes."""
     if value == 0:
         return "0"
-    exponent = value.adjusted() - significant + 1
-    value = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN).normalize()
-    text = f"{value:f}" if -30 < value.adjusted() < 40 else str(value)
-    return text
+    with localcontext(prec=significant, rounding=ROUND_HALF_EVEN):
+        value = (+value).normalize()  # rounded by the context: 9.99...95 carries to 10 without overflowing it
+    return f"{value:f}" if -30 < value.adjusted() < 40 else str(value)

@@ -223,7 +223,7 @@ async def test_calculator_edges_are_answered_or_named(finance: Stub, application
             metadata=token,
         )
     )
-    assert (huge.code, huge.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["total_interest"])
+    assert (huge.code, huge.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["annual_rate"])
     # A rate too small to change 1 + i at 40 digits: an interest-free loan, principal / N.
     tiny = await finance.CalculateAmortization(
         pb.CalculateAmortizationRequest(
