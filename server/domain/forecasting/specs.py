@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,24 +120,34 @@ def frequency_of(spec: ModelSpec, dataset: Dataset) -> Frequency:
     return spec.frequency
 
 
-def check_quantiles(given: tuple[float, ...], model_type: ModelType) -> list[float]:
-    if not given:
-        return list(DEFAULT_QUANTILES)
-    if len(given) > MAX_QUANTILES:
-        raise InvalidArgument.field("quantiles", f"at most {MAX_QUANTILES} levels")
-    low, high = DEEP_QUANTILE_RANGE if type_spec(model_type).deep else (0.0, 1.0)
-    for index, level in enumerate(given):
+def check_levels(levels: Sequence[float], statistical: bool, field: str = "quantiles") -> None:
+    """The one rule for quantile levels, at CreateModel and wherever a forecast asks for them:
+    at most MAX_QUANTILES, each strictly between 0 and 1 and above the one before, and for a
+    statistical model one statsforecast can give (check_level). A bad level is INVALID_ARGUMENT
+    naming ``field[i]``."""
+    if len(levels) > MAX_QUANTILES:
+        raise InvalidArgument.field(field, f"at most {MAX_QUANTILES} levels")
+    for index, level in enumerate(levels):
         if not math.isfinite(level) or not 0.0 < level < 1.0:
-            raise InvalidArgument.field(f"quantiles[{index}]", "must be strictly between 0 and 1")
-        if not low <= level <= high:
-            raise InvalidArgument.field(f"quantiles[{index}]", f"must lie in [{low}, {high}] for this type")
-        if not type_spec(model_type).deep:
+            raise InvalidArgument.field(f"{field}[{index}]", "must be strictly between 0 and 1")
+        if index and level <= levels[index - 1]:
+            raise InvalidArgument.field(f"{field}[{index}]", "levels must be strictly increasing")
+        if statistical:
             try:
                 check_level(level)
             except InvalidRequestError as exc:
-                raise InvalidArgument.field(f"quantiles[{index}]", str(exc)) from exc
-        if index and level <= given[index - 1]:
-            raise InvalidArgument.field(f"quantiles[{index}]", "levels must be strictly increasing")
+                raise InvalidArgument.field(f"{field}[{index}]", str(exc)) from exc
+
+
+def check_quantiles(given: tuple[float, ...], model_type: ModelType) -> list[float]:
+    if not given:
+        return list(DEFAULT_QUANTILES)
+    deep = type_spec(model_type).deep
+    check_levels(given, statistical=not deep)
+    low, high = DEEP_QUANTILE_RANGE
+    outside = [index for index, level in enumerate(given) if deep and not low <= level <= high]
+    if outside:
+        raise InvalidArgument.field(f"quantiles[{outside[0]}]", f"must lie in [{low}, {high}] for this type")
     return sorted({*given, 0.5})
 
 

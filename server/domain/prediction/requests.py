@@ -3,7 +3,6 @@ quantile levels and frequency against the version that serves them."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,14 +13,12 @@ from server.backends.base import ForecastArrays
 from server.db.base import NewIds
 from server.db.enums import Frequency
 from server.db.models.predictions import SERIES_ID_LENGTH
+from server.domain.forecasting.specs import check_levels
 from server.domain.prediction.routing import Resolved
 from server.errors import InvalidArgument
-from training.errors import InvalidRequestError
 from training.frequency import FREQUENCIES
-from training.models.statistical import check_level
 
 MAX_HORIZON = 1000
-MAX_QUANTILES = 19
 MAX_SERIES_PER_MESSAGE = 10_000
 
 
@@ -126,24 +123,18 @@ def check_horizon(resolved: Resolved, horizon: int, field: str = "horizon") -> i
 def check_quantiles(
     resolved: Resolved, quantiles: tuple[float, ...], field: str = "quantiles"
 ) -> tuple[float, ...]:
+    """The levels asked for (check_levels, as at CreateModel), or the version's trained ones."""
+    route = resolved.route
     if not quantiles:
-        return resolved.route.quantiles
-    if len(quantiles) > MAX_QUANTILES:
-        raise InvalidArgument.field(field, f"at most {MAX_QUANTILES} levels")
-    if any(not (0.0 < q < 1.0) for q in quantiles):
-        raise InvalidArgument.field(field, "every level must be strictly between 0 and 1")
-    if any(b <= a for a, b in itertools.pairwise(quantiles)):
-        raise InvalidArgument.field(field, "levels must be strictly increasing")
-    if not resolved.route.deep:
-        for level in quantiles:
-            try:
-                check_level(level)
-            except InvalidRequestError as exc:
-                raise InvalidArgument.field(field, str(exc)) from exc
-    trained = resolved.route.quantiles
-    if resolved.route.deep and (quantiles[0] < trained[0] - 1e-9 or quantiles[-1] > trained[-1] + 1e-9):
+        return route.quantiles
+    check_levels(quantiles, statistical=not route.deep, field=field)
+    low, high = route.quantiles[0], route.quantiles[-1]
+    outside = [
+        i for i, level in enumerate(quantiles) if route.deep and not low - 1e-9 <= level <= high + 1e-9
+    ]
+    if outside:
         raise InvalidArgument.field(
-            field, f"levels must lie between the trained levels {trained[0]} and {trained[-1]}"
+            f"{field}[{outside[0]}]", f"levels must lie between the trained levels {low} and {high}"
         )
     return tuple(float(q) for q in quantiles)
 

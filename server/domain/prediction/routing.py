@@ -24,7 +24,7 @@ from server.backends.base import VersionRef
 from server.db.enums import Frequency, ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
 from server.domain.forecasting.models import owns, require
-from server.errors import FailedPrecondition, NotFound, PreconditionViolation
+from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs.store import ModelStore
 
 DEEP_TYPES = frozenset({ModelType.LSTM, ModelType.TFT})
@@ -181,7 +181,7 @@ class VersionRouter:
                     raise NotFound("model", model_id)
                 served = route.versions.get(version_id)
             if served is None:
-                await self._db.run(lambda s: _explain_pinned(s, model_id, version_id))
+                await self._db.run(lambda s: _explain_pinned(s, principal, model_id, version_id))
                 raise NotFound("model version", version_id)
             return Resolved(route, served)
         return Resolved(route, route.versions[self.choose(route)])
@@ -208,10 +208,15 @@ class VersionRouter:
         )
 
 
-def _explain_pinned(session: Session, model_id: str, version_id: str) -> None:
+def _explain_pinned(session: Session, principal: Principal, model_id: str, version_id: str) -> None:
     version = session.get(ModelVersion, version_id)
-    if version is None or version.model_id != model_id:
-        return  # NOT_FOUND, as for no version at all: another model may be another user's
+    if version is None:
+        return
+    if version.model_id != model_id:
+        other = session.get(Model, version.model_id)
+        if other is not None and owns(principal, other.owner_id):
+            raise InvalidArgument.field("version_id", "is a version of another model")
+        return  # NOT_FOUND, as for no version at all: nothing of another user's model is told
     if version.state is not ModelVersionState.READY:
         raise FailedPrecondition(
             f"model version {version_id!r} is {version.state.value}, not ready",

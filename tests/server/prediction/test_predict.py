@@ -161,6 +161,11 @@ async def test_no_deployed_version_and_foreign_models(
     got = await failure(predictions.Predict(request, metadata=bob.metadata))
     # ana's version pinned on bob's model: not found, as if there were none (no hint it exists).
     assert got.code == grpc.StatusCode.NOT_FOUND and idle.model_id not in str(got.message)
+    # bob's own version of his other model: he may be told, as the contract says.
+    mine = await deploy_model(application, bob.user_id, artifacts[:1])
+    request.version_id = mine.versions[0]
+    got = await failure(predictions.Predict(request, metadata=bob.metadata))
+    assert got.code == grpc.StatusCode.INVALID_ARGUMENT and got.fields == ["version_id"]
 
 
 @pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # checked before any backend
@@ -171,9 +176,9 @@ async def test_no_deployed_version_and_foreign_models(
         ({"horizon": 13}, "horizon"),
         ({"horizon": 1001}, "horizon"),
         ({"horizon": -1}, "horizon"),
-        ({"quantiles": [0.9, 0.1]}, "quantiles"),
-        ({"quantiles": [0.0, 0.5]}, "quantiles"),
-        ({"quantiles": [0.05, 0.5]}, "quantiles"),
+        ({"quantiles": [0.9, 0.1]}, "quantiles[1]"),
+        ({"quantiles": [0.0, 0.5]}, "quantiles[0]"),
+        ({"quantiles": [0.05, 0.5]}, "quantiles[0]"),  # below the trained 0.1
         ({"values": []}, "series.values"),
         ({"values": [1.0, float("inf")]}, "series.values"),
         ({"values": [1.0, 1e300]}, "series.values"),  # inf in the model's float32
