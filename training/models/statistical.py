@@ -173,15 +173,16 @@ def interval_width(level: float) -> float:
 
 
 def check_level(level: float) -> None:
-    """A quantile level these models can give: 0.5, or the bound of an interval strictly between
-    0% and 100% at six decimals of a percent (1e-300 and 1 - 1e-16 round to 100%, and
-    0.5 + 1e-9 to 0%, which statsforecast refuses)."""
+    """A quantile level these models can give: 0.5, or one in STATISTICAL_LEVELS at least 1e-8 from
+    0.5. statsforecast takes an interval in percent to six decimals and refuses 0% and 100%:
+    1e-300 and 1 - 1e-16 round to 100%, 0.5 + 1e-10 to 0%."""
     if level == 0.5:
         return
-    if not 0.0 < level < 1.0 or not 0.0 < interval_width(level) < 100.0:
+    low, high = STATISTICAL_LEVELS
+    if not low <= level <= high or abs(level - 0.5) < low:
         raise InvalidRequestError(
             f"quantile level {level!r}: a statistical model's levels are 0.5 or lie between "
-            f"{STATISTICAL_LEVELS[0]} and {STATISTICAL_LEVELS[1]}, at least 1e-8 from 0.5"
+            f"{low} and {high}, at least {low} from 0.5"
         )
 
 
