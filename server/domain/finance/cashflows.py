@@ -7,8 +7,11 @@ dates, XNPV discounts flow i by (1 + r)^((d_i - d_0) / 365) (actual/365).
 
 IRR and XIRR are found by a bracketing search, never by Newton steps from a
 guess: the NPV's sign is sampled over the bracket on a grid uniform in
-log(1 + r), every sign change is refined by bisection, and the outcome says
-whether no root, one root or several were found. When the flows change sign
+log(1 + r), every sign change is refined by bisection, and so is every dip of
+the NPV towards zero whose extreme (found by golden-section search) crosses it:
+two roots closer than the grid's step. The outcome says whether no root, one
+root or several were found (a root where the NPV only touches zero is found to
+about 1e-8, the precision of its extreme in floating point). When the flows change sign
 once, Descartes' rule of signs (which holds for real exponents too, so also for
 XIRR) guarantees exactly one root above -100%, and the bracket's end points
 decide whether it lies inside. The search runs in binary floating point (the
@@ -191,6 +194,29 @@ def _bisect(function: _ScaledNpv, low: float, high: float, f_low: float) -> tupl
     return (low + high) / 2, steps
 
 
+def _extreme(function: _ScaledNpv, low: float, high: float, toward_zero_from: float) -> tuple[float, float]:
+    """Where ``function`` comes closest to (or crosses) zero in [low, high], by golden-section
+    search on its value times the sign of ``toward_zero_from``, and its value there."""
+    sign = 1.0 if toward_zero_from > 0 else -1.0
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    f_c, f_d = sign * function.at(c), sign * function.at(d)
+    for _ in range(MAX_BISECTIONS):
+        if b - a <= 1e-15 * max(1.0, abs(a)):
+            break
+        if f_c < f_d:
+            b, d, f_d = d, c, f_c
+            c = b - ratio * (b - a)
+            f_c = sign * function.at(c)
+        else:
+            a, c, f_c = c, d, f_d
+            d = a + ratio * (b - a)
+            f_d = sign * function.at(d)
+    middle = (a + b) / 2
+    return middle, function.at(middle)
+
+
 def _rate_of(log_base: float) -> Decimal:
     return Decimal(math.expm1(log_base)).quantize(Decimal(1).scaleb(-RATE_DIGITS)).normalize() + 0
 
@@ -242,6 +268,24 @@ def irr(
             steps += taken
     if float(values[-1]) == 0:
         roots.append(_rate_of(float(grid[-1])))
+    for index in range(1, len(grid) - 1):
+        # Two roots closer together than the grid's step leave no sign change on it, only a dip
+        # towards zero; the dip's extreme, past zero, separates them.
+        before, here, after = (float(v) for v in values[index - 1 : index + 2])
+        if not (before > 0) == (here > 0) == (after > 0) or here == 0:
+            continue
+        if not abs(here) < abs(before) or not abs(here) <= abs(after):
+            continue
+        left, right = float(grid[index - 1]), float(grid[index + 1])
+        turn, f_turn = _extreme(function, left, right, toward_zero_from=here)
+        if f_turn == 0:
+            roots.append(_rate_of(turn))
+        elif (f_turn > 0) != (here > 0):
+            for low_end, high_end in ((left, turn), (turn, right)):
+                root, taken = _bisect(function, low_end, high_end, function.at(low_end))
+                roots.append(_rate_of(root))
+                steps += taken
+    roots = sorted(set(roots))
     if not roots:
         return result(IrrOutcome.NO_SOLUTION, [], steps)
     if len(roots) == 1:

@@ -116,6 +116,12 @@ async def test_irr_outcomes(finance: Stub, application: Application) -> None:
     )
     assert several.outcome == pb.IRR_OUTCOME_MULTIPLE_SOLUTIONS and not several.HasField("rate")
     assert [r.value for r in several.roots] == ["0.1", "0.2"]
+    # Roots closer together than the search grid's step: no sign change on the grid, a dip.
+    close = await finance.CalculateIrr(
+        pb.CalculateIrrRequest(values=[dec("-1"), dec("2.001"), dec("-1.001")]), metadata=token
+    )
+    assert close.outcome == pb.IRR_OUTCOME_MULTIPLE_SOLUTIONS
+    assert [r.value for r in close.roots] == ["0", "0.001"]
     none = await finance.CalculateIrr(pb.CalculateIrrRequest(values=[dec("1"), dec("2")]), metadata=token)
     assert none.outcome == pb.IRR_OUTCOME_NO_SOLUTION and none.sign_changes == 0 and not none.roots
     assert (none.lower_bound.value, none.upper_bound.value) == ("-0.99", "10")
