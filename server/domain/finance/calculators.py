@@ -50,7 +50,8 @@ def net_present_value(
     else:
         convention = convention or NpvConvention.FIRST_AT_T0
         value = cashflows.npv(rate, amounts, convention)
-    return NpvResult(rounded(currency, value, "npv"), convention, value)
+    # At a rate of 0 the NPV is a sum of amounts Money holds: one past it is the rate's doing.
+    return NpvResult(rounded(currency, value, "rate"), convention, value)
 
 
 def internal_rate(

@@ -113,8 +113,9 @@ def interest(
             return (1 + annual_rate / n) ** n - 1
         return annual_rate.exp() - 1
 
+    # A final amount past what Money holds is the rate's (and term's) doing: name the rate.
     final = rounded(
-        principal.currency, _decimal(lambda: principal.amount * growth(), "annual_rate"), "final_amount"
+        principal.currency, _decimal(lambda: principal.amount * growth(), "annual_rate"), "annual_rate"
     )
     rate = _decimal(effective, "annual_rate", annual_rate)
     return InterestResult(

@@ -97,12 +97,12 @@ async def test_npv_bad_input_is_named(finance: Stub, application: Application) -
             pb.CalculateNpvRequest(rate=dec("-0.99"), cash_flows=[usd(1)] * 20), metadata=token
         )
     )
-    assert huge.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert (huge.code, huge.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["rate"])
     compounded = pb.CalculateInterestRequest(
         principal=usd(1), annual_rate=dec("1"), method=2, term_years=dec("100")
     )
     huge = await failure(finance.CalculateInterest(compounded, metadata=token))
-    assert huge.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert (huge.code, huge.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["annual_rate"])
 
 
 async def test_irr_outcomes(finance: Stub, application: Application) -> None:
