@@ -12,12 +12,14 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import grpc
 import pandas as pd
 import pytest
+from google.protobuf import timestamp_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
@@ -64,6 +66,13 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
         model.fit(panel, HORIZON)
         paths.append(save_artifact(model, root / f"v{seed}", panel, {"validation": METRICS}))
     yield paths
+
+
+def stamp(value: datetime) -> timestamp_pb2.Timestamp:
+    """``value`` as a protobuf Timestamp."""
+    message = timestamp_pb2.Timestamp()
+    message.FromDatetime(value)
+    return message
 
 
 @pytest.fixture

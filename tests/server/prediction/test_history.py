@@ -9,14 +9,13 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-from google.protobuf import timestamp_pb2
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.settings import Settings
 from tests.server.model.conftest import failure
-from tests.server.prediction.conftest import air_values, caller, deploy_model
+from tests.server.prediction.conftest import air_values, caller, deploy_model, stamp
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
 
@@ -24,12 +23,6 @@ Stub = prediction_service_pb2_grpc.PredictionServiceStub
 @pytest.fixture
 def settings(backing_settings: Settings) -> Settings:
     return backing_settings
-
-
-def stamp(value: datetime) -> timestamp_pb2.Timestamp:
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(value)
-    return message
 
 
 async def test_actuals_accuracy_and_stats(

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import timestamp_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
@@ -18,7 +17,7 @@ from server.composition import Application
 from server.db.enums import ModelType
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import store_dataset
-from tests.server.prediction.conftest import air_values, caller, deploy_model
+from tests.server.prediction.conftest import air_values, caller, deploy_model, stamp
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -40,12 +39,6 @@ async def streamed(
 
     stream = predictions.StreamPredict(send(), metadata=metadata)
     return {answer.request_id: answer async for answer in stream}
-
-
-def stamp(value: datetime) -> timestamp_pb2.Timestamp:
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(value)
-    return message
 
 
 async def test_stream_and_batch_refuse_levels_a_statistical_model_cannot_give(
