@@ -15,7 +15,7 @@ from server.db.enums import Frequency
 from server.db.models.predictions import SERIES_ID_LENGTH
 from server.domain.forecasting.specs import check_levels
 from server.domain.prediction.routing import Resolved
-from server.errors import InvalidArgument
+from server.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
 from training.frequency import FREQUENCIES
 
 MAX_HORIZON = 1000
@@ -126,6 +126,15 @@ def check_quantiles(
     """The levels asked for (check_levels, as at CreateModel), or the version's trained ones."""
     route = resolved.route
     if not quantiles:
+        if not route.deep:
+            try:  # a model created before the statistical rule existed may hold a level past it
+                check_levels(route.quantiles, statistical=True)
+            except InvalidArgument as exc:
+                raise FailedPrecondition(
+                    f"the model's own quantile levels cannot be given ({exc.message}); ask for levels",
+                    reason="MODEL_LEVELS_UNUSABLE",
+                    violations=[PreconditionViolation("MODEL_LEVELS_UNUSABLE", field, "set quantiles")],
+                ) from exc
         return route.quantiles
     check_levels(quantiles, statistical=not route.deep, field=field)
     low, high = route.quantiles[0], route.quantiles[-1]

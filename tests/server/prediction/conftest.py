@@ -144,6 +144,7 @@ async def deploy_model(
     split: dict[int, int] | None = None,
     default: int | None = 0,
     model_type: ModelType = ModelType.LSTM,
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
 ) -> Deployed:
     """A model of ``owner_id`` with one READY version per artifact; ``split`` maps version index to
     percent (default: all traffic to ``default``)."""
@@ -159,7 +160,7 @@ async def deploy_model(
             target_column="value",
             horizon=HORIZON,
             frequency=Frequency.MONTHLY,
-            quantiles=[0.1, 0.5, 0.9],
+            quantiles=list(quantiles),
         )
         session.add(model)  # type: ignore[attr-defined]
         session.flush()  # type: ignore[attr-defined]

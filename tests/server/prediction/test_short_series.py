@@ -73,3 +73,24 @@ async def test_levels_a_statistical_model_cannot_give_are_refused(
         metadata=ana.metadata,
     )
     assert all(p.quantiles[0].value < p.mean < p.quantiles[1].value for p in answered.forecast.points)
+
+
+async def test_a_model_holding_a_level_it_cannot_give_asks_for_levels(
+    predictions: prediction_service_pb2_grpc.PredictionServiceStub,
+    application: Application,
+    ets_artifact: list[Path],
+) -> None:
+    """A statistical model created before CreateModel refused such levels: asked for none, it
+    answered INVALID_ARGUMENT on quantiles, a field the caller had not set. The model's own
+    levels are the problem (FAILED_PRECONDITION), and it answers levels asked for."""
+    ana = await caller(application)
+    model = await deploy_model(
+        application, ana.user_id, ets_artifact, model_type=ModelType.AUTO_ETS, quantiles=(1e-300, 0.5)
+    )
+    request = pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=[1.0, 2.0, 3.0] * 8))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await predictions.Predict(request, metadata=ana.metadata)
+    assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    request.quantiles[:] = [0.1, 0.9]
+    answered = await predictions.Predict(request, metadata=ana.metadata)
+    assert [q.quantile for q in answered.forecast.points[0].quantiles] == [0.1, 0.9]
