@@ -218,7 +218,10 @@ def _extreme(function: _ScaledNpv, low: float, high: float, toward_zero_from: fl
 
 
 def _rate_of(log_base: float) -> Decimal:
-    return Decimal(math.expm1(log_base)).quantize(Decimal(1).scaleb(-RATE_DIGITS)).normalize() + 0
+    """The rate of a root, to RATE_DIGITS places; a root just above -100% stays above it."""
+    step = Decimal(1).scaleb(-RATE_DIGITS)
+    rate = Decimal(math.expm1(log_base)).quantize(step)
+    return max(rate, step - 1).normalize() + 0
 
 
 def _check_bracket(bracket: IrrBracket) -> None:

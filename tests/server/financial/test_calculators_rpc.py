@@ -122,6 +122,12 @@ async def test_irr_outcomes(finance: Stub, application: Application) -> None:
     )
     assert close.outcome == pb.IRR_OUTCOME_MULTIPLE_SOLUTIONS
     assert [r.value for r in close.roots] == ["0", "0.001"]
+    # A root just above -100% (1 + r = 1e-14) stays above it at twelve places: -1 is no rate.
+    edge = await finance.CalculateIrr(
+        pb.CalculateIrrRequest(values=[dec("-1"), dec("1e-14")], lower_bound=dec("-0.99999999999999999")),
+        metadata=token,
+    )
+    assert (edge.outcome, edge.rate.value) == (pb.IRR_OUTCOME_FOUND, "-0.999999999999")
     none = await finance.CalculateIrr(pb.CalculateIrrRequest(values=[dec("1"), dec("2")]), metadata=token)
     assert none.outcome == pb.IRR_OUTCOME_NO_SOLUTION and none.sign_changes == 0 and not none.roots
     assert (none.lower_bound.value, none.upper_bound.value) == ("-0.99", "10")
