@@ -14,7 +14,7 @@ from server.db.types import JSONType
 
 DEAD_STATUSES = (TransactionStatus.REJECTED, TransactionStatus.FAILED)
 """A reversal in one of these did not happen: its original may be reversed again."""
-LIVE_REVERSAL = sa.text("status NOT IN ('rejected', 'failed')")
+LIVE_REVERSAL = sa.text(f"status NOT IN ({', '.join(repr(status.value) for status in DEAD_STATUSES)})")
 
 
 class Transaction(IdMixin, TimestampsMixin, Base):

@@ -144,10 +144,13 @@ def check_quantiles(given: tuple[float, ...], model_type: ModelType) -> list[flo
         return list(DEFAULT_QUANTILES)
     deep = type_spec(model_type).deep
     check_levels(given, statistical=not deep)
-    low, high = DEEP_QUANTILE_RANGE
-    outside = [index for index, level in enumerate(given) if deep and not low <= level <= high]
-    if outside:
-        raise InvalidArgument.field(f"quantiles[{outside[0]}]", f"must lie in [{low}, {high}] for this type")
+    if deep:
+        low, high = DEEP_QUANTILE_RANGE
+        for index, level in enumerate(given):
+            if not low <= level <= high:
+                raise InvalidArgument.field(
+                    f"quantiles[{index}]", f"must lie in [{low}, {high}] for this type"
+                )
     return sorted({*given, 0.5})
 
 

@@ -137,14 +137,13 @@ def check_quantiles(
                 ) from exc
         return route.quantiles
     check_levels(quantiles, statistical=not route.deep, field=field)
-    low, high = route.quantiles[0], route.quantiles[-1]
-    outside = [
-        i for i, level in enumerate(quantiles) if route.deep and not low - 1e-9 <= level <= high + 1e-9
-    ]
-    if outside:
-        raise InvalidArgument.field(
-            f"{field}[{outside[0]}]", f"levels must lie between the trained levels {low} and {high}"
-        )
+    if route.deep:
+        low, high = route.quantiles[0], route.quantiles[-1]
+        for index, level in enumerate(quantiles):
+            if not low - 1e-9 <= level <= high + 1e-9:
+                raise InvalidArgument.field(
+                    f"{field}[{index}]", f"levels must lie between the trained levels {low} and {high}"
+                )
     return tuple(float(q) for q in quantiles)
 
 
