@@ -39,12 +39,13 @@ GRID_TEXT = {
 }
 
 
-def on_grid(ns: Int64Array, frequency: Frequency) -> BoolArray:
-    """Which timestamps are period starts of ``frequency``."""
+def on_grid(ns: Int64Array, frequency: Frequency, *, one_weekday: bool = True) -> BoolArray:
+    """Which timestamps are period starts of ``frequency``. Weeks start on the first
+    timestamp's weekday, or (``one_weekday`` False: each timestamp starts its own series) on any."""
     if frequency is Frequency.HOURLY:
         return np.asarray(ns % HOUR_NS == 0)
     midnight = ns % DAY_NS == 0
-    if frequency is Frequency.DAILY:
+    if frequency is Frequency.DAILY or (frequency is Frequency.WEEKLY and not one_weekday):
         return np.asarray(midnight)
     if frequency is Frequency.WEEKLY:
         days = ns // DAY_NS

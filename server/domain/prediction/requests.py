@@ -13,6 +13,7 @@ from server.backends.base import ForecastArrays
 from server.db.base import NewIds
 from server.db.enums import Frequency
 from server.db.models.predictions import SERIES_ID_LENGTH
+from server.domain.datasets import frequency as grid
 from server.domain.forecasting.specs import check_levels
 from server.domain.prediction.routing import Resolved
 from server.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
@@ -152,6 +153,56 @@ def check_frequency(resolved: Resolved, frequency: Frequency | None, field: str)
     if frequency is not None and model is not None and frequency is not model:
         raise InvalidArgument.field(field, f"must be unspecified or the model's ({model.value})")
     return model or frequency
+
+
+def check_on_grid(
+    times: npt.NDArray[np.datetime64],
+    frequency: Frequency,
+    field: str,
+    *,
+    one_series: bool,
+    indexed: bool = True,
+) -> npt.NDArray[np.int64]:
+    """The grid periods of ``times`` (datetime64[ns]); INVALID_ARGUMENT naming ``field[i]`` for the
+    first time that is not a period start (``one_series``: all of one series, so weekly ones
+    share a weekday; else each starts a series of its own). A time between two periods would
+    be forecast from as if it were the period it falls in, and its forecasts dated there.
+    ``indexed`` False names ``field`` alone (one time)."""
+    ns = times.astype("datetime64[ns]").astype(np.int64)
+    off = ~grid.on_grid(ns, frequency, one_weekday=one_series)
+    if off.any():
+        at = int(np.argmax(off))
+        raise InvalidArgument.field(
+            f"{field}[{at}]" if indexed else field,
+            f"{times[at].astype('datetime64[s]')}Z is not a {frequency.value} period start: "
+            f"{frequency.value} times fall {grid.GRID_TEXT[frequency]}",
+        )
+    return grid.periods(ns, frequency)
+
+
+def on_periods(
+    values: npt.NDArray[np.float32],
+    timestamps: npt.NDArray[np.datetime64],
+    frequency: Frequency,
+    max_length: int,
+) -> npt.NDArray[np.float32]:
+    """``values`` (dated by ``timestamps``, strictly increasing) one per period of ``frequency``
+    from the first timestamp's to the last's: a period with no timestamp is a missing value
+    (NaN), which the models fill as they do any other. INVALID_ARGUMENT naming
+    series.timestamps when a timestamp is not a period start or the span is too long."""
+    periods = check_on_grid(timestamps, frequency, "series.timestamps", one_series=True)
+    offsets = periods - periods[0]
+    span = int(offsets[-1]) + 1
+    if span == values.size:
+        return values
+    if span > max_length:
+        raise InvalidArgument.field(
+            "series.timestamps",
+            f"span {span:,} {frequency.value} periods (gaps count as missing values); at most {max_length:,}",
+        )
+    placed = np.full(span, np.nan, dtype=np.float32)
+    placed[offsets] = values
+    return placed
 
 
 # The last time a forecast can carry: datetime64[ns], which the history and the wire use, ends

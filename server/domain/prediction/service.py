@@ -26,10 +26,12 @@ from server.domain.prediction.requests import (
     UnaryForecast,
     check_frequency,
     check_horizon,
+    check_on_grid,
     check_quantiles,
     check_series_ids,
     forecast_times,
     last_times,
+    on_periods,
     season_length,
     storable_series_id,
 )
@@ -203,9 +205,13 @@ class Predictor:
         frequency = check_frequency(resolved, series.frequency, "series.frequency")
         stamps = None
         if series.timestamps is not None and series.timestamps.size:
+            if frequency is not None:
+                values = on_periods(values, series.timestamps, frequency, self.limits.max_series_length)
             stamps = series.timestamps[-1:]
         elif series.start is not None and frequency is not None:
-            stamps = last_times(np.array([values.size]), np.array([series.start]), frequency, "series.start")
+            start = np.array([series.start])
+            check_on_grid(start, frequency, "series.start", one_series=False, indexed=False)
+            stamps = last_times(np.array([values.size]), start, frequency, "series.start")
         times = forecast_times(stamps, frequency, horizon)
         batch = SeriesBatch(values, np.array([values.size], dtype=np.int32), horizon, levels, stamps)
         # Checked above field by field: one value or more, all finite or NaN, and the horizon.
@@ -271,6 +277,7 @@ class Predictor:
         stamps = None
         if request.start_times is not None and frequency is not None:
             starts = request.start_times
+            check_on_grid(starts, frequency, "start_times", one_series=False)
             stamps = last_times(request.lengths, starts, frequency, "start_times")
         times = forecast_times(stamps, frequency, horizon)
         batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)

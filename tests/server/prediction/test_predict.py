@@ -189,7 +189,9 @@ async def test_no_deployed_version_and_foreign_models(
         ({"timestamps": [0, 86_400, 86_400]}, "series.timestamps[2]"),  # the same time twice
         ({"timestamps": [86_400, 0, 172_800]}, "series.timestamps[1]"),  # going back
         ({"timestamps": [0, 16_725_225_600, 16_727_904_000]}, "series.timestamps[1]"),  # 2500: past 2262
-        ({"start": -17_000_000_000}, "series.start"),  # 1431
+        ({"start": -17_001_446_400}, "series.start"),  # 1431-04
+        ({"start": 86_400}, "series.start"),  # 1970-01-02: not a month start
+        ({"timestamps": [0, 3_888_000, 5_097_600]}, "series.timestamps[1]"),  # 1970-02-15
         # datetime64[ns] ends on 2262-04-11: a later point wrapped round to 1678.
         ({"start": 9_219_744_000}, "series.start"),  # 2262-03: the third value is past it
         ({"start": 9_211_968_000}, "horizon"),  # 2261-12: the series fits, 12 months more do not
@@ -225,3 +227,47 @@ async def test_validation_names_the_field(
     got = await failure(predictions.Predict(request, metadata=ana.metadata))
     assert got.code == grpc.StatusCode.INVALID_ARGUMENT, got
     assert got.fields == [field], got
+
+
+async def test_dated_values_are_placed_on_the_model_grid(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    """Timestamps with gaps: each missing month is a missing value, as if sent as NaN, and the
+    forecast follows the last timestamp."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    values = air_values()[:48]
+    months = monthly_seconds(len(values))
+    kept = np.ones(len(values), dtype=bool)
+    kept[[20, 21, 30]] = False  # three months without a row
+    dated = await predictions.Predict(
+        pb.PredictRequest(
+            model_id=model.model_id,
+            series=series(
+                [float(v) for v in np.asarray(values)[kept]],
+                timestamps=[timestamp_pb2.Timestamp(seconds=int(t)) for t in months[kept]],
+            ),
+        ),
+        metadata=ana.metadata,
+    )
+    gaps = [float("nan") if not k else float(v) for v, k in zip(values, kept, strict=True)]
+    filled = await predictions.Predict(
+        pb.PredictRequest(
+            model_id=model.model_id,
+            series=series(gaps, start=timestamp_pb2.Timestamp(seconds=int(months[0]))),
+        ),
+        metadata=ana.metadata,
+    )
+    assert [p.timestamp for p in dated.forecast.points] == [p.timestamp for p in filled.forecast.points]
+    assert dated.forecast.points[0].timestamp.ToDatetime(tzinfo=UTC) == datetime(1953, 1, 1, tzinfo=UTC)
+    np.testing.assert_allclose(
+        [p.mean for p in dated.forecast.points], [p.mean for p in filled.forecast.points], rtol=1e-6
+    )
+    # The same values read as consecutive months give another forecast.
+    squeezed = await predictions.Predict(
+        pb.PredictRequest(
+            model_id=model.model_id, series=series([float(v) for v in np.asarray(values)[kept]])
+        ),
+        metadata=ana.metadata,
+    )
+    assert [p.mean for p in squeezed.forecast.points] != [p.mean for p in dated.forecast.points]

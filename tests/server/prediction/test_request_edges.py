@@ -8,13 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
+import numpy as np
 import pytest
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
-from server.db.enums import ModelType
+from server.db.enums import Frequency, ModelType
+from server.domain.prediction.requests import on_periods
+from server.errors import InvalidArgument
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import store_dataset
 from tests.server.prediction.conftest import air_values, caller, deploy_model, stamp
@@ -109,7 +112,8 @@ async def test_a_stream_horizon_ending_past_2262_names_horizon(
     )
     early = pb.StreamPredictRequest()
     early.CopyFrom(request)
-    early.request_id, early.start_times[0].seconds = "early", early.start_times[0].seconds - 86_400 * 366 * 2
+    early.request_id = "early"
+    early.start_times[0].CopyFrom(stamp(datetime(2258, 1, 1, tzinfo=UTC)))
     answers = await streamed(predictions, ana.metadata, request, early)
     assert answers["late"].error.code == code_pb2.INVALID_ARGUMENT
     assert fields(answers["late"].error) == ["horizon"]
@@ -189,3 +193,35 @@ async def test_stats_count_stream_failures_and_hide_other_users_versions(
         )
     )
     assert foreign.code == grpc.StatusCode.NOT_FOUND and theirs.model_id not in foreign.message
+
+
+async def test_stream_start_times_must_be_period_starts(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    series = air_values()[:24]
+    request = pb.StreamPredictRequest(
+        request_id="mid-month",
+        model_id=model.model_id,
+        horizon=3,
+        lengths=[len(series), len(series)],
+        values=[*series, *series],
+        series_ids=["a", "b"],
+        start_times=[stamp(datetime(1990, 1, 1, tzinfo=UTC)), stamp(datetime(1990, 1, 15, tzinfo=UTC))],
+    )
+    answers = await streamed(predictions, ana.metadata, request)
+    assert answers["mid-month"].error.code == code_pb2.INVALID_ARGUMENT
+    assert fields(answers["mid-month"].error) == ["start_times[1]"]
+    assert "monthly period start" in answers["mid-month"].error.message
+
+
+def test_a_dated_series_spanning_more_periods_than_allowed_names_its_timestamps() -> None:
+    stamps = np.array(["2000-01-01", "2000-02-01", "2010-01-01"], dtype="datetime64[ns]")
+    values = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    placed = on_periods(values, stamps, Frequency.MONTHLY, max_length=121)
+    assert placed.size == 121 and placed[[0, 1, 120]].tolist() == [1.0, 2.0, 3.0]
+    assert np.isnan(placed[2:120]).all()
+    with pytest.raises(InvalidArgument) as refused:
+        on_periods(values, stamps, Frequency.MONTHLY, max_length=120)
+    assert [v.field for v in refused.value.violations] == ["series.timestamps"]

@@ -81,14 +81,19 @@ export type Series = Message<"quantis.v1.Series"> & {
   values: number[];
 
   /**
-   * Timestamps of the values; when given, as many as values.
+   * Timestamps of the values; when given, as many as values, strictly
+   * increasing, and each a period start of the frequency (the model's): the
+   * hour, midnight UTC, the first of a month, quarter or year, or for weeks
+   * midnight on one weekday. A period between two of them with no timestamp
+   * is a missing value, as a NaN would be.
    *
    * @generated from field: repeated google.protobuf.Timestamp timestamps = 3;
    */
   timestamps: Timestamp[];
 
   /**
-   * Timestamp of the first value, used with frequency when timestamps are absent.
+   * Timestamp of the first value, used with frequency when timestamps are
+   * absent; a period start of the frequency.
    *
    * @generated from field: google.protobuf.Timestamp start = 4;
    */

@@ -230,7 +230,8 @@ export type StreamPredictRequest = Message<"quantis.v1.StreamPredictRequest"> & 
 
   /**
    * Timestamp of the first value of each series: either empty or one per
-   * series. Versions that use calendar features need them (their absence is
+   * series, each a period start of the frequency (start_times[i] names one
+   * that is not). Versions that use calendar features need them (their absence is
    * an INVALID_ARGUMENT error naming start_times); they also timestamp the
    * recorded predictions.
    *
