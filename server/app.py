@@ -65,6 +65,8 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
     if index == 0:
         await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
     application = await build_application(settings)
+    if application.prediction is not None:
+        await application.prediction.warm_deployed(application.db)
     replicas = Replicas(settings) if index == 0 and settings.server_processes > 1 else None
     try:
         if settings.demo_model and index == 0:

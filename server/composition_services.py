@@ -77,7 +77,7 @@ def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobR
     return ModelServicer(
         ModelCatalog(db, store, settings.max_horizon, publish),
         TrainingJobs(db, runner, bus, settings.max_horizon),
-        ModelVersions(db),
+        ModelVersions(db, bus),
         ModelComparison(db, store, settings.training_threads),
         store,
     )

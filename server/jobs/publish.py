@@ -21,9 +21,16 @@ def channel(job_id: str) -> str:
     return f"training_job:{job_id}"
 
 
+DEPLOYMENTS = "deployments"
+"""Where a change to what a model serves is announced, as {"model_id": ...}: a deployment, and a
+training job's new version (its model's first deploys itself). Every serving process loads the
+versions the model then serves (server.domain.prediction.runtime)."""
+
+
 def deliveries(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Where an event goes: the job's channel; and a job's final event also to its owner's
-    live stream (WatchEvents), as the stored notification and a training-job event."""
+    live stream (WatchEvents), as the stored notification and a training-job event, and, when
+    it made a version, to DEPLOYMENTS."""
     notification = event.get("notification")
     progress = {
         k: v for k, v in event.items() if k not in ("notification", "owner_id", "model_id", "version_id")
@@ -40,6 +47,8 @@ def deliveries(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             "version_id": event.get("version_id", ""),
         }
         routed += [(user, notification), (user, ending)]
+        if event.get("version_id"):
+            routed.append((DEPLOYMENTS, {"model_id": event.get("model_id", "")}))
     return routed
 
 

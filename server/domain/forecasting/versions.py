@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,10 @@ from server.domain.forecasting.models import deployments_of, owns, require, visi
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
+from server.jobs.publish import DEPLOYMENTS
+from server.state.events import EventBus
+
+log = logging.getLogger(__name__)
 
 VERSION_STATE_NAMES = {f"MODEL_VERSION_STATE_{s.name}": s for s in ModelVersionState}
 
@@ -69,8 +74,9 @@ def deployment_view(model: Model, rows: list[Deployment]) -> DeploymentView | No
 
 
 class ModelVersions:
-    def __init__(self, db: Any):
+    def __init__(self, db: Any, bus: EventBus | None = None):
         self._db = db
+        self._bus = bus  # each deployment is announced on DEPLOYMENTS
 
     async def get(self, principal: Principal, version_id: str) -> VersionView:
         def get(session: Session) -> VersionView:
@@ -168,4 +174,10 @@ class ModelVersions:
             assert result is not None
             return result
 
-        return await self._db.run(deploy)  # type: ignore[no-any-return]
+        deployed: DeploymentView = await self._db.run(deploy)
+        if self._bus is not None:
+            try:
+                await self._bus.publish(DEPLOYMENTS, {"model_id": model_id})
+            except Exception:  # the deployment stands; its versions load with their first request
+                log.warning("could not announce the deployment of model %s", model_id, exc_info=True)
+        return deployed

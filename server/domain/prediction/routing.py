@@ -53,6 +53,13 @@ class Route:
     def deep(self) -> bool:
         return self.model_type in DEEP_TYPES
 
+    @property
+    def serving(self) -> tuple[str, ...]:
+        """The versions the deployment answers with when none is pinned."""
+        if any(percent > 0 for _, percent in self.split):
+            return tuple(version_id for version_id, percent in self.split if percent > 0)
+        return () if self.default_version_id is None else (self.default_version_id,)
+
 
 @dataclass(frozen=True)
 class Resolved:

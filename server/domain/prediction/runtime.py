@@ -1,16 +1,35 @@
-"""The serving runtime of one process: backend, batcher, router, history writer."""
+"""The serving runtime of one process: backend, batcher, router, history writer.
+
+A deployed version is loaded into the backend when the server starts (``warm_deployed``) and
+when a deployment or a training job announces it on the event bus (``follow``; every serving
+process hears it), behind the caller, so that its first request does not wait for the load:
+reading a network's artifact, starting the worker process of a statistical model (seconds),
+registering an archive with TorchServe (seconds). A load that fails is logged; the version's
+first request loads it again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
 
 from server.backends.base import ForecastBackend
 from server.backends.batcher import DynamicBatcher
+from server.db.database import Database
+from server.db.models import Deployment
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.records import PredictionRecords
 from server.domain.prediction.routing import VersionRouter
 from server.domain.prediction.service import Predictor
 from server.domain.prediction.writer import HistoryWriter
+from server.jobs.publish import DEPLOYMENTS
+from server.state.events import EventBus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,9 +41,60 @@ class PredictionRuntime:
     predictor: Predictor
     records: PredictionRecords
     batches: BatchPredictions
+    _warming: set[asyncio.Task[None]] = field(default_factory=set)
+    _following: asyncio.Task[None] | None = None
+
+    def follow(self, bus: EventBus) -> None:
+        """``warm`` each model announced on DEPLOYMENTS from now on."""
+
+        async def listen() -> None:
+            async with bus.subscribe(DEPLOYMENTS) as events:
+                async for event in events:
+                    if isinstance(event.get("model_id"), str) and event["model_id"]:
+                        self.warm(event["model_id"])
+
+        self._following = asyncio.get_running_loop().create_task(listen())
+
+    def warm(self, model_id: str) -> None:
+        """Load the versions ``model_id``'s deployment answers with, behind the caller (whose
+        deployment is then also the routing this process serves at once)."""
+        task = asyncio.get_running_loop().create_task(self._warm(model_id))
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _warm(self, model_id: str) -> None:
+        try:
+            route = await self.router.route(model_id, fresh=True)
+            if route is None:
+                return
+            for version_id in route.serving:
+                await self.backend.load(route.versions[version_id].ref)
+        except Exception:
+            log.warning(
+                "could not load the deployed versions of model %s ahead of requests", model_id, exc_info=True
+            )
+
+    async def warm_deployed(self, db: Database) -> None:
+        """``warm`` every model with a deployment (at start)."""
+        query = sa.select(Deployment.model_id).where(Deployment.percent > 0).distinct()
+        for model_id in await db.run(lambda session: session.scalars(query).all()):
+            self.warm(model_id)
+
+    async def warmed(self) -> None:
+        """Wait for the loads under way."""
+        while self._warming:
+            await asyncio.gather(*self._warming, return_exceptions=True)
 
     async def close(self) -> None:
-        """Store the history and failures still queued, then release the backend."""
+        """Stop the loads under way, store the history and failures still queued, then release
+        the backend."""
+        if self._following is not None:
+            self._following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._following
+        for task in list(self._warming):
+            task.cancel()
+        await self.warmed()
         await self.history.close()
         await self.predictor.failures.close()
         await self.backend.close()

@@ -199,6 +199,19 @@ def air_values() -> list[float]:
     return [float(v) for v in pd.read_csv(AIRPASSENGERS)["value"]]
 
 
+async def loaded(application: Application, versions: int, within: float = 30.0) -> str:
+    """The backend's ping once it reports ``versions`` loaded (or after ``within`` seconds): the
+    announcement of a deployment reaches the runtime through the event bus."""
+    assert application.prediction is not None
+    deadline = time.monotonic() + within
+    while True:
+        await application.prediction.warmed()
+        answer = await application.prediction.backend.ping()
+        if f" {versions} versions" in answer or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
+
+
 async def until_answered(call: Callable[[], Awaitable[T]], within: float) -> T:
     """Retry a call failing UNAVAILABLE until it answers or ``within`` seconds have passed."""
     deadline = time.monotonic() + within

@@ -1,0 +1,50 @@
+"""Deployed versions are loaded into the backend before their first request: on Deploy, after a
+training job, and at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from quantis.v1 import model_service_pb2 as mpb
+from quantis.v1 import model_service_pb2_grpc
+
+from server.composition import Application
+from server.settings import Settings
+from tests.server.prediction.conftest import caller, deploy_model, loaded
+
+
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    return backend_settings
+
+
+async def test_deploy_loads_the_versions_it_sends_traffic_to(
+    channel: object, application: Application, artifacts: list[Path]
+) -> None:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:2], default=None)
+    before = await loaded(application, 0, within=0)
+    assert " 0 versions" in before, before
+    models = model_service_pb2_grpc.ModelServiceStub(channel)
+    await models.DeployModelVersion(
+        mpb.DeployModelVersionRequest(
+            model_id=model.model_id,
+            splits=[
+                mpb.TrafficSplit(version_id=model.versions[0], percent=70),
+                mpb.TrafficSplit(version_id=model.versions[1], percent=30),
+            ],
+        ),
+        metadata=ana.metadata,
+    )
+    after = await loaded(application, 2)
+    assert " 2 versions" in after, after
+
+
+async def test_start_loads_every_deployed_version(application: Application, artifacts: list[Path]) -> None:
+    ana = await caller(application)
+    await deploy_model(application, ana.user_id, artifacts[:2], default=1)  # one of two versions deployed
+    assert application.prediction is not None
+    await application.prediction.warm_deployed(application.db)
+    answer = await loaded(application, 1)
+    assert " 1 versions" in answer, answer
