@@ -43,21 +43,30 @@ class PredictionRuntime:
     batches: BatchPredictions
     _warming: set[asyncio.Task[None]] = field(default_factory=set)
     _following: asyncio.Task[None] | None = None
+    _one_load: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     def follow(self, bus: EventBus) -> None:
-        """``warm`` each model announced on DEPLOYMENTS from now on."""
+        """``warm`` each model announced on DEPLOYMENTS from now on (subscribing again a second
+        after the bus fails, as Redis does while it restarts)."""
 
         async def listen() -> None:
-            async with bus.subscribe(DEPLOYMENTS) as events:
-                async for event in events:
-                    if isinstance(event.get("model_id"), str) and event["model_id"]:
-                        self.warm(event["model_id"])
+            while True:
+                try:
+                    async with bus.subscribe(DEPLOYMENTS) as events:
+                        async for event in events:
+                            if isinstance(event.get("model_id"), str) and event["model_id"]:
+                                self.warm(event["model_id"])
+                except Exception:
+                    log.warning("lost the deployment announcements; subscribing again", exc_info=True)
+                    await asyncio.sleep(1.0)
 
+        if self._following is not None:  # one bus at a time
+            self._following.cancel()
         self._following = asyncio.get_running_loop().create_task(listen())
 
     def warm(self, model_id: str) -> None:
-        """Load the versions ``model_id``'s deployment answers with, behind the caller (whose
-        deployment is then also the routing this process serves at once)."""
+        """Load the versions ``model_id``'s deployment answers with, behind the caller. Its
+        routing is read afresh, so that a deployment also takes effect in this process at once."""
         task = asyncio.get_running_loop().create_task(self._warm(model_id))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
@@ -67,8 +76,9 @@ class PredictionRuntime:
             route = await self.router.route(model_id, fresh=True)
             if route is None:
                 return
-            for version_id in route.serving:
-                await self.backend.load(route.versions[version_id].ref)
+            async with self._one_load:  # at start every deployed model at once: one after another
+                for version_id in route.serving:
+                    await self.backend.load(route.versions[version_id].ref)
         except Exception:
             log.warning(
                 "could not load the deployed versions of model %s ahead of requests", model_id, exc_info=True
