@@ -63,7 +63,7 @@ def audit_log_conditions(expression: str) -> list[sa.ColumnElement[bool]]:
     return filters.conditions(
         expression,
         {
-            "user_id": filters.glob(AuditLog.user_id),
+            "user_id": filters.glob(AuditLog.user_id, lowercase=True),  # ids: lowercase UUIDs
             "username": filters.glob(AuditLog.username),
             "action": filters.glob(AuditLog.action),
             "resource_type": filters.glob(AuditLog.resource_type),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from google.rpc import code_pb2
 from quantis.v1 import monitoring_service_pb2 as pb
 from sqlalchemy.orm import Session
 
 from server.composition import Application
+from server.db.base import Base
 from server.db.enums import AlertKind, AlertSeverity, AuditOutcome, ModelType, NotificationKind
-from server.db.models import Model, ModelVersion
+from server.db.models import AuditLog, Model, ModelVersion
 from server.domain.audit import AuditLogWriter, AuditRecord
 from server.domain.monitoring.alerts import AlertDraft
-from server.domain.monitoring.filters import STATUS_CODES
+from server.domain.monitoring.filters import STATUS_CODES, audit_log_conditions
 from server.domain.monitoring.notifications import NotificationDraft
 from tests.server.auth_helpers import admin_token, user_token
 from tests.server.financial.conftest import failure
@@ -247,3 +249,31 @@ async def test_a_bad_filter_names_the_filter_field(
 
 def test_status_code_names_are_google_rpc_codes() -> None:
     assert dict(code_pb2.Code.items()) == STATUS_CODES
+
+
+def test_an_audit_log_user_id_filter_reads_through_its_index() -> None:
+    """Ids are lowercase UUIDs: ``user_id = "..."`` compares the column itself, in any case the
+    caller typed, so the (user_id, created_at) index finds the rows instead of a scan of
+    ``lower(user_id)``; a ``*`` pattern still matches ignoring case."""
+    engine = sa.create_engine("sqlite://")
+    Base.metadata.create_all(engine, tables=[AuditLog.__table__])  # type: ignore[list-item]
+    with engine.connect() as connection:
+        connection.execute(
+            sa.insert(AuditLog),
+            [
+                {"id": str(i), "user_id": f"{i:08x}-aaaa", "action": "a", "outcome": AuditOutcome.SUCCESS}
+                for i in range(50)
+            ],
+        )
+
+        def select(expression: str) -> sa.Select[tuple[str]]:
+            where = audit_log_conditions(expression)
+            return sa.select(AuditLog.id).where(*where).order_by(AuditLog.created_at.desc())
+
+        exact = select('user_id = "0000002A-AAAA"')
+        query = exact.compile(engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row[-1]) for row in connection.execute(sa.text(f"EXPLAIN QUERY PLAN {query}")))
+        assert "ix_audit_logs_user_id_created_at" in plan, plan
+        assert connection.execute(exact).scalars().all() == ["42"]
+        assert connection.execute(select('user_id = "0000002A-*"')).scalars().all() == ["42"]
+        assert len(connection.execute(select('user_id != "0000002a-aaaa"')).scalars().all()) == 49
