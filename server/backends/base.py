@@ -73,3 +73,8 @@ class ForecastBackend(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def versions_held(count: int, how: str) -> str:
+    """``count`` versions ``how`` (loaded, registered) as a backend's ping says it."""
+    return f"{count} version{'' if count == 1 else 's'} {how}"

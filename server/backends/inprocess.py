@@ -30,7 +30,7 @@ from typing import TypeVar
 
 import torch
 
-from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
+from server.backends.base import ForecastArrays, SeriesBatch, VersionRef, versions_held
 from server.errors import Unavailable
 from training import Forecaster, load_artifact
 
@@ -150,7 +150,7 @@ class InProcessBackend:
             raise Unavailable("the in-process backend's worker process died; retry") from None
 
     async def ping(self) -> str:
-        return f"in-process, {len(self._models)} versions loaded"
+        return f"in-process, {versions_held(len(self._models), 'loaded')}"
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

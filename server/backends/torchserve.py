@@ -26,7 +26,7 @@ from google.protobuf import empty_pb2
 from model_store.archive import build_mar
 from model_store.packing import PackedRequest, encode_request
 from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
-from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
+from server.backends.base import ForecastArrays, SeriesBatch, VersionRef, versions_held
 from server.backends.torchserve_pb import inference_pb2, inference_pb2_grpc
 from server.backends.torchserve_protocol import (
     CHANNEL_OPTIONS,
@@ -212,7 +212,7 @@ class TorchServeBackend:
         status = str(json.loads(reply.health or "{}").get("status", "unknown"))
         if status != "Healthy":
             raise Unavailable(f"TorchServe at {self._grpc_target} reports {status}")
-        return f"TorchServe at {self._grpc_target}, {len(self._registrations)} versions registered"
+        return f"TorchServe at {self._grpc_target}, {versions_held(len(self._registrations), 'registered')}"
 
     async def close(self) -> None:
         for registration in self._registrations.values():

@@ -17,7 +17,7 @@ from quantis.v1 import model_service_pb2 as pb
 from server.composition import Application
 from server.settings import Settings
 from tests.server.model.conftest import analyst, lstm_request, watch
-from tests.server.prediction.conftest import loaded
+from tests.server.prediction.conftest import held, loaded
 
 SUCCEEDED = pb.TRAINING_JOB_STATE_SUCCEEDED
 
@@ -78,7 +78,7 @@ async def test_train_watch_compare_deploy(
     assert [(s.version_id, s.percent) for s in model.deployment.splits] == [(version.version_id, 100)]
     assert model.deployment.updated_by == ""
     # Its job's end was announced: the server loaded the deployed version before any request.
-    assert " 1 versions" in await loaded(application, 1)
+    assert held(await loaded(application, 1)) == 1
 
     # A second version with other hyperparameters, and a TFT on the same data.
     wider = {"hidden_size": pb.HyperparameterValue(int_value=16)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -199,6 +200,13 @@ def air_values() -> list[float]:
     return [float(v) for v in pd.read_csv(AIRPASSENGERS)["value"]]
 
 
+def held(ping: str) -> int:
+    """How many versions a backend's ping says it holds."""
+    found = re.search(r"(\d+) versions? (?:loaded|registered)", ping)
+    assert found, ping
+    return int(found.group(1))
+
+
 async def loaded(application: Application, versions: int, within: float = 30.0) -> str:
     """The backend's ping once it reports ``versions`` loaded (or after ``within`` seconds): the
     announcement of a deployment reaches the runtime through the event bus."""
@@ -207,7 +215,7 @@ async def loaded(application: Application, versions: int, within: float = 30.0) 
     while True:
         await application.prediction.warmed()
         answer = await application.prediction.backend.ping()
-        if f" {versions} versions" in answer or time.monotonic() > deadline:
+        if held(answer) == versions or time.monotonic() > deadline:
             return answer
         await asyncio.sleep(0.05)
 

@@ -152,7 +152,7 @@ async def test_backend_registers_on_first_use_scales_maps_rejections_and_cancels
         np.testing.assert_allclose(first.point, point, rtol=1e-5)  # type: ignore[arg-type]
         np.testing.assert_allclose(first.quantiles, quantiles, rtol=1e-5)  # type: ignore[arg-type]
         assert (torchserve.model_store / f"{model_name(version.version_id)}.mar").exists()
-        assert "1 versions registered" in await backend.ping()
+        assert "1 version registered" in await backend.ping()
 
         # The handler's 400 arrives as a caller's mistake, named by what is wrong.
         with pytest.raises(InvalidRequestError, match="horizon"):
