@@ -43,9 +43,8 @@ def typed_filter(
         except ValueError as exc:
             raise InvalidArgument.field("name_contains", str(exc)) from exc
     for key, value in sorted(labels.items()):
-        if not LABEL_KEY.fullmatch(
-            key
-        ):  # no stored label has another key, and SQLite's JSON paths refuse some
+        # No stored label has another key, and SQLite's JSON paths refuse some.
+        if not LABEL_KEY.fullmatch(key):
             raise InvalidArgument.field(f"labels[{key!r}]", "is not a label key, so no dataset has it")
         found.append(Dataset.labels[key].as_string() == value)
     if format is not None:
