@@ -162,12 +162,12 @@ def check_on_grid(
     *,
     one_series: bool,
     indexed: bool = True,
-) -> npt.NDArray[np.int64]:
-    """The grid periods of ``times`` (datetime64[ns]); INVALID_ARGUMENT naming ``field[i]`` for the
-    first time that is not a period start (``one_series``: all of one series, so weekly ones
-    share a weekday; else each starts a series of its own). A time between two periods would
-    be forecast from as if it were the period it falls in, and its forecasts dated there.
-    ``indexed`` False names ``field`` alone (one time)."""
+) -> None:
+    """INVALID_ARGUMENT naming ``field[i]`` for the first of ``times`` (datetime64[ns]) that is not
+    a period start (``one_series``: all of one series, so weekly ones share a weekday; else each
+    starts a series of its own). A time between two periods would be forecast from as if it were
+    the period it falls in, and its forecasts dated there. ``indexed`` False names ``field``
+    alone (one time)."""
     ns = times.astype("datetime64[ns]").astype(np.int64)
     off = ~grid.on_grid(ns, frequency, one_weekday=one_series)
     if off.any():
@@ -177,7 +177,6 @@ def check_on_grid(
             f"{times[at].astype('datetime64[s]')}Z is not a {frequency.value} period start: "
             f"{frequency.value} times fall {grid.GRID_TEXT[frequency]}",
         )
-    return grid.periods(ns, frequency)
 
 
 def on_periods(
@@ -190,7 +189,8 @@ def on_periods(
     from the first timestamp's to the last's: a period with no timestamp is a missing value
     (NaN), which the models fill as they do any other. INVALID_ARGUMENT naming
     series.timestamps when a timestamp is not a period start or the span is too long."""
-    periods = check_on_grid(timestamps, frequency, "series.timestamps", one_series=True)
+    check_on_grid(timestamps, frequency, "series.timestamps", one_series=True)
+    periods = grid.periods(timestamps.astype("datetime64[ns]").astype(np.int64), frequency)
     offsets = periods - periods[0]
     span = int(offsets[-1]) + 1
     if span == values.size:
