@@ -92,16 +92,18 @@ class AccountService:
                 passwords.verify_password(passwords.DUMMY_HASH, password)
                 return None
             if not passwords.verify_password(user.password_hash, password):
-                self._record_failure(user, now)
+                self._record_failure(session, user, now)
                 return None
             if not user.active:
                 return None
-            user.failed_login_count = 0
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
             if user.mfa_enabled:
+                # The failures so far stand until the code is right too: otherwise the password
+                # alone would clear the wrong codes, and the codes could be guessed without end.
                 token, claims = self._codec.issue_challenge(user.id, self._policy.challenge_lifetime, now)
                 return MfaChallenge(token, claims.expires_at)
+            user.failed_login_count = 0
             return self._open_session(session, user, now, client)
 
         result = await self._db.run(attempt)
@@ -128,7 +130,7 @@ class AccountService:
                 return None
             step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, now.timestamp())
             if step is None or not mfa.use_totp_step(session, user, step):
-                self._record_failure(user, now)
+                self._record_failure(session, user, now)
                 return None
             user.failed_login_count = 0
             return self._open_session(session, user, now, client)
@@ -184,8 +186,13 @@ class AccountService:
             user = session.get(User, principal.user_id)
             if user is None:
                 return None
+            if user.locked_until is not None and user.locked_until > now:
+                # Locked by wrong passwords (here or at Login): no more guesses through a session.
+                raise FailedPrecondition(
+                    f"the account is locked until {user.locked_until.isoformat()}", reason="ACCOUNT_LOCKED"
+                )
             if not passwords.verify_password(user.password_hash, current):
-                self._record_failure(user, now)  # guessing through a stolen session counts too
+                self._record_failure(session, user, now)  # guessing through a stolen session counts too
                 return None
             user.password_hash = new_hash
             others = [
@@ -242,8 +249,17 @@ class AccountService:
         await self.forget_sessions(ended_by_cap)
         return tokens
 
-    def _record_failure(self, user: User, now: datetime) -> None:
-        user.failed_login_count += 1
-        if user.failed_login_count >= self._policy.lockout_failures:
+    def _record_failure(self, session: Session, user: User, now: datetime) -> None:
+        """Count a wrong password or code; lock the account at the policy's count. The count is
+        added to in the database, so concurrent failures each count."""
+        failures = session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(failed_login_count=User.failed_login_count + 1)
+            .returning(User.failed_login_count)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        user.failed_login_count = failures
+        if failures >= self._policy.lockout_failures:
             user.locked_until = now + self._policy.lockout_duration
             user.failed_login_count = 0

@@ -98,6 +98,17 @@ def redeem(
     user = session.get(User, login.user_id)
     if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
         return None
+    # Marked used only if nothing used it since it was read: of concurrent calls with one token,
+    # one rotates it and the others are reuse (on PostgreSQL the row lock makes them wait for the
+    # first; on SQLite the write lock does).
+    marked = session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        return revoke_family(session, token.family_id, now)
     return rotate(session, token, user, codec=codec, now=now)
 
 

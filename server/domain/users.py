@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from server.auth.permissions import Role
 from server.auth.principal import Principal
 from server.db.database import Database
-from server.db.models import User, UserSession
+from server.db.locks import lock_rows
+from server.db.models import ApiKey, User, UserSession
 from server.domain import sessions
 from server.domain.account_rules import validate_email
 from server.domain.accounts import AccountService
@@ -105,7 +106,7 @@ class UserService:
         filtered = user_conditions(where.expression)
 
         def query(session: Session) -> tuple[list[User], str, int]:
-            selected = sa.select(User).where(*filtered)
+            selected = sa.select(User).where(User.deleted_at.is_(None), *filtered)
             if where.role is not None:
                 selected = selected.where(User.role == where.role)
             if where.active is not None:
@@ -119,10 +120,7 @@ class UserService:
         return await self._db.run(query)
 
     async def get_user(self, user_id: str) -> User:
-        user = await self._db.run(lambda session: session.get(User, user_id))
-        if user is None:
-            raise NotFound("user", user_id)
-        return user
+        return await self._db.run(lambda session: self._get(session, user_id))
 
     async def update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> User:
         if changes.email is not None:
@@ -167,18 +165,24 @@ class UserService:
             user = self._get(session, user_id)
             if user.role is Role.ADMIN:
                 self._keep_an_admin(session, user.id)
-            ended = [s.id for s in sessions.active_sessions(session, user.id, self._now())]
-            session.delete(user)
-            session.flush()
+            now = self._now()
+            ended = sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            session.execute(
+                sa.update(ApiKey)
+                .where(ApiKey.owner_id == user.id, ApiKey.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            # The row stays: the user's datasets, models, predictions and transactions refer to
+            # it, and admins keep seeing them. What it held as an account goes.
+            user.deleted_at = now
+            user.active = False
+            user.password_hash = ""
+            user.mfa_enabled, user.mfa_secret = False, None
+            user.email = ""
+            user.username_key = user.email_key = f"~deleted~{user.id}"  # free for new accounts
             return ended
 
-        try:
-            ended = await self._db.run(delete)
-        except IntegrityError as exc:
-            raise FailedPrecondition(
-                "the user has ledger transactions, which are kept; deactivate the user instead",
-                reason="USER_HAS_TRANSACTIONS",
-            ) from exc
+        ended = await self._db.run(delete)
         await self._accounts.forget_sessions(ended)
 
     # --- the first admin --------------------------------------------------------
@@ -186,7 +190,12 @@ class UserService:
     async def ensure_admin(self, username: str, email: str, password: str) -> bool:
         """Create this admin unless an admin already exists; True if one was created."""
         has_admin = await self._db.run(
-            lambda session: session.scalar(sa.select(sa.func.count()).where(User.role == Role.ADMIN)) or 0
+            lambda session: (
+                session.scalar(
+                    sa.select(sa.func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None))
+                )
+                or 0
+            )
         )
         if has_admin:
             return False
@@ -220,16 +229,18 @@ class UserService:
     @staticmethod
     def _get(session: Session, user_id: str) -> User:
         user = session.get(User, user_id)
-        if user is None:
+        if user is None or user.deleted_at is not None:
             raise NotFound("user", user_id)
         return user
 
     @staticmethod
     def _keep_an_admin(session: Session, leaving_id: str) -> None:
-        others = session.scalar(
-            sa.select(sa.func.count()).where(
-                User.role == Role.ADMIN, User.active.is_(True), User.id != leaving_id
-            )
+        """FAILED_PRECONDITION unless an active admin other than ``leaving_id`` stays. The active
+        admins are locked (in id order) until the change commits, so two admins demoting each
+        other at once cannot both pass."""
+        admins = lock_rows(
+            session,
+            sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id),
         )
-        if not others:
+        if not [admin for admin in admins if admin != leaving_id]:
             raise FailedPrecondition("the last active admin cannot be removed", reason="LAST_ADMIN")

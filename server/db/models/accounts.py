@@ -39,6 +39,9 @@ class User(IdMixin, TimestampsMixin, Base):
     mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     """The TOTP time step last accepted, so a code cannot be used twice."""
     last_login_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    """When DeleteUser removed the account. The row stays, so that what the user owned stays
+    too; it holds no credentials, and its username and email keys no longer block new accounts."""
 
     @validates("username", "email")
     def _keep_key(self, field: str, value: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.db.enums import TransactionStatus, TransactionType
+from server.db.locks import lock_rows
 from server.db.models import Transaction, User
 from server.domain.finance.requests import NewTransaction
 from server.errors import AlreadyExists, FailedPrecondition, NotFound, PreconditionViolation
@@ -30,10 +31,7 @@ def loaded(transaction: Transaction) -> Transaction:
 
 def lock_owner(session: Session, owner_id: str) -> None:
     """Serialise one owner's creations: a row lock on PostgreSQL, the write lock on SQLite."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(sa.select(User.id).where(User.id == owner_id).with_for_update())
+    lock_rows(session, sa.select(User.id).where(User.id == owner_id))
 
 
 def existing(session: Session, principal: Principal, request: NewTransaction, fingerprint: str) -> Created:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import grpc
 from google.protobuf import field_mask_pb2
 from quantis.v1 import auth_service_pb2 as pb
-from quantis.v1 import auth_service_pb2_grpc, common_pb2
+from quantis.v1 import (
+    auth_service_pb2_grpc,
+    common_pb2,
+    dataset_service_pb2,
+    dataset_service_pb2_grpc,
+    model_service_pb2,
+    model_service_pb2_grpc,
+)
 
 from server.auth.permissions import Role
 from server.composition import Application
 from tests.server.auth.conftest import bearer, status_of
 from tests.server.auth_helpers import PASSWORD, admin_token, user_token
+from tests.server.dataset.conftest import lines, upload
+from tests.server.model.conftest import lstm_request
 
 
 async def test_admin_lists_promotes_and_deletes(
@@ -42,6 +51,52 @@ async def test_admin_lists_promotes_and_deletes(
     await auth.DeleteUser(pb.DeleteUserRequest(user_id=nina.user_id), metadata=bearer(admin))
     gone = auth.GetUser(pb.GetUserRequest(user_id=nina.user_id), metadata=bearer(admin))
     assert (await status_of(gone))[0] is grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_deleted_users_data_stays_and_their_name_is_free(
+    auth: auth_service_pb2_grpc.AuthServiceStub, application: Application, channel: grpc.aio.Channel
+) -> None:
+    admin = bearer(await admin_token(application))
+    owner = await user_token(application, "olga", Role.ANALYST)
+    key = await auth.CreateApiKey(
+        pb.CreateApiKeyRequest(name="ci", scopes=["account:manage"]), metadata=bearer(owner)
+    )
+    datasets = dataset_service_pb2_grpc.DatasetServiceStub(channel)
+    models = model_service_pb2_grpc.ModelServiceStub(channel)
+    rows = lines(
+        ("timestamp", "series_id", "value"),
+        *((f"{2020 + m // 12}-{m % 12 + 1:02d}-01", "a", m) for m in range(48)),
+    )
+    dataset = (await upload(datasets, rows, bearer(owner))).dataset
+    model = (await models.CreateModel(lstm_request(dataset.dataset_id), metadata=bearer(owner))).model
+    olga = (await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(owner))).user
+
+    await auth.DeleteUser(pb.DeleteUserRequest(user_id=olga.user_id), metadata=admin)
+
+    # What the user owned is kept, for admins.
+    kept = await datasets.GetDataset(
+        dataset_service_pb2.GetDatasetRequest(dataset_id=dataset.dataset_id), metadata=admin
+    )
+    assert kept.dataset.owner_id == olga.user_id
+    assert (
+        await models.GetModel(model_service_pb2.GetModelRequest(model_id=model.model_id), metadata=admin)
+    ).model
+    # The account is gone: its token and key, lookups, lists, a second delete.
+    for credential in (bearer(owner), (("x-api-key", key.secret),)):
+        me = auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=credential)
+        assert (await status_of(me))[0] is grpc.StatusCode.UNAUTHENTICATED
+    for call in (
+        auth.GetUser(pb.GetUserRequest(user_id=olga.user_id), metadata=admin),
+        auth.DeleteUser(pb.DeleteUserRequest(user_id=olga.user_id), metadata=admin),
+    ):
+        assert (await status_of(call))[0] is grpc.StatusCode.NOT_FOUND
+    listed = await auth.ListUsers(pb.ListUsersRequest(), metadata=admin)
+    assert olga.user_id not in [u.user_id for u in listed.users]
+    # The username and email can be registered again, as a new account.
+    again = await auth.Register(
+        pb.RegisterRequest(username="olga", email="olga@example.com", password=PASSWORD)
+    )
+    assert again.user.user_id != olga.user_id
 
 
 async def test_non_admins_cannot_administer(

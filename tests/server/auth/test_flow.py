@@ -171,6 +171,30 @@ async def test_wrong_current_passwords_count_towards_the_lockout(
         assert await status_of(bad) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
     locked = auth.Login(pb.LoginRequest(username="gwen", password=PASSWORD))
     assert await status_of(locked) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
+    # Locked: the session can guess no further, not even with the right password.
+    right = auth.ChangePassword(
+        pb.ChangePasswordRequest(current_password=PASSWORD, new_password="Another-Passw0rd?"),
+        metadata=bearer(tokens.access_token),
+    )
+    assert await status_of(right) == (grpc.StatusCode.FAILED_PRECONDITION, "ACCOUNT_LOCKED")
+
+
+async def test_wrong_mfa_codes_lock_the_account_though_the_password_is_right(
+    auth: auth_service_pb2_grpc.AuthServiceStub,
+) -> None:
+    tokens = await register_and_login(auth, "hugo")
+    md = bearer(tokens.access_token)
+    totp = pyotp.TOTP((await auth.EnrollMfa(pb.EnrollMfaRequest(), metadata=md)).secret)
+    await auth.ConfirmMfa(pb.ConfirmMfaRequest(code=totp.now()), metadata=md)
+    for _ in range(5):  # the policy's lockout_failures, each after a right password
+        login = await auth.Login(pb.LoginRequest(username="hugo", password=PASSWORD))
+        wrong = "000000" if totp.now() != "000000" else "111111"
+        guess = auth.VerifyMfa(
+            pb.VerifyMfaRequest(challenge_token=login.mfa_challenge.challenge_token, code=wrong)
+        )
+        assert await status_of(guess) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_MFA_CODE")
+    locked = auth.Login(pb.LoginRequest(username="hugo", password=PASSWORD))
+    assert await status_of(locked) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
 
 
 async def test_sessions_list_revoke_and_cap(auth: auth_service_pb2_grpc.AuthServiceStub) -> None:

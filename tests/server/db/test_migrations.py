@@ -44,7 +44,7 @@ def test_an_empty_database_migrates_to_head(database_url: str) -> None:
 
     upgrade_to_head(database_url)
 
-    assert current_revision(database_url) == head_revision() == "0004"
+    assert current_revision(database_url) == head_revision() == "0005"
     assert _tables(database_url) == set(Base.metadata.tables) | {"alembic_version"}
 
 

@@ -233,7 +233,9 @@ class AuthServiceServicer:
         one, and revokes every other session of the caller; the current session
         stays valid. API keys are not affected. A wrong current password fails
         with INVALID_ARGUMENT naming current_password (the caller's credential is
-        still good) and counts towards the account lockout.
+        still good) and counts towards the account lockout. While the account is
+        locked it fails with FAILED_PRECONDITION, ErrorInfo reason
+        ACCOUNT_LOCKED, without checking the password.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -254,7 +256,8 @@ class AuthServiceServicer:
         """ConfirmMfa enables MFA with a current code generated from the secret
         returned by EnrollMfa. From then on Login returns an MFA challenge.
         Fails with FAILED_PRECONDITION if no enrollment is pending and with
-        UNAUTHENTICATED if the code is wrong.
+        INVALID_ARGUMENT naming code if the code is wrong (the caller's
+        credential is still good).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -263,7 +266,8 @@ class AuthServiceServicer:
     def DisableMfa(self, request, context):
         """DisableMfa turns MFA off after checking a current code and discards the
         secret. Fails with FAILED_PRECONDITION if MFA is not enabled and with
-        UNAUTHENTICATED if the code is wrong.
+        INVALID_ARGUMENT naming code if the code is wrong (the caller's
+        credential is still good).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -290,7 +294,7 @@ class AuthServiceServicer:
         """RevokeApiKey revokes one of the caller's API keys; it stops working at
         once and cannot be restored. Revoking an already revoked key succeeds
         and changes nothing. Fails with NOT_FOUND for a key the caller does not
-        own.
+        own; admins may revoke any user's key (one that leaked, say).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -343,8 +347,10 @@ class AuthServiceServicer:
         """DeleteUser deletes a user account and revokes its sessions and API keys.
         Admins only. Datasets, models, predictions and transactions the user
         owned are kept and stay visible to admins; audit log entries keep the
-        user's id and username. Fails with FAILED_PRECONDITION when an admin
-        tries to delete their own account.
+        user's id and username. The username and email become free for new
+        accounts. Fails with NOT_FOUND for an unknown or already deleted user,
+        and with FAILED_PRECONDITION when an admin tries to delete their own
+        account or the last active admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1430,7 +1430,9 @@ export const AuthService: GenService<{
    * one, and revokes every other session of the caller; the current session
    * stays valid. API keys are not affected. A wrong current password fails
    * with INVALID_ARGUMENT naming current_password (the caller's credential is
-   * still good) and counts towards the account lockout.
+   * still good) and counts towards the account lockout. While the account is
+   * locked it fails with FAILED_PRECONDITION, ErrorInfo reason
+   * ACCOUNT_LOCKED, without checking the password.
    *
    * @generated from rpc quantis.v1.AuthService.ChangePassword
    */
@@ -1457,7 +1459,8 @@ export const AuthService: GenService<{
    * ConfirmMfa enables MFA with a current code generated from the secret
    * returned by EnrollMfa. From then on Login returns an MFA challenge.
    * Fails with FAILED_PRECONDITION if no enrollment is pending and with
-   * UNAUTHENTICATED if the code is wrong.
+   * INVALID_ARGUMENT naming code if the code is wrong (the caller's
+   * credential is still good).
    *
    * @generated from rpc quantis.v1.AuthService.ConfirmMfa
    */
@@ -1469,7 +1472,8 @@ export const AuthService: GenService<{
   /**
    * DisableMfa turns MFA off after checking a current code and discards the
    * secret. Fails with FAILED_PRECONDITION if MFA is not enabled and with
-   * UNAUTHENTICATED if the code is wrong.
+   * INVALID_ARGUMENT naming code if the code is wrong (the caller's
+   * credential is still good).
    *
    * @generated from rpc quantis.v1.AuthService.DisableMfa
    */
@@ -1505,7 +1509,7 @@ export const AuthService: GenService<{
    * RevokeApiKey revokes one of the caller's API keys; it stops working at
    * once and cannot be restored. Revoking an already revoked key succeeds
    * and changes nothing. Fails with NOT_FOUND for a key the caller does not
-   * own.
+   * own; admins may revoke any user's key (one that leaked, say).
    *
    * @generated from rpc quantis.v1.AuthService.RevokeApiKey
    */
@@ -1576,8 +1580,10 @@ export const AuthService: GenService<{
    * DeleteUser deletes a user account and revokes its sessions and API keys.
    * Admins only. Datasets, models, predictions and transactions the user
    * owned are kept and stay visible to admins; audit log entries keep the
-   * user's id and username. Fails with FAILED_PRECONDITION when an admin
-   * tries to delete their own account.
+   * user's id and username. The username and email become free for new
+   * accounts. Fails with NOT_FOUND for an unknown or already deleted user,
+   * and with FAILED_PRECONDITION when an admin tries to delete their own
+   * account or the last active admin.
    *
    * @generated from rpc quantis.v1.AuthService.DeleteUser
    */

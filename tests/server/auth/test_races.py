@@ -1,0 +1,74 @@
+"""Auth calls that race each other: each check holds for concurrent callers as for one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from google.protobuf import field_mask_pb2
+from quantis.v1 import auth_service_pb2 as pb
+from quantis.v1 import auth_service_pb2_grpc
+
+from server.auth.permissions import Role
+from server.composition import Application
+from server.domain.pagination import PageRequest
+from server.domain.users import UserFilter
+from tests.server.auth.conftest import bearer, status_of
+from tests.server.auth.test_flow import PASSWORD, register_and_login
+from tests.server.auth_helpers import admin_token
+
+Stub = auth_service_pb2_grpc.AuthServiceStub
+
+
+async def outcomes(calls: list[grpc.aio.UnaryUnaryCall]) -> list[object]:  # type: ignore[type-arg]
+    return await asyncio.gather(*calls, return_exceptions=True)
+
+
+async def test_one_refresh_token_sent_at_once_rotates_once_and_ends_the_session(auth: Stub) -> None:
+    tokens = await register_and_login(auth, "rita")
+    request = pb.RefreshTokenRequest(refresh_token=tokens.refresh_token)
+    results = await outcomes([auth.RefreshToken(request) for _ in range(8)])
+    rotated = [r for r in results if isinstance(r, pb.RefreshTokenResponse)]
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(rotated) <= 1 and len(rotated) + len(refused) == 8
+    assert all(e.code() is grpc.StatusCode.UNAUTHENTICATED for e in refused)
+    # The others presented a used token: reuse, so the family ends, the winner's successor too.
+    for winner in rotated:
+        again = auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=winner.tokens.refresh_token))
+        assert (await status_of(again))[0] is grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_wrong_passwords_sent_at_once_all_count(auth: Stub) -> None:
+    await register_and_login(auth, "sven")
+    wrong = pb.LoginRequest(username="sven", password="Wrong-Passw0rd!")
+    results = await outcomes([auth.Login(wrong) for _ in range(5)])  # the policy's lockout_failures
+    assert all(isinstance(r, grpc.aio.AioRpcError) for r in results)
+    locked = auth.Login(pb.LoginRequest(username="sven", password=PASSWORD))
+    assert await status_of(locked) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
+
+
+@pytest.mark.parametrize("attempt", range(5))
+async def test_two_admins_deactivating_each_other_at_once_leave_one(
+    auth: Stub, application: Application, attempt: int
+) -> None:
+    tokens = [await admin_token(application, f"admin_{n}") for n in (0, 1)]  # the only admins
+    ids = [
+        (await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(token))).user.user_id
+        for token in tokens
+    ]
+    mask = field_mask_pb2.FieldMask(paths=["active"])
+    results = await outcomes(
+        [
+            auth.UpdateUser(
+                pb.UpdateUserRequest(user=pb.User(user_id=ids[1 - n], active=False), update_mask=mask),
+                metadata=bearer(tokens[n]),
+            )
+            for n in (0, 1)
+        ]
+    )
+    assert sum(isinstance(r, pb.UpdateUserResponse) for r in results) <= 1
+    _, _, active = await application.users.list_users(
+        PageRequest(10, None), UserFilter(role=Role.ADMIN, active=True)
+    )
+    assert active == 1
