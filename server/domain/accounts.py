@@ -150,7 +150,10 @@ class AccountService:
         if isinstance(result, IssuedTokens):
             return result
         if result is None:
-            raise Unauthenticated("invalid refresh token", reason="TOKEN_INVALID")
+            raise Unauthenticated(
+                "the refresh token is unknown or expired, or its session has ended; log in again",
+                reason="TOKEN_INVALID",
+            )
         await self.forget_sessions(result)
         raise Unauthenticated("refresh token reused; its session is revoked", reason="REFRESH_TOKEN_REUSED")
 

@@ -84,7 +84,7 @@ def rotate(
 def redeem(
     session: Session, refresh_token: str, *, codec: TokenCodec, now: datetime
 ) -> IssuedTokens | list[str] | None:
-    """Rotate the token ``refresh_token`` names; if it was used or revoked before, end its family.
+    """Rotate the token ``refresh_token`` names; if it was used before, end its family.
 
     Returns the successor's tokens, the ids of the sessions a reuse ended, or None when the
     token is unknown, expired, or its session or user is no longer active.
@@ -92,8 +92,10 @@ def redeem(
     token = session.scalar(sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
     if token is None:
         return None
-    if token.used_at is not None or token.revoked_at is not None:
+    if token.used_at is not None:
         return revoke_family(session, token.family_id, now)  # reuse: the token leaked
+    if token.revoked_at is not None:
+        return None  # its session ended (logout, revocation, the per-user cap): not a reuse
     login = token.session
     user = session.get(User, login.user_id)
     if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:

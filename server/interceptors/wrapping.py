@@ -17,8 +17,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from server.contracts import MethodRule
+from server.errors import InvalidArgument
 
 if TYPE_CHECKING:
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -110,6 +112,75 @@ def guard_handler(handler: Handler, method: str, check: Callable[[Context], Awai
     return wrap_handler(handler, method, unary, stream)
 
 
+class Undecodable:
+    """What a request's bytes became when they are not a message of the method's request type."""
+
+    def __init__(self, error: DecodeError):
+        self.error = error
+
+
+def _checked(request: Any) -> Any:
+    if isinstance(request, Undecodable):
+        raise InvalidArgument(
+            f"the request is not a valid message of the method's request type: {request.error}",
+            reason="MALFORMED_REQUEST",
+        )
+    return request
+
+
+async def _checked_stream(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for request in requests:
+        yield _checked(request)
+
+
+def decoding_checked(handler: Handler) -> Handler:
+    """``handler`` refusing bytes that are no message of its request type with INVALID_ARGUMENT.
+
+    grpc answers a request deserializer that raises with UNKNOWN ("Unexpected <class
+    'DecodeError'>"), before any layer runs. Here the deserializer hands on an Undecodable
+    instead, and the servicer's behaviour raises for it: inside the layers, so the caller is
+    authenticated and audited first and the error layer words the answer.
+    """
+    parse = handler.request_deserializer
+    if parse is None:
+        return handler
+
+    def tolerant(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except DecodeError as error:
+            return Undecodable(error)
+
+    serializers = (tolerant, handler.response_serializer)
+    if handler.unary_unary is not None or handler.stream_unary is not None:
+        single: Behaviour | None = handler.unary_unary or handler.stream_unary
+        assert single is not None
+
+        inner = single if inspect.iscoroutinefunction(single) else functools.partial(_call_unary, single)
+        one_request = handler.unary_unary is not None
+
+        async def call_unary(request: Any, context: Context) -> Any:
+            return await inner(_checked(request) if one_request else _checked_stream(request), context)
+
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(call_unary, *serializers)
+        return grpc.stream_unary_rpc_method_handler(call_unary, *serializers)
+
+    streaming: Behaviour | None = handler.unary_stream or handler.stream_stream
+    assert streaming is not None, "a method handler has exactly one behaviour"
+
+    one_request = handler.unary_stream is not None
+
+    async def call_stream(request: Any, context: Context) -> AsyncIterator[Any]:
+        checked = _checked(request) if one_request else _checked_stream(request)
+        async for response in _iterate(streaming, checked, context):
+            yield response
+
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(call_stream, *serializers)
+    return grpc.stream_stream_rpc_method_handler(call_stream, *serializers)
+
+
 class WrappingInterceptor:
     """An interceptor that runs code around calls by wrapping their method handlers.
 
@@ -123,7 +194,8 @@ class WrappingInterceptor:
 
 
 class LayeredHandlers(grpc.GenericRpcHandler):
-    """A generic handler whose method handlers run inside ``layers`` (outermost first).
+    """A generic handler whose method handlers run inside ``layers`` (outermost first), and
+    refuse requests that are no message of their type (``decoding_checked``).
 
     This is what passing the layers to ``grpc.aio.server(interceptors=...)`` would do, without
     grpc.aio's interceptor pipeline: that pipeline awaits every interceptor on every call (two
@@ -143,7 +215,7 @@ class LayeredHandlers(grpc.GenericRpcHandler):
         method = handler_call_details.method
         cached = self._wrapped.get(method)
         if cached is None or cached[0] is not handler:
-            wrapped = handler
+            wrapped = decoding_checked(handler)
             for layer in self._layers:
                 wrapped = layer.wrap(wrapped, method)
             cached = self._wrapped[method] = (handler, wrapped)

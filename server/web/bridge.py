@@ -20,7 +20,7 @@ from grpc_reflection.v1alpha import reflection_pb2
 from grpc_status import rpc_status
 
 from server import contracts
-from server.errors import QuantisError, Unavailable, Unimplemented
+from server.errors import QuantisError, ResourceExhausted, Unavailable, Unimplemented
 from server.interceptors.errors import to_status
 from server.web import framing
 from server.web.cors import CorsPolicy
@@ -74,12 +74,13 @@ class GrpcWebBridge:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.content_type
-        text = content_type in GRPC_WEB_TEXT_TYPES
-        if not text and content_type not in GRPC_WEB_TYPES:
+        text_request = content_type in GRPC_WEB_TEXT_TYPES
+        if not text_request and content_type not in GRPC_WEB_TYPES:
             raise web.HTTPUnsupportedMediaType(
                 text="POST gRPC-web requests: application/grpc-web(+proto) or application/grpc-web-text"
             )
-        text = text or request.headers.get("accept", "").startswith("application/grpc-web-text")
+        # The request is read as its content type says; the answer is text if either asks for it.
+        text = text_request or request.headers.get("accept", "").startswith("application/grpc-web-text")
         response = web.StreamResponse(
             headers={
                 "Content-Type": "application/grpc-web-text+proto" if text else "application/grpc-web+proto",
@@ -92,7 +93,7 @@ class GrpcWebBridge:
             await response.write(framing.encode_text(frame) if text else frame)
 
         try:
-            call = await self._start(request, text)
+            call = await self._start(request, text_request)
         except QuantisError as error:
             await response.prepare(request)
             await send(framing.trailer_frame(_error_trailers(error)))
@@ -115,7 +116,15 @@ class GrpcWebBridge:
                 f"{path.strip('/')} streams its requests, which gRPC-web cannot carry: call it over gRPC",
                 reason="CLIENT_STREAMING_OVER_GRPC_WEB",
             )
-        body = await request.read()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            # What the server answers a message over its limit, not an HTTP error the browser's
+            # client can only call UNKNOWN.
+            raise ResourceExhausted(
+                f"the request is larger than the bridge accepts ({exc.text})",
+                reason="REQUEST_TOO_LARGE",
+            ) from exc
         message = framing.request_message(framing.decode_text(body) if text else body)
         metadata = request_metadata(request.headers.items(), request.remote)
         timeout = timeout_seconds(request.headers)

@@ -214,3 +214,17 @@ async def test_sessions_list_revoke_and_cap(auth: auth_service_pb2_grpc.AuthServ
         pb.RevokeSessionRequest(session_id="no-such-session"), metadata=bearer(tokens.access_token)
     )
     assert (await status_of(foreign))[0] is grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_ended_sessions_refresh_token_is_not_called_reuse(
+    auth: auth_service_pb2_grpc.AuthServiceStub,
+) -> None:
+    first = await register_and_login(auth, "ines")
+    for _ in range(10):  # the per-user cap of sessions: the first is pushed out
+        await auth.Login(pb.LoginRequest(username="ines", password=PASSWORD))
+    pushed_out = auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=first.refresh_token))
+    assert await status_of(pushed_out) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_INVALID")
+    logged_out = (await auth.Login(pb.LoginRequest(username="ines", password=PASSWORD))).tokens
+    await auth.Logout(pb.LogoutRequest(), metadata=bearer(logged_out.access_token))
+    after_logout = auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=logged_out.refresh_token))
+    assert await status_of(after_logout) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_INVALID")

@@ -15,7 +15,7 @@ from quantis.v1 import auth_service_pb2, dataset_service_pb2, monitoring_service
 
 from server.composition import Application
 from tests.server.auth_helpers import PASSWORD
-from tests.server.web.grpc_web import BINARY, TEXT, call, frame
+from tests.server.web.grpc_web import BINARY, TEXT, call, frame, parse_body
 
 LOGIN = "quantis.v1.AuthService/Login"
 CURRENT_USER = "quantis.v1.AuthService/GetCurrentUser"
@@ -174,3 +174,45 @@ async def test_malformed_bodies_are_invalid_arguments(bridge: str, http: aiohttp
 async def test_other_content_types_are_refused(bridge: str, http: aiohttp.ClientSession) -> None:
     async with http.post(f"{bridge}/{LOGIN}", data=b"{}", headers={"content-type": "application/json"}) as r:
         assert r.status == 415
+
+
+async def test_a_binary_request_may_ask_for_a_text_answer(
+    bridge: str, http: aiohttp.ClientSession, application: Application
+) -> None:
+    token = await login(http, bridge, application, "web_accept")
+    reply = await call(
+        http,
+        bridge,
+        CURRENT_USER,
+        auth_service_pb2.GetCurrentUserRequest(),
+        headers={"authorization": f"Bearer {token}", "accept": TEXT},
+    )
+    assert reply.headers["content-type"] == "application/grpc-web-text+proto"
+    assert reply.status == 0, reply.trailers
+    assert auth_service_pb2.GetCurrentUserResponse.FromString(reply.messages[0]).user.username == "web_accept"
+
+
+async def test_a_body_over_the_limit_is_resource_exhausted_as_over_grpc(
+    bridge: str, http: aiohttp.ClientSession
+) -> None:
+    over = 16 * 1024 * 1024 * 4 // 3 + 1024  # past the text-mode limit of a 16 MiB message
+    body = frame(auth_service_pb2.LoginRequest(username="x" * over, password="p"))
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 1 << 20):
+            yield body[start : start + (1 << 20)]
+
+    async with http.post(f"{bridge}/{LOGIN}", data=pieces(), headers={"content-type": BINARY}) as response:
+        assert response.status == 200
+        _, trailers = parse_body(await response.read())
+    assert trailers["grpc-status"] == "8" and "larger than the bridge accepts" in trailers["grpc-message"]
+
+
+async def test_bytes_that_are_no_request_message_are_invalid_arguments(
+    bridge: str, http: aiohttp.ClientSession
+) -> None:
+    # A frame whose message is not a LoginRequest (a truncated varint): the server's own answer.
+    body = struct.pack(">BI", 0, 3) + b"\xff\xff\xff"
+    async with http.post(f"{bridge}/{LOGIN}", data=body, headers={"content-type": BINARY}) as response:
+        _, trailers = parse_body(await response.read())
+    assert trailers["grpc-status"] == "3" and "not a valid message" in trailers["grpc-message"]
