@@ -1,11 +1,13 @@
-"""Keyset pagination with opaque page tokens (newest first).
+"""Keyset pagination with opaque page tokens (newest first unless a list asks otherwise).
 
 A page token encodes the (time, id) of the last item of the previous page, the time
 being the one the list is ordered by (created_at unless the caller names another key);
 the next page continues strictly after it, so concurrent inserts never shift or repeat
-items the way an offset would. A list whose tokens are valid only with the filters and order
-they were made under passes a ``scope`` (a digest of those) to both ends: a token used with
-others is INVALID_ARGUMENT instead of a page of something else.
+items the way an offset would. Every list's tokens are valid only in the list they came from,
+with the filters and order they were made under: its ``page_request`` names a ``scope``
+(``token_scope`` of the list's name, filters and order), the PageRequest carries it, and
+``split_page`` writes it into the next token. A token used elsewhere is INVALID_ARGUMENT
+instead of a page of something else.
 """
 
 from __future__ import annotations
@@ -41,15 +43,18 @@ K = TypeVar("K", bound=Keyed)
 class PageRequest:
     size: int
     after: tuple[datetime, str] | None
+    scope: str = ""  # what the tokens of this list, filters and order are valid for
 
 
 def page_request(page_size: int, page_token: str, scope: str = "") -> PageRequest:
+    """The page asked for; ``page_token`` must have been made under ``scope`` (``token_scope``
+    of the list's name, filters and order), which the next page's token carries in turn."""
     if page_size < 0:
         raise InvalidArgument.field("page_size", "must not be negative")
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     if not page_token:
-        return PageRequest(size, None)
-    return PageRequest(size, decode_token(page_token, scope))
+        return PageRequest(size, None, scope)
+    return PageRequest(size, decode_token(page_token, scope), scope)
 
 
 def decode_token(page_token: str, scope: str = "") -> tuple[datetime, str]:
@@ -77,9 +82,10 @@ def encode_token(item: Keyed, at: datetime | None = None, scope: str = "") -> st
     return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
 
 
-def token_scope(*parts: object) -> str:
-    """A short digest of what a list's tokens are valid for (its filters and order)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+def token_scope(list_name: str, *filters: object) -> str:
+    """A short digest of what a list's tokens are valid for: the list (its RPC's name) and every
+    filter and order that changes what its pages hold, each with a stable ``repr``."""
+    return hashlib.sha256(repr((list_name, *filters)).encode()).hexdigest()[:16]
 
 
 def paginate(
@@ -100,15 +106,16 @@ def paginate(
 
 
 def split_page(
-    rows: Sequence[K], page: PageRequest, key_of: Callable[[K], datetime] | None = None, scope: str = ""
+    rows: Sequence[K], page: PageRequest, key_of: Callable[[K], datetime] | None = None
 ) -> tuple[list[K], str]:
-    """The page's items and the token of the next page ("" when this is the last); ``key_of``
-    reads the time the rows are ordered by (their created_at unless given)."""
+    """The page's items and the token of the next page ("" when this is the last), valid under
+    the page's scope; ``key_of`` reads the time the rows are ordered by (their created_at
+    unless given)."""
     items = list(rows[: page.size])
     if len(rows) <= page.size:
         return items, ""
     last = items[-1]
-    return items, encode_token(last, None if key_of is None else key_of(last), scope)
+    return items, encode_token(last, None if key_of is None else key_of(last), page.scope)
 
 
 def count(session: Session, selected: sa.Select[Any]) -> int:

@@ -25,6 +25,7 @@ from server.domain.account_rules import validate_email
 from server.domain.accounts import AccountService
 from server.domain.auth_filters import session_conditions, user_conditions
 from server.domain.pagination import PageRequest, count, fetch_page, paginate, split_page
+from server.domain.search_terms import search_text
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger("server.domain")
@@ -102,6 +103,10 @@ class UserService:
         if len(where.username_contains) > MAX_USERNAME_LENGTH:
             # No username is longer, and SQLite refuses LIKE patterns past 50,000 bytes.
             raise InvalidArgument.field("username", f"at most {MAX_USERNAME_LENGTH} characters")
+        try:
+            search_text(where.username_contains)
+        except ValueError as exc:
+            raise InvalidArgument.field("username", str(exc)) from exc
 
         filtered = user_conditions(where.expression)
 
@@ -115,7 +120,7 @@ class UserService:
                 selected = selected.where(
                     User.username_key.contains(where.username_contains.lower(), autoescape=True)
                 )
-            return fetch_page(session, selected, User, page)
+            return fetch_page(session, selected, User, page, ascending=True)  # oldest first
 
         return await self._db.run(query)
 

@@ -10,7 +10,7 @@ from quantis.v1 import auth_service_pb2_grpc
 
 from server.domain.accounts import AccountService
 from server.domain.api_keys import ApiKeyService
-from server.domain.pagination import page_request
+from server.domain.pagination import page_request, token_scope
 from server.domain.users import UserChanges, UserFilter, UserService
 from server.errors import InvalidArgument
 from server.mappers import auth as mappers
@@ -89,7 +89,9 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def ListApiKeys(self, request: pb.ListApiKeysRequest, context: Context) -> pb.ListApiKeysResponse:
         keys, token, total = await self._api_keys.list(
-            principal(), page_request(request.page_size, request.page_token), request.filter
+            principal(),
+            page_request(request.page_size, request.page_token, token_scope("ListApiKeys", request.filter)),
+            request.filter,
         )
         return pb.ListApiKeysResponse(
             api_keys=[mappers.api_key_to_proto(k) for k in keys], next_page_token=token, total_size=total
@@ -106,7 +108,9 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     ) -> pb.ListSessionsResponse:
         caller = principal()
         found, token, total = await self._users.list_sessions(
-            caller, page_request(request.page_size, request.page_token), request.filter
+            caller,
+            page_request(request.page_size, request.page_token, token_scope("ListSessions", request.filter)),
+            request.filter,
         )
         return pb.ListSessionsResponse(
             sessions=[mappers.session_to_proto(s, caller.session_id) for s in found],
@@ -128,7 +132,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             expression=request.filter,
         )
         found, token, total = await self._users.list_users(
-            page_request(request.page_size, request.page_token), where
+            page_request(request.page_size, request.page_token, token_scope("ListUsers", where)), where
         )
         return pb.ListUsersResponse(
             users=[mappers.user_to_proto(u) for u in found], next_page_token=token, total_size=total

@@ -14,7 +14,7 @@ from quantis.v1 import dataset_service_pb2_grpc
 from server.domain.datasets.filters import typed_filter
 from server.domain.datasets.service import DatasetService
 from server.domain.datasets.uploads import UploadService
-from server.domain.pagination import page_request
+from server.domain.pagination import page_request, token_scope
 from server.errors import InvalidArgument, QuantisError
 from server.mappers import dataset as mappers
 from server.mappers.common import ascending
@@ -90,9 +90,18 @@ class DatasetServicer(dataset_service_pb2_grpc.DatasetServiceServicer):
             dict(request.labels),
             request.filter,
         )
+        scope = token_scope(
+            "ListDatasets",
+            request.name_contains,
+            request.format,
+            request.frequency,
+            sorted(request.labels.items()),
+            request.filter,
+            ascending(request.order),
+        )
         found, token, total = await self._datasets.list_datasets(
             principal(),
-            page_request(request.page_size, request.page_token),
+            page_request(request.page_size, request.page_token, scope),
             where,
             ascending=ascending(request.order),
         )

@@ -13,7 +13,7 @@ from server.domain.forecasting.comparison import ModelComparison
 from server.domain.forecasting.jobs import JobQuery, JobView, TrainingJobs
 from server.domain.forecasting.models import ModelCatalog, ModelQuery
 from server.domain.forecasting.versions import ModelVersions, VersionQuery
-from server.domain.pagination import page_request
+from server.domain.pagination import page_request, token_scope
 from server.errors import InvalidArgument
 from server.jobs.records import snapshot_of
 from server.jobs.store import ModelStore
@@ -56,7 +56,6 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         return pb.CreateModelResponse(model=mappers.model_to_proto(view))
 
     async def ListModels(self, request: pb.ListModelsRequest, context: Context) -> pb.ListModelsResponse:
-        page = page_request(request.page_size, request.page_token)
         query = ModelQuery(
             type=mappers.model_type_from_proto(request.type, "type"),
             dataset_id=request.dataset_id,
@@ -64,6 +63,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             filter=request.filter,
             ascending=ascending(request.order),
         )
+        page = page_request(request.page_size, request.page_token, token_scope("ListModels", query))
         views, token, total = await self._models.list_models(principal(), query, page)
         return pb.ListModelsResponse(
             models=[mappers.model_to_proto(v) for v in views], next_page_token=token, total_size=total
@@ -104,7 +104,6 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     async def ListTrainingJobs(
         self, request: pb.ListTrainingJobsRequest, context: Context
     ) -> pb.ListTrainingJobsResponse:
-        page = page_request(request.page_size, request.page_token)
         states = []
         for index, number in enumerate(request.states):
             state = job_mappers.job_state_from_proto(number, f"states[{index}]")
@@ -119,6 +118,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             filter=request.filter,
             ascending=ascending(request.order),
         )
+        page = page_request(request.page_size, request.page_token, token_scope("ListTrainingJobs", query))
         views, token, total = await self._jobs.list_jobs(principal(), query, page)
         return pb.ListTrainingJobsResponse(
             jobs=[_job(v) for v in views], next_page_token=token, total_size=total
@@ -127,12 +127,13 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     async def ListModelVersions(
         self, request: pb.ListModelVersionsRequest, context: Context
     ) -> pb.ListModelVersionsResponse:
-        page = page_request(request.page_size, request.page_token)
         query = VersionQuery(
             state=mappers.version_state_from_proto(request.state, "state"),
             filter=request.filter,
             ascending=ascending(request.order),
         )
+        scope = token_scope("ListModelVersions", request.model_id, query)
+        page = page_request(request.page_size, request.page_token, scope)
         views, token, total = await self._versions.list_versions(principal(), request.model_id, query, page)
         return pb.ListModelVersionsResponse(
             versions=[mappers.version_to_proto(v, self._store) for v in views],

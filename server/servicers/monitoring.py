@@ -17,7 +17,7 @@ from server.domain.monitoring.health import HealthService, Kind, Status
 from server.domain.monitoring.live import LiveEvents
 from server.domain.monitoring.notifications import NotificationService
 from server.domain.monitoring.stats import SystemStats
-from server.domain.pagination import page_request
+from server.domain.pagination import page_request, token_scope
 from server.mappers import monitoring as mappers
 from server.mappers.common import ascending, duration, optional_datetime, timestamp
 from server.mappers.drift import drift_report_to_proto, window_from_proto
@@ -127,7 +127,7 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             ascending=ascending(request.sort_order, "sort_order"),
         )
         entries, token, total = await self._audit_log.list(
-            where, page_request(request.page_size, request.page_token)
+            where, page_request(request.page_size, request.page_token, token_scope("ListAuditLogs", where))
         )
         return pb.ListAuditLogsResponse(
             audit_logs=[mappers.audit_log_to_proto(e) for e in entries],
@@ -153,7 +153,9 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
             expression=request.filter,
         )
         found, token, total = await self._alerts.list(
-            principal(), where, page_request(request.page_size, request.page_token)
+            principal(),
+            where,
+            page_request(request.page_size, request.page_token, token_scope("ListAlerts", where)),
         )
         return pb.ListAlertsResponse(
             alerts=[mappers.alert_to_proto(a) for a in found], next_page_token=token, total_size=total
@@ -170,7 +172,11 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
     ) -> pb.ListNotificationsResponse:
         found = await self._notifications.list(
             principal(),
-            page_request(request.page_size, request.page_token),
+            page_request(
+                request.page_size,
+                request.page_token,
+                token_scope("ListNotifications", request.unread_only, request.filter),
+            ),
             request.unread_only,
             request.filter,
         )

@@ -14,7 +14,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 from quantis.v1 import prediction_service_pb2_grpc
 
 from server.auth.principal import Principal
-from server.domain.pagination import page_request
+from server.domain.pagination import page_request, token_scope
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.records import PredictionQuery, PredictionRecords
 from server.domain.prediction.service import Predictor
@@ -155,7 +155,6 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     async def ListPredictions(
         self, request: pb.ListPredictionsRequest, context: Context
     ) -> pb.ListPredictionsResponse:
-        page = page_request(request.page_size, request.page_token)
         span = request.time_range
         query = PredictionQuery(
             model_id=request.model_id,
@@ -166,6 +165,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
             filter=request.filter,
             ascending=ascending(request.order),
         )
+        page = page_request(request.page_size, request.page_token, token_scope("ListPredictions", query))
         views, token, total = await self._records.list_predictions(principal(), query, page)
         full = mappers.full_view(request.view, default=False)
         return pb.ListPredictionsResponse(

@@ -66,7 +66,7 @@ class TransactionLister:
     async def list(
         self, principal: Principal, query: TransactionQuery
     ) -> tuple[builtins.list[Transaction], str, int]:
-        scope = token_scope(dataclasses.replace(query, page_size=0, page_token=""))
+        scope = token_scope("ListTransactions", dataclasses.replace(query, page_size=0, page_token=""))
         page_asked = page_request(query.page_size, query.page_token, scope)
         conditions = [
             visible_to(principal),
@@ -78,7 +78,7 @@ class TransactionLister:
             base = sa.select(Transaction).where(*conditions)
             page = paginate(base, Transaction, page_asked, ascending=query.ascending)
             rows = session.scalars(page.options(selectinload(Transaction.reversed_by))).all()
-            items, token = split_page(rows, page_asked, scope=scope)
+            items, token = split_page(rows, page_asked)
             return items, token, count(session, base)
 
         return await self._db.run(run)
