@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+T = TypeVar("T")
 
-def lock_rows(session: Session, query: sa.Select[Any]) -> list[Any]:
+
+def sqlite_write_lock(session: Session) -> None:
+    """On SQLite, take the database's write lock now, before anything more is read: SQLite has
+    no row locks, and a read made before the lock could be stale by the time the transaction
+    writes. Nothing on other databases, whose rows are locked where they are read."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_rows(session: Session, query: sa.Select[T], *, shared: bool = False) -> list[T]:
     """Lock what ``query`` selects until the transaction ends, and return it as it is now.
 
-    PostgreSQL locks the rows (FOR UPDATE; a transaction that locked them first is waited for,
-    and the rows are read again after it). SQLite has no row locks, so the transaction takes the
-    database's write lock instead (BEGIN IMMEDIATE), which it must do before its first write.
-    Concurrent callers that lock the same rows therefore each see the others' results.
+    PostgreSQL locks the rows (FOR UPDATE, or FOR SHARE when ``shared``; a transaction that
+    locked them first is waited for, and the rows are read again after it). SQLite takes the
+    database's write lock instead (``sqlite_write_lock``). Concurrent callers that lock the same
+    rows therefore each see the others' results. Objects the session already holds are
+    refreshed from the rows read.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-        return list(session.scalars(query))
-    return list(session.scalars(query.with_for_update()))
+    sqlite_write_lock(session)
+    locked = query.with_for_update(read=shared).execution_options(populate_existing=True)
+    return list(session.scalars(locked))

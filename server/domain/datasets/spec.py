@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.db.enums import DatasetFormat, Frequency
+from server.domain.stored_text import nul_violations
 from server.errors import FieldViolation, InvalidArgument
 
 MAX_NAME = 200
@@ -139,7 +140,7 @@ def validate_spec(spec: DatasetSpec) -> None:
     texts = [("metadata.name", spec.name), ("metadata.description", spec.description)]
     texts += [(path, column) for column, _, path in spec.named_columns()]
     texts += [(f"metadata.labels[{key!r}]", value) for key, value in spec.labels.items()]
-    bad += [FieldViolation(path, "must not hold a NUL character") for path, text in texts if "\0" in text]
+    bad += nul_violations(texts)
     if bad:
         raise InvalidArgument(
             "; ".join(f"{v.field}: {v.description}" for v in bad), violations=bad, reason="METADATA_INVALID"

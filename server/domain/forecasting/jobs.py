@@ -16,7 +16,7 @@ from server.auth.principal import Principal
 from server.db.enums import JobState, ModelType
 from server.db.models import Dataset, Model, TrainingJob
 from server.domain import filters
-from server.domain.forecasting.models import owns, require, visible_model
+from server.domain.forecasting.models import locked_model, owns, require
 from server.domain.forecasting.specs import check_horizon, check_hyperparameters, type_spec
 from server.domain.forecasting.train_spec import TrainSpec, search_config
 from server.domain.pagination import PageRequest, paginate, split_page
@@ -77,8 +77,8 @@ class TrainingJobs:
         windows = spec.validation_windows or 1
 
         def enqueue(session: Session) -> JobView:
-            model = visible_model(session, principal, model_id)
-            session.refresh(model, with_for_update=True)  # one TrainModel of a model at a time
+            # One TrainModel of a model at a time, and the model not deleted under it.
+            model = locked_model(session, principal, model_id)
             overrides = check_hyperparameters(model.model_type, spec.overrides, "hyperparameter_overrides")
             given = {k: overrides[k] for k in spec.overrides}
             hyperparameters = {**model.hyperparameters, **given}

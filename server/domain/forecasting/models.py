@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.db.enums import Frequency, ModelType
+from server.db.locks import lock_rows
 from server.db.models import Dataset, Deployment, Model, ModelVersion, TrainingJob
 from server.domain import filters
 from server.domain.forecasting.specs import (
@@ -66,8 +67,29 @@ def visible_model(session: Session, principal: Principal, model_id: str, field: 
     return model
 
 
+def locked_model(session: Session, principal: Principal, model_id: str, field: str = "model_id") -> Model:
+    """The model, read once its row is locked until the transaction ends (SELECT ... FOR UPDATE
+    on PostgreSQL, the write lock on SQLite): what is read stays true until the writes commit,
+    and the model cannot be deleted meanwhile. NotFound if it is gone by then."""
+    require(model_id, field)
+    model = next(iter(lock_rows(session, sa.select(Model).where(Model.id == model_id))), None)
+    if model is None or not owns(principal, model.owner_id):
+        raise NotFound("model", model_id)
+    return model
+
+
 def visible_dataset(session: Session, principal: Principal, dataset_id: str) -> Dataset:
     dataset = session.get(Dataset, dataset_id)
+    if dataset is None or not owns(principal, dataset.owner_id):
+        raise NotFound("dataset", dataset_id)
+    return dataset
+
+
+def locked_dataset(session: Session, principal: Principal, dataset_id: str) -> Dataset:
+    """The dataset, read once its row is share-locked until the transaction ends (the write
+    lock on SQLite), so it cannot be deleted before what refers to it is written."""
+    query = sa.select(Dataset).where(Dataset.id == dataset_id)
+    dataset = next(iter(lock_rows(session, query, shared=True)), None)
     if dataset is None or not owns(principal, dataset.owner_id):
         raise NotFound("dataset", dataset_id)
     return dataset
@@ -99,7 +121,7 @@ class ModelCatalog:
         model_type = spec.type
 
         def create(session: Session) -> ModelView:
-            dataset = visible_dataset(session, principal, spec.dataset_id)
+            dataset = locked_dataset(session, principal, spec.dataset_id)
             target = target_of(spec, dataset)
             check_horizon(spec.horizon, self._max_horizon, dataset)
             frequency: Frequency = frequency_of(spec, dataset)
@@ -166,12 +188,16 @@ class ModelCatalog:
         """Cancel the model's active jobs, delete it (versions, deployment, jobs cascade) and its files."""
 
         def delete(session: Session) -> list[dict[str, Any]]:
-            model = visible_model(session, principal, model_id)
-            active = session.scalars(
-                sa.select(TrainingJob).where(
-                    TrainingJob.model_id == model.id, TrainingJob.state.in_(records.ACTIVE_STATES)
-                )
-            ).all()
+            active_jobs = sa.select(TrainingJob).where(
+                TrainingJob.model_id == require(model_id, "model_id"),
+                TrainingJob.state.in_(records.ACTIVE_STATES),
+            )
+            # The active jobs locked before the model, the order a finishing job takes them in
+            # (server.jobs.versions); then read again: a TrainModel the model's lock waited for
+            # may have added one.
+            lock_rows(session, active_jobs)
+            model = locked_model(session, principal, model_id)
+            active = session.scalars(active_jobs.execution_options(populate_existing=True)).all()
             events = [records.cancel(session, job, "cancelled: the model was deleted") for job in active]
             model.default_version_id = None
             session.flush()

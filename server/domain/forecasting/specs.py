@@ -10,6 +10,7 @@ from typing import Any
 from server.db.enums import Frequency, ModelType
 from server.db.models import Dataset
 from server.domain.datasets.spec import LABEL_KEY, MAX_LABEL_VALUE, MAX_LABELS
+from server.domain.stored_text import nul_violations
 from server.errors import InvalidArgument
 from server.jobs.panels import value_columns
 from training import MODEL_TYPES, InvalidHyperparameterError, InvalidRequestError, validate_hyperparameters
@@ -65,6 +66,11 @@ def check_text(spec: ModelSpec) -> None:
     if not spec.dataset_id:
         raise InvalidArgument.field("dataset_id", "is required")
     check_labels(spec.labels)
+    # PostgreSQL stores no NUL in text; refused on every database, as dataset metadata is.
+    texts = [("name", spec.name), ("description", spec.description)]
+    texts += [(f"labels[{key}]", key + value) for key, value in sorted(spec.labels.items())]
+    if bad := nul_violations(texts):
+        raise InvalidArgument.field(bad[0].field, bad[0].description)
 
 
 def check_labels(labels: dict[str, str]) -> None:

@@ -51,6 +51,11 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
                 f"search.parameters[{index}]",
                 f"is not a searchable hyperparameter of {registry_name(model.model_type)}",
             )
+        if name in overrides:
+            raise InvalidArgument.field(
+                f"search.parameters[{index}]",
+                "is fixed in hyperparameter_overrides; search it or fix it, not both",
+            )
     parameters = list(search.parameters) or sorted(searchable - set(overrides))
     return {
         "n_trials": search.n_trials or DEFAULT_TRIALS,

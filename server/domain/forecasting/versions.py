@@ -14,7 +14,7 @@ from server.auth.principal import Principal
 from server.db.enums import ModelType, ModelVersionState
 from server.db.models import Deployment, Model, ModelVersion
 from server.domain import filters
-from server.domain.forecasting.models import deployments_of, owns, require, visible_model
+from server.domain.forecasting.models import deployments_of, locked_model, owns, require, visible_model
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
@@ -138,8 +138,9 @@ class ModelVersions:
             raise InvalidArgument.field("splits", "the percentages must sum to 100")
 
         def deploy(session: Session) -> DeploymentView:
-            model = visible_model(session, principal, model_id)
-            session.refresh(model, with_for_update=True)
+            # Locked before anything is read: concurrent deployments of one model, and its
+            # deletion, wait for this one, so its writes rest on what it read.
+            model = locked_model(session, principal, model_id)
             for index, (vid, _) in enumerate(wanted):
                 version = session.get(ModelVersion, vid)
                 if version is None or not owns(principal, version.model.owner_id):

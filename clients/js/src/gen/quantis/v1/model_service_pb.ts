@@ -771,7 +771,8 @@ export type HyperparameterSearch = Message<"quantis.v1.HyperparameterSearch"> & 
   /**
    * Names of the hyperparameters to search. Empty means every INT, FLOAT and
    * CATEGORICAL hyperparameter of the type not fixed in
-   * hyperparameter_overrides.
+   * hyperparameter_overrides. A name also fixed in hyperparameter_overrides is
+   * refused with INVALID_ARGUMENT: search it or fix it, not both.
    *
    * @generated from field: repeated string parameters = 3;
    */
