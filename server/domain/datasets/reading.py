@@ -7,7 +7,6 @@ text, static columns as float64 when every cell is a number and text otherwise.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,22 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from server.db.enums import DatasetFormat
 from server.db.models.predictions import SERIES_ID_LENGTH
+from server.domain.datasets import csv_file
 from server.domain.datasets.problems import bad_cell, bad_column, bad_file
 from server.domain.datasets.spec import NUMERIC_ROLES, ColumnRole, DatasetSpec
 
 MISSING_TEXT = frozenset({"", "nan"})
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Models compute in float32: a larger value, finite as a double, is infinite to them."""
+EARLIEST = pd.Timestamp("1678-01-01", tz="UTC")
+AFTER_LAST = pd.Timestamp("2262-01-01", tz="UTC")
+"""Timestamps are nanoseconds (1677-09-21 to 2262-04-11); whole years inside that, UTC."""
+YEARS = "years 1678 to 2261 (UTC)"
+VALUE_RULE = "values must be finite, at most 3.4e38 in size (models compute in float32)"
 
 
 @dataclass
@@ -61,50 +67,12 @@ def _check_columns(present: list[str], spec: DatasetSpec) -> list[str]:
     return [column for column in present if column in named]
 
 
-def _header(path: Path) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader([fh.readline()]), [])
-    except UnicodeDecodeError as exc:
-        raise bad_file("the file is not UTF-8 text") from exc
-    except csv.Error as exc:  # a header field of over 131,072 characters, say
-        raise bad_file(f"the header row is not one Quantis reads: {exc}") from exc
-
-
 def _read_csv(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str]]:
-    header = _header(path)
-    if not header:
+    present = csv_file.header(path)
+    if not present:
         raise bad_file("the file is empty; a CSV needs a header row naming its columns")
-    order = _check_columns(header, spec)
-    ragged: list[pacsv.InvalidRow] = []
-
-    def refuse(row: pacsv.InvalidRow) -> str:
-        ragged.append(row)
-        return "error"
-
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=refuse),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=order,
-                column_types=dict.fromkeys(order, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if ragged:
-            row = ragged[0]
-            raise bad_file(
-                f"row {row.number - 1} (line {row.number}) has {row.actual_columns} fields, "
-                f"the header {row.expected_columns}"
-            ) from exc
-        if "UTF8" in str(exc):
-            raise bad_file("the file is not UTF-8 text") from exc
-        raise bad_file("the file is not a comma-separated CSV with a header row") from exc
-    return table.to_pandas(), order
+    order = _check_columns(present, spec)
+    return csv_file.read_columns(path, order), order
 
 
 def _read_parquet(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str]]:
@@ -124,10 +92,11 @@ def _read_parquet(path: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, list[str
             try:  # a checked cast: a time outside what nanoseconds hold fails instead of wrapping
                 stamps = pd.Series(chunked.cast(pa.timestamp("ns", tz=zone)).to_pandas())
             except (pa.ArrowException, ValueError, OverflowError) as exc:
-                raise bad_column(
-                    _field(spec, column), column, "holds dates outside the years 1678 to 2261"
-                ) from exc
-            columns[column] = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
+                raise bad_column(_field(spec, column), column, f"holds dates outside the {YEARS}") from exc
+            stamps = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
+            if ((stamps < EARLIEST) | (stamps >= AFTER_LAST)).any():
+                raise bad_column(_field(spec, column), column, f"holds dates outside the {YEARS}")
+            columns[column] = stamps
         elif pa.types.is_integer(kind) and roles[column] is ColumnRole.SERIES_ID:
             # Series ids as the integers they are ("7", not "7.0"); a null one is missing.
             columns[column] = pd.Series(chunked.cast(pa.string()).to_pandas()).fillna("")
@@ -156,7 +125,7 @@ def _typed(values: pd.Series, column: str, role: ColumnRole) -> pd.Series:
     if role in NUMERIC_ROLES:
         return _numbers(values, column)
     if role is ColumnRole.SERIES_ID:
-        text = values.astype(str).str.strip() if values.dtype == object else values.astype(str)
+        text = values.astype(str)  # exactly as written: " a" and "a" are two series
         empty = text == ""
         if empty.any():
             raise bad_cell(_first(empty) + 1, column, "the series id is missing")
@@ -183,13 +152,13 @@ def _timestamps(values: pd.Series, column: str) -> pd.Series:
     if empty.any():
         raise bad_cell(_first(empty) + 1, column, "the timestamp is missing")
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-    bad = parsed.isna()
+    bad = parsed.isna() | (parsed < EARLIEST) | (parsed >= AFTER_LAST)
     if bad.any():
         row = _first(bad)
         raise bad_cell(
             row + 1,
             column,
-            f"{text.iloc[row]!r} is not an RFC 3339 timestamp or ISO 8601 date (years 1678 to 2261)",
+            f"{text.iloc[row]!r} is not an RFC 3339 timestamp or ISO 8601 date in the {YEARS}",
         )
     return parsed
 
@@ -205,9 +174,12 @@ def _numbers(values: pd.Series, column: str) -> pd.Series:
             raise bad_cell(row + 1, column, f"{text.iloc[row]!r} is not a number") from None
         values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
     numbers = values.astype(np.float64)
-    infinite = np.isinf(numbers)
-    if infinite.any():
-        raise bad_cell(_first(infinite) + 1, column, "the value is not finite")
+    unheld = ~(np.abs(numbers) <= FLOAT32_MAX) & numbers.notna()
+    if unheld.any():
+        row = _first(unheld)
+        value = numbers.iat[row]
+        problem = "the value is not finite" if np.isinf(value) else f"{value:g} is too large"
+        raise bad_cell(row + 1, column, f"{problem}: {VALUE_RULE}")
     return numbers
 
 

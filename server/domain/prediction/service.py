@@ -15,6 +15,7 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
+from server.domain.datasets.reading import FLOAT32_MAX
 from server.domain.prediction.failures import FailureLog
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import (
@@ -39,8 +40,6 @@ from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
 from server.errors import InvalidArgument, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
-
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class Predictor:

@@ -171,7 +171,7 @@ BAD_FILES = {
         "file.rows[1].value",
         "not finite",
     ),
-    "ragged row": (lines(HEADER, ("s", "2024-01-01", 1, 9)), "file", "has 4 fields"),
+    "ragged row": (lines(HEADER, ("s", "2024-01-01", 1, 9)), "file.rows[1]", "row 1 (line 2) has 4 fields"),
     "no rows": (lines(HEADER), "file", "no data rows"),
     "missing column": (
         lines(("series_id", "ts", "value"), ("s", "2024-01-01", 1)),

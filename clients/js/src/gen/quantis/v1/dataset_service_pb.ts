@@ -128,7 +128,8 @@ export type DatasetMetadata = Message<"quantis.v1.DatasetMetadata"> & {
 
   /**
    * Name of the column that identifies the series in a panel (many series in
-   * one file). Empty means the file holds a single series.
+   * one file). Empty means the file holds a single series. Ids are kept
+   * exactly as written: surrounding spaces are part of the id.
    *
    * @generated from field: string series_id_column = 6;
    */
