@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from server.composition import bootstrap_demo_model, build_application
 from server.db.migrate import upgrade_to_head
 from server.domain.monitoring.watch import ComponentWatch
+from server.errors import CannotListen
 from server.grpc_server import RunningServer, create_server
 from server.logs import configure_logging
 from server.processes import Replicas, metrics_port, primary_gone
@@ -68,6 +69,7 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
     if application.prediction is not None:
         await application.prediction.warm_deployed(application.db)
     replicas = Replicas(settings) if index == 0 and settings.server_processes > 1 else None
+    running: RunningServer | None = None
     try:
         if settings.demo_model and index == 0:
             await bootstrap_demo_model(application)
@@ -83,7 +85,11 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
             share_port=settings.server_processes > 1,
         )
         if (port := metrics_port(settings, index)) >= 0:
-            http, _ = application.metrics.serve_http(settings.host, port)
+            try:
+                http, _ = application.metrics.serve_http(settings.host, port)
+            except OSError as error:
+                chosen_by = "QUANTIS_METRICS_PORT; -1 for none"
+                raise CannotListen("serve metrics", f"{settings.host}:{port}", chosen_by, error) from error
             log.info("metrics", extra={"address": f"{settings.host}:{http.server_port}"})
         log.info("serving", extra={"address": f"{settings.host}:{running.port}", "server_process": index})
         # What start-up built (modules, ORM metadata, torch) lives as long as the process: out of
@@ -126,7 +132,10 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
         grace = settings.shutdown_grace_seconds
         log.info("draining", extra={"grace_seconds": grace, "server_process": index})
         await asyncio.gather(running.stop(grace), *([replicas.stop(grace)] if replicas is not None else []))
+        running = None
     finally:
+        if running is not None:  # a start-up that failed part way, after the gRPC server started
+            await running.stop(0)
         if replicas is not None:
             await replicas.stop(0)  # a start-up that failed part way: none may outlive this one
         await application.close()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
+from collections.abc import Iterator
 
-from server.errors import QuantisError
+from server.errors import CannotListen, QuantisError
 from server.settings import Settings
 
 
@@ -94,6 +96,16 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from error
 
 
+@contextlib.contextmanager
+def _listening() -> Iterator[None]:
+    """A listener that cannot bind ends the command with one line naming it, and status 1."""
+    try:
+        yield
+    except CannotListen as error:
+        print(f"quantis: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def _web(args: argparse.Namespace) -> None:
     from server.logs import configure_logging
     from server.web.app import host_port, serve
@@ -114,7 +126,8 @@ def _web(args: argparse.Namespace) -> None:
         print(f"quantis: --listen: {error}", file=sys.stderr)
         raise SystemExit(2) from error
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve(settings, listen, args.target, args.serve))
+    with _listening():
+        asyncio.run(serve(settings, listen, args.target, args.serve))
 
 
 def server_commands() -> set[str]:
@@ -138,7 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         overrides = {
             key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None
         }
-        run(_settings(**overrides))
+        with _listening():
+            run(_settings(**overrides))
     elif args.command == "worker":
         from server.jobs.celery_app import run_worker
         from server.jobs.worker_config import queue_name

@@ -6,6 +6,7 @@ class to a gRPC status with google.rpc details. Nothing here imports grpc.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -151,3 +152,13 @@ class Internal(QuantisError):
     """Raised only by the error interceptor for failures nobody anticipated."""
 
     reason = "INTERNAL"
+
+
+class CannotListen(Exception):
+    """A listener could not bind its address at start-up. Not a caller's error: the message names
+    the address and the settings that chose it, for the command that started it to print."""
+
+    def __init__(self, what: str, address: str, chosen_by: str, reason: OSError | str):
+        if isinstance(reason, OSError):
+            reason = os.strerror(reason.errno).lower() if reason.errno else str(reason)
+        super().__init__(f"cannot {what} on {address} ({chosen_by}): {reason}")

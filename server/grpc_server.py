@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from opentelemetry import trace
 
 from server import contracts, reflection
+from server.errors import CannotListen
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_context import RequestContextInterceptor
 from server.interceptors.wrapping import LayeredHandlers, WrappingInterceptor
@@ -113,13 +114,21 @@ async def create_server(
     names = [service.full_name for service in contracts.services()]
     reflection.enable(registry, [*names, health.SERVICE_NAME])
     address = f"{host}:{port}"
-    bound = (
-        server.add_secure_port(address, credentials)
-        if credentials is not None
-        else server.add_insecure_port(address)
-    )
+    try:
+        bound = (
+            server.add_secure_port(address, credentials)
+            if credentials is not None
+            else server.add_insecure_port(address)
+        )
+    except RuntimeError:  # grpc's "Failed to bind", which says no more
+        bound = 0
     if bound == 0:
-        raise OSError(f"could not bind {host}:{port}")
+        raise CannotListen(
+            "serve gRPC",
+            address,
+            "QUANTIS_HOST, QUANTIS_PORT, or serve's --host, --port",
+            "the address is in use or not this machine's",
+        )
     await server.start()
     running = RunningServer(server=server, port=bound, health=health_servicer, servicers=servicers)
     await running.set_serving(True)

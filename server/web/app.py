@@ -18,6 +18,7 @@ import grpc
 from aiohttp import web
 
 from server import app as grpc_app
+from server.errors import CannotListen
 from server.settings import Settings
 from server.web.bridge import GrpcWebBridge
 from server.web.cors import CorsPolicy
@@ -93,7 +94,11 @@ async def start_bridge(
     runner = web.AppRunner(application, handler_cancellation=True, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await asyncio.gather(runner.cleanup(), bridge.close(0))
+        raise CannotListen("listen", f"{host}:{port}", "--listen, QUANTIS_WEB_LISTEN", error) from error
     bound = int(runner.addresses[0][1])
     return RunningBridge(runner, bridge, bound, grace)
 
