@@ -18,6 +18,14 @@ import { DEFAULT_RETRY, retryInterceptor, type RetryPolicy } from "./retries.js"
 
 export type TransportKind = "grpc" | "grpc-web";
 
+/**
+ * The largest message sent or received, as the server's default limit (QUANTIS_MAX_MESSAGE_BYTES)
+ * and the Python SDK's. A larger request fails at once with ResourceExhausted: sent, it would
+ * stall in HTTP/2 flow control once the server stops reading it, until the deadline (forever
+ * without one).
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 export interface QuantisClientOptions {
   /** Where the server (gRPC) or the gRPC-web bridge listens: "http://127.0.0.1:50051". */
   baseUrl: string;
@@ -34,10 +42,19 @@ export interface QuantisClientOptions {
   onRefresh?: (tokens: Tokens) => void;
   /** Extra interceptors, innermost: they see every attempt with its credentials. */
   interceptors?: Interceptor[];
+  /** The largest message sent or received, in bytes (default MAX_MESSAGE_BYTES, 16 MiB). */
+  maxMessageBytes?: number;
 }
 
-/** Makes the transport of an entry point (Node or browser) with the given interceptors. */
-export type TransportFactory = (interceptors: Interceptor[]) => Transport;
+/** What every transport of an entry point is given: its interceptors and the message size limits. */
+export interface TransportSettings {
+  interceptors: Interceptor[];
+  readMaxBytes: number;
+  writeMaxBytes: number;
+}
+
+/** Makes the transport of an entry point (Node or browser) with the given interceptors and limits. */
+export type TransportFactory = (settings: TransportSettings) => Transport;
 
 export interface QuantisClient {
   readonly auth: Client<typeof services.auth>;
@@ -59,7 +76,9 @@ export function createQuantisClientWith(factory: TransportFactory, options: Quan
   const retry = options.retry === null ? [] : [retryInterceptor(options.retry ?? DEFAULT_RETRY)];
   const interceptors = [...retry, authInterceptor(credentials), ...(options.interceptors ?? [])];
   const timeoutMs = options.timeoutMs === null ? undefined : (options.timeoutMs ?? 30_000);
-  const transport = withTypedErrors(withDefaultDeadline(factory(interceptors), timeoutMs));
+  const maxBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const settings = { interceptors, readMaxBytes: maxBytes, writeMaxBytes: maxBytes };
+  const transport = withTypedErrors(withDefaultDeadline(factory(settings), timeoutMs));
   const auth = createClient(services.auth, transport);
   credentials.useExchange(async (refreshToken) => tokensFromProto((await auth.refreshToken({ refreshToken })).tokens));
 

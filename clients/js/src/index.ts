@@ -3,7 +3,7 @@
  * and policies a caller configures, the contracts' helpers and the generated messages.
  */
 export { Credentials, type Tokens } from "./credentials.js";
-export { type QuantisClient, type QuantisClientOptions, type TransportKind } from "./client.js";
+export { MAX_MESSAGE_BYTES, type QuantisClient, type QuantisClientOptions, type TransportKind } from "./client.js";
 export * from "./errors.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retries.js";
 export { isIdempotent, isPublic, services } from "./contracts.js";

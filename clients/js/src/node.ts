@@ -33,10 +33,10 @@ export function createQuantisClient(options: NodeClientOptions): NodeQuantisClie
   const sessions =
     (options.transport ?? "grpc") === "grpc" ? new Http2SessionManager(baseUrl, {}, options.http2Options) : undefined;
   const client = createQuantisClientWith(
-    (interceptors) =>
+    (settings) =>
       sessions === undefined
-        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors })
-        : createGrpcTransport({ baseUrl, sessionManager: sessions, interceptors }),
+        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", ...settings })
+        : createGrpcTransport({ baseUrl, sessionManager: sessions, ...settings }),
     options,
   );
   return {

@@ -15,7 +15,7 @@ export function createQuantisClient(options: QuantisClientOptions): QuantisClien
     throw new TypeError(`browsers reach Quantis over gRPC-web only, not "${options.transport}"`);
   }
   return createQuantisClientWith(
-    (interceptors) => createGrpcWebTransport({ baseUrl: options.baseUrl, interceptors }),
+    (settings) => createGrpcWebTransport({ baseUrl: options.baseUrl, ...settings }),
     options,
   );
 }

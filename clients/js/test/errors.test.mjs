@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { Code, ConnectError } from "@connectrpc/connect";
-import { InvalidArgument, NotFound, QuantisError } from "@quantis/client/node";
+import { InvalidArgument, MAX_MESSAGE_BYTES, NotFound, QuantisError, ResourceExhausted } from "@quantis/client/node";
 
-import { loggedIn } from "./support.mjs";
+import { loggedIn, modelId } from "./support.mjs";
 
 const npv = (rate) => ({
   rate: { value: rate },
@@ -49,4 +49,22 @@ test("a server stream's failure is typed", async (t) => {
     }
   };
   await assert.rejects(read, NotFound);
+});
+
+test("a request over the message size limit fails at once, not at the deadline", async (t) => {
+  // Sent, 18 MB would stall in HTTP/2 flow control once the server stopped reading it.
+  const client = await loggedIn(t, { timeoutMs: 60_000, retry: null });
+  const values = new Array(MAX_MESSAGE_BYTES / 8 + 300_000).fill(1.5);
+  const started = Date.now();
+  await assert.rejects(client.predictions.predict({ modelId, series: { seriesId: "a", values } }), (error) => {
+    assert.ok(error instanceof ResourceExhausted, `${error}`);
+    return true;
+  });
+  assert.ok(Date.now() - started < 10_000, `failed after ${Date.now() - started} ms`);
+});
+
+test("maxMessageBytes sets the limit", async (t) => {
+  const client = await loggedIn(t, { maxMessageBytes: 1024 });
+  const series = { seriesId: "a", values: new Array(1000).fill(1.5) };
+  await assert.rejects(client.predictions.predict({ modelId, series }), ResourceExhausted);
 });

@@ -16,6 +16,7 @@ from quantis.transfers import (
     open_source,
     progress_bar,
     read_at,
+    temporary_beside,
 )
 from quantis.v1 import dataset_service_pb2 as pb
 
@@ -79,3 +80,19 @@ async def download(stub: Any, dataset_id: str, out: IO[bytes], fmt: int, progres
     if expected and digest.hexdigest() != expected:
         raise errors.DataLoss(f"downloaded {dataset_id} does not match the server's sha256")
     return digest.hexdigest()
+
+
+async def download_to(stub: Any, dataset_id: str, path: Path, fmt: int, progress: bool = True) -> str:
+    """``download`` into a file beside ``path`` that replaces it only once the whole file has
+    arrived; a failed download leaves ``path`` as it was."""
+    temporary, out = await asyncio.to_thread(temporary_beside, path)
+    try:
+        try:
+            digest = await download(stub, dataset_id, out, fmt, progress)
+        finally:
+            await asyncio.to_thread(out.close)
+        await asyncio.to_thread(temporary.replace, path)
+    except BaseException:
+        await asyncio.to_thread(temporary.unlink, True)
+        raise
+    return digest

@@ -99,11 +99,7 @@ class AsyncClient:
         self, dataset_id: str, path: str | Path | None = None, *, format: int = 0, progress: bool = True
     ) -> Path | pd.DataFrame:
         if path is not None:
-            out = await asyncio.to_thread(Path(path).open, "wb")
-            try:
-                await aio_transfers.download(self.datasets, dataset_id, out, format, progress)
-            finally:
-                await asyncio.to_thread(out.close)
+            await aio_transfers.download_to(self.datasets, dataset_id, Path(path), format, progress)
             return Path(path)
         fmt = format or dataset_service_pb2.DATASET_FORMAT_CSV
         buffer = io.BytesIO()

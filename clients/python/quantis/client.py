@@ -120,9 +120,12 @@ class Client:
     def download_dataset(
         self, dataset_id: str, path: str | Path | None = None, *, format: int = 0, progress: bool = True
     ) -> Path | pd.DataFrame:
-        """Writes the dataset to ``path``, or returns it as a DataFrame (as CSV unless ``format``)."""
+        """Writes the dataset to ``path``, or returns it as a DataFrame (as CSV unless ``format``).
+
+        ``path`` is replaced only once the whole file has arrived; a failed download leaves it as it was.
+        """
         if path is not None:
-            with Path(path).open("wb") as out:
+            with transfers.replacing(Path(path)) as out:
                 transfers.download(self.datasets, dataset_id, out, format, progress)
             return Path(path)
         fmt = format or dataset_service_pb2.DATASET_FORMAT_CSV

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,12 +159,35 @@ def download(stub: object, dataset_id: str, out: IO[bytes], fmt: int, progress: 
     return digest.hexdigest()
 
 
+def temporary_beside(path: Path) -> tuple[Path, IO[bytes]]:
+    """A new file in ``path``'s directory (so that renaming it onto ``path`` is atomic), opened
+    for writing with the mode a plain ``open`` would give it."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    return temporary, os.fdopen(descriptor, "wb")
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[IO[bytes]]:
+    """A file that takes ``path``'s place when the block succeeds; when it fails, ``path`` is left
+    as it was (a download that fails must not destroy the file it would have replaced)."""
+    temporary, out = temporary_beside(path)
+    try:
+        with out:
+            yield out
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def to_frame(content: bytes, fmt: int) -> pd.DataFrame:
     import pandas as pd
 
     if fmt == pb.DATASET_FORMAT_PARQUET:
         return pd.read_parquet(io.BytesIO(content))
-    return pd.read_csv(io.BytesIO(content))
+    # The default parser may miss a float's last digit; the server wrote the shortest round trip.
+    return pd.read_csv(io.BytesIO(content), float_precision="round_trip")
 
 
 def dataset_metadata(

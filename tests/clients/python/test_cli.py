@@ -7,15 +7,21 @@ import io
 import json
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import quantis
+import quantis.cli
 from quantis.cli import main
+from quantis.v1 import model_service_pb2 as model_pb
 
 import server.cli
 from server.composition import Application
 from tests.clients.python.conftest import register
+from tests.server.auth_helpers import PASSWORD
 from tests.server.dataset.conftest import AIRPASSENGERS
 from tests.server.model.datasets import user_id
 from tests.server.prediction.conftest import deploy_model
@@ -151,3 +157,139 @@ async def test_create_train_watch_and_deploy(
     assert [v["version_id"] for v in versions] == [job["version_id"]]
     deployed = await run(capsys, "models", "deploy", model["model_id"], job["version_id"])
     assert deployed["splits"] == [{"version_id": job["version_id"], "percent": 100}]
+
+
+async def test_a_watched_job_that_is_cancelled_exits_1(
+    capsys: pytest.CaptureFixture[str], application: Application, target: str
+) -> None:
+    await login(capsys, application, target, "fay")
+    dataset = await run(
+        capsys, "datasets", "upload", str(AIRPASSENGERS), "--series-id-column", "series_id", "--no-progress"
+    )
+    endless = [f"--param={name}={value}" for name, value in {**TINY, "patience": 200}.items()]
+    model = await run(
+        capsys, "models", "create", "--name", "air", "--type", "lstm", "--dataset", dataset["dataset_id"],
+        "--horizon", "12", *endless,
+    )  # fmt: skip
+    capsys.readouterr()
+    argv = [
+        "models",
+        "train",
+        model["model_id"],
+        "--max-epochs",
+        "1000",
+        "--watch",
+        "--no-progress",
+        "--json",
+    ]
+
+    def train_and_watch() -> object:
+        # The exit status as a value: a SystemExit would escape the task onto the event loop.
+        try:
+            main(argv)
+        except SystemExit as exited:
+            return exited.code
+        return 0
+
+    watching = asyncio.ensure_future(asyncio.to_thread(train_and_watch))
+    async with quantis.AsyncClient(target) as client:
+        await client.login("fay", PASSWORD)
+        listed = model_pb.ListTrainingJobsRequest(model_id=model["model_id"])
+        for _ in range(600):  # the CLI's TrainModel, from its thread
+            if jobs := (await client.models.ListTrainingJobs(listed)).jobs:
+                break
+            await asyncio.sleep(0.05)
+        await client.models.CancelTrainingJob(model_pb.CancelTrainingJobRequest(job_id=jobs[0].job_id))
+    assert await watching == 1
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["state"] == "TRAINING_JOB_STATE_CANCELLED"
+    assert printed.err == f"quantis: training job {jobs[0].job_id} ended cancelled\n"
+
+
+class FailingTraining:
+    """A client whose training job fails: what ``models train --watch`` meets, without a server."""
+
+    def __init__(self) -> None:
+        job = model_pb.TrainingJob(job_id="j1", model_id="m1", state=model_pb.TRAINING_JOB_STATE_QUEUED)
+        failed = model_pb.TrainingJob(
+            job_id="j1", model_id="m1", state=model_pb.TRAINING_JOB_STATE_FAILED, error_message="diverged"
+        )
+        self.models = SimpleNamespace(
+            TrainModel=lambda request: model_pb.TrainModelResponse(job=job),
+            GetTrainingJob=lambda request: model_pb.GetTrainingJobResponse(job=failed),
+        )
+
+    def watch_training(self, job_id: str) -> Iterator[model_pb.TrainingProgress]:
+        yield model_pb.TrainingProgress(state=model_pb.TRAINING_JOB_STATE_FAILED)
+
+    def __enter__(self) -> FailingTraining:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("json_flag", [["--json"], []])
+def test_a_watched_job_that_fails_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, json_flag: list[str]
+) -> None:
+    monkeypatch.setattr(quantis.cli, "connect", lambda args: FailingTraining())
+    with pytest.raises(SystemExit) as exited:
+        main(["models", "train", "m1", "--watch", "--no-progress", *json_flag])
+    assert exited.value.code == 1
+    printed = capsys.readouterr()
+    if json_flag:
+        assert json.loads(printed.out)["state"] == "TRAINING_JOB_STATE_FAILED"
+    else:
+        assert "TRAINING_JOB_STATE_FAILED" in printed.out and "diverged" in printed.out
+    assert printed.err == "quantis: training job j1 ended failed: diverged\n"
+
+
+def test_predict_names_a_missing_column(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    sales = tmp_path / "sales.csv"
+    sales.write_text("timestamp,sales\n2024-01-01,1\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["--server", "127.0.0.1:9", "predict", "m1", "--file", str(sales), "--column", "nope"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        f"quantis: {sales} has no column 'nope' (--column; it has timestamp, sales)\n"
+    )
+
+
+UNREADABLE_LOGINS = [
+    "{not json",
+    "{}",
+    "[]",
+    '{"server": "127.0.0.1:9", "tokens": {}}',
+    '{"server": "127.0.0.1:9", "tokens": []}',
+    '{"server": "127.0.0.1:9", "tokens": {"access_token": "a", "refresh_token": "b", '
+    '"access_token_expire_time": "soon"}}',
+]
+
+
+def write_login_file(path: Path, content: str) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(content)
+
+
+@pytest.mark.parametrize("content", UNREADABLE_LOGINS)
+async def test_an_unreadable_login_file_is_one_line_and_login_replaces_it(
+    capsys: pytest.CaptureFixture[str], application: Application, target: str, config_dir: Path, content: str
+) -> None:
+    stored = config_dir / "credentials.json"
+    write_login_file(stored, content)
+    for argv in (["datasets", "list"], ["--server", target, "models", "list"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            await asyncio.to_thread(main, argv)
+        assert exited.value.code == 2
+        assert capsys.readouterr().err == (
+            f"quantis: {stored} holds no readable login: log in again (quantis login) or remove the file\n"
+        )
+
+    # Logging out forgets it; logging in writes a login over it.
+    assert await run(capsys, "logout") == {"logged_out": True}
+    assert not stored.exists()
+    stored.write_text(content)
+    assert (await login(capsys, application, target, "una"))["username"] == "una"
+    assert await run(capsys, "datasets", "list") == []

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import quantis
@@ -108,3 +109,62 @@ async def test_upload_follows_the_servers_committed_size(analyst: quantis.AsyncC
     assert await asyncio.to_thread(send_from_zero) == len(content)
     completed = await analyst.datasets.CompleteUpload(pb.CompleteUploadRequest(upload_id=upload_id))
     assert completed.dataset.row_count == 144
+
+
+async def test_download_keeps_every_float_exactly(analyst: quantis.AsyncClient) -> None:
+    values = np.random.default_rng(3).normal(0, 1e6, 50)
+    timestamps = pd.date_range("2022-01-01", periods=50, freq="h", tz="UTC")
+    dataset = await analyst.upload_dataset(
+        pd.DataFrame({"timestamp": timestamps, "value": values}), name="exact", progress=False
+    )
+    back = await analyst.download_dataset(dataset.dataset_id, progress=False)
+    assert isinstance(back, pd.DataFrame)
+    assert back["value"].tolist() == values.tolist()
+
+
+async def test_a_failed_download_leaves_the_path_as_it_was(
+    analyst: quantis.AsyncClient, target: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    precious = folder / "precious.csv"
+    precious.write_text("precious,data\n1,2\n")
+    with pytest.raises(errors.NotFound):
+        await analyst.download_dataset("does-not-exist", precious, progress=False)
+    with pytest.raises(errors.NotFound):
+        await analyst.download_dataset("does-not-exist", folder / "new.csv", progress=False)
+
+    def sync_download(path: Path) -> None:
+        with quantis.Client(target, tokens=analyst.credentials.tokens) as client:
+            client.download_dataset("does-not-exist", path, progress=False)
+
+    with pytest.raises(errors.NotFound):
+        await asyncio.to_thread(sync_download, precious)
+    with pytest.raises(errors.NotFound):
+        await asyncio.to_thread(sync_download, folder / "new.csv")
+    assert precious.read_text() == "precious,data\n1,2\n"
+    assert [p.name for p in folder.iterdir()] == ["precious.csv"]  # no new or temporary file
+
+
+async def test_a_download_replaces_the_file_at_the_path(
+    analyst: quantis.AsyncClient, target: str, tmp_path: Path
+) -> None:
+    dataset = await analyst.upload_dataset(
+        AIRPASSENGERS, name="air", series_id_column="series_id", progress=False
+    )
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    existing = folder / "air.csv"
+
+    def sync_download() -> None:
+        with quantis.Client(target, tokens=analyst.credentials.tokens) as client:
+            client.download_dataset(dataset.dataset_id, existing, progress=False)
+
+    for download in (
+        lambda: analyst.download_dataset(dataset.dataset_id, existing, progress=False),
+        lambda: asyncio.to_thread(sync_download),
+    ):
+        existing.write_text("old\n")
+        await download()
+        assert pd.read_csv(existing)["value"].tolist() == pd.read_csv(AIRPASSENGERS)["value"].tolist()
+        assert [p.name for p in folder.iterdir()] == ["air.csv"]

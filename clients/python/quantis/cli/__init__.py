@@ -4,7 +4,8 @@ Every command is ``quantis [options] GROUP ACTION ...``; options (``--server``,
 ``--json``, ``--api-key``, TLS files) may come before or after the command.
 Credentials come from ``--api-key``/``$QUANTIS_API_KEY``, else from the login
 stored by ``quantis login``. Failures print the server's message and the fields
-it named, and exit with status 1 (2 for a usage error).
+it named, and exit with status 1 (2 for a usage error); so does ``models train
+--watch`` when the job fails or is cancelled, after printing the job.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ def parser() -> argparse.ArgumentParser:
 
 def connect(args: argparse.Namespace) -> Client:
     """A client for the chosen server, with the API key or the stored login for that server."""
-    stored = config.load()
+    try:
+        stored = config.load()
+    except ValueError:
+        if args.command not in ("login", "logout"):
+            raise
+        stored = None  # an unreadable login: login writes a new one, logout removes it
     server = (
         option(args, "server")
         or os.environ.get("QUANTIS_SERVER")
@@ -101,3 +107,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"quantis: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     emit(output, bool(option(args, "json")))
+    if output.exit_status:
+        print(f"quantis: {output.failure}", file=sys.stderr)
+        raise SystemExit(output.exit_status)

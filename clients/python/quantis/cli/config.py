@@ -41,12 +41,20 @@ def save(server: str, tokens: Tokens, username: str) -> None:
 
 
 def load() -> tuple[str, str, Tokens] | None:
-    """The stored (server, username, tokens), or None when nobody logged in."""
+    """The stored (server, username, tokens), or None when nobody logged in.
+
+    A file that holds no such login (edited, truncated, another program's) is a ValueError naming it.
+    """
     path = credentials_path()
     if not path.exists():
         return None
-    stored = json.loads(path.read_text())
-    return str(stored["server"]), str(stored.get("username", "")), Tokens.from_json(stored["tokens"])
+    try:
+        stored = json.loads(path.read_text())
+        return str(stored["server"]), str(stored.get("username", "")), Tokens.from_json(stored["tokens"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"{path} holds no readable login: log in again (quantis login) or remove the file"
+        ) from error
 
 
 def forget() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
@@ -11,6 +12,10 @@ from quantis.cli.output import Output, as_dict
 from quantis.client import Client
 from quantis.v1 import common_pb2
 from quantis.v1 import model_service_pb2 as pb
+
+# With --watch these end the command with status 1, as other failures do: no version came of the job
+# (a cancelled job is no more a success than a failed one to a script that deploys what it trained).
+_UNSUCCESSFUL = (pb.TRAINING_JOB_STATE_FAILED, pb.TRAINING_JOB_STATE_CANCELLED)
 
 
 def _hyperparameter(text: str) -> tuple[str, pb.HyperparameterValue]:
@@ -77,7 +82,14 @@ def _train(client: Client, args: argparse.Namespace) -> Output:
     job = client.models.TrainModel(request).job
     if args.watch:
         job = _watch(client, job, live=not args.no_progress)
-    return Output.one(as_dict(job), ["job_id", "model_id", "state", "version_id", "error_message"])
+    output = Output.one(as_dict(job), ["job_id", "model_id", "state", "version_id", "error_message"])
+    if args.watch and job.state in _UNSUCCESSFUL:
+        # The job's record is printed all the same; the status tells a script that no version came of it.
+        state = enum_name(pb.TrainingJobState, "TRAINING_JOB_STATE_", job.state)
+        reason = f": {job.error_message}" if job.error_message else ""
+        ended = f"training job {job.job_id} ended {state}{reason}"
+        output = dataclasses.replace(output, exit_status=1, failure=ended)
+    return output
 
 
 def _versions(client: Client, args: argparse.Namespace) -> Output:
@@ -123,7 +135,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     train = command(group, "train", _train, "start a training job")
     train.add_argument("model_id")
     train.add_argument("--max-epochs", type=int)
-    train.add_argument("--watch", action="store_true", help="follow progress until the job ends")
+    train.add_argument(
+        "--watch",
+        action="store_true",
+        help="follow progress until the job ends (exit status 1 when it fails or is cancelled)",
+    )
     train.add_argument("--no-progress", action="store_true", help="with --watch: no live progress bar")
     versions = command(group, "versions", _versions, "a model's trained versions")
     versions.add_argument("model_id")

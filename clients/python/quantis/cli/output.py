@@ -20,12 +20,16 @@ def as_dict(message: Message) -> dict[str, Any]:
 class Output:
     """What a command prints: ``rows`` with the ``columns`` a table shows (JSON shows every key).
 
-    ``single`` prints one object rather than a list.
+    ``single`` prints one object rather than a list. A non-zero ``exit_status`` is the command's
+    once the output is printed, with ``failure`` on standard error: an outcome that is printed in
+    full, but is a failure all the same (a watched training job that failed).
     """
 
     rows: list[dict[str, Any]]
     columns: Sequence[str] = ()
     single: bool = False
+    exit_status: int = 0
+    failure: str = ""
 
     @classmethod
     def one(cls, row: dict[str, Any], columns: Sequence[str] = ()) -> Output:

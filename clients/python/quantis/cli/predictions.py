@@ -21,9 +21,11 @@ def _values(args: argparse.Namespace) -> list[float]:
         return floats(args.values)
     if args.file:
         with open(args.file, newline="") as file:
-            return [
-                float(row[args.column]) if row[args.column] else float("nan") for row in csv.DictReader(file)
-            ]
+            rows = csv.DictReader(file)
+            if args.column not in (rows.fieldnames or ()):
+                columns = ", ".join(rows.fieldnames or ()) or "none"
+                raise ValueError(f"{args.file} has no column {args.column!r} (--column; it has {columns})")
+            return [float(row[args.column]) if row[args.column] else float("nan") for row in rows]
     raise ValueError("give the series with --values or --file")
 
 
