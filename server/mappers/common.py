@@ -161,7 +161,10 @@ def to_timedelta(message: duration_pb2.Duration, field: str) -> timedelta:
     if not -999_999_999 <= message.nanos <= 999_999_999:
         raise InvalidArgument.field(field, "nanos must be within one second")
     try:
-        return message.ToTimedelta()
+        value = message.ToTimedelta()
+        if message.nanos % 1000:  # finer than a timedelta: away from zero, so 1 ns is not 0
+            value += timedelta(microseconds=1 if message.nanos > 0 else -1)
+        return value
     except (ValueError, OverflowError) as exc:
         raise InvalidArgument.field(field, "must be a valid duration") from exc
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
+from google.protobuf import duration_pb2
 from quantis.v1 import common_pb2
 from quantis.v1 import prediction_service_pb2 as pb
 
@@ -11,7 +14,7 @@ from server.db.base import new_ids
 from server.domain.prediction.requests import UnaryForecast
 from server.errors import InvalidArgument
 from server.mappers import dataset, model, prediction, training_jobs
-from server.mappers.common import append_fixed_strings, append_floats
+from server.mappers.common import append_fixed_strings, append_floats, to_timedelta
 from server.mappers.prediction import predict_response
 
 
@@ -147,3 +150,13 @@ def test_wire_numbers_read_back_as_their_values() -> None:
         with pytest.raises(InvalidArgument) as raised:
             read(9999, "kind")
         assert [v.field for v in raised.value.violations] == ["kind"]
+
+
+def test_a_duration_finer_than_a_microsecond_is_not_read_as_zero() -> None:
+    def read(seconds: int, nanos: int) -> timedelta:
+        return to_timedelta(duration_pb2.Duration(seconds=seconds, nanos=nanos), "timeout")
+
+    assert read(0, 1) == timedelta(microseconds=1)  # a positive timeout stays positive
+    assert read(0, -1) == timedelta(microseconds=-1)
+    assert read(2, 1500) == timedelta(seconds=2, microseconds=2)
+    assert read(1, 0) == timedelta(seconds=1) and read(0, 3000) == timedelta(microseconds=3)
