@@ -7,8 +7,9 @@ reason INVALID_CREDENTIALS, after the same argon2 work.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,8 @@ from server.state.revocation import RevocationStore
 
 # A new session's tokens, and the sessions the per-user cap ended to make room.
 Opened = tuple[IssuedTokens, list[str]]
+
+log = logging.getLogger("server.domain")
 
 
 class AccountService:
@@ -247,9 +250,18 @@ class AccountService:
             user_agent=client.user_agent,
         )
 
+    @property
+    def access_lifetime(self) -> timedelta:
+        return self._policy.access_lifetime
+
     async def _opened(self, opened: Opened) -> IssuedTokens:
         tokens, ended_by_cap = opened
-        await self.forget_sessions(ended_by_cap)
+        try:
+            await self.forget_sessions(ended_by_cap)
+        except Exception:
+            # Login needs the database only: the sessions the cap ended are ended there (their
+            # refresh tokens fail); only their access tokens live on, for their short lifetime.
+            log.warning("could not revoke the access tokens of sessions the cap ended", exc_info=True)
         return tokens
 
     def _record_failure(self, session: Session, user: User, now: datetime) -> None:

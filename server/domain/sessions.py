@@ -148,6 +148,20 @@ def active_sessions(session: Session, user_id: str, now: datetime) -> list[UserS
     return list(session.scalars(query))
 
 
+def with_live_access(session: Session, user_id: str, now: datetime, access_lifetime: timedelta) -> list[str]:
+    """Ids of the user's sessions whose access tokens may still be unexpired: live ones, and those
+    ended within an access token's lifetime. Revoking all of them again is harmless, so a change
+    that was stored but whose revocations could not be published (Redis down) publishes them
+    when it is retried."""
+    since = now - access_lifetime
+    query = sa.select(UserSession.id).where(
+        UserSession.user_id == user_id,
+        UserSession.expires_at > since,
+        sa.or_(UserSession.revoked_at.is_(None), UserSession.revoked_at > since),
+    )
+    return sorted(session.scalars(query))
+
+
 def _enforce_cap(session: Session, user_id: str, cap: int, now: datetime) -> list[str]:
     live = active_sessions(session, user_id, now)
     return revoke_sessions(session, live[: max(0, len(live) - cap)], now)

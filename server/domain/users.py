@@ -152,8 +152,8 @@ class UserService:
             session.flush()
             if not access_changed:  # an email change ends no session
                 return user, []
-            live = sessions.active_sessions(session, user.id, now)
-            return user, sessions.revoke_sessions(session, live, now)
+            sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            return user, sessions.with_live_access(session, user.id, now, self._accounts.access_lifetime)
 
         try:
             user, ended = await self._db.run(update)
@@ -171,7 +171,8 @@ class UserService:
             if user.role is Role.ADMIN:
                 self._keep_an_admin(session, user.id)
             now = self._now()
-            ended = sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
+            ended = sessions.with_live_access(session, user.id, now, self._accounts.access_lifetime)
             session.execute(
                 sa.update(ApiKey)
                 .where(ApiKey.owner_id == user.id, ApiKey.revoked_at.is_(None))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 
 import grpc
 import pytest
+import redis.exceptions
 from google.protobuf import field_mask_pb2
 from quantis.v1 import auth_service_pb2 as pb
 from quantis.v1 import auth_service_pb2_grpc
@@ -72,3 +75,48 @@ async def test_two_admins_deactivating_each_other_at_once_leave_one(
         PageRequest(10, None), UserFilter(role=Role.ADMIN, active=True)
     )
     assert active == 1
+
+
+@contextlib.contextmanager
+def revocations_down(application: Application) -> Iterator[None]:
+    """Publishing revocations fails, as with Redis down, until the block ends."""
+    store = application.accounts._revocations  # the store the authenticator reads too
+
+    async def down(token_id: str, ttl_seconds: float) -> None:
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    store.revoke = down  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del store.revoke  # type: ignore[attr-defined]
+
+
+async def test_login_at_the_session_cap_needs_no_revocation_store(
+    auth: Stub, application: Application
+) -> None:
+    await register_and_login(auth, "tara")
+    for _ in range(9):  # the cap of 10 live sessions is reached
+        await auth.Login(pb.LoginRequest(username="tara", password=PASSWORD))
+    with revocations_down(application):
+        eleventh = await auth.Login(pb.LoginRequest(username="tara", password=PASSWORD))
+    assert eleventh.tokens.access_token
+
+
+async def test_a_deactivation_stored_while_revocations_failed_takes_effect_when_retried(
+    auth: Stub, application: Application
+) -> None:
+    user = await register_and_login(auth, "ugo")
+    admin = bearer(await admin_token(application))
+    me = await auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(user.access_token))
+    deactivate = pb.UpdateUserRequest(
+        user=pb.User(user_id=me.user.user_id, active=False),
+        update_mask=field_mask_pb2.FieldMask(paths=["active"]),
+    )
+    with revocations_down(application):
+        assert (await status_of(auth.UpdateUser(deactivate, metadata=admin)))[
+            0
+        ] is grpc.StatusCode.UNAVAILABLE
+    await auth.UpdateUser(deactivate, metadata=admin)  # the caller retries, as UNAVAILABLE asks
+    after = auth.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=bearer(user.access_token))
+    assert await status_of(after) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_REVOKED")
