@@ -75,7 +75,7 @@ def model_servicer(settings: Settings, db: Database, bus: EventBus, runner: JobR
             await bus.publish(name, payload)
 
     return ModelServicer(
-        ModelCatalog(db, store, settings.max_horizon, publish),
+        ModelCatalog(db, store, settings.max_horizon, publish, bus),
         TrainingJobs(db, runner, bus, settings.max_horizon),
         ModelVersions(db, bus),
         ModelComparison(db, store, settings.training_threads),

@@ -28,7 +28,9 @@ from server.domain.pagination import PageRequest, paginate, split_page
 from server.domain.search_terms import contains, search_text
 from server.errors import InvalidArgument, NotFound
 from server.jobs import records
+from server.jobs.publish import DEPLOYMENTS
 from server.jobs.store import ModelStore
+from server.state.events import EventBus
 
 Publish = Callable[[dict[str, Any] | None], Awaitable[None]]
 MODEL_TYPE_NAMES = {f"MODEL_TYPE_{t.name}": t for t in ModelType}
@@ -109,11 +111,14 @@ def view(session: Session, model: Model) -> ModelView:
 
 
 class ModelCatalog:
-    def __init__(self, db: Any, store: ModelStore, max_horizon: int, publish: Publish):
+    def __init__(
+        self, db: Any, store: ModelStore, max_horizon: int, publish: Publish, bus: EventBus | None = None
+    ):
         self._db = db
         self._store = store
         self._max_horizon = max_horizon
         self._publish = publish
+        self._bus = bus  # a deletion is announced on DEPLOYMENTS: every process stops serving it
 
     async def create(self, principal: Principal, spec: ModelSpec) -> ModelView:
         check_text(spec)
@@ -207,4 +212,6 @@ class ModelCatalog:
         events = await self._db.run(delete)
         for event in events:
             await self._publish(event)
+        if self._bus is not None:  # each serving process reads its routing again: no model
+            await self._bus.publish(DEPLOYMENTS, {"model_id": model_id})
         await asyncio.to_thread(self._store.delete_model, model_id)

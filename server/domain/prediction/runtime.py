@@ -55,6 +55,9 @@ class PredictionRuntime:
                     async with bus.subscribe(DEPLOYMENTS) as events:
                         async for event in events:
                             if isinstance(event.get("model_id"), str) and event["model_id"]:
+                                # At once, not after the warm's read: a deleted model is not
+                                # answered from the routing this process held.
+                                self.router.invalidate(event["model_id"])
                                 self.warm(event["model_id"])
                 except Exception:
                     log.warning("lost the deployment announcements; subscribing again", exc_info=True)

@@ -38,7 +38,7 @@ from server.domain.prediction.requests import (
 )
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
-from server.errors import InvalidArgument, ResourceExhausted
+from server.errors import InvalidArgument, NotFound, ResourceExhausted
 from training.errors import InvalidDataError, InvalidRequestError
 
 
@@ -68,6 +68,9 @@ class Predictor:
             )
         try:
             return await self.batcher.forecast(resolved.version.ref, batch, checked=checked)
+        except FileNotFoundError as exc:
+            # The version's files went with its model (DeleteModel) after its routing was read.
+            raise NotFound("model version", resolved.version.ref.version_id) from exc
         except (InvalidRequestError, InvalidDataError) as exc:
             message = str(exc)
             name = "quantiles" if "quantile" in message or "level" in message else field
