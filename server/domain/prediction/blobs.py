@@ -116,13 +116,15 @@ def _naive_scales(
     return np.divide(sums, pairs, out=np.zeros(count.size), where=pairs > 0)
 
 
-def _lists(array: npt.NDArray[np.floating]) -> list[Any]:
-    """``array.tolist()`` with NaN and infinities as None, fast when there are none."""
+def _lists(array: npt.NDArray[np.floating], infinite: bool = False) -> list[Any]:
+    """``array.tolist()`` with NaN as None, and infinities too unless ``infinite``; fast when
+    there are none."""
     as_float = np.asarray(array, dtype=np.float64)
     if np.isfinite(as_float).all():
         return as_float.tolist()  # type: ignore[no-any-return]
+    missing = np.isnan(as_float) if infinite else ~np.isfinite(as_float)
     boxed = as_float.astype(object)
-    boxed[~np.isfinite(as_float)] = None
+    boxed[missing] = None
     return boxed.tolist()  # type: ignore[no-any-return]
 
 
@@ -142,12 +144,15 @@ def pack_forecasts(
     float32, then, when dated, the h forecast timestamps as int64 microseconds since the epoch.
     Text (JSON) would cost more to write than the forecast did to compute."""
     n = point.shape[0]
+    # C order before the byte views: a request's forecasts are often a slice of a larger pass's,
+    # whose quantiles a model may hold level-major (numpy's order for a[..., picked]); with one
+    # step, such a slice's rows are not contiguous, and astype keeps that layout.
     parts = [
-        point.reshape(n, -1).astype("<f4").view(np.uint8),
-        quantiles.reshape(n, -1).astype("<f4").view(np.uint8),
+        np.ascontiguousarray(point, dtype="<f4").reshape(n, -1).view(np.uint8),
+        np.ascontiguousarray(quantiles, dtype="<f4").reshape(n, -1).view(np.uint8),
     ]
     if times is not None:
-        micros = np.ascontiguousarray(times.astype("datetime64[us]").astype("<i8").reshape(n, -1))
+        micros = np.ascontiguousarray(times.astype("datetime64[us]"), dtype="<i8").reshape(n, -1)
         parts.append(micros.view(np.uint8))
     rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
     return _row_bytes(rows.tobytes(), rows.shape[1], n)
@@ -160,15 +165,17 @@ def _row_bytes(packed: bytes, width: int, n: int) -> list[bytes]:
 
 def unpack_forecast(blob: bytes, horizon: int, levels: Sequence[float]) -> dict[str, Any]:
     """A forecast stored by pack_forecasts as a record: ``levels``, ``point`` (h), ``quantiles``
-    (h lists of q), ``timestamps`` (h ISO 8601 texts, see iso_times, or None); NaN as None."""
+    (h lists of q), ``timestamps`` (h ISO 8601 texts, see iso_times, or None); NaN as None.
+    An infinity stays one: it is what the request was answered (a quantile past float32's
+    range), and the interval it bounds holds every actual on its side."""
     h, q = horizon, len(levels)
     floats = np.frombuffer(blob, dtype="<f4", count=h * (1 + q))
     dated = len(blob) > 4 * h * (1 + q)
     stamps = np.frombuffer(blob, dtype="<i8", offset=4 * h * (1 + q)) if dated else None
     return {
         "levels": [float(level) for level in levels],
-        "point": _lists(floats[:h]),
-        "quantiles": _lists(floats[h:].reshape(h, q)),
+        "point": _lists(floats[:h], infinite=True),
+        "quantiles": _lists(floats[h:].reshape(h, q), infinite=True),
         "timestamps": None if stamps is None else iso_times(stamps.astype("datetime64[us]")),
     }
 

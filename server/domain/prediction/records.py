@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from server.auth.principal import Principal
+from server.db.base import new_id
 from server.db.enums import PredictionSource
 from server.db.models import Actual, ModelVersion, Prediction, PredictionFailure
 from server.domain import filters
@@ -59,6 +61,23 @@ def _view(prediction: Prediction, scales: dict[str, float | None]) -> Prediction
     observed = {a.step: a.value for a in prediction.actuals}
     result = accuracy(stored_forecast(prediction), observed, scale_of(prediction, scales))
     return PredictionView(prediction, result, max(a.created_at for a in prediction.actuals))
+
+
+def _upsert_actuals(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` of actuals, a step stored already taking the new value, in one statement:
+    two calls for the same step at once (a client's retry) must not fail on the unique
+    (prediction_id, step), as a read-then-insert does when both read before either inserts."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Actual).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Actual.prediction_id, Actual.step],
+        set_={
+            "value": statement.excluded.value,
+            "timestamp": statement.excluded.timestamp,
+            "created_at": statement.excluded.created_at,
+        },
+    )
+    session.execute(statement)
 
 
 def _visible(session: Session, principal: Principal, prediction_id: str) -> Prediction:
@@ -156,22 +175,26 @@ class PredictionRecords:
                 if step in found:  # which of the two is the actual?
                     raise InvalidArgument.field(f"points[{i}]", f"gives step {step} a second value")
                 found[step] = (point.value, point.timestamp)
-            existing = {a.step: a for a in prediction.actuals}
             now = datetime.now(UTC)
-            for step, (value, when) in found.items():
-                stamp = when or (
-                    datetime.fromisoformat(stamps[step - 1])
-                    if step <= len(stamps) and stamps[step - 1]
-                    else None
-                )
-                if step in existing:
-                    existing[step].value = value
-                    existing[step].timestamp = stamp
-                    existing[step].created_at = now
-                else:
-                    prediction.actuals.append(Actual(step=step, value=value, timestamp=stamp, created_at=now))
-            session.flush()
-            session.refresh(prediction)
+            rows = [
+                {
+                    "id": new_id(),
+                    "prediction_id": prediction.id,
+                    "step": step,
+                    "value": value,
+                    "timestamp": when
+                    or (
+                        datetime.fromisoformat(stamps[step - 1])
+                        if step <= len(stamps) and stamps[step - 1]
+                        else None
+                    ),
+                    "created_at": now,
+                }
+                for step, (value, when) in sorted(found.items())  # one lock order for every call
+            ]
+            if rows:
+                _upsert_actuals(session, rows)
+            session.expire_all()  # the actuals as stored, by this call or by one beside it
             view = _view(prediction, version_scales(session, {prediction.version_id}))
             return len(found), ignored, view
 
