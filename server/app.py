@@ -20,7 +20,7 @@ from server.domain.monitoring.watch import ComponentWatch
 from server.errors import CannotListen
 from server.grpc_server import RunningServer, create_server
 from server.logs import configure_logging
-from server.processes import Replicas, metrics_port, primary_gone
+from server.processes import Replicas, claim_address, metrics_port, primary_gone
 from server.settings import Settings
 from server.tls import server_credentials
 
@@ -63,11 +63,20 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if index == 0:
-        await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
-    application = await build_application(settings)
-    if application.prediction is not None:
-        await application.prediction.warm_deployed(application.db)
+    # The group's claim on its address (server.processes), held until it has stopped.
+    claim = (
+        claim_address(settings.host, settings.port) if index == 0 and settings.server_processes > 1 else None
+    )
+    try:
+        if index == 0:
+            await asyncio.to_thread(upgrade_to_head, settings.resolved_database_url)
+        application = await build_application(settings)
+        if application.prediction is not None:
+            await application.prediction.warm_deployed(application.db)
+    except BaseException:
+        if claim is not None:
+            claim.close()
+        raise
     replicas = Replicas(settings) if index == 0 and settings.server_processes > 1 else None
     running: RunningServer | None = None
     try:
@@ -123,12 +132,17 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
             ]
         else:
             watchers.append(asyncio.create_task(primary_gone(primary, stop)))
+        supervisor = None
         if replicas is not None:
             await replicas.start()
-            watchers.append(asyncio.create_task(replicas.supervise()))
+            supervisor = asyncio.create_task(replicas.supervise())
+            supervisor.add_done_callback(lambda _: stop.set())  # a process that cannot listen ends it
+            watchers.append(supervisor)
         await stop.wait()
         for watcher in watchers:
             watcher.cancel()
+        if supervisor is not None and supervisor.done() and not supervisor.cancelled():
+            supervisor.result()  # raises that process's CannotListen: stop them all
         grace = settings.shutdown_grace_seconds
         log.info("draining", extra={"grace_seconds": grace, "server_process": index})
         await asyncio.gather(running.stop(grace), *([replicas.stop(grace)] if replicas is not None else []))
@@ -139,6 +153,8 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
         if replicas is not None:
             await replicas.stop(0)  # a start-up that failed part way: none may outlive this one
         await application.close()
+        if claim is not None:
+            claim.close()
     log.info("stopped", extra={"server_process": index})
 
 

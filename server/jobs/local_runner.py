@@ -10,9 +10,13 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.forkserver
+import os
 import queue as queue_module
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from multiprocessing.managers import SyncManager
 from typing import Any
 
 from server.db.database import Database
@@ -21,12 +25,16 @@ from server.db.models import TrainingJob
 from server.jobs import records
 from server.jobs.runner import RunnerBase
 from server.jobs.training import WorkerConfig, run_training_job
+from server.processes import alive, die_with_parent
 from server.state.events import EventBus
 
 log = logging.getLogger("server.jobs")
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, server: int) -> None:
+    die_with_parent()  # with the forkserver, which dies with the ``server`` (forkserver_preload)
+    if not alive(server):  # it died before that took hold
+        os._exit(1)
     import torch
 
     torch.set_num_threads(threads)
@@ -37,8 +45,31 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     spawned worker spent seconds importing it before each new pool's first job, after every
     crash. The forkserver is single-threaded, so forking it is as safe as spawning."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["server.jobs.training"])
+    context.set_forkserver_preload(["server.jobs.forkserver_preload", "server.jobs.training"])
     return context
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver, if it is not running, from this thread: call it from the event loop's.
+    It dies when the thread that started it ends (PR_SET_PDEATHSIG), and a pool or manager
+    started in a worker thread (asyncio.to_thread) would start it there."""
+    multiprocessing.forkserver.ensure_running()
+
+
+def _new_pool(
+    context: multiprocessing.context.BaseContext, workers: int, threads: int
+) -> ProcessPoolExecutor:
+    _start_forkserver()
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(threads, os.getpid())
+    )
+
+
+def _start_manager(context: multiprocessing.context.BaseContext) -> SyncManager:
+    """The relay's manager process (forked from the forkserver), which dies with it too."""
+    manager = SyncManager(ctx=context)
+    manager.start(die_with_parent)
+    return manager
 
 
 class LocalJobRunner(RunnerBase):
@@ -64,7 +95,7 @@ class LocalJobRunner(RunnerBase):
             self._tasks.append(asyncio.create_task(self._dispatch()))
         await super().start()
 
-    async def submit(self, job_id: str) -> None:
+    async def _enqueue(self, job_id: str) -> None:
         await self._pending.put(job_id)
 
     def _skip_stale(self) -> set[str]:
@@ -73,19 +104,15 @@ class LocalJobRunner(RunnerBase):
     # -- the pool -------------------------------------------------------------------------
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers,
-                mp_context=self._context,
-                initializer=_init_worker,
-                initargs=(self._config.threads,),
-            )
+            self._pool = _new_pool(self._context, self._workers, self._config.threads)
         return self._pool
 
     async def _ensure_relay(self) -> Any:
         if self._config.redis_url:
             return None  # workers publish to Redis themselves
         if self._manager is None:
-            self._manager = await asyncio.to_thread(self._context.Manager)
+            _start_forkserver()  # here, not in the thread that starts the manager
+            self._manager = await asyncio.to_thread(_start_manager, self._context)
             self._events = self._manager.Queue()
             self._tasks.append(asyncio.create_task(self._relay()))
         return self._events
@@ -148,22 +175,15 @@ class LocalJobRunner(RunnerBase):
         job = await self._db.run(lambda s: s.get(TrainingJob, job_id))
         if job is None or job.state is not JobState.RUNNING:
             if job is not None and job.state is JobState.QUEUED:
-                await self.submit(job_id)  # never reached a worker: try again
+                await self._enqueue(job_id)  # never reached a worker: try again
             return
         pid = int(job.worker.rsplit(":", 1)[-1]) if job.worker.rsplit(":", 1)[-1].isdigit() else 0
         process = processes.get(pid)
         if process is None:
             # Another job's process died and took the pool down: this one starts over.
-            def requeue(session: Any) -> None:
-                row = session.get(TrainingJob, job_id)
-                if row is not None and row.state is JobState.RUNNING:
-                    row.state, row.worker = JobState.QUEUED, ""
-                    row.progress = records.progress(
-                        JobState.QUEUED, "queued again: the worker pool restarted"
-                    )
-
-            await self._db.run(requeue)
-            await self.submit(job_id)
+            message = "queued again: the worker pool restarted"
+            await self.announce(await self._db.run(partial(records.requeue, job_id=job_id, message=message)))
+            await self._enqueue(job_id)
             return
         await asyncio.to_thread(process.join, 2.0)
         code = process.exitcode
@@ -187,15 +207,13 @@ class LocalJobRunner(RunnerBase):
             await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
         await super().stop()
 
-        def requeue(session: Any) -> None:
-            for job_id in running:
-                row = session.get(TrainingJob, job_id)
-                if row is not None and row.state is JobState.RUNNING:
-                    row.state, row.worker = JobState.QUEUED, ""
-                    row.progress = records.progress(JobState.QUEUED, "queued again: the server stopped")
+        def requeue(session: Any) -> list[dict[str, Any] | None]:
+            return [
+                records.requeue(session, job_id, "queued again: the server stopped") for job_id in running
+            ]
 
-        if running:
-            await self._db.run(requeue)
+        for change in await self._db.run(requeue) if running else ():
+            await self.announce(change)
         if self._manager is not None:
             await asyncio.to_thread(self._manager.shutdown)
             self._manager = None

@@ -22,23 +22,26 @@ def channel(job_id: str) -> str:
 
 
 DEPLOYMENTS = "deployments"
-"""Where a change to what a model serves is announced, as {"model_id": ...}: a deployment, and a
-training job's new version (its model's first deploys itself). Every serving process loads the
-versions the model then serves (server.domain.prediction.runtime)."""
+"""Where a change to what a model serves is announced, as {"model_id": ...}: a deployment, a
+training job's new version (its model's first deploys itself), and the model's deletion. Every
+serving process reads the model's routing again and loads the versions it then serves
+(server.domain.prediction.runtime)."""
 
 
 def deliveries(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Where an event goes: the job's channel; and a job's final event also to its owner's
-    live stream (WatchEvents), as the stored notification and a training-job event, and, when
-    it made a version, to DEPLOYMENTS."""
+    """Where an event goes: the job's channel, with every progress snapshot; a state change
+    (records.state_change: queued, running, or a final state) also to its owner's live stream
+    (WatchEvents) as a training-job event, followed by the stored notification a final one
+    carries; and a final event that made a version to DEPLOYMENTS. Progress stays off the live
+    stream, which is WatchTrainingJob's."""
     notification = event.get("notification")
     progress = {
         k: v for k, v in event.items() if k not in ("notification", "owner_id", "model_id", "version_id")
     }
     routed = [(channel(str(event["job_id"])), progress)]
-    if notification is not None:
+    if event.get("owner_id"):
         user = user_channel(str(event["owner_id"]))
-        ending = {
+        change = {
             "type": "training_job",
             "job_id": event["job_id"],
             "model_id": event.get("model_id", ""),
@@ -46,7 +49,9 @@ def deliveries(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             "message": event.get("message", ""),
             "version_id": event.get("version_id", ""),
         }
-        routed += [(user, notification), (user, ending)]
+        routed.append((user, change))
+        if notification is not None:
+            routed.append((user, notification))
         if event.get("version_id"):
             routed.append((DEPLOYMENTS, {"model_id": event.get("model_id", "")}))
     return routed

@@ -56,6 +56,35 @@ def event(job_id: str, snapshot: dict[str, Any]) -> dict[str, Any]:
     return {"job_id": job_id, **snapshot}
 
 
+def state_change(job: TrainingJob, snapshot: dict[str, Any], version_id: str = "") -> dict[str, Any]:
+    """The event of the job entering ``snapshot``'s state. It names the job's owner, so it goes to
+    the owner's live stream too (server.jobs.publish.deliveries), which progress events do not."""
+    return {
+        **event(job.id, snapshot),
+        "owner_id": job.owner_id,
+        "model_id": job.model_id,
+        "version_id": version_id,
+    }
+
+
+def queued(session: Session, job_id: str) -> dict[str, Any] | None:
+    """The state change of a job just queued; None when it is gone or no longer queued."""
+    job = session.get(TrainingJob, job_id)
+    if job is None or job.state is not JobState.QUEUED:
+        return None
+    return state_change(job, dict(job.progress) if job.progress else progress(JobState.QUEUED))
+
+
+def requeue(session: Session, job_id: str, message: str) -> dict[str, Any] | None:
+    """RUNNING -> QUEUED with ``message``; the state change, or None when the job was not running."""
+    job = session.get(TrainingJob, job_id)
+    if job is None or job.state is not JobState.RUNNING:
+        return None
+    snapshot = progress(JobState.QUEUED, message)
+    job.state, job.worker, job.progress = JobState.QUEUED, "", snapshot
+    return state_change(job, snapshot)
+
+
 def snapshot_of(job: TrainingJob) -> dict[str, Any]:
     """The job's latest progress with its current state (the row is the truth)."""
     base = dict(job.progress) if job.progress else progress(job.state)
@@ -166,34 +195,26 @@ def finished(
     )
     session.add(notification)
     session.flush()
-    return {
-        **event(job.id, snapshot),
-        "owner_id": job.owner_id,
-        "model_id": job.model_id,
-        "version_id": version_id,
-        "notification": notification_event(notification),
-    }
+    return {**state_change(job, snapshot, version_id), "notification": notification_event(notification)}
 
 
-def requeue_stale(session: Session, stale_before: datetime) -> list[str]:
-    """RUNNING jobs whose worker stopped reporting go back to QUEUED; return every queued job id."""
+def requeue_stale(session: Session, stale_before: datetime) -> tuple[list[dict[str, Any]], list[str]]:
+    """RUNNING jobs whose worker stopped reporting go back to QUEUED: those state changes, and
+    every queued job id."""
     stale = session.scalars(
-        sa.select(TrainingJob).where(
+        sa.select(TrainingJob.id).where(
             TrainingJob.state == JobState.RUNNING,
             sa.or_(TrainingJob.heartbeat_at.is_(None), TrainingJob.heartbeat_at < stale_before),
         )
     ).all()
-    for job in stale:
-        job.state = JobState.QUEUED
-        job.worker = ""
-        job.progress = progress(JobState.QUEUED, "queued again: its worker stopped reporting")
-    return list(
-        session.scalars(
-            sa.select(TrainingJob.id)
-            .where(TrainingJob.state == JobState.QUEUED)
-            .order_by(TrainingJob.created_at, TrainingJob.id)
-        ).all()
-    )
+    message = "queued again: its worker stopped reporting"
+    changes = [change for job_id in stale if (change := requeue(session, job_id, message)) is not None]
+    queued_ids = session.scalars(
+        sa.select(TrainingJob.id)
+        .where(TrainingJob.state == JobState.QUEUED)
+        .order_by(TrainingJob.created_at, TrainingJob.id)
+    ).all()
+    return changes, list(queued_ids)
 
 
 def fail_stale(session: Session, stale_before: datetime, skip: set[str]) -> list[dict[str, Any]]:

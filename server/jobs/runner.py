@@ -27,7 +27,9 @@ log = logging.getLogger("server.jobs")
 class JobRunner(Protocol):
     async def start(self) -> None: ...
 
-    async def submit(self, job_id: str) -> None: ...
+    async def submit(self, job_id: str) -> None:
+        """Run a job just queued, announcing it as queued (its first state change)."""
+        ...
 
     async def stop(self) -> None: ...
 
@@ -42,12 +44,20 @@ class RunnerBase:
 
     async def start(self) -> None:
         stale_before = records.now() - self._stale
-        queued = await self._db.run(lambda s: records.requeue_stale(s, stale_before))
+        changes, queued = await self._db.run(lambda s: records.requeue_stale(s, stale_before))
+        for change in changes:
+            await self.announce(change)
         for job_id in queued:
-            await self.submit(job_id)
+            await self._enqueue(job_id)
         self._tasks.append(asyncio.create_task(self._sweep()))
 
     async def submit(self, job_id: str) -> None:
+        # Announced before a worker can see the job, so QUEUED reaches watchers before RUNNING.
+        await self.announce(await self._db.run(partial(records.queued, job_id=job_id)))
+        await self._enqueue(job_id)
+
+    async def _enqueue(self, job_id: str) -> None:
+        """Hand a queued job to a worker (announced already, or not a change of state)."""
         raise NotImplementedError
 
     async def stop(self) -> None:
@@ -61,6 +71,13 @@ class RunnerBase:
     async def publish(self, event: dict[str, Any] | None) -> None:
         for name, payload in deliveries(event) if event is not None else ():
             await self._bus.publish(name, payload)
+
+    async def announce(self, event: dict[str, Any] | None) -> None:
+        """Publish a state change the database already holds: a lost event must not stop the job."""
+        try:
+            await self.publish(event)
+        except Exception:
+            log.warning("could not publish a training job's state change", exc_info=True)
 
     async def fail(self, job_id: str, message: str) -> None:
         await self.publish(await self._db.run(partial(records.fail, job_id=job_id, message=message)))
@@ -94,7 +111,7 @@ class CeleryJobRunner(RunnerBase):
 
         self._celery = create_celery(broker, queue)
 
-    async def submit(self, job_id: str) -> None:
+    async def _enqueue(self, job_id: str) -> None:
         from server.jobs.celery_app import TASK_NAME
 
         await asyncio.to_thread(self._celery.send_task, TASK_NAME, args=[job_id])

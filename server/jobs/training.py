@@ -82,6 +82,7 @@ def _load(session: Session, job_id: str, worker: str) -> dict[str, Any] | None:
     model = session.get(Model, job.model_id)
     dataset = session.get(Dataset, model.dataset_id) if model and model.dataset_id else None
     return {
+        "started": records.state_change(job, dict(job.progress)),
         "config": dict(job.config),
         "model_id": job.model_id,
         "model_type": model.model_type.value.upper() if model else "",
@@ -98,6 +99,7 @@ def _run(db: Database, job_id: str, config: WorkerConfig, publisher: Publisher, 
     loaded = db.run_sync(lambda s: _load(s, job_id, worker))
     if loaded is None:
         return "skipped"
+    publisher.publish(loaded["started"])  # QUEUED -> RUNNING, for the job's and its owner's watchers
     store = ModelStore(Path(config.store_dir))
     version_id = new_id()
     version_dir = store.version_dir(loaded["model_id"], version_id)
