@@ -95,5 +95,6 @@ def prediction_runtime(
     )
     predictor = Predictor(router, batcher, history, limits, FailureLog(db))
     panels = PanelCache(settings.prediction_batch_panel_cache_values)
-    batches = BatchPredictions(db, ModelStore(settings.object_store_dir), predictor, panels)
+    store = ModelStore(settings.object_store_dir)
+    batches = BatchPredictions(db, store, predictor, panels, settings.max_message_bytes)
     return PredictionRuntime(backend, batcher, router, history, predictor, PredictionRecords(db), batches)

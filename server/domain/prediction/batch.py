@@ -25,9 +25,16 @@ from server.db.base import new_ids
 from server.db.enums import JobState, PredictionSource
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import require
-from server.domain.prediction.batch_files import Chunk, JobFiles, tail
-from server.domain.prediction.batch_messages import BatchMessage, Progress, Result, job_result, since
-from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec
+from server.domain.prediction.batch_files import Chunk, JobFiles, fitting_chunk, pieces, tail
+from server.domain.prediction.batch_messages import (
+    BatchMessage,
+    Progress,
+    Result,
+    job_result,
+    running_time,
+)
+from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec, check_frequency
+from server.domain.prediction.batch_series import UNOBSERVED, Series, dataset_series
 from server.domain.prediction.history import Served
 from server.domain.prediction.requests import check_horizon, check_quantiles, check_within_range
 from server.domain.prediction.routing import Resolved
@@ -35,7 +42,6 @@ from server.domain.prediction.service import Predictor
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
 from server.jobs.panels import PanelCache
 from server.jobs.store import ModelStore
-from training import Panel
 from training.errors import InvalidDataError
 
 DEFAULT_CHUNK = 256
@@ -43,8 +49,16 @@ MAX_CHUNK = 10_000
 
 
 class BatchPredictions:
-    def __init__(self, db: Any, store: ModelStore, predictor: Predictor, panels: PanelCache):
+    def __init__(
+        self,
+        db: Any,
+        store: ModelStore,
+        predictor: Predictor,
+        panels: PanelCache,
+        max_message_bytes: int = 16 << 20,
+    ):
         self._records = BatchJobRecords(db)
+        self._max_message_bytes = max_message_bytes
         self._store = store
         self._predictor = predictor
         self._panels = panels
@@ -60,6 +74,9 @@ class BatchPredictions:
     async def _start(self, principal: Principal, spec: BatchSpec) -> tuple[BatchJob, Dataset]:
         require(spec.dataset_id, "dataset_id")
         resolved: Resolved = await self._predictor.router.resolve(principal, spec.model_id, spec.version_id)
+        default = resolved.route.default_version_id
+        if not spec.version_id and default is not None:  # the default version, not the traffic split
+            resolved = Resolved(resolved.route, resolved.route.versions[default])
         horizon = check_horizon(resolved, spec.horizon)
         levels = check_quantiles(resolved, spec.quantiles)
         chunk = spec.chunk_size or DEFAULT_CHUNK
@@ -101,33 +118,41 @@ class BatchPredictions:
     ) -> AsyncIterator[BatchMessage]:
         version_id = job.version_id or ""
         total = job.series_total
-        yield Progress(job.series_done, total, since(job), None, version_id, start)
+        levels = tuple(float(q) for q in job.quantiles)
+        yield Progress(job.series_done, total, running_time(job), None, version_id, start)
         if job.state is JobState.SUCCEEDED:
             for chunk in self._files.stored_chunks(job, start, total):
-                yield chunk
+                for piece in pieces(chunk, self._max_message_bytes):
+                    yield piece
             result = self.result_of(job)
             assert result is not None
             yield result
             return
         assert dataset is not None
-        panel = await asyncio.to_thread(self._panel, dataset, job)
-        future = panel.future_timestamps(job.horizon)
+        series = await asyncio.to_thread(self._series, dataset, job)
+        future = series.future(job.horizon)
         check_within_range(future, "horizon", "the dataset's forecast would end")
-        levels = tuple(float(q) for q in job.quantiles)
         resolved = await self._predictor.router.resolve(principal, job.model_id, version_id)
+        # A dataset stored without a frequency has the one its panel found.
+        check_frequency(dataset.id, series.panel.frequency.name, resolved.route.frequency)
+        # Cut so that each chunk's message keeps within the message size limit.
+        size = fitting_chunk(
+            job.chunk_size, job.horizon, len(levels), series.id_bytes, self._max_message_bytes
+        )
         done = job.series_done
         if start < done:  # resumed before the last saved chunk: those are read back, not recomputed
             if taken_over.is_set():
                 raise Aborted("another stream took over this batch job", reason="BATCH_JOB_TAKEN_OVER")
             for chunk in self._files.stored_chunks(job, start, done):
-                yield chunk
+                for piece in pieces(chunk, self._max_message_bytes):
+                    yield piece
         last_progress = time.monotonic()
         committing: asyncio.Future[None] | None = None
 
         def compute(offset: int) -> asyncio.Task[tuple[Chunk, Served]]:
-            end = min(offset + job.chunk_size, total)
+            end = min(offset + size, total)
             return asyncio.ensure_future(
-                self._compute(principal, job, resolved, panel, future, offset, end, levels)
+                self._compute(principal, job, resolved, series, future, offset, end, levels)
             )
 
         # From the first chunk not saved: an offset past it still has every chunk computed.
@@ -153,7 +178,7 @@ class BatchPredictions:
                     last_progress = time.monotonic()
                     rate = max(done - start, 0) / elapsed if elapsed > 0 else 0.0
                     eta = (total - done) / rate if rate else None
-                    yield Progress(done, total, since(job), eta, version_id, start)
+                    yield Progress(done, total, running_time(job), eta, version_id, start)
         finally:
             if computing is not None:  # the stream failed or went away: the chunk ahead is not needed
                 computing.cancel()
@@ -162,20 +187,18 @@ class BatchPredictions:
                     computing.exception()  # retrieved: it failed, and it does not matter now
             if committing is not None and not committing.done():
                 await asyncio.wait([committing])
-        output = await asyncio.to_thread(self._files.write_result, job, total, panel.series_ids, future)
+        output = await asyncio.to_thread(self._files.write_result, job, total, series.ids, future)
         finished_job = await self._records.succeed(job.id, self._store.relative(output))
         result = self.result_of(finished_job)
         assert result is not None
         yield result
 
-    def _panel(self, dataset: Dataset, job: BatchJob) -> Panel:
+    def _series(self, dataset: Dataset, job: BatchJob) -> Series:
         target = self._records.target_sync(job.model_id)
+        path = self._store.path(dataset.storage_path)
         try:
-            return self._panels.load(
-                self._store.path(dataset.storage_path),
-                dataset.columns,
-                target,
-                dataset.frequency.value if dataset.frequency else None,
+            panel = self._panels.load(
+                path, dataset.columns, target, dataset.frequency.value if dataset.frequency else None
             )
         except InvalidDataError as exc:
             raise FailedPrecondition(
@@ -183,23 +206,32 @@ class BatchPredictions:
                 reason="DATASET_UNUSABLE",
                 violations=[PreconditionViolation("DATASET_UNUSABLE", dataset.id, str(exc))],
             ) from exc
+        return dataset_series(panel, path, dataset.columns)
 
     async def _compute(
         self,
         principal: Principal,
         job: BatchJob,
         resolved: Resolved,
-        panel: Panel,
+        series: Series,
         future: npt.NDArray[np.datetime64],
         start: int,
         end: int,
         levels: tuple[float, ...],
     ) -> tuple[Chunk, Served]:
-        """Forecast the panel's series ``start:end``: the chunk, and what the history is to keep of it."""
+        """Forecast the series ``start:end``: the chunk, and what the history is to keep of it."""
         # Only this chunk's series: packing the whole panel for every chunk repeats the work.
-        piece = np.concatenate(panel.values[start:end]).astype(np.float32)
-        lengths = panel.lengths[start:end]
-        stamps = panel.last_timestamps[start:end]
+        at = series.at[start:end]
+        panel = series.panel
+        if at.size and at[0] >= 0 and at[-1] - at[0] == at.size - 1:  # consecutive in the panel
+            first = int(at[0])
+            piece = np.concatenate(panel.values[first : first + at.size]).astype(np.float32)
+            lengths = panel.lengths[first : first + at.size]
+        else:
+            parts = [panel.values[i] if i >= 0 else UNOBSERVED for i in at.tolist()]
+            piece = np.concatenate(parts).astype(np.float32)
+            lengths = np.array([p.size for p in parts], dtype=np.int32)
+        stamps = series.last[start:end]
         batch = SeriesBatch(piece, lengths, job.horizon, levels, stamps)
         arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
         ids = new_ids(end - start)
@@ -210,7 +242,7 @@ class BatchPredictions:
             source=PredictionSource.BATCH,
             request=job.id,
             ids=ids,
-            series_ids=panel.series_ids[start:end],
+            series_ids=series.ids[start:end],
             values=piece,
             lengths=lengths,
             season_length=panel.frequency.season_length,
@@ -222,7 +254,7 @@ class BatchPredictions:
         )
         chunk = Chunk(
             start,
-            list(panel.series_ids[start:end]),
+            list(series.ids[start:end]),
             job.horizon,
             levels,
             arrays.point,

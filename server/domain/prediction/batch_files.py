@@ -3,7 +3,8 @@
 Each computed chunk is written to ``chunks/<offset>.npz`` (through a ``.tmp.npz`` renamed
 into place) before the job's ``series_done`` moves past it, so a resumed job reads
 completed series back instead of recomputing them. When every series is done the chunks
-are assembled into the result file, ``result.parquet`` or ``result.csv``.
+are assembled into the result file, ``result.parquet`` or ``result.csv``. A chunk is sent
+as one message: forecast_bytes bounds its size, so that it keeps within the message limit.
 """
 
 from __future__ import annotations
@@ -31,6 +32,27 @@ class Chunk:
     point: npt.NDArray[np.float32]
     quantile_values: npt.NDArray[np.float32]
     prediction_ids: list[str]
+
+
+ID_BYTES = 64
+"""Per series, beyond its series id: its prediction id (36 characters) and the tags and
+lengths around both ids."""
+FRAMING_BYTES = 4096
+"""Per message: the job or request id, model and version ids, offset, horizon, the tags and
+lengths of the packed arrays, and the gRPC framing."""
+
+
+def forecast_bytes(series: int, horizon: int, levels: int, id_bytes: int) -> int:
+    """At most the size of one message carrying the forecasts of ``series`` series (a chunk, or
+    a StreamPredict answer), each id at most ``id_bytes`` bytes: float32 points and quantiles."""
+    return FRAMING_BYTES + 8 * levels + series * (4 * horizon * (1 + levels) + id_bytes + ID_BYTES)
+
+
+def fitting_chunk(chunk_size: int, horizon: int, levels: int, id_bytes: int, max_bytes: int) -> int:
+    """``chunk_size``, cut to the most series whose message fits ``max_bytes`` (one at least)."""
+    each = forecast_bytes(1, horizon, levels, id_bytes) - forecast_bytes(0, horizon, levels, id_bytes)
+    room = max_bytes - forecast_bytes(0, horizon, levels, id_bytes)
+    return max(1, min(chunk_size, room // each))
 
 
 class JobFiles:
@@ -139,3 +161,22 @@ def tail(chunk: Chunk, start: int) -> Chunk:
         chunk.quantile_values[cut:],
         chunk.prediction_ids[cut:],
     )
+
+
+def pieces(chunk: Chunk, max_bytes: int) -> list[Chunk]:
+    """``chunk`` cut into chunks whose messages fit ``max_bytes`` (one saved before chunks were
+    cut to fit)."""
+    id_bytes = max((len(s.encode()) for s in chunk.series_ids), default=0)
+    size = fitting_chunk(len(chunk.series_ids), chunk.horizon, len(chunk.quantiles), id_bytes, max_bytes)
+    return [
+        Chunk(
+            chunk.offset + i,
+            chunk.series_ids[i : i + size],
+            chunk.horizon,
+            chunk.quantiles,
+            chunk.point[i : i + size],
+            chunk.quantile_values[i : i + size],
+            chunk.prediction_ids[i : i + size],
+        )
+        for i in range(0, max(len(chunk.series_ids), 1), size)
+    ]

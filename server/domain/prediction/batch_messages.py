@@ -39,12 +39,21 @@ class Result:
 BatchMessage = Progress | Chunk | Result
 
 
-def since(job: BatchJob) -> float:
-    """Time since the job started (its first stream)."""
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def running_time(job: BatchJob, now: datetime | None = None) -> float:
+    """Time the job has run, over every stream of it: idle time between streams left out.
+
+    ``started_at`` is when its running clock started, moved on by each resume so that it is as
+    long before the resume as the job had run (batch_records.resume); ``finished_at`` is when
+    its last stream ended, None while one is attached.
+    """
     if job.started_at is None:
         return 0.0
-    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
-    return max((datetime.now(UTC) - started).total_seconds(), 0.0)
+    end = job.finished_at or now
+    return max(((_utc(end) if end else datetime.now(UTC)) - _utc(job.started_at)).total_seconds(), 0.0)
 
 
 def job_result(job: BatchJob, store: ModelStore) -> Result | None:
@@ -52,15 +61,12 @@ def job_result(job: BatchJob, store: ModelStore) -> Result | None:
     if job.state is not JobState.SUCCEEDED or not job.output_path:
         return None
     path = store.path(job.output_path)
-    elapsed = (
-        (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else 0.0
-    )
     return Result(
         path,
         job.output_format,
         job.series_total * job.horizon,
         job.series_total,
-        elapsed,
+        running_time(job),
         job.model_id,
         job.version_id or "",
         path.stat().st_size if path.exists() else 0,

@@ -9,15 +9,16 @@ when its result file is written, or interrupted when its stream ends first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
-from server.db.enums import DatasetFormat, JobState
+from server.db.enums import DatasetFormat, Frequency, JobState
 from server.db.models import BatchJob, Dataset, Model
 from server.domain.forecasting.models import owns, require, visible_dataset
+from server.domain.prediction.batch_messages import running_time
 from server.domain.prediction.routing import Resolved
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 
@@ -77,6 +78,8 @@ class BatchJobRecords:
                     reason="TARGET_COLUMN_MISSING",
                     violations=[PreconditionViolation("TARGET_COLUMN_MISSING", dataset.id, resolved_target)],
                 )
+            if dataset.frequency is not None:
+                check_frequency(dataset.id, dataset.frequency.value, resolved.route.frequency)
             job = BatchJob(
                 owner_id=principal.user_id,
                 model_id=resolved.route.model_id,
@@ -145,7 +148,10 @@ class BatchJobRecords:
                 # Failed for good: returned, not raised, so that the transaction keeps it.
                 job.state, job.error_message = JobState.FAILED, "the dataset was deleted"
             elif job.state is not JobState.SUCCEEDED:
-                job.state = JobState.RUNNING
+                # Its running clock goes on from where its last stream left it (running_time).
+                now = datetime.now(UTC)
+                job.started_at = now - timedelta(seconds=running_time(job, _last_alive(job)))
+                job.state, job.finished_at, job.heartbeat_at = JobState.RUNNING, None, now
             session.flush()
             session.expunge(job)
             if dataset is not None:
@@ -180,6 +186,7 @@ class BatchJobRecords:
             if job is not None and job.state is JobState.RUNNING:
                 job.state = JobState.CANCELLED
                 job.error_message = message
+                job.finished_at = datetime.now(UTC)  # its running clock stops until it is resumed
 
         await self._db.run(interrupt)
 
@@ -198,6 +205,26 @@ class BatchJobRecords:
             return job
 
         return await self._db.run(succeed)  # type: ignore[no-any-return]
+
+
+def check_frequency(dataset_id: str, frequency: str, model: Frequency | None) -> None:
+    """Refuse a dataset on another grid than the model's, as Predict refuses such a series."""
+    if model is not None and frequency != model.value:
+        message = (
+            f"dataset {dataset_id!r} is {frequency}, the model {model.value}: "
+            "the dataset must have the model's frequency"
+        )
+        raise FailedPrecondition(
+            message,
+            reason="FREQUENCY_MISMATCH",
+            violations=[PreconditionViolation("FREQUENCY_MISMATCH", dataset_id, message)],
+        )
+
+
+def _last_alive(job: BatchJob) -> datetime | None:
+    """When a job still marked running was last seen running (its server stopped meanwhile, or
+    another stream takes it over): the clock of a job whose stream ended stopped at finished_at."""
+    return job.heartbeat_at or job.started_at
 
 
 def _target(session: Session, model_id: str) -> str:
