@@ -166,7 +166,8 @@ async def build_application(
     runner = job_runner(settings, db, bus)
     notifications = NotificationService(db, bus, clock)
     alerts = AlertService(db, bus, clock)
-    live = LiveEvents(bus, settings.events_heartbeat_seconds)
+    authenticator = CredentialAuthenticator(db, codec, revocations, clock)
+    live = LiveEvents(bus, settings.events_heartbeat_seconds, authenticator.still_valid)
     metrics = RpcMetrics()
     stats = SystemStats(db, metrics)
     health = HealthService(
@@ -200,7 +201,6 @@ async def build_application(
         financial=financial_servicer(settings, db, clock),
         monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats, drift),
     )
-    authenticator = CredentialAuthenticator(db, codec, revocations, clock)
     rules = contracts.method_rules()
     limiter: RateLimiter = (
         RedisRateLimiter(redis, settings.redis_key_prefix + "rate:") if redis else MemoryRateLimiter()

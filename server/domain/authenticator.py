@@ -102,3 +102,27 @@ class CredentialAuthenticator:
         if principal is None:
             raise Unauthenticated("invalid, expired or revoked API key", reason="API_KEY_INVALID")
         return principal
+
+    async def still_valid(self, principal: Principal) -> bool:
+        """Whether the credential ``principal`` came with is still in force, for a call that lasts
+        (WatchEvents): its access token and session not revoked, or its API key not revoked or
+        expired and its owner active. Expiry of an access token does not end such a call."""
+        if principal.api_key_id is not None:
+            key_id, now = principal.api_key_id, self._now()
+
+            def usable(session: Session) -> bool:
+                row = session.execute(
+                    sa.select(ApiKey, User).join(User, User.id == ApiKey.owner_id).where(ApiKey.id == key_id)
+                ).one_or_none()
+                if row is None:
+                    return False
+                key, user = row
+                expired = key.expires_at is not None and key.expires_at <= now
+                return key.revoked_at is None and not expired and user.active
+
+            return await self._db.run(usable)
+        revoked = [principal.token_id, "session:" + principal.session_id if principal.session_id else None]
+        for token_id in (t for t in revoked if t):
+            if await self._revocations.is_revoked(token_id):
+                return False
+        return True

@@ -2297,7 +2297,10 @@ export const MonitoringService: GenService<{
    * stay open through proxies and load balancers and clients can tell a
    * dead stream from a quiet one. The stream runs until the client cancels
    * it or the server shuts down; on shutdown it ends with UNAVAILABLE and
-   * the client should reconnect, to another replica if need be.
+   * the client should reconnect, to another replica if need be. Within a
+   * heartbeat of its credential being revoked (Logout, RevokeSession, a
+   * revoked API key, a deactivated user) it ends with UNAUTHENTICATED; an
+   * access token that merely expires does not end it.
    *
    * @generated from rpc quantis.v1.MonitoringService.WatchEvents
    */
