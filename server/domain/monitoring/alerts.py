@@ -155,35 +155,40 @@ class AlertService:
         if len(note) > MAX_NOTE_LENGTH:
             raise InvalidArgument.field("note", f"at most {MAX_NOTE_LENGTH} characters")
 
-        def acknowledge(session: Session) -> AlertView:
+        def acknowledge(session: Session) -> tuple[AlertView, bool]:
             alert = session.scalar(sa.select(Alert).where(Alert.id == alert_id, _visible_to(principal)))
             if alert is None:
                 raise NotFound("alert", alert_id)
             if alert.state is AlertState.RESOLVED:
                 raise FailedPrecondition("the alert is already resolved", reason="ALERT_RESOLVED")
-            if alert.state is AlertState.OPEN:
+            changed = alert.state is AlertState.OPEN
+            if changed:
                 alert.state = AlertState.ACKNOWLEDGED
                 alert.acknowledged_by = principal.user_id
                 alert.acknowledged_at = self._now()
                 alert.acknowledge_note = note
-            return _views(session, [alert])[0]
+            return _views(session, [alert])[0], changed
 
-        acknowledged = await self._db.run(acknowledge)
-        await self._bus.publish(ALERTS_CHANNEL, alert_event(acknowledged.alert))
+        acknowledged, changed = await self._db.run(acknowledge)
+        if changed:  # acknowledging it again changes nothing, so there is nothing to announce
+            await self._bus.publish(ALERTS_CHANNEL, alert_event(acknowledged.alert))
         return acknowledged
 
     async def resolve(self, dedup_key: str) -> bool:
         """Resolve the unresolved alert with this key, if any (its condition has cleared)."""
 
-        def resolve(session: Session) -> bool:
+        def resolve(session: Session) -> Alert | None:
             alert = session.scalar(sa.select(Alert).where(Alert.dedup_key == dedup_key, OPEN_ALERT))
-            if alert is None:
-                return False
-            alert.state = AlertState.RESOLVED
-            alert.resolved_at = self._now()
-            return True
+            if alert is not None:
+                alert.state = AlertState.RESOLVED
+                alert.resolved_at = self._now()
+            return alert
 
-        return await self._db.run(resolve)
+        resolved = await self._db.run(resolve)
+        if resolved is None:
+            return False
+        await self._bus.publish(ALERTS_CHANNEL, alert_event(resolved))
+        return True
 
 
 def _views(session: Session, alerts: Sequence[Alert]) -> list[AlertView]:
