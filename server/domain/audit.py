@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db.database import Database
 from server.db.enums import AuditOutcome
-from server.db.models import AuditLog
+from server.db.models import AuditLog, User
 
 DETAIL_VALUE_LENGTH = 200
 
@@ -26,6 +27,9 @@ class AuditRecord:
     status_code: int  # google.rpc.Code; 0 is OK
     user_id: str | None = None
     username: str = ""
+    # The call made the caller known by ``username`` (a successful Login): the writer records
+    # that user's id, and the username as stored.
+    identify_by_username: bool = False
     resource_type: str = ""
     resource_id: str = ""
     peer: str = ""
@@ -63,10 +67,14 @@ class AuditLogWriter:
     @staticmethod
     def _add(session: Session, record: AuditRecord) -> None:
         columns = AuditLog.__table__.c
+        user_id, username = record.user_id, record.username
+        if record.identify_by_username:
+            query = sa.select(User.id, User.username).where(User.username_key == username.lower())
+            user_id, username = session.execute(query).one_or_none() or (user_id, username)
         session.add(
             AuditLog(
-                user_id=record.user_id,
-                username=_fit(record.username, columns.username),
+                user_id=user_id,
+                username=_fit(username, columns.username),
                 action=_fit(record.action, columns.action),
                 resource_type=_fit(record.resource_type, columns.resource_type),
                 resource_id=_fit(record.resource_id, columns.resource_id),

@@ -1,11 +1,15 @@
 """One audit record for every call of an RPC whose contract says ``audit: true``.
 
 The record is written when the call has ended, whatever the outcome: who
-(from principal_var), what (the method), on which resource (guessed from the
-request's first ``<x>_id`` field), how it ended (the google.rpc code, and
-success / denied / failure), from where (peer, request id), and the request's
-top-level scalar fields as details. Fields the contract marks ``debug_redact``
-(passwords, tokens, codes, secrets) and bytes never go into a record.
+(from principal_var; for Login, the username it tried, and once it succeeded
+that user's id), what (the method), on which resource (guessed from the
+request's first ``<x>_id`` field; for a creation, the new resource in the
+response), how it ended (the google.rpc code, success / denied / failure, and
+a failure's ErrorInfo reason as details["reason"]), from where (peer, request
+id), and the request's top-level scalar fields as details (one named like a
+key the record itself sets goes in as "request_<name>"). Fields the contract
+marks ``debug_redact`` (passwords, tokens, codes, secrets) and bytes never go
+into a record.
 
 It runs inside error mapping and outside auth and rate limiting, so refusals
 are audited too. A record that cannot be written is logged; the caller's
@@ -25,12 +29,14 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.rpc import code_pb2
 
+from server import errors
 from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.db.enums import AuditOutcome
 from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
 from server.errors import QuantisError
 from server.interceptors.errors import to_status, unimplemented
+from server.interceptors.outages import as_outage
 from server.interceptors.peers import Network, PeerResolver, peer_host
 from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 from server.logs import request_id_var
@@ -45,12 +51,14 @@ log = logging.getLogger("server.audit")
 OK: int = code_pb2.OK
 CANCELLED: int = code_pb2.CANCELLED
 UNKNOWN: int = code_pb2.UNKNOWN
-UNIMPLEMENTED: int = code_pb2.UNIMPLEMENTED
 INTERNAL: int = code_pb2.INTERNAL
 _DENIED: frozenset[int] = frozenset({code_pb2.UNAUTHENTICATED, code_pb2.PERMISSION_DENIED})
 # A safety net under debug_redact: a field named like a secret is never recorded either.
 _SECRET_NAME = re.compile(r"password|secret|token|credential", re.IGNORECASE)
 _FIELD_MASK = "google.protobuf.FieldMask"
+LOGIN = "/quantis.v1.AuthService/Login"
+REASON = "reason"  # details["reason"]: the ErrorInfo reason of a failure
+_RECORD_KEYS = frozenset({REASON})
 
 
 def _redacted(field: FieldDescriptor) -> bool:
@@ -99,13 +107,33 @@ def resource_of(request: Message) -> tuple[str, str]:
     return found or ("", "")
 
 
+def created_resource(method: str, request: object, response: object) -> tuple[str, str] | None:
+    """(type, id) of the resource a successful creation made: the response's own resource (a field
+    ``<x>`` holding ``<x>_id``, as CreateTransactionResponse.transaction.transaction_id), for a
+    Create* method or one whose request names no resource (Register, UploadDataset); else None."""
+    creation = method.rpartition("/")[2].startswith("Create") or not (
+        isinstance(request, Message) and any(resource_of(request))
+    )
+    if not creation or not isinstance(response, Message):
+        return None
+    for field, value in response.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE or field.is_repeated:
+            continue
+        own_id = value.DESCRIPTOR.fields_by_name.get(field.name + "_id")
+        if own_id is not None and own_id.type == FieldDescriptor.TYPE_STRING and getattr(value, own_id.name):
+            return field.name, getattr(value, own_id.name)
+    return None
+
+
 def details_of(request: Message) -> dict[str, str]:
-    """The request's set top-level scalar fields, as text cut to 200 characters; no secrets, no bytes."""
+    """The request's set top-level scalar fields, as text cut to 200 characters; no secrets, no bytes.
+    A field named like a key the record sets itself (``reason``) is kept as ``request_<name>``."""
     details: dict[str, str] = {}
     for field, value in request.ListFields():
         text = _scalar_text(field, value)
         if text is not None:
-            details[field.name] = text[:DETAIL_VALUE_LENGTH]
+            key = f"request_{field.name}" if field.name in _RECORD_KEYS else field.name
+            details[key] = text[:DETAIL_VALUE_LENGTH]
     return details
 
 
@@ -116,18 +144,33 @@ def _code_number(code: object) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def _as_reported(error: BaseException) -> QuantisError | None:
+    """The domain error the error interceptor reports ``error`` as, where it is not INTERNAL."""
+    if isinstance(error, QuantisError):
+        return error
+    if unimplemented(error):
+        return errors.Unimplemented("not implemented", reason="NOT_IMPLEMENTED")
+    return as_outage(error)
+
+
 def code_of_error(error: BaseException, context: Context) -> int:
     """The google.rpc code a call that raised ``error`` ends with, as the error interceptor maps it."""
-    if isinstance(error, QuantisError):
-        code: int = to_status(error).code
-        return code
     if isinstance(error, grpc.aio.AbortError):  # the servicer called context.abort()
         return _code_number(context.code()) or UNKNOWN
-    if unimplemented(error):
-        return UNIMPLEMENTED
     if isinstance(error, asyncio.CancelledError | GeneratorExit):
         return CANCELLED
-    return INTERNAL
+    reported = _as_reported(error)
+    if reported is None:
+        return INTERNAL
+    code: int = to_status(reported).code
+    return code
+
+
+def reason_of_error(error: BaseException) -> str:
+    """The ErrorInfo reason the caller gets for ``error``; "" for an abort, a cancellation, or an
+    unexpected error (whose reason, INTERNAL, says no more than its code)."""
+    reported = _as_reported(error)
+    return reported.reason if reported is not None else ""
 
 
 def outcome_of(code: int) -> AuditOutcome:
@@ -170,9 +213,10 @@ class AuditInterceptor(WrappingInterceptor):
         try:
             response = await call()
         except (Exception, asyncio.CancelledError) as error:
-            await self._record(method, context, request, peer, code_of_error(error, context))
+            await self._record(method, context, request, peer, code_of_error(error, context), error=error)
             raise
-        await self._record(method, context, request, peer, _code_number(context.code()) or OK)
+        code = _code_number(context.code()) or OK
+        await self._record(method, context, request, peer, code, response=response)
         return response
 
     async def _stream(
@@ -183,25 +227,46 @@ class AuditInterceptor(WrappingInterceptor):
             async for response in responses():
                 yield response
         except (Exception, asyncio.CancelledError, GeneratorExit) as error:
-            await self._record(method, context, request, peer, code_of_error(error, context))
+            await self._record(method, context, request, peer, code_of_error(error, context), error=error)
             raise
         await self._record(method, context, request, peer, _code_number(context.code()) or OK)
 
-    async def _record(self, method: str, context: Context, request: Any, peer: str, code: int) -> None:
+    async def _record(
+        self,
+        method: str,
+        context: Context,
+        request: Any,
+        peer: str,
+        code: int,
+        *,
+        response: object = None,
+        error: BaseException | None = None,
+    ) -> None:
         try:
             principal = principal_var.get()
+            user_id, username = (principal.user_id, principal.username) if principal else (None, "")
             # A client-streaming call has a request iterator, not one request: no resource, no details.
             resource, details = (
                 (resource_of(request), details_of(request))
                 if isinstance(request, Message)
                 else (("", ""), {})
             )
+            if code == OK:
+                resource = created_resource(method, request, response) or resource
+            elif error is not None and (reason := reason_of_error(error)):
+                details[REASON] = reason
+            # Whoever calls Login is the user it names: the one tried, and once the password was
+            # right, that user (whose id the writer looks up).
+            logging_in = method == LOGIN and isinstance(request, Message)
+            if logging_in:
+                user_id, username = None, str(getattr(request, "username", ""))
             record = AuditRecord(
                 action=method,
                 outcome=outcome_of(code),
                 status_code=code,
-                user_id=principal.user_id if principal else None,
-                username=principal.username if principal else "",
+                user_id=user_id,
+                username=username,
+                identify_by_username=logging_in and code == OK,
                 resource_type=resource[0],
                 resource_id=resource[1],
                 peer=peer,

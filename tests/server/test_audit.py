@@ -360,8 +360,8 @@ async def test_passwords_tokens_and_codes_never_reach_the_audit_log_or_the_logs(
         ("ChangePassword", AuditOutcome.SUCCESS),
     ]
     assert rows[0]["details"] == {"username": "new_user", "email": "n@example.com"}
-    assert rows[1]["details"] == {"username": "new_user"}
-    assert [row["details"] for row in rows[3:]] == [{}, {}, {}]
+    assert rows[1]["details"] == {"username": "new_user", "reason": "INVALID_CREDENTIALS"}
+    assert [row["details"] for row in rows[3:]] == [{"reason": "INVALID_MFA_CODE"}, {}, {}]
     stored = repr(rows)
     logged = caplog.text + repr([vars(record) for record in caplog.records])
     for secret in SECRETS:
