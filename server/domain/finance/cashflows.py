@@ -9,13 +9,15 @@ IRR and XIRR are found by a bracketing search, never by Newton steps from a
 guess: the NPV's sign is sampled over the bracket on a grid uniform in
 log(1 + r), every sign change is refined by bisection, and so is every dip of
 the NPV towards zero whose extreme (found by golden-section search) crosses it:
-two roots closer than the grid's step. The outcome says whether no root, one
-root or several were found (a root where the NPV only touches zero is found to
-about 1e-8, the precision of its extreme in floating point). When the flows change sign
-once, Descartes' rule of signs (which holds for real exponents too, so also for
-XIRR) guarantees exactly one root above -100%, and the bracket's end points
-decide whether it lies inside. The search runs in binary floating point (the
-solver only); the inputs and results are Decimal.
+two roots closer than the grid's step. Floats only find the roots: every sign
+near zero, every root and every dip whose extreme floats cannot tell from zero
+is settled in Decimal with a bound on its rounding error (exact_roots), so each
+root reported is within 1e-12 of a true one, a double root where the NPV only
+touches zero included. The outcome says whether no root, one root or several
+were found. When the flows change sign once, Descartes' rule of signs (which
+holds for real exponents too, so also for XIRR) guarantees exactly one root
+above -100%, and the bracket's end points decide whether it lies inside. The
+inputs and results are Decimal.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from enum import Enum
 import numpy as np
 from numpy.typing import NDArray
 
+from server.domain.finance.exact_roots import ExactNpv, rate_of
 from server.errors import InvalidArgument
 
 MAX_FLOWS = 10_000
@@ -164,13 +167,24 @@ class _ScaledNpv:
         self.span = float(self.times.max())
 
     def many(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
-        exponents = np.where(
+        with np.errstate(under="ignore"):
+            return np.asarray(np.exp(self._exponents(log_bases)) @ self.flows, dtype=np.float64)
+
+    def noise(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
+        """A bound on the rounding error of ``many``: a few ulps of the sum of the terms' sizes
+        per term, and per unit of the exponents (exp of a rounded argument)."""
+        exponents = self._exponents(log_bases)
+        with np.errstate(under="ignore"):
+            size = np.exp(exponents) @ np.abs(self.flows)
+        growth = len(self.flows) + 10 + np.abs(exponents).max(axis=1)
+        return np.asarray(size * growth * 4 * np.finfo(np.float64).eps, dtype=np.float64)
+
+    def _exponents(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.where(
             log_bases[:, None] >= 0,
             -self.times[None, :] * log_bases[:, None],
             (self.span - self.times[None, :]) * log_bases[:, None],
         )
-        with np.errstate(under="ignore"):
-            return np.asarray(np.exp(exponents) @ self.flows, dtype=np.float64)
 
     def at(self, log_base: float) -> float:
         return float(self.many(np.array([log_base]))[0])
@@ -217,13 +231,6 @@ def _extreme(function: _ScaledNpv, low: float, high: float, toward_zero_from: fl
     return middle, function.at(middle)
 
 
-def _rate_of(log_base: float) -> Decimal:
-    """The rate of a root, to RATE_DIGITS places; a root just above -100% stays above it."""
-    step = Decimal(1).scaleb(-RATE_DIGITS)
-    rate = Decimal(math.expm1(log_base)).quantize(step)
-    return max(rate, step - 1).normalize() + 0
-
-
 def _check_bracket(bracket: IrrBracket) -> None:
     check_rate(bracket.lower, "lower_bound")
     check_rate(bracket.upper, "upper_bound")
@@ -254,40 +261,47 @@ def irr(
     if changes == 0:
         return result(IrrOutcome.NO_SOLUTION, [], 0)
     function = _ScaledNpv(flows, times)
+    exact = ExactNpv(flows, times)
     # ln(1 + r) in Decimal: a lower bound such as -0.999999999999999999999 is -1.0 as a float.
     low, high = (float(_exact("bracket", lambda r=r: (1 + r).ln())) for r in (bracket.lower, bracket.upper))
     # With one sign change there is exactly one root above -100%: the ends decide.
     grid = np.array([low, high]) if changes == 1 else np.linspace(low, high, GRID_POINTS + 1)
-    values = function.many(grid)
-    roots: list[Decimal] = []
+    values, noise = function.many(grid), function.noise(grid)
+    # A float's sign is trusted only above its rounding error; nearer zero, Decimal decides.
+    signs = [
+        (1 if value > 0 else -1) if abs(value) > error else exact.sign(Decimal(y))
+        for y, value, error in zip(grid.tolist(), values.tolist(), noise.tolist(), strict=True)
+    ]
+    roots = [rate_of(Decimal(y)) for y, sign in zip(grid.tolist(), signs, strict=True) if sign == 0]
     steps = 0
     for index in range(len(grid) - 1):
-        left, right = float(values[index]), float(values[index + 1])
-        if left == 0:
-            roots.append(_rate_of(float(grid[index])))
-        elif right != 0 and (left > 0) != (right > 0):
-            root, taken = _bisect(function, float(grid[index]), float(grid[index + 1]), left)
-            roots.append(_rate_of(root))
-            steps += taken
-    if float(values[-1]) == 0:
-        roots.append(_rate_of(float(grid[-1])))
+        if signs[index] * signs[index + 1] < 0:
+            left, right = float(grid[index]), float(grid[index + 1])
+            estimate, taken = _bisect(function, left, right, float(signs[index]))
+            root, polished = exact.root(Decimal(left), Decimal(right), signs[index], Decimal(estimate))
+            roots.append(root)
+            steps += taken + polished
     for index in range(1, len(grid) - 1):
         # Two roots closer together than the grid's step leave no sign change on it, only a dip
-        # towards zero; the dip's extreme, past zero, separates them.
-        before, here, after = (float(v) for v in values[index - 1 : index + 2])
-        if not (before > 0) == (here > 0) == (after > 0) or here == 0:
+        # towards zero; the dip's extreme, past zero, separates them (at zero, a double root).
+        sign = signs[index]
+        if sign == 0 or not signs[index - 1] == sign == signs[index + 1]:
             continue
-        if not abs(here) < abs(before) or not abs(here) <= abs(after):
+        before, here, after = (abs(float(v)) for v in values[index - 1 : index + 2])
+        if not here < before or not here <= after:
             continue
         left, right = float(grid[index - 1]), float(grid[index + 1])
-        turn, f_turn = _extreme(function, left, right, toward_zero_from=here)
-        if f_turn == 0:
-            roots.append(_rate_of(turn))
-        elif (f_turn > 0) != (here > 0):
-            for low_end, high_end in ((left, turn), (turn, right)):
-                root, taken = _bisect(function, low_end, high_end, function.at(low_end))
-                roots.append(_rate_of(root))
-                steps += taken
+        turn, f_turn = _extreme(function, left, right, toward_zero_from=sign)
+        if abs(f_turn) <= float(function.noise(np.array([turn]))[0]):
+            found, taken = exact.dip(Decimal(left), Decimal(right), sign)
+            roots += found
+            steps += taken
+        elif (f_turn > 0) != (sign > 0):
+            for low_end, high_end, end_sign in ((left, turn, sign), (turn, right, -sign)):
+                estimate, taken = _bisect(function, low_end, high_end, float(end_sign))
+                root, polished = exact.root(Decimal(low_end), Decimal(high_end), end_sign, Decimal(estimate))
+                roots.append(root)
+                steps += taken + polished
     roots = sorted(set(roots))
     if not roots:
         return result(IrrOutcome.NO_SOLUTION, [], steps)

@@ -14,7 +14,7 @@ from server.domain.finance.risk import Counterparty
 from server.errors import InvalidArgument
 
 MAX_UNITS = Decimal(1_000_000_000_000)
-_KEY = re.compile(r"[\x21-\x7e]{1,128}")
+_KEY = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII, space included
 _COUNTRY = re.compile(r"[A-Z]{2}")
 NEEDS_COUNTERPARTY = (TransactionType.TRANSFER, TransactionType.PAYMENT)
 
