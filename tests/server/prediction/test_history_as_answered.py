@@ -1,4 +1,4 @@
-"""History defects: a request's slice of a larger pass is stored whatever its memory layout, an
+"""The history holds what was answered: a request's slice of a larger pass is stored whatever its memory layout, an
 answered infinity is stored and scored as one, and SubmitActuals called at once for one step
 stores one of the values instead of failing."""
 
@@ -96,7 +96,7 @@ async def test_a_slice_of_a_larger_pass_is_stored_as_answered(
 async def test_stream_requests_at_horizon_one_are_all_stored(
     predictions: Stub, application: Application, artifacts: list[Path]
 ) -> None:
-    """The probe's case: StreamPredict requests of many series at horizon 1, each its own pass."""
+    """StreamPredict requests of many series at horizon 1, each its own pass."""
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, artifacts)
     air = air_values()[:24]
