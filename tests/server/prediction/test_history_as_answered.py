@@ -1,6 +1,6 @@
-"""The history holds what was answered: a request's slice of a larger pass is stored whatever its memory layout, an
-answered infinity is stored and scored as one, and SubmitActuals called at once for one step
-stores one of the values instead of failing."""
+"""The history holds what was answered: a request's slice of a larger pass is stored whatever
+its memory layout, an answered infinity is stored and scored as one, and SubmitActuals called at
+once for one step stores one of the values instead of failing."""
 
 from __future__ import annotations
 
