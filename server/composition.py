@@ -196,7 +196,6 @@ async def build_application(
             prediction.records,
             prediction.batches,
             settings.prediction_stream_in_flight,
-            settings.max_message_bytes,
         ),
         financial=financial_servicer(settings, db, clock),
         monitoring=MonitoringServicer(health, notifications, alerts, AuditLogQuery(db), live, stats, drift),

@@ -92,6 +92,7 @@ def prediction_runtime(
     limits = Limits(
         max_series_length=settings.prediction_max_series_length,
         max_queued_series=settings.inference_queue_max_series,
+        max_answer_bytes=settings.max_message_bytes,
     )
     predictor = Predictor(router, batcher, history, limits, FailureLog(db))
     panels = PanelCache(settings.prediction_batch_panel_cache_values)

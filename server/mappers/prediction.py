@@ -10,7 +10,6 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.db.enums import PredictionSource
 from server.domain.prediction.accuracy import Accuracy
-from server.domain.prediction.batch_files import forecast_bytes as message_bytes
 from server.domain.prediction.blobs import stored_forecast
 from server.domain.prediction.records import ActualInput, PredictionView
 from server.domain.prediction.requests import PackedForecast, PackedInput, SeriesInput, UnaryForecast
@@ -85,24 +84,6 @@ def predict_response(result: UnaryForecast) -> pb.PredictResponse:
     )
     response.MergeFromString(length_delimited(2, forecast_bytes(result)))  # PredictResponse.forecast
     return response
-
-
-def answer_too_large(
-    request: pb.StreamPredictRequest, horizon: int, levels: int, max_bytes: int
-) -> InvalidArgument | None:
-    """The error answering ``request`` when its answer, of ``horizon`` steps and ``levels``
-    quantile levels per series, would not fit a message of ``max_bytes``; None when it fits."""
-    id_bytes = max((len(s.encode()) for s in request.series_ids), default=0)
-    size = message_bytes(len(request.lengths), horizon, levels, id_bytes)
-    return too_large(size, max_bytes) if size > max_bytes else None
-
-
-def too_large(size: int, max_bytes: int) -> InvalidArgument:
-    return InvalidArgument.field(
-        "lengths",
-        f"the answer would be {size} bytes, over the {max_bytes}-byte message limit: "
-        "send fewer series or a shorter horizon",
-    )
 
 
 def stream_response(request_id: str, result: PackedForecast) -> pb.StreamPredictResponse:

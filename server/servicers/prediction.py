@@ -17,9 +17,8 @@ from server.auth.principal import Principal
 from server.domain.pagination import page_request, token_scope
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.records import PredictionQuery, PredictionRecords
-from server.domain.prediction.requests import check_horizon, check_quantiles
 from server.domain.prediction.service import Predictor
-from server.errors import Internal, InvalidArgument, QuantisError, Unavailable
+from server.errors import Internal, QuantisError, Unavailable
 from server.interceptors.errors import to_status
 from server.mappers import batch_prediction as batch_mappers
 from server.mappers import prediction as mappers
@@ -48,10 +47,8 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         records: PredictionRecords,
         batches: BatchPredictions,
         stream_in_flight: int = 8,
-        max_message_bytes: int = 16 << 20,
     ):
         self._predictor = predictor
-        self._max_message_bytes = max_message_bytes
         self._records = records
         self._batches = batches
         self._stream_in_flight = stream_in_flight
@@ -78,28 +75,11 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         )
         return mappers.predict_response(result)
 
-    async def _too_large(self, caller: Principal, request: pb.StreamPredictRequest) -> InvalidArgument | None:
-        """The answer's size follows from the series, the horizon and the levels: one that would
-        not fit a message is refused before anything is forecast or recorded."""
-        try:
-            resolved = await self._predictor.router.resolve(caller, request.model_id, request.version_id)
-            horizon = check_horizon(resolved, request.horizon)
-            levels = check_quantiles(resolved, tuple(request.quantiles))
-        except QuantisError:
-            return None  # predict_packed answers it, and counts it among the failures
-        return mappers.answer_too_large(request, horizon, len(levels), self._max_message_bytes)
-
     async def _answer(self, caller: Principal, request: pb.StreamPredictRequest) -> pb.StreamPredictResponse:
         started = time.perf_counter()
         try:
-            too_large = await self._too_large(caller, request)
-            if too_large is not None:
-                raise too_large
             result = await self._predictor.predict_packed(caller, mappers.packed_from_proto(request), started)
-            response = mappers.stream_response(request.request_id, result)
-            if response.ByteSize() > self._max_message_bytes:  # past the bound above: kept, not sent
-                raise mappers.too_large(response.ByteSize(), self._max_message_bytes)
-            return response
+            return mappers.stream_response(request.request_id, result)
         except QuantisError as error:
             return pb.StreamPredictResponse(request_id=request.request_id, error=to_status(error))
         except Exception:

@@ -4,7 +4,7 @@ Each computed chunk is written to ``chunks/<offset>.npz`` (through a ``.tmp.npz`
 into place) before the job's ``series_done`` moves past it, so a resumed job reads
 completed series back instead of recomputing them. When every series is done the chunks
 are assembled into the result file, ``result.parquet`` or ``result.csv``. A chunk is sent
-as one message: forecast_bytes bounds its size, so that it keeps within the message limit.
+as one message: requests.answer_size bounds its size, so that it keeps within the message limit.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from server.db.enums import DatasetFormat
 from server.db.models import BatchJob
+from server.domain.prediction.requests import answer_size
 
 
 @dataclass(frozen=True)
@@ -34,24 +35,10 @@ class Chunk:
     prediction_ids: list[str]
 
 
-ID_BYTES = 64
-"""Per series, beyond its series id: its prediction id (36 characters) and the tags and
-lengths around both ids."""
-FRAMING_BYTES = 4096
-"""Per message: the job or request id, model and version ids, offset, horizon, the tags and
-lengths of the packed arrays, and the gRPC framing."""
-
-
-def forecast_bytes(series: int, horizon: int, levels: int, id_bytes: int) -> int:
-    """At most the size of one message carrying the forecasts of ``series`` series (a chunk, or
-    a StreamPredict answer), each id at most ``id_bytes`` bytes: float32 points and quantiles."""
-    return FRAMING_BYTES + 8 * levels + series * (4 * horizon * (1 + levels) + id_bytes + ID_BYTES)
-
-
 def fitting_chunk(chunk_size: int, horizon: int, levels: int, id_bytes: int, max_bytes: int) -> int:
     """``chunk_size``, cut to the most series whose message fits ``max_bytes`` (one at least)."""
-    each = forecast_bytes(1, horizon, levels, id_bytes) - forecast_bytes(0, horizon, levels, id_bytes)
-    room = max_bytes - forecast_bytes(0, horizon, levels, id_bytes)
+    each = answer_size(1, horizon, levels, id_bytes) - answer_size(0, horizon, levels, id_bytes)
+    room = max_bytes - answer_size(0, horizon, levels, id_bytes)
     return max(1, min(chunk_size, room // each))
 
 

@@ -29,6 +29,38 @@ class Limits:
     max_series_per_message: int = MAX_SERIES_PER_MESSAGE
     max_queued_series: int = 100_000
     """Series waiting in the dynamic batcher beyond which a request is refused (RESOURCE_EXHAUSTED)."""
+    max_answer_bytes: int = 16 << 20
+    """The server's message size limit: a StreamPredict answer that would not fit is refused."""
+
+
+ID_BYTES = 64
+"""Per series, beyond its series id: its prediction id (36 characters) and the tags and
+lengths around both ids."""
+FRAMING_BYTES = 4096
+"""Per message: the job or request id, model and version ids, offset, horizon, the tags and
+lengths of the packed arrays, and the gRPC framing."""
+
+
+def answer_size(series: int, horizon: int, levels: int, id_bytes: int) -> int:
+    """At most the size of one message carrying the forecasts of ``series`` series (a BatchPredict
+    chunk, or a StreamPredict answer), each id at most ``id_bytes`` bytes: float32 points and
+    quantiles."""
+    return FRAMING_BYTES + 8 * levels + series * (4 * horizon * (1 + levels) + id_bytes + ID_BYTES)
+
+
+def check_answer_size(series_ids: Sequence[str], series: int, horizon: int, levels: int, limit: int) -> None:
+    """INVALID_ARGUMENT on ``lengths`` when the answer would not fit a message of ``limit`` bytes.
+    Ids are measured in characters first (4 bytes each at most), in bytes only near the limit."""
+    chars = max(map(len, series_ids), default=0)
+    if answer_size(series, horizon, levels, 4 * chars) <= limit:
+        return
+    size = answer_size(series, horizon, levels, max((len(s.encode()) for s in series_ids), default=0))
+    if size > limit:
+        raise InvalidArgument.field(
+            "lengths",
+            f"the answer would be {size} bytes, over the {limit}-byte message limit: "
+            "send fewer series or a shorter horizon",
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from server.domain.prediction.requests import (
     PackedInput,
     SeriesInput,
     UnaryForecast,
+    check_answer_size,
     check_frequency,
     check_horizon,
     check_on_grid,
@@ -275,6 +276,7 @@ class Predictor:
             raise InvalidArgument.field("start_times", "needs one start time per series, or none")
         horizon = check_horizon(resolved, request.horizon)
         levels = check_quantiles(resolved, request.quantiles)
+        check_answer_size(request.series_ids, n, horizon, len(levels), self.limits.max_answer_bytes)
         frequency = check_frequency(resolved, request.frequency, "frequency")
         stamps = None
         if request.start_times is not None and frequency is not None:

@@ -15,15 +15,11 @@ from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
 from server.db.enums import ModelType
-from server.domain.prediction.batch import BatchPredictions
 from server.grpc_server import RunningServer, create_server
 from server.interceptors.wrapping import WrappingInterceptor
-from server.jobs.panels import PanelCache
-from server.jobs.store import ModelStore
 from server.servicers import Servicers
-from server.servicers.prediction import PredictionServicer
 from server.settings import Settings
-from tests.server.conftest import make_settings, replace_servicers
+from tests.server.conftest import make_settings
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset
 from tests.server.prediction.conftest import METRICS, caller, deploy_model
 from training import Panel, create_forecaster, save_artifact
@@ -36,28 +32,6 @@ LEVELS = [round(0.05 * i, 2) for i in range(1, 20)]
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, max_message_bytes=LIMIT)
-
-
-@pytest.fixture
-def servicers(application: Application) -> Servicers:
-    """The prediction servicer and batch jobs with the settings' message limit."""
-    settings, runtime = application.settings, application.prediction
-    assert runtime is not None
-    batches = BatchPredictions(
-        application.db,
-        ModelStore(settings.object_store_dir),
-        runtime.predictor,
-        PanelCache(settings.prediction_batch_panel_cache_values),
-        settings.max_message_bytes,
-    )
-    prediction = PredictionServicer(
-        runtime.predictor,
-        runtime.records,
-        batches,
-        settings.prediction_stream_in_flight,
-        settings.max_message_bytes,
-    )
-    return replace_servicers(application, prediction=prediction)
 
 
 @pytest.fixture
