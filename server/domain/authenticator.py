@@ -55,9 +55,7 @@ class CredentialAuthenticator:
 
     async def _from_access_token(self, token: str) -> Principal:
         claims = self._codec.verify(token)
-        if await self._revocations.is_revoked(claims.token_id) or await self._revocations.is_revoked(
-            "session:" + claims.session_id
-        ):
+        if await self._revoked(claims.token_id, claims.session_id):
             raise Unauthenticated("access token revoked", reason="TOKEN_REVOKED")
         return Principal(
             user_id=claims.user_id,
@@ -74,20 +72,10 @@ class CredentialAuthenticator:
         now = self._now()
 
         def lookup(session: Session) -> Principal | None:
-            row = session.execute(
-                sa.select(ApiKey, User)
-                .join(User, User.id == ApiKey.owner_id)
-                .where(ApiKey.key_hash == digest(secret))
-            ).one_or_none()
-            if row is None:
+            found = _key_in_force(session, ApiKey.key_hash == digest(secret), now)
+            if found is None:
                 return None
-            key, user = row
-            if (
-                key.revoked_at is not None
-                or (key.expires_at is not None and key.expires_at <= now)
-                or not user.active
-            ):
-                return None
+            key, user = found
             if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
                 key.last_used_at = now
             return Principal(
@@ -109,20 +97,32 @@ class CredentialAuthenticator:
         expired and its owner active. Expiry of an access token does not end such a call."""
         if principal.api_key_id is not None:
             key_id, now = principal.api_key_id, self._now()
+            return await self._db.run(lambda s: _key_in_force(s, ApiKey.id == key_id, now) is not None)
+        return not await self._revoked(principal.token_id, principal.session_id)
 
-            def usable(session: Session) -> bool:
-                row = session.execute(
-                    sa.select(ApiKey, User).join(User, User.id == ApiKey.owner_id).where(ApiKey.id == key_id)
-                ).one_or_none()
-                if row is None:
-                    return False
-                key, user = row
-                expired = key.expires_at is not None and key.expires_at <= now
-                return key.revoked_at is None and not expired and user.active
+    async def _revoked(self, token_id: str | None, session_id: str | None) -> bool:
+        """Whether the access token or its session was revoked (Logout, RevokeSession, ...)."""
+        for key in (token_id, f"session:{session_id}" if session_id else None):
+            if key and await self._revocations.is_revoked(key):
+                return True
+        return False
 
-            return await self._db.run(usable)
-        revoked = [principal.token_id, "session:" + principal.session_id if principal.session_id else None]
-        for token_id in (t for t in revoked if t):
-            if await self._revocations.is_revoked(token_id):
-                return False
-        return True
+
+def _key_in_force(
+    session: Session, which: sa.ColumnElement[bool], now: datetime
+) -> tuple[ApiKey, User] | None:
+    """The API key ``which`` selects and its owner, if the key is neither revoked nor expired and
+    its owner is active."""
+    row = session.execute(
+        sa.select(ApiKey, User).join(User, User.id == ApiKey.owner_id).where(which)
+    ).one_or_none()
+    if row is None:
+        return None
+    key, user = row
+    if (
+        key.revoked_at is not None
+        or (key.expires_at is not None and key.expires_at <= now)
+        or not user.active
+    ):
+        return None
+    return key, user
