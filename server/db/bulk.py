@@ -16,9 +16,11 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,11 @@ def _copy_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value).translate(_COPY_ESCAPES)
+
+
+def insert_or_update(session: Session, model: Any) -> postgresql.Insert:
+    """An INSERT into ``model``'s table in the session's dialect, whose ON CONFLICT clause
+    (``on_conflict_do_update``) PostgreSQL and SQLite both have: an upsert in one statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return cast(postgresql.Insert, sqlite.insert(model))  # the same ON CONFLICT interface

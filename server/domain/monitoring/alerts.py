@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
+from server.db.bulk import insert_or_update
 from server.db.database import Database
 from server.db.enums import AlertKind, AlertSeverity, AlertState
 from server.db.models import Alert, Model, User
@@ -96,9 +96,8 @@ class AlertService:
                 "created_at": now,
                 "updated_at": now,
             }
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(Alert).values(**values)
-            statement = statement.on_conflict_do_update(
+            statement = insert_or_update(session, Alert).values(**values)
+            upsert = statement.on_conflict_do_update(
                 index_elements=[Alert.dedup_key],
                 index_where=OPEN_ALERT,
                 set_={
@@ -109,7 +108,7 @@ class AlertService:
                     "updated_at": now,
                 },
             ).returning(Alert.id)
-            alert_id = session.execute(statement).scalar_one()
+            alert_id = session.execute(upsert).scalar_one()
             session.expire_all()
             alert = session.get(Alert, alert_id)
             assert alert is not None

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from server.auth.principal import Principal
 from server.db.base import new_id
+from server.db.bulk import insert_or_update
 from server.db.enums import PredictionSource
 from server.db.models import Actual, ModelVersion, Prediction, PredictionFailure
 from server.domain import filters
@@ -67,8 +67,7 @@ def _upsert_actuals(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` of actuals, a step stored already taking the new value, in one statement:
     two calls for the same step at once (a client's retry) must not fail on the unique
     (prediction_id, step), as a read-then-insert does when both read before either inserts."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Actual).values(rows)
+    statement = insert_or_update(session, Actual).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=[Actual.prediction_id, Actual.step],
         set_={
