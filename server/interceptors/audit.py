@@ -29,14 +29,11 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.rpc import code_pb2
 
-from server import errors
 from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.db.enums import AuditOutcome
 from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
-from server.errors import QuantisError
-from server.interceptors.errors import to_status, unimplemented
-from server.interceptors.outages import as_outage
+from server.interceptors.errors import reported_as, to_status
 from server.interceptors.peers import Network, PeerResolver, peer_host
 from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 from server.logs import request_id_var
@@ -144,22 +141,13 @@ def _code_number(code: object) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def _as_reported(error: BaseException) -> QuantisError | None:
-    """The domain error the error interceptor reports ``error`` as, where it is not INTERNAL."""
-    if isinstance(error, QuantisError):
-        return error
-    if unimplemented(error):
-        return errors.Unimplemented("not implemented", reason="NOT_IMPLEMENTED")
-    return as_outage(error)
-
-
 def code_of_error(error: BaseException, context: Context) -> int:
     """The google.rpc code a call that raised ``error`` ends with, as the error interceptor maps it."""
     if isinstance(error, grpc.aio.AbortError):  # the servicer called context.abort()
         return _code_number(context.code()) or UNKNOWN
     if isinstance(error, asyncio.CancelledError | GeneratorExit):
         return CANCELLED
-    reported = _as_reported(error)
+    reported = reported_as(error)
     if reported is None:
         return INTERNAL
     code: int = to_status(reported).code
@@ -169,7 +157,7 @@ def code_of_error(error: BaseException, context: Context) -> int:
 def reason_of_error(error: BaseException) -> str:
     """The ErrorInfo reason the caller gets for ``error``; "" for an abort, a cancellation, or an
     unexpected error (whose reason, INTERNAL, says no more than its code)."""
-    reported = _as_reported(error)
+    reported = reported_as(error)
     return reported.reason if reported is not None else ""
 
 

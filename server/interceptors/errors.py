@@ -134,14 +134,21 @@ def unimplemented(exc: BaseException) -> bool:
     return frame is not None and frame.tb_frame.f_code.co_filename.endswith("_pb2_grpc.py")
 
 
-def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
+def reported_as(exc: BaseException, method: str = "the method") -> errors.QuantisError | None:
+    """The domain error the caller is answered for ``exc``; None for an unexpected error, which is
+    answered INTERNAL."""
     if isinstance(exc, errors.QuantisError):
         return exc
     if unimplemented(exc):
         return errors.Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
-    if (outage := as_outage(exc)) is not None:
-        log.warning("%s failed: %s", method, outage.reason, extra={"method": method})
-        return outage
+    return as_outage(exc)
+
+
+def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
+    if (reported := reported_as(exc, method)) is not None:
+        if reported is not exc and isinstance(reported, errors.Unavailable):
+            log.warning("%s failed: %s", method, reported.reason, extra={"method": method})
+        return reported
     reference = request_id_var.get() or "unknown"
     log.error("unhandled error in %s", method, exc_info=exc, extra={"method": method})
     return errors.Internal(f"internal error; reference {reference}", metadata={"reference": reference})
