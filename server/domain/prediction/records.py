@@ -15,6 +15,7 @@ from server.auth.principal import Principal
 from server.db.base import new_id
 from server.db.bulk import insert_or_update
 from server.db.enums import PredictionSource
+from server.db.locks import lock_rows
 from server.db.models import Actual, ModelVersion, Prediction, PredictionFailure
 from server.domain import filters
 from server.domain.forecasting.models import owns, require, visible_model
@@ -79,8 +80,17 @@ def _upsert_actuals(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(statement)
 
 
-def _visible(session: Session, principal: Principal, prediction_id: str) -> Prediction:
-    prediction = session.get(Prediction, require(prediction_id, "prediction_id"))
+def _visible(
+    session: Session, principal: Principal, prediction_id: str, *, locked: bool = False
+) -> Prediction:
+    """The caller's prediction ``prediction_id``; ``locked`` keeps it from being deleted (with its
+    model) until the transaction ends, for a caller that writes rows referring to it."""
+    require(prediction_id, "prediction_id")
+    if locked:
+        query = sa.select(Prediction).where(Prediction.id == prediction_id)
+        prediction = next(iter(lock_rows(session, query, shared=True)), None)
+    else:
+        prediction = session.get(Prediction, prediction_id)
     if prediction is None or not owns(principal, prediction.owner_id):
         raise NotFound("prediction", prediction_id)
     return prediction
@@ -143,7 +153,7 @@ class PredictionRecords:
             raise InvalidArgument.field("points", "give values or points, not both")
 
         def submit(session: Session) -> tuple[int, int, PredictionView]:
-            prediction = _visible(session, principal, prediction_id)
+            prediction = _visible(session, principal, prediction_id, locked=True)
             horizon = prediction.horizon
             if len(values) > horizon:
                 raise InvalidArgument.field("values", f"at most {horizon} values (the prediction's horizon)")

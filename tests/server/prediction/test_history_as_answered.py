@@ -1,6 +1,7 @@
 """The history holds what was answered: a request's slice of a larger pass is stored whatever
-its memory layout, an answered infinity is stored and scored as one, and SubmitActuals called at
-once for one step stores one of the values instead of failing."""
+its memory layout, an answered infinity is stored and scored as one, SubmitActuals called at
+once for one step stores one of the values instead of failing, and SubmitActuals beside the
+deletion of its model is NOT_FOUND."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.db.base import new_ids
+from server.db.engine import create_engine
 from server.db.enums import PredictionSource
+from server.db.models import Model
 from server.domain.prediction.history import Served
 from server.domain.prediction.writer import HistoryWriter
 from server.settings import Settings
+from tests.server.model.conftest import failure
 from tests.server.prediction.conftest import Caller, air_values, caller, deploy_model
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
@@ -177,3 +182,32 @@ async def test_concurrent_actuals_for_one_step_store_one_of_the_values(
     actuals = list(got.prediction.accuracy.actuals)
     assert actuals[0] in sent and actuals[1] == 401.0 and math.isnan(actuals[2])
     assert got.prediction.accuracy.metrics.points == 2
+
+
+async def test_actuals_submitted_while_the_model_is_deleted_are_not_found(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    """The prediction read, then its model deleted before the actuals were written: the insert
+    broke the actuals' foreign key and the caller got INTERNAL. The deletion is held open in a
+    transaction of its own while SubmitActuals runs, and committed once the call has read."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    answer = await predictions.Predict(
+        pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=air_values()), horizon=3),
+        metadata=ana.metadata,
+    )
+    assert application.prediction is not None
+    await application.prediction.history.flush()
+    engine = create_engine(application.settings.resolved_database_url)
+    try:
+        with engine.connect() as deleting:
+            deleting.execute(sa.delete(Model).where(Model.id == model.model_id))
+            request = pb.SubmitActualsRequest(prediction_id=answer.prediction_id, values=[400.0])
+            call = asyncio.ensure_future(predictions.SubmitActuals(request, metadata=ana.metadata))
+            await asyncio.sleep(1.0)  # the call has read the prediction and waits on the deletion
+            assert not call.done()
+            deleting.commit()
+        error = await failure(call)
+    finally:
+        engine.dispose()
+    assert error.code is grpc.StatusCode.NOT_FOUND, error.message
