@@ -80,13 +80,15 @@ class ReplicaCannotListen(CannotListen):
 
 def claim_address(host: str, port: int) -> socket.socket | None:
     """Claim ``host:port`` for this group of serving processes, for as long as the returned socket
-    is open: an abstract Unix socket named after it (Linux; elsewhere, and for port 0, nothing).
-    Its processes bind the port with SO_REUSEPORT, which would let a second group join it."""
+    is open: an abstract Unix socket named after the port (Linux; elsewhere, and for port 0,
+    nothing). Its processes bind the port with SO_REUSEPORT, which would let a second group join
+    it, and from any host that overlaps ``host`` (``0.0.0.0``, ``localhost``, ``127.0.0.1``), so the
+    claim is the port's alone."""
     if not sys.platform.startswith("linux") or port == 0:
         return None
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        claim.bind(f"\0quantis-serve-{host}-{port}")
+        claim.bind(f"\0quantis-serve-port-{port}")
     except OSError as error:
         claim.close()
         chosen_by = "QUANTIS_HOST, QUANTIS_PORT, or serve's --host, --port"

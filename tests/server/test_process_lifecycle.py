@@ -19,7 +19,8 @@ import psutil
 import pytest
 
 from model_store.torchserve_config import free_port
-from server.processes import MAX_RESTART_DELAY_SECONDS, QUICK_EXIT_SECONDS, Replicas
+from server.errors import CannotListen
+from server.processes import MAX_RESTART_DELAY_SECONDS, QUICK_EXIT_SECONDS, Replicas, claim_address
 from server.settings import Settings
 from tests.conftest import REDIS_URL, require_service
 
@@ -181,3 +182,21 @@ def test_a_second_server_of_several_processes_is_refused_the_port(
         timeout=60,
     )
     assert first.poll() is None  # the first serves on
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the claim is an abstract Unix socket")
+def test_a_port_claimed_on_one_host_is_claimed_on_every_host() -> None:
+    """0.0.0.0, localhost and 127.0.0.1 overlap: a group on one of them and a second group on
+    another would share the port's connections through SO_REUSEPORT."""
+    port = free_port()
+    claim = claim_address("127.0.0.1", port)
+    try:
+        for host in ("0.0.0.0", "localhost", "127.0.0.1"):
+            with pytest.raises(CannotListen, match=f"{host}:{port}"):
+                claim_address(host, port)
+    finally:
+        assert claim is not None
+        claim.close()
+    again = claim_address("0.0.0.0", port)  # free once the first group has stopped
+    assert again is not None
+    again.close()
