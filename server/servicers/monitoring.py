@@ -155,7 +155,8 @@ class MonitoringServicer(monitoring_service_pb2_grpc.MonitoringServiceServicer):
         found, token, total = await self._alerts.list(
             principal(),
             where,
-            page_request(request.page_size, request.page_token, token_scope("ListAlerts", where)),
+            # "created": the order the tokens follow (they once followed updated_at; those are refused).
+            page_request(request.page_size, request.page_token, token_scope("ListAlerts", "created", where)),
         )
         return pb.ListAlertsResponse(
             alerts=[mappers.alert_to_proto(a) for a in found], next_page_token=token, total_size=total

@@ -16,7 +16,7 @@ from server.db.enums import AlertKind, AlertSeverity, AlertState
 from server.db.models import Alert, Model, User
 from server.db.models.monitoring import OPEN_ALERT
 from server.domain.monitoring.filters import alert_conditions
-from server.domain.pagination import PageRequest, count, paginate, split_page
+from server.domain.pagination import PageRequest, fetch_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.state.events import EventBus
 
@@ -121,7 +121,9 @@ class AlertService:
     async def list(
         self, principal: Principal, where: AlertFilter, page: PageRequest
     ) -> tuple[list[AlertView], str, int]:
-        """The alerts ``principal`` may see that match ``where``, most recently updated first."""
+        """The alerts ``principal`` may see that match ``where``, newest first: by created_at, which
+        never changes, so an alert acknowledged, resolved or firing again between two pages stays
+        where it was instead of jumping over the page token (updated_at would move it)."""
         filtered = alert_conditions(where.expression)
 
         def query(session: Session) -> tuple[list[AlertView], str, int]:
@@ -135,9 +137,8 @@ class AlertService:
             ):
                 if value is not None:
                     selected = selected.where(column == value)
-            rows = session.scalars(paginate(selected, Alert, page, key=Alert.updated_at)).all()
-            alerts, token = split_page(rows, page, key_of=lambda alert: alert.updated_at)
-            return _views(session, alerts), token, count(session, selected)
+            alerts, token, total = fetch_page(session, selected, Alert, page)
+            return _views(session, alerts), token, total
 
         return await self._db.run(query)
 

@@ -226,27 +226,6 @@ async def test_system_stats_and_the_metrics_endpoint_agree(
     assert "grpc_server_handling_seconds" in families and "grpc_server_started" in families
 
 
-async def test_alerts_are_listed_most_recently_updated_first_across_pages(
-    monitoring: Stub, application: Application
-) -> None:
-    analyst = bearer(await user_token(application, "sven", Role.ANALYST))
-    drafts = {
-        key: AlertDraft(AlertKind.ERROR_RATE, AlertSeverity.WARNING, f"error_rate:{key}", key)
-        for key in ("first", "second", "third")
-    }
-    for draft in drafts.values():
-        await application.alerts.raise_alert(draft)
-    await application.alerts.raise_alert(drafts["first"])  # fires again: updated last
-
-    titles = await every_page(
-        lambda token: monitoring.ListAlerts(
-            pb.ListAlertsRequest(page_size=1, page_token=token), metadata=analyst
-        ),
-        lambda page: [a.title for a in page.alerts],
-    )
-    assert titles == ["first", "third", "second"]
-
-
 async def test_audit_logs_are_listed_in_the_order_asked_for(
     monitoring: Stub, channel: grpc.aio.Channel, application: Application
 ) -> None:

@@ -157,11 +157,14 @@ class MonitoringServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListAlerts(self, request, context):
-        """ListAlerts lists alerts, most recently updated first. Alerts are raised
+        """ListAlerts lists alerts, newest first (by create_time). Alerts are raised
         by the server's periodic checks (drift, live accuracy, error rates,
         component health); repeated firings of the same condition update one
         alert (see Alert.dedup_key), and an alert resolves on its own when a
-        later check finds the condition cleared.
+        later check finds the condition cleared. An alert keeps its place in the
+        list when it changes (acknowledged, resolved, firing again), so walking
+        the pages lists each alert once; to see what changed recently, filter on
+        update_time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1023,7 +1023,7 @@ export const ListAlertsRequestSchema: GenMessage<ListAlertsRequest> = /*@__PURE_
  */
 export type ListAlertsResponse = Message<"quantis.v1.ListAlertsResponse"> & {
   /**
-   * The alerts on this page, most recently updated first.
+   * The alerts on this page, newest first (by create_time).
    *
    * @generated from field: repeated quantis.v1.Alert alerts = 1;
    */
@@ -2223,11 +2223,14 @@ export const MonitoringService: GenService<{
     output: typeof GetModelDriftResponseSchema;
   },
   /**
-   * ListAlerts lists alerts, most recently updated first. Alerts are raised
+   * ListAlerts lists alerts, newest first (by create_time). Alerts are raised
    * by the server's periodic checks (drift, live accuracy, error rates,
    * component health); repeated firings of the same condition update one
    * alert (see Alert.dedup_key), and an alert resolves on its own when a
-   * later check finds the condition cleared.
+   * later check finds the condition cleared. An alert keeps its place in the
+   * list when it changes (acknowledged, resolved, firing again), so walking
+   * the pages lists each alert once; to see what changed recently, filter on
+   * update_time.
    *
    * @generated from rpc quantis.v1.MonitoringService.ListAlerts
    */
