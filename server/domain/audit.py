@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.db.database import Database
 from server.db.enums import AuditOutcome
-from server.db.models import AuditLog, User
+from server.db.models import AuditLog, User, UserSession
 
 DETAIL_VALUE_LENGTH = 200
 
@@ -27,9 +27,11 @@ class AuditRecord:
     status_code: int  # google.rpc.Code; 0 is OK
     user_id: str | None = None
     username: str = ""
-    # The call made the caller known by ``username`` (a successful Login): the writer records
-    # that user's id, and the username as stored.
+    # The call made its caller known by ``username`` (a successful Login), or by the session it
+    # opened or renewed (VerifyMfa, RefreshToken: its id): the writer records that user's id, and
+    # the username as stored. The session, being exact, goes first.
     identify_by_username: bool = False
+    identify_by_session: str = ""
     resource_type: str = ""
     resource_id: str = ""
     peer: str = ""
@@ -55,6 +57,19 @@ def _storable(value: str) -> str:
     return value.replace("\0", "\ufffd")
 
 
+def _identified(session: Session, record: AuditRecord) -> tuple[str | None, str]:
+    """The record's (user id, username): as given, unless the call made its user known."""
+    users = sa.select(User.id, User.username)
+    if record.identify_by_session:
+        query = users.join(UserSession, UserSession.user_id == User.id)
+        found = session.execute(query.where(UserSession.id == record.identify_by_session)).one_or_none()
+    elif record.identify_by_username:
+        found = session.execute(users.where(User.username_key == record.username.lower())).one_or_none()
+    else:
+        found = None
+    return (found[0], found[1]) if found else (record.user_id, record.username)
+
+
 class AuditLogWriter:
     """Appends audit records to the database, one short transaction each."""
 
@@ -67,10 +82,7 @@ class AuditLogWriter:
     @staticmethod
     def _add(session: Session, record: AuditRecord) -> None:
         columns = AuditLog.__table__.c
-        user_id, username = record.user_id, record.username
-        if record.identify_by_username:
-            query = sa.select(User.id, User.username).where(User.username_key == username.lower())
-            user_id, username = session.execute(query).one_or_none() or (user_id, username)
+        user_id, username = _identified(session, record)
         session.add(
             AuditLog(
                 user_id=user_id,

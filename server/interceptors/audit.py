@@ -1,15 +1,17 @@
 """One audit record for every call of an RPC whose contract says ``audit: true``.
 
-The record is written when the call has ended, whatever the outcome: who
-(from principal_var; for Login, the username it tried, and once it succeeded
-that user's id), what (the method), on which resource (guessed from the
-request's first ``<x>_id`` field; for a creation, the new resource in the
-response), how it ended (the google.rpc code, success / denied / failure, and
-a failure's ErrorInfo reason as details["reason"]), from where (peer, request
-id), and the request's top-level scalar fields as details (one named like a
-key the record itself sets goes in as "request_<name>"). Fields the contract
-marks ``debug_redact`` (passwords, tokens, codes, secrets) and bytes never go
-into a record.
+The record is written when the call has ended, whatever the outcome: who (from
+principal_var; for Login, the username it tried, and once it succeeded that
+user's id; for a call without credentials that answered with a session's
+tokens, VerifyMfa or RefreshToken, that session's user), what (the method), on
+which resource (guessed from the request's first ``<x>_id`` field; for a
+creation, the new resource in the response), how it ended (the google.rpc
+code, success / denied / failure, and a failure's ErrorInfo reason as
+details["reason"]), from where (peer, request id), and the request's top-level
+scalar fields as details (one named like a key the record itself sets goes in
+as "request_<name>"). Fields the contract marks ``debug_redact`` (passwords,
+tokens, codes, secrets) and bytes never go into a record
+(server.interceptors.audit_fields reads the messages).
 
 It runs inside error mapping and outside auth and rate limiting, so refusals
 are audited too. A record that cannot be written is logged; the caller's
@@ -20,19 +22,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.rpc import code_pb2
 
 from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.db.enums import AuditOutcome
-from server.domain.audit import DETAIL_VALUE_LENGTH, AuditRecord, AuditWriter
+from server.domain.audit import AuditRecord, AuditWriter
+from server.interceptors.audit_fields import (
+    REASON,
+    created_resource,
+    details_of,
+    resource_of,
+    session_answered,
+)
 from server.interceptors.errors import reported_as, to_status
 from server.interceptors.peers import Network, PeerResolver, peer_host
 from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
@@ -50,88 +57,7 @@ CANCELLED: int = code_pb2.CANCELLED
 UNKNOWN: int = code_pb2.UNKNOWN
 INTERNAL: int = code_pb2.INTERNAL
 _DENIED: frozenset[int] = frozenset({code_pb2.UNAUTHENTICATED, code_pb2.PERMISSION_DENIED})
-# A safety net under debug_redact: a field named like a secret is never recorded either.
-_SECRET_NAME = re.compile(r"password|secret|token|credential", re.IGNORECASE)
-_FIELD_MASK = "google.protobuf.FieldMask"
 LOGIN = "/quantis.v1.AuthService/Login"
-REASON = "reason"  # details["reason"]: the ErrorInfo reason of a failure
-_RECORD_KEYS = frozenset({REASON})
-
-
-def _redacted(field: FieldDescriptor) -> bool:
-    return field.GetOptions().debug_redact or bool(_SECRET_NAME.search(field.name))
-
-
-def _scalar_text(field: FieldDescriptor, value: Any) -> str | None:
-    """How a top-level field's value appears in the details; None leaves it out."""
-    if _redacted(field) or field.type == FieldDescriptor.TYPE_BYTES or field.is_repeated:
-        return None
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
-        if field.message_type is not None and field.message_type.full_name == _FIELD_MASK:
-            return ",".join(value.paths)  # which fields an update changes
-        return None
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        named = field.enum_type.values_by_number.get(value) if field.enum_type is not None else None
-        return named.name if named is not None else str(value)
-    if field.type == FieldDescriptor.TYPE_BOOL:
-        return "true" if value else "false"
-    return str(value)
-
-
-def _resource_in(message: Message) -> tuple[str, str] | None:
-    for field, value in message.ListFields():
-        if (
-            field.name.endswith("_id")
-            and len(field.name) > 3
-            and not field.is_repeated
-            and field.type != FieldDescriptor.TYPE_MESSAGE
-            and not _redacted(field)
-        ):
-            return field.name.removesuffix("_id"), str(value)
-    return None
-
-
-def resource_of(request: Message) -> tuple[str, str]:
-    """(type, id) of the first set ``<x>_id`` field, at the top level or else one level down
-    (UpdateUser's ``user.user_id``); ("", "") when there is none."""
-    found = _resource_in(request)
-    if found is None:
-        for field, value in request.ListFields():
-            if field.type == FieldDescriptor.TYPE_MESSAGE and not field.is_repeated:
-                found = _resource_in(value)
-                if found is not None:
-                    break
-    return found or ("", "")
-
-
-def created_resource(method: str, request: object, response: object) -> tuple[str, str] | None:
-    """(type, id) of the resource a successful creation made: the response's own resource (a field
-    ``<x>`` holding ``<x>_id``, as CreateTransactionResponse.transaction.transaction_id), for a
-    Create* method or one whose request names no resource (Register, UploadDataset); else None."""
-    creation = method.rpartition("/")[2].startswith("Create") or not (
-        isinstance(request, Message) and any(resource_of(request))
-    )
-    if not creation or not isinstance(response, Message):
-        return None
-    for field, value in response.ListFields():
-        if field.type != FieldDescriptor.TYPE_MESSAGE or field.is_repeated:
-            continue
-        own_id = value.DESCRIPTOR.fields_by_name.get(field.name + "_id")
-        if own_id is not None and own_id.type == FieldDescriptor.TYPE_STRING and getattr(value, own_id.name):
-            return field.name, getattr(value, own_id.name)
-    return None
-
-
-def details_of(request: Message) -> dict[str, str]:
-    """The request's set top-level scalar fields, as text cut to 200 characters; no secrets, no bytes.
-    A field named like a key the record sets itself (``reason``) is kept as ``request_<name>``."""
-    details: dict[str, str] = {}
-    for field, value in request.ListFields():
-        text = _scalar_text(field, value)
-        if text is not None:
-            key = f"request_{field.name}" if field.name in _RECORD_KEYS else field.name
-            details[key] = text[:DETAIL_VALUE_LENGTH]
-    return details
 
 
 def _code_number(code: object) -> int | None:
@@ -244,10 +170,13 @@ class AuditInterceptor(WrappingInterceptor):
             elif error is not None and (reason := reason_of_error(error)):
                 details[REASON] = reason
             # Whoever calls Login is the user it names: the one tried, and once the password was
-            # right, that user (whose id the writer looks up).
+            # right, that user (whose id the writer looks up). A call without credentials that
+            # answered with a session's tokens (VerifyMfa, RefreshToken) was made by that session's
+            # user, whom the writer looks up the same way.
             logging_in = method == LOGIN and isinstance(request, Message)
             if logging_in:
                 user_id, username = None, str(getattr(request, "username", ""))
+            session_id = session_answered(response) if principal is None and code == OK else ""
             record = AuditRecord(
                 action=method,
                 outcome=outcome_of(code),
@@ -255,6 +184,7 @@ class AuditInterceptor(WrappingInterceptor):
                 user_id=user_id,
                 username=username,
                 identify_by_username=logging_in and code == OK,
+                identify_by_session=session_id,
                 resource_type=resource[0],
                 resource_id=resource[1],
                 peer=peer,
