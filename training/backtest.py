@@ -11,6 +11,7 @@ import numpy as np
 from training.metrics import panel_metrics
 from training.models.base import Forecaster
 from training.panel import Panel
+from training.progress import CancelCheck
 
 COVERAGE_LEVELS = (0.1, 0.5, 0.9)  # the 80% central interval and the median
 
@@ -22,15 +23,18 @@ class Evaluation:
     predict_seconds: float
 
 
-def holdout_evaluation(model: Forecaster, panel: Panel, horizon: int) -> Evaluation:
-    """Fit on all but the final ``horizon`` points of each series, score on those points.
+def holdout_evaluation(
+    model: Forecaster, panel: Panel, horizon: int, should_cancel: CancelCheck | None = None
+) -> Evaluation:
+    """Fit on all but the final ``horizon`` points of each series, score on those points
+    (``should_cancel`` is handed to the fit, which stops with TrainingCancelled).
 
     MASE uses each series' in-sample seasonal-naive scale; coverage is that of the
     central 80% interval (10% and 90% quantiles).
     """
     train, actual = panel.split(horizon)
     started = time.perf_counter()
-    model.fit(train, horizon)
+    model.fit(train, horizon, should_cancel=should_cancel)
     fitted = time.perf_counter()
     forecast = model.predict(train, horizon, COVERAGE_LEVELS)
     done = time.perf_counter()
@@ -64,7 +68,12 @@ def truncate(panel: Panel, drop: int) -> Panel:
 
 
 def rolling_origin(
-    make_model: Callable[[], Forecaster], panel: Panel, horizon: int, folds: int = 3, step: int | None = None
+    make_model: Callable[[], Forecaster],
+    panel: Panel,
+    horizon: int,
+    folds: int = 3,
+    step: int | None = None,
+    should_cancel: CancelCheck | None = None,
 ) -> BacktestResult:
     """Refit a fresh model at ``folds`` origins ``step`` periods apart (default: the horizon),
     the last origin leaving exactly ``horizon`` points, and score each held-out horizon.
@@ -73,6 +82,6 @@ def rolling_origin(
     result = BacktestResult()
     for fold in range(folds):
         data = truncate(panel, step * (folds - 1 - fold))
-        evaluation = holdout_evaluation(make_model(), data, horizon)
+        evaluation = holdout_evaluation(make_model(), data, horizon, should_cancel)
         result.folds.append({**evaluation.metrics, "fit_seconds": evaluation.fit_seconds})
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,7 +77,8 @@ def panel_metrics(
         scores["rmse"].append(rmse(a[i], f[i]))
         scores["smape"].append(smape(a[i], f[i]))
         scores["mase"].append(mase(a[i], f[i], insample[i], season_length))
-    out = {k: float(np.nanmean(v)) for k, v in scores.items()}
+    # MASE is NaN for a constant series (no scale); all NaN averages to NaN, without a warning.
+    out = {k: float(np.nanmean(v)) if not np.isnan(v).all() else math.nan for k, v in scores.items()}
     if lower is not None and upper is not None:
         out["coverage"] = coverage(a, lower, upper)
     return out

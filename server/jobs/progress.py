@@ -77,7 +77,7 @@ class Reporter:
 
     def trial(self, done: int, total: int, best: float | None) -> None:
         """Progress of a hyperparameter search: trials done of at most ``total``."""
-        best_text = f"; best validation MASE {best:.4f}" if best is not None else ""
+        best_text = f"; best trial score {best:.4f}" if best is not None else ""
         snapshot = records.progress(
             JobState.RUNNING,
             f"search trial {done} of at most {total}{best_text}",

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
 import pytest
 
+from training import Forecaster, TrainingCancelled, TrainingError, tuning
 from training.backtest import holdout_evaluation, rolling_origin
 from training.panel import Panel
 from training.registry import MODEL_TYPES, create_forecaster
@@ -27,3 +34,77 @@ def test_optuna_searches_the_declared_space(air: Panel) -> None:
     assert 1e-5 <= result.best_hyperparameters["learning_rate"] <= 1e-1
     assert result.best_hyperparameters["max_epochs"] == 2  # fixed values are kept
     assert result.best_score > 0
+
+
+def recording_forecasters(
+    monkeypatch: pytest.MonkeyPatch, fail: Callable[[int], bool]
+) -> list[dict[str, Any]]:
+    """The hyperparameters of every forecaster the search makes; those ``fail(n)`` picks raise
+    the TrainingError of data a trial cannot train on."""
+    made: list[dict[str, Any]] = []
+    real = tuning.create_forecaster
+
+    def create(model_type: str, hyperparameters: dict[str, Any] | None = None) -> Forecaster:
+        made.append(dict(hyperparameters or {}))
+        if fail(len(made)):
+            raise TrainingError(f"no training window (trial {len(made)})")
+        return real(model_type, hyperparameters)
+
+    monkeypatch.setattr(tuning, "create_forecaster", create)
+    return made
+
+
+def test_the_searched_ranges_are_bounded_by_the_data(air: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """season_length was sampled up to 8760 and lookback up to 2048 on 120 points."""
+    made = recording_forecasters(monkeypatch, lambda n: False)
+    train, _ = air.split(12)  # a trial fits 120 of these 132 points
+    tune("SEASONAL_NAIVE", train, 12, n_trials=12)
+    assert len(made) == 12 and all(0 <= m["season_length"] <= 60 for m in made), made
+    made.clear()
+    space = {"lookback": MODEL_TYPES["LSTM"].spec("lookback")}
+    tune("LSTM", train, 12, n_trials=3, space=space, fixed={**FAST, "max_epochs": 1})
+    assert len(made) == 3 and all(0 <= m["lookback"] <= 120 for m in made), made
+
+
+def test_a_trial_the_data_cannot_train_is_skipped(air: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = recording_forecasters(monkeypatch, lambda n: n == 1)
+    result = tune("SEASONAL_NAIVE", air, 12, n_trials=4)
+    assert len(made) == 4 and result.trials == 4 and result.best_score > 0
+
+
+def test_a_search_with_no_scorable_trial_says_why(air: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
+    recording_forecasters(monkeypatch, lambda n: True)
+    with pytest.raises(TrainingError, match=r"no search trial could be scored \(3 tried\).*trial 3"):
+        tune("SEASONAL_NAIVE", air, 12, n_trials=3)
+
+
+def test_constant_series_are_ranked_by_their_absolute_error() -> None:
+    """MASE has no scale on a constant series: every trial failed, 'No trials are completed yet.'"""
+    stamps = pd.date_range("2000-01-01", periods=60, freq="MS")
+    frame = pd.DataFrame(
+        {
+            "series_id": ["a"] * 60 + ["b"] * 60,
+            "timestamp": [*stamps, *stamps],
+            "value": [5.0] * 60 + [7.0] * 60,
+        }
+    )
+    result = tune("AUTO_ETS", Panel.from_long(frame), 12, n_trials=3)
+    assert result.trials == 3 and result.best_score == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_first_trial_runs_whatever_the_timeout(air: Panel) -> None:
+    result = tune("SEASONAL_NAIVE", air, 12, n_trials=5, timeout=1e-9)
+    assert result.trials == 1
+
+
+def test_a_cancelled_search_stops_inside_its_trial(air: Panel) -> None:
+    """The trial's own fit polls the cancellation: a cancelled job's worker does not train on
+    for the rest of a trial (or the whole search, with one long trial)."""
+    polls = itertools.count()
+    train, _ = air.split(12)
+    space = {"learning_rate": MODEL_TYPES["LSTM"].spec("learning_rate")}
+    fixed = {**FAST, "max_epochs": 400, "patience": 200}
+    started = time.monotonic()
+    with pytest.raises(TrainingCancelled):
+        tune("LSTM", train, 12, n_trials=2, space=space, fixed=fixed, should_cancel=lambda: next(polls) >= 3)
+    assert time.monotonic() - started < 30

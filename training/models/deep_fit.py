@@ -36,6 +36,17 @@ def auto_lookback(horizon: int, season_length: int) -> int:
     return max(2 * horizon, 3 * season_length, 8)
 
 
+def min_context(lookback: int) -> int:
+    """Fewest past points a training window has: a quarter of the lookback, at least 2."""
+    return min(lookback, max(2, lookback // 4))
+
+
+def shortest_trainable(horizon: int, lookback: int, season_length: int) -> int:
+    """Fewest points the longest series needs for one training window and one validation
+    window of ``horizon`` (``lookback`` 0: the automatic one)."""
+    return min_context(lookback or auto_lookback(horizon, season_length)) + 2 * horizon
+
+
 def fit_ensemble(
     model: DeepForecaster,
     panel: Panel,
@@ -53,14 +64,14 @@ def fit_ensemble(
     scaled, loc, scale = scale_packed(values, lengths, model.transform)
     model.scaler = ScalerStats(model.transform, panel.series_ids, loc, scale)
     model.end_timestamp = panel.last_timestamps.max()
-    min_context = min(model.lookback, max(2, model.lookback // 4))
+    context = min_context(model.lookback)
     # A single series gives one validation window: a dozen calibration scores, whose
     # finite-sample conformal level (11 of 12) widens every interval. Rolling origins give more.
-    holdout = validation_holdout(lengths, horizon, min_context, MIN_WINDOWS_PER_STEP)
-    train_w, val_w = training_windows(lengths, model.lookback, horizon, min_context, holdout=holdout)
+    holdout = validation_holdout(lengths, horizon, context, MIN_WINDOWS_PER_STEP)
+    train_w, val_w = training_windows(lengths, model.lookback, horizon, context, holdout=holdout)
     if train_w.series.size == 0:
         raise TrainingError(
-            f"no training window: series need at least {min_context + 2 * horizon} points "
+            f"no training window: series need at least {context + 2 * horizon} points "
             f"for lookback {model.lookback} and horizon {horizon}"
         )
     build = {"scaled": scaled, "lengths": lengths, "series_scale": scale, "anchors": panel.starts}
@@ -97,7 +108,7 @@ def fit_ensemble(
             seed_everything(seed)
             net = model.new_net()
             if full is None:
-                full_w, _ = training_windows(lengths, model.lookback, horizon, min_context, holdout=0)
+                full_w, _ = training_windows(lengths, model.lookback, horizon, context, holdout=0)
                 full = build_inputs(**build, windows=full_w, **common).tensors  # type: ignore[arg-type]
             refit = replace(config, max_epochs=max(result.best_epoch, 1), patience=config.max_epochs)
             clock.total_epochs += refit.max_epochs

@@ -18,7 +18,7 @@ from server.db.models import Dataset, Model, TrainingJob
 from server.domain import filters
 from server.domain.forecasting.models import locked_model, owns, require
 from server.domain.forecasting.specs import check_horizon, check_hyperparameters, type_spec
-from server.domain.forecasting.train_spec import TrainSpec, search_config
+from server.domain.forecasting.train_spec import TrainSpec, check_history, search_config
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs import records
@@ -100,6 +100,7 @@ class TrainingJobs:
                     violations=[PreconditionViolation("DATASET", f"models/{model.id}", "dataset deleted")],
                 )
             check_horizon(model.horizon, self._max_horizon, dataset, windows, field="validation_windows")
+            check_history(model, dataset, hyperparameters, given, windows, search)
             active = session.scalars(
                 sa.select(TrainingJob)
                 .where(TrainingJob.model_id == model.id, TrainingJob.state.in_(records.ACTIVE_STATES))

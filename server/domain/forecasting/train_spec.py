@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from server.db.models import Model
+from server.db.models import Dataset, Model
 from server.domain.forecasting.specs import registry_name, type_spec
-from server.errors import InvalidArgument
+from server.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
+from training.frequency import FREQUENCIES
+from training.models.deep_fit import shortest_trainable
 
 MAX_TRIALS = 200
 DEFAULT_TRIALS = 20
@@ -56,9 +58,66 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
                 f"search.parameters[{index}]",
                 "is fixed in hyperparameter_overrides; search it or fix it, not both",
             )
+        if name in search.parameters[:index]:
+            raise InvalidArgument.field(f"search.parameters[{index}]", "is listed twice")
     parameters = list(search.parameters) or sorted(searchable - set(overrides))
+    if not parameters:
+        # Every trial would train the same model: n_trials runs of one training.
+        raise InvalidArgument.field(
+            "search.parameters",
+            "nothing left to search: every searchable hyperparameter of "
+            f"{registry_name(model.model_type)} is fixed in hyperparameter_overrides",
+        )
     return {
         "n_trials": search.n_trials or DEFAULT_TRIALS,
         "timeout_seconds": timeout.total_seconds(),
         "parameters": parameters,
     }
+
+
+def check_history(
+    model: Model,
+    dataset: Dataset,
+    hyperparameters: dict[str, Any],
+    overrides: dict[str, Any],
+    windows: int,
+    search: dict[str, Any] | None,
+) -> None:
+    """A deep model trains on windows of a quarter lookback of context and two horizons, before
+    the ``windows`` validation horizons held out, and each search trial holds out one horizon
+    more: a dataset whose longest series is shorter is refused here, not by a FAILED job. The
+    request field that asks for more than the model itself needs is named; a model that cannot
+    train on its dataset at all is FAILED_PRECONDITION."""
+    longest = dataset.max_series_length
+    if not longest or model.frequency is None or not type_spec(model.model_type).deep:
+        return
+    season, horizon = FREQUENCIES[model.frequency.value].season_length, model.horizon
+    searched = search["parameters"] if search else []
+
+    def needed(lookback: int, held_out: int, searching: bool) -> int:
+        lookback = 1 if searching and "lookback" in searched else lookback  # trials choose
+        return horizon * (held_out + int(searching)) + shortest_trainable(horizon, lookback, season)
+
+    own = needed(int(model.hyperparameters.get("lookback", 0)), 1, False)
+    if longest < own:
+        raise FailedPrecondition(
+            f"model {model.id} needs a series of at least {own} points to train (its lookback and "
+            f"horizon {horizon}, one validation window); the dataset's longest has {longest}",
+            reason="SERIES_TOO_SHORT",
+            violations=[PreconditionViolation("SERIES_LENGTH", f"models/{model.id}", "series too short")],
+        )
+    lookback = int(hyperparameters.get("lookback", 0))
+    steps = [
+        ("hyperparameter_overrides[lookback]", needed(lookback, 1, False), "lookback" in overrides),
+        ("validation_windows", needed(lookback, windows, False), windows > 1),
+        ("search", needed(lookback, windows, True), search is not None),
+    ]
+    for name, points, asked in steps:
+        if asked and longest < points:
+            raise InvalidArgument.field(
+                name,
+                f"needs a series of at least {points} points (a quarter lookback of context and two "
+                f"horizons, after {windows} validation window(s)"
+                f"{' and the search trials' if name == 'search' else ''}); the dataset's longest has "
+                f"{longest}",
+            )

@@ -184,7 +184,14 @@ class ModelServiceServicer:
         most one queued or running job: another TrainModel meanwhile fails with
         FAILED_PRECONDITION whose google.rpc.ErrorInfo (reason
         "TRAINING_JOB_ACTIVE") carries the active job in metadata["job_id"], so a
-        retry after a lost response finds the job it created.
+        retry after a lost response finds the job it created. A deep model
+        (LSTM, TFT) needs a series of at least a quarter lookback (at least 2
+        points) plus two horizons before the validation windows, and a search
+        one horizon more: a dataset whose longest series is shorter is refused up
+        front, INVALID_ARGUMENT naming the request field that asks for more
+        (hyperparameter_overrides[lookback], validation_windows or search), or
+        FAILED_PRECONDITION (reason "SERIES_TOO_SHORT") when the model itself
+        cannot train on its dataset.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -722,7 +722,8 @@ export type TrainModelRequest = Message<"quantis.v1.TrainModelRequest"> & {
 
   /**
    * Most epochs a deep model trains for; early stopping may end it sooner.
-   * At most 1000; 0 means the default of 100. Statistical models ignore it.
+   * At most 1000; 0 means the model's max_epochs hyperparameter (default
+   * 60). Statistical models ignore it.
    *
    * @generated from field: int32 max_epochs = 5;
    */
@@ -746,9 +747,14 @@ export const TrainModelRequestSchema: GenMessage<TrainModelRequest> = /*@__PURE_
 /**
  * HyperparameterSearch asks for hyperparameters to be tuned before the final
  * training. Trials sample the searched hyperparameters within their spec's
- * range or choices (log-scaled where the spec says so), are ranked by
- * validation loss (mean pinball loss over the model's quantiles), and the
- * best trial's hyperparameters produce the version.
+ * range or choices (log-scaled where the spec says so), narrowed to what the
+ * data can use: season_length at most half, and lookback at most all, of the
+ * longest series a trial trains on. Each trial is fitted on the training
+ * part less its final horizon and scored on that horizon by MASE (the mean
+ * absolute error when every series is constant, so MASE has no scale); the
+ * best trial's hyperparameters produce the version. A trial the data cannot
+ * train is skipped; the job fails, saying why, only when no trial could be
+ * scored. A cancelled search stops at the next epoch of the current trial.
  *
  * @generated from message quantis.v1.HyperparameterSearch
  */
@@ -761,18 +767,21 @@ export type HyperparameterSearch = Message<"quantis.v1.HyperparameterSearch"> & 
   nTrials: number;
 
   /**
-   * Time limit for the whole search; trials not started by then are skipped.
-   * Unset means the default of 1 hour; at most 24 hours.
+   * Time limit for the whole search; trials not started by then are skipped,
+   * but the first trial always runs. Unset means the default of 1 hour; at
+   * most 24 hours.
    *
    * @generated from field: google.protobuf.Duration timeout = 2;
    */
   timeout?: Duration | undefined;
 
   /**
-   * Names of the hyperparameters to search. Empty means every INT, FLOAT and
-   * CATEGORICAL hyperparameter of the type not fixed in
-   * hyperparameter_overrides. A name also fixed in hyperparameter_overrides is
-   * refused with INVALID_ARGUMENT: search it or fix it, not both.
+   * Names of the hyperparameters to search, each at most once. Empty means
+   * every INT, FLOAT and CATEGORICAL hyperparameter of the type not fixed in
+   * hyperparameter_overrides; when that leaves none, the request is
+   * INVALID_ARGUMENT naming "search.parameters". A name also fixed in
+   * hyperparameter_overrides is refused with INVALID_ARGUMENT: search it or
+   * fix it, not both.
    *
    * @generated from field: repeated string parameters = 3;
    */
@@ -2234,7 +2243,14 @@ export const ModelService: GenService<{
    * most one queued or running job: another TrainModel meanwhile fails with
    * FAILED_PRECONDITION whose google.rpc.ErrorInfo (reason
    * "TRAINING_JOB_ACTIVE") carries the active job in metadata["job_id"], so a
-   * retry after a lost response finds the job it created.
+   * retry after a lost response finds the job it created. A deep model
+   * (LSTM, TFT) needs a series of at least a quarter lookback (at least 2
+   * points) plus two horizons before the validation windows, and a search
+   * one horizon more: a dataset whose longest series is shorter is refused up
+   * front, INVALID_ARGUMENT naming the request field that asks for more
+   * (hyperparameter_overrides[lookback], validation_windows or search), or
+   * FAILED_PRECONDITION (reason "SERIES_TOO_SHORT") when the model itself
+   * cannot train on its dataset.
    *
    * @generated from rpc quantis.v1.ModelService.TrainModel
    */
