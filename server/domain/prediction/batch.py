@@ -1,12 +1,12 @@
 """BatchPredict: every series of a stored dataset, in chunks, stored as it goes, resumable.
 
-Each computed chunk is saved to the job's files in the store (batch_files) before
-``series_done`` moves past it, so a resumed job reads completed series back instead of
-recomputing them; when every series is done the chunks are assembled into the result
-file. The job's row in the database (batch_records) is created or resumed with its checks,
-and records how far the job has got. A job runs only while a stream is attached; a new
-stream for the same job takes it over and the old one ends with ABORTED. What the stream
-sends is in batch_messages.
+Each computed chunk (batch_forecast) is saved to the job's files in the store (batch_files)
+before ``series_done`` moves past it, so a resumed job reads completed series back instead of
+recomputing them; when every series is done the chunks are assembled into the result file.
+The job's row in the database (batch_records) is created or resumed with its checks, and
+records how far the job has got. A job runs only while a stream is attached; a new stream for
+the same job takes it over and the old one ends with ABORTED. What the stream sends is in
+batch_messages.
 """
 
 from __future__ import annotations
@@ -16,16 +16,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from server.auth.principal import Principal
-from server.backends.base import SeriesBatch
-from server.db.base import new_ids
-from server.db.enums import JobState, PredictionSource
+from server.db.enums import JobState
 from server.db.models import BatchJob, Dataset
 from server.domain.forecasting.models import require
 from server.domain.prediction.batch_files import Chunk, JobFiles, fitting_chunk, pieces, tail
+from server.domain.prediction.batch_forecast import forecast_chunk
 from server.domain.prediction.batch_messages import (
     BatchMessage,
     Progress,
@@ -34,9 +30,10 @@ from server.domain.prediction.batch_messages import (
     running_time,
 )
 from server.domain.prediction.batch_records import BatchJobRecords, BatchSpec, check_frequency
-from server.domain.prediction.batch_series import UNOBSERVED, Series, dataset_series
+from server.domain.prediction.batch_series import Series, dataset_series
+from server.domain.prediction.dating import check_within_range
 from server.domain.prediction.history import Served
-from server.domain.prediction.requests import check_horizon, check_quantiles, check_within_range
+from server.domain.prediction.requests import check_horizon, check_quantiles
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor
 from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
@@ -152,7 +149,7 @@ class BatchPredictions:
         def compute(offset: int) -> asyncio.Task[tuple[Chunk, Served]]:
             end = min(offset + size, total)
             return asyncio.ensure_future(
-                self._compute(principal, job, resolved, series, future, offset, end, levels)
+                forecast_chunk(self._predictor, principal, job, resolved, series, future, offset, end, levels)
             )
 
         # From the first chunk not saved: an offset past it still has every chunk computed.
@@ -207,61 +204,6 @@ class BatchPredictions:
                 violations=[PreconditionViolation("DATASET_UNUSABLE", dataset.id, str(exc))],
             ) from exc
         return dataset_series(panel, path, dataset.columns)
-
-    async def _compute(
-        self,
-        principal: Principal,
-        job: BatchJob,
-        resolved: Resolved,
-        series: Series,
-        future: npt.NDArray[np.datetime64],
-        start: int,
-        end: int,
-        levels: tuple[float, ...],
-    ) -> tuple[Chunk, Served]:
-        """Forecast the series ``start:end``: the chunk, and what the history is to keep of it."""
-        # Only this chunk's series: packing the whole panel for every chunk repeats the work.
-        at = series.at[start:end]
-        panel = series.panel
-        if at.size and at[0] >= 0 and at[-1] - at[0] == at.size - 1:  # consecutive in the panel
-            first = int(at[0])
-            piece = np.concatenate(panel.values[first : first + at.size]).astype(np.float32)
-            lengths = panel.lengths[first : first + at.size]
-        else:
-            parts = [panel.values[i] if i >= 0 else UNOBSERVED for i in at.tolist()]
-            piece = np.concatenate(parts).astype(np.float32)
-            lengths = np.array([p.size for p in parts], dtype=np.int32)
-        stamps = series.last[start:end]
-        batch = SeriesBatch(piece, lengths, job.horizon, levels, stamps)
-        arrays = await self._predictor.forecast_packed(resolved, batch, "dataset_id")
-        ids = new_ids(end - start)
-        served = Served(
-            owner_id=principal.user_id,
-            model_id=job.model_id,
-            version_id=str(job.version_id),
-            source=PredictionSource.BATCH,
-            request=job.id,
-            ids=ids,
-            series_ids=series.ids[start:end],
-            values=piece,
-            lengths=lengths,
-            season_length=panel.frequency.season_length,
-            levels=levels,
-            point=arrays.point,
-            quantiles=arrays.quantiles,
-            times=future[start:end],
-            latency_ms=0.0,
-        )
-        chunk = Chunk(
-            start,
-            list(series.ids[start:end]),
-            job.horizon,
-            levels,
-            arrays.point,
-            arrays.quantiles,
-            ids.strings(),
-        )
-        return chunk, served
 
     async def _commit(self, job_id: str, chunk: Chunk, served: Served) -> None:
         await asyncio.to_thread(self._files.save_chunk, job_id, chunk)

@@ -1,5 +1,7 @@
-"""Predict and StreamPredict: validate, route to a version, batch, record the history (what they
-take and answer, and the shared checks, are in server.domain.prediction.requests)."""
+"""Predict and StreamPredict: route to a version, forecast through the dynamic batcher, record
+the history (what they take and answer, and the checks against the version, are in
+server.domain.prediction.requests; a request's series are checked and batched in
+server.domain.prediction.inputs)."""
 
 from __future__ import annotations
 
@@ -15,27 +17,16 @@ from server.backends.base import ForecastArrays, SeriesBatch
 from server.backends.batcher import DynamicBatcher
 from server.db.base import NewIds, new_ids
 from server.db.enums import Frequency, PredictionSource
-from server.domain.datasets.reading import FLOAT32_MAX
 from server.domain.prediction.failures import FailureLog
 from server.domain.prediction.history import Served
+from server.domain.prediction.inputs import prepare_packed, prepare_series
 from server.domain.prediction.requests import (
-    SERIES_ID_RULE,
     Limits,
     PackedForecast,
     PackedInput,
     SeriesInput,
     UnaryForecast,
-    check_answer_size,
-    check_frequency,
-    check_horizon,
-    check_on_grid,
-    check_quantiles,
-    check_series_ids,
-    forecast_times,
-    last_times,
-    on_periods,
     season_length,
-    storable_series_id,
 )
 from server.domain.prediction.routing import Resolved, VersionRouter
 from server.domain.prediction.writer import HistoryWriter
@@ -170,54 +161,9 @@ class Predictor:
         quantiles: tuple[float, ...],
         started: float,
     ) -> UnaryForecast:
-        if series.values.size < 1:
-            raise InvalidArgument.field("series.values", "needs at least one value")
-        if series.values.size > self.limits.max_series_length:
-            raise InvalidArgument.field("series.values", f"at most {self.limits.max_series_length} values")
-        # False for NaN, for inf and for what the model's float32 cannot hold (1e300).
-        representable = np.abs(series.values) <= FLOAT32_MAX
-        if not representable.all():  # the usual case ends here: every value observed and in range
-            if not (representable | np.isnan(series.values)).all():
-                raise InvalidArgument.field(
-                    "series.values",
-                    "values must be finite, at most 3.4e38 in size (NaN marks a missing value)",
-                )
-            if not representable.any():
-                raise InvalidArgument.field("series.values", "needs at least one observed (non-NaN) value")
-        values = series.values.astype(np.float32)
-        if series.timestamps is not None and len(series.timestamps) != values.size:
-            raise InvalidArgument.field("series.timestamps", "needs as many timestamps as values")
-        if series.timestamps is not None and series.timestamps.size > 1:
-            later = np.diff(series.timestamps) > np.timedelta64(0, "ns")
-            if not later.all():
-                index = int(np.argmin(later)) + 1
-                raise InvalidArgument.field(
-                    f"series.timestamps[{index}]", "must be later than the one before"
-                )
-        if not storable_series_id(series.series_id):
-            raise InvalidArgument.field("series.series_id", SERIES_ID_RULE)
-        if series.covariates:
-            raise InvalidArgument.field(
-                f"series.covariates[{series.covariates[0]}]", "the model takes no covariates"
-            )
-        if series.future_covariates:
-            name = series.future_covariates[0]
-            raise InvalidArgument.field(f"future_covariates[{name}]", "the model takes no covariates")
-        horizon = check_horizon(resolved, horizon)
-        levels = check_quantiles(resolved, quantiles)
-        frequency = check_frequency(resolved, series.frequency, "series.frequency")
-        stamps = None
-        if series.timestamps is not None and series.timestamps.size:
-            if frequency is not None:
-                values = on_periods(values, series.timestamps, frequency, self.limits.max_series_length)
-            stamps = series.timestamps[-1:]
-        elif series.start is not None and frequency is not None:
-            start = np.array([series.start])
-            check_on_grid(start, frequency, "series.start", one_series=False, indexed=False)
-            stamps = last_times(np.array([values.size]), start, frequency, "series.start")
-        times = forecast_times(stamps, frequency, horizon)
-        batch = SeriesBatch(values, np.array([values.size], dtype=np.int32), horizon, levels, stamps)
-        # Checked above field by field: one value or more, all finite or NaN, and the horizon.
+        prepared = prepare_series(resolved, series, horizon, quantiles, self.limits)
+        batch, times = prepared.batch, prepared.times
+        # Checked when prepared, field by field: one value or more, all finite or NaN, and the horizon.
         arrays = await self._forecast(resolved, batch, "series.values", checked=True)
         point, q = arrays.point[0], arrays.quantiles[0]
         latency = time.perf_counter() - started
@@ -227,7 +173,7 @@ class Predictor:
             PredictionSource.UNARY,
             batch,
             [series.series_id],
-            frequency,
+            prepared.frequency,
             arrays,
             times,
             latency,
@@ -238,8 +184,8 @@ class Predictor:
             route.model_id,
             resolved.version.ref.version_id,
             series.series_id,
-            horizon,
-            levels,
+            batch.horizon,
+            batch.quantiles,
             point,
             q,
             None if times is None else times[0],
@@ -256,35 +202,8 @@ class Predictor:
     async def _predict_packed(
         self, principal: Principal, resolved: Resolved, request: PackedInput, started: float
     ) -> PackedForecast:
-        n = int(request.lengths.size)
-        if n == 0:
-            raise InvalidArgument.field("lengths", "is required: one length per series")
-        if n > self.limits.max_series_per_message:
-            raise InvalidArgument.field(
-                "lengths", f"at most {self.limits.max_series_per_message} series per message"
-            )
-        check_series_ids(request.series_ids, n)
-        if int(request.lengths.min()) < 1 or int(request.lengths.max()) > self.limits.max_series_length:
-            raise InvalidArgument.field(
-                "lengths", f"each length must be 1 to {self.limits.max_series_length}"
-            )
-        if int(request.lengths.astype(np.int64).sum()) != request.values.size:
-            raise InvalidArgument.field("values", "must hold sum(lengths) values")
-        if np.isinf(request.values).any():
-            raise InvalidArgument.field("values", "values must be finite (NaN marks a missing value)")
-        if request.start_times is not None and len(request.start_times) != n:
-            raise InvalidArgument.field("start_times", "needs one start time per series, or none")
-        horizon = check_horizon(resolved, request.horizon)
-        levels = check_quantiles(resolved, request.quantiles)
-        check_answer_size(request.series_ids, n, horizon, len(levels), self.limits.max_answer_bytes)
-        frequency = check_frequency(resolved, request.frequency, "frequency")
-        stamps = None
-        if request.start_times is not None and frequency is not None:
-            starts = request.start_times
-            check_on_grid(starts, frequency, "start_times", one_series=False)
-            stamps = last_times(request.lengths, starts, frequency, "start_times")
-        times = forecast_times(stamps, frequency, horizon)
-        batch = SeriesBatch(request.values, request.lengths, horizon, levels, stamps)
+        prepared = prepare_packed(resolved, request, self.limits)
+        batch = prepared.batch
         arrays = await self.forecast_packed(resolved, batch, "values")
         latency = time.perf_counter() - started
         ids = self._record(
@@ -293,17 +212,17 @@ class Predictor:
             PredictionSource.STREAM,
             batch,
             request.series_ids,
-            frequency,
+            prepared.frequency,
             arrays,
-            times,
+            prepared.times,
             latency,
         )
         return PackedForecast(
             resolved.route.model_id,
             resolved.version.ref.version_id,
             list(request.series_ids),
-            horizon,
-            levels,
+            batch.horizon,
+            batch.quantiles,
             arrays,
             ids,
             latency,

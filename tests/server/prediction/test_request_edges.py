@@ -16,7 +16,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 
 from server.composition import Application
 from server.db.enums import Frequency, ModelType
-from server.domain.prediction.requests import on_periods
+from server.domain.prediction.dating import on_periods
 from server.errors import InvalidArgument
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import store_dataset
