@@ -21,7 +21,8 @@ ran on the event loop itself (the in-process backend's short passes) took no req
 ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy``
 of a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most
 ``max_delay``; server.backends.inline_hold), and the next pass gathers what arrives meanwhile.
-Arrays are concatenated and sliced with numpy; nothing is unpacked into Python lists.
+Arrays are concatenated (server.backends.pending_batch) and sliced with numpy; nothing is
+unpacked into Python lists.
 """
 
 from __future__ import annotations
@@ -29,33 +30,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 from opentelemetry import trace
 
 from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
 from server.backends.inline_hold import HOLD_BUSY, LoopLoad, hold_after
+from server.backends.pending_batch import Key, Pending, Request, concatenate, key_of
 from training.errors import InvalidDataError, InvalidRequestError
 from training.models.base import check_packed
 
-# Requests share a pass only when everything but their series is the same.
-Key = tuple[str, int, tuple[float, ...], bool]
 # Keys whose recent passes are remembered: callers choose the quantiles, so there may be any
 # number of keys; forgetting them all now and then only costs the next batch of each its wait.
 COMPANY_KEYS = 4096
 # What a backend raises for a caller's series; anything else fails every request of the pass.
 DATA_ERRORS = (InvalidDataError, InvalidRequestError)
-
-
-@dataclass
-class _Pending:
-    key: Key
-    version: VersionRef
-    requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]] = field(default_factory=list)
-    series: int = 0
-    timer: asyncio.TimerHandle | None = None
-    due: bool = False
 
 
 @dataclass
@@ -87,8 +76,8 @@ class DynamicBatcher:
         self.hold_busy = hold_busy
         self.stats = BatchStats()
         self._on_batch = on_batch
-        self._pending: dict[Key, _Pending] = {}  # insertion order: the oldest batch first
-        self._sealed: list[_Pending] = []  # full batches waiting for a free pass, oldest first
+        self._pending: dict[Key, Pending] = {}  # insertion order: the oldest batch first
+        self._sealed: list[Pending] = []  # full batches waiting for a free pass, oldest first
         self._running = 0
         # Per key, the requests its recent passes served: their peak, decaying; 1 after a pass alone.
         self._peak: dict[Key, int] = {}
@@ -110,14 +99,14 @@ class DynamicBatcher:
             alone: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
             self._run(version, [(batch, alone)])
             return await alone
-        key = _key(version, batch)
+        key = key_of(version, batch)
         peak = self._peak.get(key, 1)
         pending = self._pending.get(key)
         if pending is not None and pending.series + batch.size > self.max_series:
             self._seal(key)  # full: it goes as it is, this request starts the next one
             pending = None
         if pending is None:
-            pending = self._pending[key] = _Pending(key, version)
+            pending = self._pending[key] = Pending(key, version)
             delay = self.max_delay if peak > 1 else 0.0
             pending.timer = asyncio.get_running_loop().call_later(delay, self._make_due, key)
         future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
@@ -142,7 +131,7 @@ class DynamicBatcher:
             pending.timer.cancel()
         self._sealed.append(pending)
 
-    def _next(self) -> _Pending | None:
+    def _next(self) -> Pending | None:
         """The oldest full batch, else the oldest batch whose delay is over (while a pass runs,
         only one of at least ``overlap_min_series``)."""
         if self._sealed:
@@ -169,9 +158,7 @@ class DynamicBatcher:
             )
             self._run(pending.version, requests)
 
-    def _run(
-        self, version: VersionRef, requests: list[tuple[SeriesBatch, asyncio.Future[ForecastArrays]]]
-    ) -> None:
+    def _run(self, version: VersionRef, requests: list[Request]) -> None:
         """Start one backend call for the batches of ``requests``; each one's slice of the
         result goes to its future (unless its caller has given up on it)."""
         self._running += 1
@@ -197,7 +184,7 @@ class DynamicBatcher:
             if isinstance(error, DATA_ERRORS) and len(requests) > 1:
                 # Each request alone (log values must be positive, say), first: they have waited.
                 self._sealed[0:0] = [
-                    _Pending(_key(version, batch), version, [(batch, future)], batch.size, due=True)
+                    Pending(key_of(version, batch), version, [(batch, future)], batch.size, due=True)
                     for batch, future in requests
                 ]
                 self._dispatch()
@@ -223,7 +210,7 @@ class DynamicBatcher:
     async def _call(self, version: VersionRef, batches: list[SeriesBatch]) -> tuple[ForecastArrays, float]:
         """The pass's forecasts, and how long it held the event loop: its duration when the loop
         had no turn during it (the backend ran it inline), else 0."""
-        merged = batches[0] if len(batches) == 1 else _concatenate(batches)
+        merged = batches[0] if len(batches) == 1 else concatenate(batches)
         turned: list[bool] = []
         turn = asyncio.get_running_loop().call_soon(turned.append, True)
         started = time.perf_counter()
@@ -244,18 +231,3 @@ class DynamicBatcher:
         if self._on_batch is not None:
             self._on_batch(merged.size, elapsed)
         return result, 0.0 if turned else elapsed
-
-
-def _key(version: VersionRef, batch: SeriesBatch) -> Key:
-    return (version.version_id, batch.horizon, batch.quantiles, batch.last_timestamps is not None)
-
-
-def _concatenate(batches: list[SeriesBatch]) -> SeriesBatch:
-    stamps = [b.last_timestamps for b in batches]
-    return SeriesBatch(
-        values=np.concatenate([b.values for b in batches]),
-        lengths=np.concatenate([b.lengths for b in batches]),
-        horizon=batches[0].horizon,
-        quantiles=batches[0].quantiles,
-        last_timestamps=None if stamps[0] is None else np.concatenate(stamps),  # type: ignore[arg-type]
-    )
