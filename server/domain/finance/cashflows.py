@@ -9,21 +9,20 @@ IRR and XIRR are found by a bracketing search, never by Newton steps from a
 guess: the NPV's sign is sampled over the bracket on a grid uniform in
 log(1 + r), every sign change is refined by bisection, and so is every dip of
 the NPV towards zero whose extreme (found by golden-section search) crosses it:
-two roots closer than the grid's step. Floats only find the roots: every sign
-near zero, every root and every dip whose extreme floats cannot tell from zero
-is settled in Decimal with a bound on its rounding error (exact_roots), so each
-root reported is within 1e-12 of a true one, a double root where the NPV only
-touches zero included. The outcome says whether no root, one root or several
-were found. When the flows change sign once, Descartes' rule of signs (which
-holds for real exponents too, so also for XIRR) guarantees exactly one root
-above -100%, and the bracket's end points decide whether it lies inside. The
-inputs and results are Decimal.
+two roots closer than the grid's step. Floats only find the roots (float_roots):
+every sign near zero, every root and every dip whose extreme floats cannot tell
+from zero is settled in Decimal with a bound on its rounding error
+(exact_roots), so each root reported is within 1e-12 of a true one, a double
+root where the NPV only touches zero included. The outcome says whether no
+root, one root or several were found. When the flows change sign once,
+Descartes' rule of signs (which holds for real exponents too, so also for
+XIRR) guarantees exactly one root above -100%, and the bracket's end points
+decide whether it lies inside. The inputs and results are Decimal.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,19 +30,17 @@ from decimal import Decimal, DecimalException, localcontext
 from enum import Enum
 
 import numpy as np
-from numpy.typing import NDArray
 
 from server.domain.finance.exact_roots import ExactNpv, rate_of
+from server.domain.finance.float_roots import WORKING_DIGITS, ScaledNpv, bisect_root, extreme
 from server.errors import InvalidArgument
 
 MAX_FLOWS = 10_000
 DAYS_PER_YEAR = 365
 GRID_POINTS = 1_000
-MAX_BISECTIONS = 200
 RATE_DIGITS = 12
 """Decimal places a rate is reported with: the solver is accurate to 1e-12."""
 MAX_RATE = Decimal(1_000_000)
-WORKING_DIGITS = 40
 
 
 class NpvConvention(Enum):
@@ -148,89 +145,6 @@ def sign_changes(flows: Sequence[Decimal]) -> int:
     return sum(1 for before, after in itertools.pairwise(signs) if before != after)
 
 
-class _ScaledNpv:
-    """NPV(r) times a positive factor, evaluated without overflow anywhere in (-1, inf).
-
-    For r >= 0 it is sum c_i (1 + r)^-t_i; for r < 0 it is that times (1 + r)^T
-    (T the last time), sum c_i (1 + r)^(T - t_i), whose powers stay at most 1.
-    Both have the roots of NPV and the same sign everywhere.
-    """
-
-    def __init__(self, flows: Sequence[Decimal], times: Sequence[Decimal]):
-        # Scaled by the largest in Decimal before they become floats: flows of 1e400 or 1e-400
-        # would be inf or 0 as floats, and the search would find no root where the IRR is 0.
-        largest = max(abs(flow) for flow in flows) or Decimal(1)
-        with localcontext() as context:
-            context.prec = WORKING_DIGITS
-            self.flows = np.array([float(flow / largest) for flow in flows], dtype=np.float64)
-        self.times = np.array([float(t) for t in times], dtype=np.float64)
-        self.span = float(self.times.max())
-
-    def many(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
-        with np.errstate(under="ignore"):
-            return np.asarray(np.exp(self._exponents(log_bases)) @ self.flows, dtype=np.float64)
-
-    def noise(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
-        """A bound on the rounding error of ``many``: a few ulps of the sum of the terms' sizes
-        per term, and per unit of the exponents (exp of a rounded argument)."""
-        exponents = self._exponents(log_bases)
-        with np.errstate(under="ignore"):
-            size = np.exp(exponents) @ np.abs(self.flows)
-        growth = len(self.flows) + 10 + np.abs(exponents).max(axis=1)
-        return np.asarray(size * growth * 4 * np.finfo(np.float64).eps, dtype=np.float64)
-
-    def _exponents(self, log_bases: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.where(
-            log_bases[:, None] >= 0,
-            -self.times[None, :] * log_bases[:, None],
-            (self.span - self.times[None, :]) * log_bases[:, None],
-        )
-
-    def at(self, log_base: float) -> float:
-        return float(self.many(np.array([log_base]))[0])
-
-
-def _bisect(function: _ScaledNpv, low: float, high: float, f_low: float) -> tuple[float, int]:
-    """A root of ``function`` in [low, high] (log-base coordinates), and the steps taken."""
-    steps = 0
-    while steps < MAX_BISECTIONS:
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        steps += 1
-        f_middle = function.at(middle)
-        if f_middle == 0:
-            return middle, steps
-        if (f_middle > 0) == (f_low > 0):
-            low, f_low = middle, f_middle
-        else:
-            high = middle
-    return (low + high) / 2, steps
-
-
-def _extreme(function: _ScaledNpv, low: float, high: float, toward_zero_from: float) -> tuple[float, float]:
-    """Where ``function`` comes closest to (or crosses) zero in [low, high], by golden-section
-    search on its value times the sign of ``toward_zero_from``, and its value there."""
-    sign = 1.0 if toward_zero_from > 0 else -1.0
-    ratio = (math.sqrt(5) - 1) / 2
-    a, b = low, high
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    f_c, f_d = sign * function.at(c), sign * function.at(d)
-    for _ in range(MAX_BISECTIONS):
-        if b - a <= 1e-15 * max(1.0, abs(a)):
-            break
-        if f_c < f_d:
-            b, d, f_d = d, c, f_c
-            c = b - ratio * (b - a)
-            f_c = sign * function.at(c)
-        else:
-            a, c, f_c = c, d, f_d
-            d = a + ratio * (b - a)
-            f_d = sign * function.at(d)
-    middle = (a + b) / 2
-    return middle, function.at(middle)
-
-
 def _check_bracket(bracket: IrrBracket) -> None:
     check_rate(bracket.lower, "lower_bound")
     check_rate(bracket.upper, "upper_bound")
@@ -260,7 +174,7 @@ def irr(
 
     if changes == 0:
         return result(IrrOutcome.NO_SOLUTION, [], 0)
-    function = _ScaledNpv(flows, times)
+    function = ScaledNpv(flows, times)
     exact = ExactNpv(flows, times)
     # ln(1 + r) in Decimal: a lower bound such as -0.999999999999999999999 is -1.0 as a float.
     low, high = (float(_exact("bracket", lambda r=r: (1 + r).ln())) for r in (bracket.lower, bracket.upper))
@@ -277,7 +191,7 @@ def irr(
     for index in range(len(grid) - 1):
         if signs[index] * signs[index + 1] < 0:
             left, right = float(grid[index]), float(grid[index + 1])
-            estimate, taken = _bisect(function, left, right, float(signs[index]))
+            estimate, taken = bisect_root(function, left, right, float(signs[index]))
             root, polished = exact.root(Decimal(left), Decimal(right), signs[index], Decimal(estimate))
             roots.append(root)
             steps += taken + polished
@@ -291,14 +205,14 @@ def irr(
         if not here < before or not here <= after:
             continue
         left, right = float(grid[index - 1]), float(grid[index + 1])
-        turn, f_turn = _extreme(function, left, right, toward_zero_from=sign)
+        turn, f_turn = extreme(function, left, right, toward_zero_from=sign)
         if abs(f_turn) <= float(function.noise(np.array([turn]))[0]):
             found, taken = exact.dip(Decimal(left), Decimal(right), sign)
             roots += found
             steps += taken
         elif (f_turn > 0) != (sign > 0):
             for low_end, high_end, end_sign in ((left, turn, sign), (turn, right, -sign)):
-                estimate, taken = _bisect(function, low_end, high_end, float(end_sign))
+                estimate, taken = bisect_root(function, low_end, high_end, float(end_sign))
                 root, polished = exact.root(Decimal(low_end), Decimal(high_end), end_sign, Decimal(estimate))
                 roots.append(root)
                 steps += taken + polished

@@ -1,15 +1,15 @@
 """The IRR search's last word: signs and roots of the NPV in high-precision Decimal.
 
-The floating-point search (cashflows) says roughly where the roots are, but near
-a root of multiplicity m its NPV is smaller than its rounding error over a band
-about eps^(1/m) wide (6e-6 for a triple root), and between two close roots the
-NPV may never rise above that error. Here the NPV is evaluated in Decimal
-together with a bound on its rounding error, so a sign is reported only when it
-is certain; where even MAX_DIGITS digits leave it uncertain, the value is zero
-to within 10^-MAX_DIGITS of its terms, and that point is taken as a root. A root
-is reported only once two points no further apart than ROOT_WIDTH (in the rate)
-have certain opposite signs, or one point is zero in that sense: every rate
-returned is then within 1e-12 of a true root.
+The floating-point search (float_roots, from cashflows) says roughly where the
+roots are, but near a root of multiplicity m its NPV is smaller than its
+rounding error over a band about eps^(1/m) wide (6e-6 for a triple root), and
+between two close roots the NPV may never rise above that error. Here the NPV is
+evaluated in Decimal together with a bound on its rounding error, so a sign is
+reported only when it is certain; where even MAX_DIGITS digits leave it
+uncertain, the value is zero to within 10^-MAX_DIGITS of its terms, and that
+point is taken as a root. A root is reported only once two points no further
+apart than ROOT_WIDTH (in the rate) have certain opposite signs, or one point is
+zero in that sense: every rate returned is then within 1e-12 of a true root.
 
 Points are log-bases y = ln(1 + r), as in the float search: NPV(y) is the sum of
 c_i exp(-t_i y).
