@@ -31,6 +31,7 @@ from server.composition_services import (
 )
 from server.db.database import Database
 from server.domain.accounts import AccountService
+from server.domain.admins import INITIAL_ADMIN_FILE
 from server.domain.api_keys import ApiKeyService
 from server.domain.audit import AuditLogWriter
 from server.domain.authenticator import CredentialAuthenticator
@@ -60,7 +61,7 @@ from server.domain.monitoring.watch import ComponentWatch
 from server.domain.prediction.demo import DemoModel, bootstrap_demo
 from server.domain.prediction.retention import HistoryRetention
 from server.domain.prediction.runtime import PredictionRuntime
-from server.domain.users import INITIAL_ADMIN_FILE, UserService
+from server.domain.users import UserService
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor

@@ -2,12 +2,13 @@
 
 Failures that depend on secrets (wrong password, unknown user, locked or
 disabled account) are indistinguishable to the caller: UNAUTHENTICATED with
-reason INVALID_CREDENTIALS, after the same argon2 work.
+reason INVALID_CREDENTIALS, after the same argon2 work. Counting a wrong password
+or code towards the lockout, and opening a session under the per-user cap, are
+in server.domain.sign_ins.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,7 @@ from server.domain.account_rules import (
     validate_username,
 )
 from server.domain.sessions import IssuedTokens
+from server.domain.sign_ins import Opened, SignIns
 from server.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -42,11 +44,6 @@ from server.errors import (
     Unauthenticated,
 )
 from server.state.revocation import RevocationStore
-
-# A new session's tokens, and the sessions the per-user cap ended to make room.
-Opened = tuple[IssuedTokens, list[str]]
-
-log = logging.getLogger("server.domain")
 
 
 class AccountService:
@@ -63,6 +60,7 @@ class AccountService:
         self._revocations = revocations
         self._policy = policy
         self._now = clock
+        self._sign_ins = SignIns(codec, revocations, policy)
 
     # --- registration and login -------------------------------------------------
 
@@ -95,7 +93,7 @@ class AccountService:
                 passwords.verify_password(passwords.DUMMY_HASH, password)
                 return None
             if not passwords.verify_password(user.password_hash, password):
-                self._record_failure(session, user, now)
+                self._sign_ins.record_failure(session, user, now)
                 return None
             if not user.active:
                 return None
@@ -107,14 +105,14 @@ class AccountService:
                 token, claims = self._codec.issue_challenge(user.id, self._policy.challenge_lifetime, now)
                 return MfaChallenge(token, claims.expires_at)
             user.failed_login_count = 0
-            return self._open_session(session, user, now, client)
+            return self._sign_ins.open_session(session, user, now, client)
 
         result = await self._db.run(attempt)
         if result is None:
             raise bad_credentials()
         if isinstance(result, MfaChallenge):
             return result
-        return await self._opened(result)
+        return await self._sign_ins.opened(result)
 
     async def verify_mfa(self, challenge_token: str, code: str, client: ClientInfo) -> IssuedTokens:
         require(challenge_token=challenge_token, code=code)
@@ -133,15 +131,15 @@ class AccountService:
                 return None
             step = totp.matching_step(user.mfa_secret, code, user.mfa_last_step, now.timestamp())
             if step is None or not mfa.use_totp_step(session, user, step):
-                self._record_failure(session, user, now)
+                self._sign_ins.record_failure(session, user, now)
                 return None
             user.failed_login_count = 0
-            return self._open_session(session, user, now, client)
+            return self._sign_ins.open_session(session, user, now, client)
 
         opened = await self._db.run(complete)
         if opened is None:
             raise Unauthenticated("invalid MFA code", reason="INVALID_MFA_CODE")
-        return await self._opened(opened)
+        return await self._sign_ins.opened(opened)
 
     async def refresh(self, refresh_token: str) -> IssuedTokens:
         require(refresh_token=refresh_token)
@@ -198,7 +196,8 @@ class AccountService:
                     f"the account is locked until {user.locked_until.isoformat()}", reason="ACCOUNT_LOCKED"
                 )
             if not passwords.verify_password(user.password_hash, current):
-                self._record_failure(session, user, now)  # guessing through a stolen session counts too
+                # Guessing through a stolen session counts too.
+                self._sign_ins.record_failure(session, user, now)
                 return None
             user.password_hash = new_hash
             others = [
@@ -233,48 +232,8 @@ class AccountService:
 
     async def forget_sessions(self, session_ids: list[str]) -> None:
         """Make access tokens of ended sessions fail at once, not only when they expire."""
-        ttl = self._policy.access_lifetime.total_seconds()
-        for session_id in session_ids:
-            await self._revocations.revoke("session:" + session_id, ttl)
-
-    def _open_session(self, session: Session, user: User, now: datetime, client: ClientInfo) -> Opened:
-        user.last_login_at = now
-        return sessions.start_session(
-            session,
-            user,
-            codec=self._codec,
-            lifetime=self._policy.session_lifetime,
-            cap=self._policy.max_sessions,
-            now=now,
-            peer=client.peer,
-            user_agent=client.user_agent,
-        )
+        await self._sign_ins.forget_sessions(session_ids)
 
     @property
     def access_lifetime(self) -> timedelta:
         return self._policy.access_lifetime
-
-    async def _opened(self, opened: Opened) -> IssuedTokens:
-        tokens, ended_by_cap = opened
-        try:
-            await self.forget_sessions(ended_by_cap)
-        except Exception:
-            # Login needs the database only: the sessions the cap ended are ended there (their
-            # refresh tokens fail); only their access tokens live on, for their short lifetime.
-            log.warning("could not revoke the access tokens of sessions the cap ended", exc_info=True)
-        return tokens
-
-    def _record_failure(self, session: Session, user: User, now: datetime) -> None:
-        """Count a wrong password or code; lock the account at the policy's count. The count is
-        added to in the database, so concurrent failures each count."""
-        failures = session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_login_count=User.failed_login_count + 1)
-            .returning(User.failed_login_count)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        user.failed_login_count = failures
-        if failures >= self._policy.lockout_failures:
-            user.locked_until = now + self._policy.lockout_duration
-            user.failed_login_count = 0

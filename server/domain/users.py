@@ -1,11 +1,10 @@
-"""User administration, one's own sessions, and the first admin."""
+"""User administration, one's own sessions, and the first admin (what it takes to have an admin,
+and to keep one, is in server.domain.admins)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,11 +17,17 @@ from sqlalchemy.orm import Session
 from server.auth.permissions import Role
 from server.auth.principal import Principal
 from server.db.database import Database
-from server.db.locks import lock_rows
 from server.db.models import ApiKey, User, UserSession
 from server.domain import sessions
 from server.domain.account_rules import validate_email
 from server.domain.accounts import AccountService
+from server.domain.admins import (
+    INITIAL_ADMIN_USERNAME,
+    admin_count,
+    initial_password,
+    keep_an_admin,
+    write_password_file,
+)
 from server.domain.auth_filters import session_conditions, user_conditions
 from server.domain.pagination import PageRequest, count, fetch_page, paginate, split_page
 from server.domain.search_terms import search_text
@@ -30,8 +35,6 @@ from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 
 log = logging.getLogger("server.domain")
 
-INITIAL_ADMIN_USERNAME = "admin"
-INITIAL_ADMIN_FILE = "initial-admin-password"
 MAX_USERNAME_LENGTH = 50
 # Sessions are listed most recently used first: a session is used when it opens and at each
 # refresh (access tokens are checked without the database, so their use is not recorded).
@@ -136,7 +139,7 @@ class UserService:
             user = self._get(session, user_id)
             demoted = changes.role not in (None, Role.ADMIN) or changes.active is False
             if user.role is Role.ADMIN and demoted:
-                self._keep_an_admin(session, user.id)
+                keep_an_admin(session, user.id)
             access_changed = (
                 changes.role is not None and changes.role != user.role
             ) or changes.active is False
@@ -169,7 +172,7 @@ class UserService:
         def delete(session: Session) -> list[str]:
             user = self._get(session, user_id)
             if user.role is Role.ADMIN:
-                self._keep_an_admin(session, user.id)
+                keep_an_admin(session, user.id)
             now = self._now()
             sessions.revoke_sessions(session, sessions.active_sessions(session, user.id, now), now)
             ended = sessions.with_live_access(session, user.id, now, self._accounts.access_lifetime)
@@ -195,15 +198,7 @@ class UserService:
 
     async def ensure_admin(self, username: str, email: str, password: str) -> bool:
         """Create this admin unless an admin already exists; True if one was created."""
-        has_admin = await self._db.run(
-            lambda session: (
-                session.scalar(
-                    sa.select(sa.func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None))
-                )
-                or 0
-            )
-        )
-        if has_admin:
+        if await self._db.run(admin_count):
             return False
         user = await self._accounts.register(username, email, password, role=Role.ADMIN)
         log.info("created the first admin", extra={"username": user.username})
@@ -215,17 +210,10 @@ class UserService:
         For a development server started with no settings at all: the password is
         never logged; the file is readable by its owner alone.
         """
-        password = "Qa1!" + secrets.token_urlsafe(18)
+        password = initial_password()
         if not await self.ensure_admin(INITIAL_ADMIN_USERNAME, "admin@localhost.localdomain", password):
             return False
-
-        def write() -> None:
-            password_file.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(password + "\n")
-
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(write_password_file, password_file, password)
         log.info(
             "the first admin's password is in a file",
             extra={"username": INITIAL_ADMIN_USERNAME, "file": str(password_file)},
@@ -238,15 +226,3 @@ class UserService:
         if user is None or user.deleted_at is not None:
             raise NotFound("user", user_id)
         return user
-
-    @staticmethod
-    def _keep_an_admin(session: Session, leaving_id: str) -> None:
-        """FAILED_PRECONDITION unless an active admin other than ``leaving_id`` stays. The active
-        admins are locked (in id order) until the change commits, so two admins demoting each
-        other at once cannot both pass."""
-        admins = lock_rows(
-            session,
-            sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id),
-        )
-        if not [admin for admin in admins if admin != leaving_id]:
-            raise FailedPrecondition("the last active admin cannot be removed", reason="LAST_ADMIN")
