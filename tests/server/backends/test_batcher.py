@@ -413,7 +413,8 @@ def test_the_loop_load_is_the_thread_cpu_over_the_last_window() -> None:
     busy = load.busy()
     # What the thread got of a core while it spun (a shared CI core loses some to other processes).
     got = (time.thread_time() - started[1]) / (time.perf_counter() - started[0])
-    assert busy == pytest.approx(got, abs=0.1) and busy > 0.25
+    # Relative to what it got: on a loaded machine the thread may get a sixth of a core.
+    assert busy == pytest.approx(got, abs=0.1) and busy > got / 2
     time.sleep(0.1)
     assert load.busy() < 0.2
     # Within a window the last full window's figure stands.
