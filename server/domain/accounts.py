@@ -2,9 +2,10 @@
 
 Failures that depend on secrets (wrong password, unknown user, locked or
 disabled account) are indistinguishable to the caller: UNAUTHENTICATED with
-reason INVALID_CREDENTIALS, after the same argon2 work. Counting a wrong password
-or code towards the lockout, and opening a session under the per-user cap, are
-in server.domain.sign_ins.
+reason INVALID_CREDENTIALS, after the same argon2 work. Only the audit log, which
+admins read, names the user a call found, refused or not (identify_user).
+Counting a wrong password or code towards the lockout, and opening a session
+under the per-user cap, are in server.domain.sign_ins.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from server.domain.account_rules import (
     validate_email,
     validate_username,
 )
+from server.domain.audit import identify_user, identify_user_by_id
 from server.domain.sessions import IssuedTokens
 from server.domain.sign_ins import Opened, SignIns
 from server.errors import (
@@ -89,6 +91,8 @@ class AccountService:
 
         def attempt(session: Session) -> Opened | MfaChallenge | None:
             user = session.scalar(sa.select(User).where(User.username_key == username.lower()))
+            if user is not None:
+                identify_user(user)
             if user is None or (user.locked_until is not None and user.locked_until > now):
                 passwords.verify_password(passwords.DUMMY_HASH, password)
                 return None
@@ -121,10 +125,11 @@ class AccountService:
         # Each challenge is completed at most once, even by concurrent calls.
         ttl = (claims.expires_at - now).total_seconds()
         if not await self._revocations.claim("challenge:" + claims.challenge_id, ttl):
+            await self._db.run(lambda session: identify_user_by_id(session, claims.user_id))
             raise Unauthenticated("MFA challenge already used", reason="TOKEN_INVALID")
 
         def complete(session: Session) -> Opened | None:
-            user = session.get(User, claims.user_id)
+            user = identify_user_by_id(session, claims.user_id)
             if user is None or not user.active or not user.mfa_enabled or not user.mfa_secret:
                 return None
             if user.locked_until is not None and user.locked_until > now:

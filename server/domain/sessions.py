@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.auth.tokens import TokenCodec, digest, new_secret
 from server.db.models import RefreshToken, User, UserSession
+from server.domain.audit import identify_user_by_id
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,18 @@ def redeem(
     """Rotate the token ``refresh_token`` names; if it was used before, end its family.
 
     Returns the successor's tokens, the ids of the sessions a reuse ended, or None when the
-    token is unknown, expired, or its session or user is no longer active.
+    token is unknown, expired, or its session or user is no longer active. A token we know names
+    its session's user: the call is about them (for its audit record), whatever the outcome.
     """
     token = session.scalar(sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
     if token is None:
         return None
+    login = token.session
+    user = identify_user_by_id(session, login.user_id)
     if token.used_at is not None:
         return revoke_family(session, token.family_id, now)  # reuse: the token leaked
     if token.revoked_at is not None:
         return None  # its session ended (logout, revocation, the per-user cap): not a reuse
-    login = token.session
-    user = session.get(User, login.user_id)
     if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
         return None
     # Marked used only if nothing used it since it was read: of concurrent calls with one token,

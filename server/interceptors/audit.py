@@ -1,12 +1,13 @@
 """One audit record for every call of an RPC whose contract says ``audit: true``.
 
 The record is written when the call has ended, whatever the outcome: who (from
-principal_var; for Login, the username it tried, and once it succeeded that
-user's id; for a call without credentials that answered with a session's
-tokens, VerifyMfa or RefreshToken, that session's user), what (the method), on
-which resource (guessed from the request's first ``<x>_id`` field; for a
-creation, the new resource in the response), how it ended (the google.rpc
-code, success / denied / failure, and a failure's ErrorInfo reason as
+principal_var; for a call without credentials, the user the domain found it to
+be about with server.domain.audit.identify_user, refused or not: Login's user
+when the username names one, the user of VerifyMfa's challenge or of
+RefreshToken's refresh token; else for Login, the username it tried, with no
+id), what (the method), on which resource (guessed from the request's first
+``<x>_id`` field; for a creation, the new resource in the response), how it
+ended (the google.rpc code, success / denied / failure, and a failure's ErrorInfo reason as
 details["reason"]), from where (peer, request id), and the request's top-level
 scalar fields as details (one named like a key the record itself sets goes in
 as "request_<name>"). Fields the contract marks ``debug_redact`` (passwords,
@@ -32,13 +33,12 @@ from google.rpc import code_pb2
 from server.auth.principal import principal_var
 from server.contracts import MethodRule
 from server.db.enums import AuditOutcome
-from server.domain.audit import AuditRecord, AuditWriter
+from server.domain.audit import AuditRecord, AuditWriter, CallSubject, watch_call
 from server.interceptors.audit_fields import (
     REASON,
     created_resource,
     details_of,
     resource_of,
-    session_answered,
 )
 from server.interceptors.errors import reported_as, to_status
 from server.interceptors.peers import Network, PeerResolver, peer_host
@@ -93,6 +93,19 @@ def outcome_of(code: int) -> AuditOutcome:
     return AuditOutcome.DENIED if code in _DENIED else AuditOutcome.FAILURE
 
 
+def _who(method: str, request: Any, subject: CallSubject) -> tuple[str | None, str]:
+    """(user id, username) of the call: its principal; for a call without credentials, the user the
+    domain found it to be about; else, for Login, no id and the username tried."""
+    principal = principal_var.get()
+    if principal is not None:
+        return principal.user_id, principal.username
+    if subject.user_id is not None:
+        return subject.user_id, subject.username
+    if method == LOGIN and isinstance(request, Message):
+        return None, str(getattr(request, "username", ""))
+    return None, ""
+
+
 class AuditInterceptor(WrappingInterceptor):
     """Writes one record with ``writer`` per call of each RPC whose rule has ``audit`` set."""
 
@@ -123,27 +136,29 @@ class AuditInterceptor(WrappingInterceptor):
     async def _unary(
         self, method: str, context: Context, request: Any, call: Callable[[], Awaitable[Any]]
     ) -> Any:
-        peer = self._peer(context)
+        peer, subject = self._peer(context), watch_call()
         try:
             response = await call()
         except (Exception, asyncio.CancelledError) as error:
-            await self._record(method, context, request, peer, code_of_error(error, context), error=error)
+            code = code_of_error(error, context)
+            await self._record(method, context, request, peer, subject, code, error=error)
             raise
         code = _code_number(context.code()) or OK
-        await self._record(method, context, request, peer, code, response=response)
+        await self._record(method, context, request, peer, subject, code, response=response)
         return response
 
     async def _stream(
         self, method: str, context: Context, request: Any, responses: Callable[[], AsyncIterator[Any]]
     ) -> AsyncIterator[Any]:
-        peer = self._peer(context)
+        peer, subject = self._peer(context), watch_call()
         try:
             async for response in responses():
                 yield response
         except (Exception, asyncio.CancelledError, GeneratorExit) as error:
-            await self._record(method, context, request, peer, code_of_error(error, context), error=error)
+            code = code_of_error(error, context)
+            await self._record(method, context, request, peer, subject, code, error=error)
             raise
-        await self._record(method, context, request, peer, _code_number(context.code()) or OK)
+        await self._record(method, context, request, peer, subject, _code_number(context.code()) or OK)
 
     async def _record(
         self,
@@ -151,14 +166,14 @@ class AuditInterceptor(WrappingInterceptor):
         context: Context,
         request: Any,
         peer: str,
+        subject: CallSubject,
         code: int,
         *,
         response: object = None,
         error: BaseException | None = None,
     ) -> None:
         try:
-            principal = principal_var.get()
-            user_id, username = (principal.user_id, principal.username) if principal else (None, "")
+            user_id, username = _who(method, request, subject)
             # A client-streaming call has a request iterator, not one request: no resource, no details.
             resource, details = (
                 (resource_of(request), details_of(request))
@@ -169,22 +184,12 @@ class AuditInterceptor(WrappingInterceptor):
                 resource = created_resource(method, request, response) or resource
             elif error is not None and (reason := reason_of_error(error)):
                 details[REASON] = reason
-            # Whoever calls Login is the user it names: the one tried, and once the password was
-            # right, that user (whose id the writer looks up). A call without credentials that
-            # answered with a session's tokens (VerifyMfa, RefreshToken) was made by that session's
-            # user, whom the writer looks up the same way.
-            logging_in = method == LOGIN and isinstance(request, Message)
-            if logging_in:
-                user_id, username = None, str(getattr(request, "username", ""))
-            session_id = session_answered(response) if principal is None and code == OK else ""
             record = AuditRecord(
                 action=method,
                 outcome=outcome_of(code),
                 status_code=code,
                 user_id=user_id,
                 username=username,
-                identify_by_username=logging_in and code == OK,
-                identify_by_session=session_id,
                 resource_type=resource[0],
                 resource_id=resource[1],
                 peer=peer,

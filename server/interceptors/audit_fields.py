@@ -1,6 +1,5 @@
 """What an audit record reads from a call's messages: the resource a request is about, a creation's
-new resource, the request's fields as details (never a secret), and the session whose tokens a
-call answered with (which names the user it made known)."""
+new resource, and the request's fields as details (never a secret)."""
 
 from __future__ import annotations
 
@@ -93,10 +92,3 @@ def details_of(request: Message) -> dict[str, str]:
             key = f"request_{field.name}" if field.name in _RECORD_KEYS else field.name
             details[key] = text[:DETAIL_VALUE_LENGTH]
     return details
-
-
-def session_answered(response: object) -> str:
-    """The session whose tokens ``response`` carries (``tokens.session_id``: VerifyMfa's,
-    RefreshToken's, a Login's without MFA); "" for any other answer."""
-    tokens = getattr(response, "tokens", None) if isinstance(response, Message) else None
-    return str(tokens.session_id) if isinstance(tokens, Message) and hasattr(tokens, "session_id") else ""

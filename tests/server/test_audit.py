@@ -25,8 +25,8 @@ from server.contracts import method_rules
 from server.db.database import Database
 from server.db.enums import AuditOutcome
 from server.db.migrate import upgrade_to_head
-from server.db.models import AuditLog
-from server.domain.audit import AuditLogWriter, AuditRecord
+from server.db.models import AuditLog, User
+from server.domain.audit import AuditLogWriter, AuditRecord, identify_user
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
@@ -49,6 +49,7 @@ NEW_PASSWORD = "C0rrect-Horse-never-logged"
 SECRETS = (PASSWORD, NEW_PASSWORD, "challenge-never-logged", "refresh-never-logged", "424242")
 GENEROUS = {name: Limit(rate=1000, burst=1000) for name in ("default", "auth", "prediction")}
 AUTH = "/quantis.v1.AuthService/"
+CHALLENGED_ID = "u-challenged"
 
 
 class Audited(auth_service_pb2_grpc.AuthServiceServicer):
@@ -69,6 +70,8 @@ class Audited(auth_service_pb2_grpc.AuthServiceServicer):
     async def VerifyMfa(
         self, request: auth_service_pb2.VerifyMfaRequest, context: object
     ) -> auth_service_pb2.VerifyMfaResponse:
+        # As the domain does: finds the challenge's user in a worker thread, then refuses.
+        await asyncio.to_thread(identify_user, User(id=CHALLENGED_ID, username="Mia_M"))
         raise errors.Unauthenticated("invalid MFA code", reason="INVALID_MFA_CODE")
 
     async def RefreshToken(
@@ -224,6 +227,19 @@ async def test_an_unauthenticated_call_is_recorded_as_denied(
         None,
         "",
     )
+
+
+async def test_a_refused_call_without_credentials_is_recorded_with_the_user_the_domain_found(
+    auth: auth_service_pb2_grpc.AuthServiceStub, db: Database
+) -> None:
+    challenge = auth_service_pb2.VerifyMfaRequest(challenge_token="c", code="000000")
+    await failure(auth.VerifyMfa(challenge))
+    await failure(auth.Login(auth_service_pb2.LoginRequest(username="ghost", password=NEW_PASSWORD)))
+    rows = await audit_rows(db)
+    assert [(row["user_id"], row["username"], row["outcome"]) for row in rows] == [
+        (CHALLENGED_ID, "Mia_M", AuditOutcome.DENIED),  # found in a worker thread; the call raised
+        (None, "ghost", AuditOutcome.DENIED),  # the next call starts with no user found
+    ]
 
 
 async def test_a_missing_permission_is_recorded_as_denied_with_who_was_refused(
