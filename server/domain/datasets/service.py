@@ -22,6 +22,7 @@ from server.db.base import new_id
 from server.db.database import Database
 from server.db.enums import DatasetFormat
 from server.db.models import Dataset
+from server.domain.datasets.deletion import deletable
 from server.domain.datasets.files import BLOCK, DatasetFiles, remove
 from server.domain.datasets.preparation import prepare
 from server.domain.datasets.problems import bad_file
@@ -203,8 +204,10 @@ class DatasetService:
     # --- deleting ---------------------------------------------------------------
 
     async def delete(self, principal: Principal, dataset_id: str) -> None:
+        require_id(dataset_id)
+
         def delete(session: Session) -> str:
-            dataset = visible(session, principal, dataset_id)
+            dataset = deletable(session, principal, dataset_id)
             session.delete(dataset)
             return dataset.storage_path
 

@@ -223,7 +223,13 @@ class DatasetServiceServicer:
     def DeleteDataset(self, request, context):
         """DeleteDataset deletes a dataset and its stored file. Models created from
         it keep their trained versions (and can still serve predictions), but
-        TrainModel on them fails with FAILED_PRECONDITION afterwards.
+        TrainModel on them fails with FAILED_PRECONDITION afterwards. A dataset
+        that a queued or running training job of one of its models is to train
+        on (a hyperparameter search included) is not deleted: FAILED_PRECONDITION
+        whose google.rpc.ErrorInfo (reason "TRAINING_JOB_ACTIVE") carries the
+        oldest such job in metadata["job_id"] and its model in
+        metadata["model_id"]; cancel the job (CancelTrainingJob) or let it end,
+        then delete the dataset.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
