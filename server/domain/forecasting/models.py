@@ -24,6 +24,7 @@ from server.domain.forecasting.specs import (
     frequency_of,
     target_of,
 )
+from server.domain.forecasting.train_spec import check_lookback
 from server.domain.pagination import PageRequest, paginate, split_page
 from server.domain.search_terms import contains, search_text
 from server.errors import InvalidArgument, NotFound
@@ -132,6 +133,7 @@ class ModelCatalog:
             frequency: Frequency = frequency_of(spec, dataset)
             quantiles = check_quantiles(spec.quantiles, model_type)
             hyperparameters = check_hyperparameters(model_type, spec.hyperparameters, "hyperparameters")
+            check_lookback(model_type, spec.horizon, frequency, dataset, hyperparameters)
             model = Model(
                 owner_id=principal.user_id,
                 name=spec.name.strip(),

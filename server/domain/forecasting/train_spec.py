@@ -1,4 +1,5 @@
-"""What a training run asks for (overrides, validation, seed, epochs) and its search, checked."""
+"""What a training run asks for (overrides, validation, seed, epochs) and its search, checked;
+and the history a deep model needs to train, the one rule CreateModel and TrainModel apply."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from server.db.enums import Frequency, ModelType
 from server.db.models import Dataset, Model
 from server.domain.forecasting.specs import registry_name, type_spec
 from server.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
@@ -75,6 +77,41 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
     }
 
 
+def history_needed(
+    model_type: ModelType, horizon: int, frequency: Frequency, lookback: int, held_out: int
+) -> int:
+    """Fewest points the longest series needs for a deep model to train with ``lookback`` (0: the
+    automatic one) before ``held_out`` horizons: a quarter lookback of context (at least 2
+    points) and two horizons; 0 for a model that trains on any history."""
+    if not type_spec(model_type).deep:
+        return 0
+    season = FREQUENCIES[frequency.value].season_length
+    return horizon * held_out + shortest_trainable(horizon, lookback, season)
+
+
+def check_lookback(
+    model_type: ModelType,
+    horizon: int,
+    frequency: Frequency,
+    dataset: Dataset,
+    hyperparameters: dict[str, Any],
+) -> None:
+    """CreateModel's side of check_history: a lookback set (0 is the automatic one) that the
+    dataset's longest series cannot feed with one validation window is INVALID_ARGUMENT naming
+    it, as the model could never train (its dataset does not change)."""
+    lookback = int(hyperparameters.get("lookback") or 0)
+    longest = dataset.max_series_length
+    if not lookback or not longest:
+        return
+    points = history_needed(model_type, horizon, frequency, lookback, 1)
+    if longest < points:
+        raise InvalidArgument.field(
+            "hyperparameters[lookback]",
+            f"needs a series of at least {points} points to train (a quarter lookback of context "
+            f"and two horizons, after one validation window); the dataset's longest has {longest}",
+        )
+
+
 def check_history(
     model: Model,
     dataset: Dataset,
@@ -91,12 +128,12 @@ def check_history(
     longest = dataset.max_series_length
     if not longest or model.frequency is None or not type_spec(model.model_type).deep:
         return
-    season, horizon = FREQUENCIES[model.frequency.value].season_length, model.horizon
+    frequency, horizon = model.frequency, model.horizon
     searched = search["parameters"] if search else []
 
     def needed(lookback: int, held_out: int, searching: bool) -> int:
         lookback = 1 if searching and "lookback" in searched else lookback  # trials choose
-        return horizon * (held_out + int(searching)) + shortest_trainable(horizon, lookback, season)
+        return history_needed(model.model_type, horizon, frequency, lookback, held_out + int(searching))
 
     own = needed(int(model.hyperparameters.get("lookback", 0)), 1, False)
     if longest < own:

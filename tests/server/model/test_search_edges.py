@@ -3,6 +3,8 @@ train, and requests for more history than the dataset has refused up front, not 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import grpc
@@ -11,7 +13,7 @@ from quantis.v1 import common_pb2, model_service_pb2_grpc
 from quantis.v1 import model_service_pb2 as pb
 
 from server.composition import Application
-from tests.server.model.conftest import analyst, failure, lstm_request, watch
+from tests.server.model.conftest import analyst, failure, lstm_request, wait_for, watch
 from tests.server.model.datasets import store_dataset
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -118,14 +120,75 @@ async def test_training_that_needs_more_history_than_the_dataset_has_is_refused(
         if not field.startswith("search.parameters"):
             assert "the dataset's longest has 144" in error.message, error
 
-    # A model whose own lookback its dataset cannot feed: no request field is at fault.
-    long_lookback = lstm_request(ana.dataset_id)
-    long_lookback.hyperparameters["lookback"].int_value = 1024
-    doomed = (await models.CreateModel(long_lookback, metadata=ana.metadata)).model
+    jobs = await models.ListTrainingJobs(pb.ListTrainingJobsRequest(), metadata=ana.metadata)
+    assert list(jobs.jobs) == []
+
+
+async def test_a_model_whose_lookback_its_dataset_cannot_feed_is_not_created(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application, tmp_path: Path
+) -> None:
+    """CreateModel accepted a lookback of 1024 on series of 144 points, a model no TrainModel
+    would ever train (SERIES_TOO_SHORT). Both apply one rule: a quarter lookback and three
+    horizons, 432 // 4 + 36 = 144 points at most."""
+    ana = await analyst(application)
+    for lookback, needed in ((1024, 292), (436, 145)):
+        request = lstm_request(ana.dataset_id)
+        request.hyperparameters["lookback"].int_value = lookback
+        error = await failure(models.CreateModel(request, metadata=ana.metadata))
+        assert (error.code, error.fields) == (INVALID, ["hyperparameters[lookback]"]), error
+        assert f"at least {needed} points" in error.message and "longest has 144" in error.message, error
+    request = lstm_request(ana.dataset_id)
+    request.hyperparameters["lookback"].int_value = 432
+    fits = (await models.CreateModel(request, metadata=ana.metadata)).model
+    job = (await models.TrainModel(pb.TrainModelRequest(model_id=fits.model_id), metadata=ana.metadata)).job
+    await models.CancelTrainingJob(pb.CancelTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
+
+    # The automatic lookback (36 months, so 45 points) on 40: no request field is at fault.
+    stamps = pd.date_range("2000-01-01", periods=40, freq="MS")
+    pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": range(40)}).to_csv(
+        tmp_path / "short.csv", index=False
+    )
+    short = await store_dataset(application, ana.user_id, tmp_path / "short.csv")
+    doomed = (await models.CreateModel(lstm_request(short), metadata=ana.metadata)).model
     error = await failure(
         models.TrainModel(pb.TrainModelRequest(model_id=doomed.model_id), metadata=ana.metadata)
     )
     assert (error.code, error.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "SERIES_TOO_SHORT"), error
-    assert "the dataset's longest has 144" in error.message
-    jobs = await models.ListTrainingJobs(pb.ListTrainingJobsRequest(), metadata=ana.metadata)
-    assert list(jobs.jobs) == []
+    assert "at least 45 points" in error.message and "the dataset's longest has 40" in error.message
+
+
+async def test_a_cancelled_search_stops_within_its_trial(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application
+) -> None:
+    """CancelTrainingJob in the middle of a search trial: the job is CANCELLED at once, and the
+    worker stops at the trial's next step, not after the trial (200 epochs of at least 4 windows
+    a step: over ten seconds), so the next job starts within seconds; no version, no file."""
+    ana = await analyst(application)
+    slow = {"patience": V(int_value=200), "batch_size": V(int_value=4)}
+    model = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    search = pb.HyperparameterSearch(n_trials=20, parameters=["hidden_size"])
+    train = pb.TrainModelRequest(
+        model_id=model.model_id, max_epochs=1000, hyperparameter_overrides=slow, search=search
+    )
+    job = (await models.TrainModel(train, metadata=ana.metadata)).job
+    await wait_for(models, job.job_id, ana.metadata, lambda j: j.progress.total_trials == 20)
+    await asyncio.sleep(1.0)  # in the first trial's epochs
+    cancel = pb.CancelTrainingJobRequest(job_id=job.job_id)
+    cancelled = (await models.CancelTrainingJob(cancel, metadata=ana.metadata)).job
+    assert cancelled.state == pb.TRAINING_JOB_STATE_CANCELLED, cancelled
+    asked = time.monotonic()
+
+    other = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    quick = (
+        await models.TrainModel(pb.TrainModelRequest(model_id=other.model_id), metadata=ana.metadata)
+    ).job
+    await wait_for(models, quick.job_id, ana.metadata, lambda j: j.state != pb.TRAINING_JOB_STATE_QUEUED)
+    assert time.monotonic() - asked < 6.0, "the worker finished the trial before it stopped"
+    assert (await watch(models, quick.job_id, ana.metadata))[-1].state == SUCCEEDED
+
+    assert [p.state for p in await watch(models, job.job_id, ana.metadata)] == [cancelled.state]
+    listed = await models.ListModelVersions(
+        pb.ListModelVersionsRequest(model_id=model.model_id), metadata=ana.metadata
+    )
+    assert list(listed.versions) == []
+    assert not (application.settings.object_store_dir / "models" / model.model_id).exists()

@@ -2195,7 +2195,11 @@ export const ModelService: GenService<{
   /**
    * CreateModel defines a model on one of the caller's datasets. The
    * hyperparameters are checked against the type's HyperparameterSpec; the
-   * model has no version until it is trained.
+   * model has no version until it is trained. A deep model (LSTM, TFT) whose
+   * lookback the dataset's longest series cannot feed (a quarter lookback,
+   * at least 2 points, plus two horizons before one validation window, the
+   * rule TrainModel applies) could never be trained and is refused:
+   * INVALID_ARGUMENT naming hyperparameters[lookback].
    *
    * @generated from rpc quantis.v1.ModelService.CreateModel
    */
