@@ -1,4 +1,5 @@
-"""Turn an artifact directory into a TorchServe model archive (.mar).
+"""Turn an artifact directory into a TorchServe model archive (.mar), and put archives into
+(and take them out of) the model store a TorchServe reads.
 
 Layout inside the archive::
 
@@ -10,6 +11,8 @@ Layout inside the archive::
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import warnings
@@ -56,3 +59,26 @@ def build_mar(
         )
         generate(config)  # type: ignore[operator]
     return export / f"{model_name}.mar"
+
+
+def stage_archive(store: Path, name: str, mar: Path | None, artifact_dir: Path) -> None:
+    """Put ``<store>/<name>.mar`` in place, atomically, unless it is there (versions never change):
+    a copy of ``mar``, or, where that is missing, one built from ``artifact_dir``."""
+    target = store / f"{name}.mar"
+    if target.exists():
+        return
+    store.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store, prefix=".staging-") as staging:
+        if mar is not None and mar.exists():
+            staged = Path(staging) / target.name
+            shutil.copyfile(mar, staged)
+        else:
+            staged = build_mar(artifact_dir, staging, name)
+        os.replace(staged, target)
+
+
+def unstage_archive(store: Path, name: str) -> None:
+    """Remove ``<store>/<name>.mar``: a TorchServe that starts with ``load_models=all`` would
+    register it again."""
+    with contextlib.suppress(FileNotFoundError):
+        (store / f"{name}.mar").unlink()

@@ -9,21 +9,21 @@ TorchServe forgets its registrations when it restarts, so "model not found" re-r
 the version once and retries. Anything else that keeps TorchServe from answering (the
 connection refused, a worker killed, the deadline passed) is server.errors.Unavailable;
 the channel reconnects by itself, so calls succeed again as soon as TorchServe is back.
+``unload`` unregisters a version once the calls under way for it are answered (TorchServe
+never answers a call whose model it unregisters) and removes its archive from the model
+store; calls that come meanwhile wait for it, then register the version again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import grpc
 from google.protobuf import empty_pb2
 
-from model_store.archive import build_mar
+from model_store.archive import stage_archive, unstage_archive
 from model_store.packing import PackedRequest, encode_request
 from model_store.torchserve import TorchServeProcess, TorchServeUnavailable, http_call
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef, versions_held
@@ -31,13 +31,15 @@ from server.backends.torchserve_pb import inference_pb2, inference_pb2_grpc
 from server.backends.torchserve_protocol import (
     CHANNEL_OPTIONS,
     RETRY_AFTER_SECONDS,
+    CallsUnderWay,
     decode,
     first_line,
     model_name,
     model_unknown,
+    not_registered,
     unavailable,
 )
-from server.errors import Unavailable
+from server.errors import FailedPrecondition, Unavailable
 
 
 def _succeeded(future: asyncio.Future[None]) -> bool:
@@ -76,6 +78,8 @@ class TorchServeBackend:
         self._channel: grpc.aio.Channel | None = None
         self._stub: inference_pb2_grpc.InferenceAPIsServiceStub | None = None
         self._registrations: dict[str, asyncio.Future[None]] = {}
+        self._calls = CallsUnderWay()
+        self._unloading: dict[str, asyncio.Future[None]] = {}
 
     @classmethod
     def local(cls, process: TorchServeProcess, *, timeout: float = 30.0) -> TorchServeBackend:
@@ -129,32 +133,19 @@ class TorchServeBackend:
             ) from exc
         return status, body.decode(errors="replace")
 
-    def _stage_archive(self, version: VersionRef, name: str) -> None:
-        """Put ``<name>.mar`` into the model store, atomically, unless it is there (versions never change)."""
-        target = self._model_store / f"{name}.mar"
-        if target.exists():
-            return
-        self._model_store.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self._model_store, prefix=".staging-") as staging:
-            if version.mar_path is not None and version.mar_path.exists():
-                staged = Path(staging) / target.name
-                shutil.copyfile(version.mar_path, staged)
-            else:
-                staged = build_mar(version.artifact_path, staging, name)
-            os.replace(staged, target)
-
     async def _register(self, version: VersionRef) -> None:
         await self._started()
         name = model_name(version.version_id)
-        await asyncio.to_thread(self._stage_archive, version, name)
+        await asyncio.to_thread(
+            stage_archive, self._model_store, name, version.mar_path, version.artifact_path
+        )
         query = f"url={name}.mar&model_name={name}&initial_workers={self._workers}&synchronous=true"
         status, body = await self._management("POST", f"/models?{query}")
         if status not in (200, 409):  # 409: already registered, which is what we want
-            raise Unavailable(
-                f"TorchServe did not register {name} ({status}): {first_line(body)}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-                reason="INFERENCE_BACKEND_UNAVAILABLE",
-            )
+            error = not_registered(version.version_id, status, body)
+            if isinstance(error, FailedPrecondition):  # staged again from the version's files next time
+                await asyncio.to_thread(unstage_archive, self._model_store, name)
+            raise error
 
     async def _registration(self, version: VersionRef) -> asyncio.Future[None]:
         """The (shared) registration of ``version``, started once, awaited by every caller."""
@@ -174,17 +165,20 @@ class TorchServeBackend:
         request = inference_pb2.PredictionsRequest(
             model_name=model_name(version.version_id), input={"data": payload}
         )
-        for attempt in range(2):
-            registration = await self._registration(version)
-            try:
-                reply = await self._inference().Predictions(request, timeout=self._timeout)
-            except grpc.aio.AioRpcError as error:
-                if attempt == 0 and model_unknown(error):  # TorchServe restarted: register again
-                    if self._registrations.get(version.version_id) is registration:
-                        del self._registrations[version.version_id]
-                    continue
-                raise unavailable(error, self._timeout) from error
-            return decode(reply.prediction)
+        while (unloading := self._unloading.get(version.version_id)) is not None:
+            await asyncio.wait([unloading])  # its outcome is the unloader's to report
+        with self._calls.of(version.version_id):
+            for attempt in range(2):
+                registration = await self._registration(version)
+                try:
+                    reply = await self._inference().Predictions(request, timeout=self._timeout)
+                except grpc.aio.AioRpcError as error:
+                    if attempt == 0 and model_unknown(error):  # TorchServe restarted: register again
+                        if self._registrations.get(version.version_id) is registration:
+                            del self._registrations[version.version_id]
+                        continue
+                    raise unavailable(error, self._timeout) from error
+                return decode(reply.prediction)
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def scale(self, version_id: str, workers: int) -> None:
@@ -198,10 +192,27 @@ class TorchServeBackend:
             )
 
     async def unload(self, version_id: str) -> None:
-        self._registrations.pop(version_id, None)
-        status, body = await self._management("DELETE", f"/models/{model_name(version_id)}")
+        """Unregister ``version_id`` once its calls under way are answered; new calls wait for it."""
+        unloading = self._unloading.get(version_id)
+        if unloading is None:
+            unloading = self._unloading[version_id] = asyncio.ensure_future(self._unregister(version_id))
+            unloading.add_done_callback(lambda _: self._unloading.pop(version_id, None))
+        await asyncio.shield(unloading)
+
+    async def _unregister(self, version_id: str) -> None:
+        await self._calls.ended(version_id, within=self._timeout + 1)  # each ends by its timeout
+        registering = self._registrations.pop(version_id, None)
+        if registering is not None:  # a registration that ends after the removal would stand
+            await asyncio.wait([registering])
+        name = model_name(version_id)
+        status, body = await self._management("DELETE", f"/models/{name}")
         if status not in (200, 404):  # 404: not registered, which is what we want
-            raise Unavailable(f"TorchServe did not unregister {version_id} ({status}): {first_line(body)}")
+            raise Unavailable(
+                f"TorchServe did not unregister model version {version_id!r} ({status}: {first_line(body)})",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+                reason="INFERENCE_BACKEND_UNAVAILABLE",
+            )
+        await asyncio.to_thread(unstage_archive, self._model_store, name)
 
     async def ping(self) -> str:
         await self._started()
@@ -215,8 +226,8 @@ class TorchServeBackend:
         return f"TorchServe at {self._grpc_target}, {versions_held(len(self._registrations), 'registered')}"
 
     async def close(self) -> None:
-        for registration in self._registrations.values():
-            registration.cancel()
+        for pending in [*self._registrations.values(), *self._unloading.values()]:
+            pending.cancel()
         self._registrations.clear()
         if self._channel is not None:
             await self._channel.close()

@@ -168,6 +168,11 @@ class VersionRouter:
         if not loading.cancelled() and loading.exception() is None:
             self._cache[model_id] = (started + self._ttl, loading.result())
 
+    def cached(self, model_id: str) -> Route | None:
+        """The model's routing as this process last read it, expired or not (None if never)."""
+        cached = self._cache.get(model_id)
+        return None if cached is None else cached[1]
+
     def invalidate(self, model_id: str | None = None) -> None:
         if model_id is None:
             self._cache.clear()

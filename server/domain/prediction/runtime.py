@@ -5,7 +5,9 @@ when a deployment or a training job announces it on the event bus (``follow``; e
 process hears it), behind the caller, so that its first request does not wait for the load:
 reading a network's artifact, starting the worker process of a statistical model (seconds),
 registering an archive with TorchServe (seconds). A load that fails is logged; the version's
-first request loads it again.
+first request loads it again. The versions a model answered with in this process and no longer
+answers with (another deployed, the model deleted) are unloaded then, so that the backend
+(TorchServe's workers and model store above all) does not keep every version ever served.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from server.db.database import Database
 from server.db.models import Deployment
 from server.domain.prediction.batch import BatchPredictions
 from server.domain.prediction.records import PredictionRecords
-from server.domain.prediction.routing import VersionRouter
+from server.domain.prediction.routing import Route, VersionRouter
 from server.domain.prediction.service import Predictor
 from server.domain.prediction.writer import HistoryWriter
 from server.jobs.publish import DEPLOYMENTS
@@ -44,6 +46,9 @@ class PredictionRuntime:
     _warming: set[asyncio.Task[None]] = field(default_factory=set)
     _following: asyncio.Task[None] | None = None
     _one_load: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    _replaced: dict[str, Route] = field(default_factory=dict)
+    """The routing of an announced model before the announcement, until its warm unloads what
+    that answered with and the new one does not."""
 
     def follow(self, bus: EventBus) -> None:
         """``warm`` each model announced on DEPLOYMENTS from now on (subscribing again a second
@@ -57,6 +62,9 @@ class PredictionRuntime:
                             if isinstance(event.get("model_id"), str) and event["model_id"]:
                                 # At once, not after the warm's read: a deleted model is not
                                 # answered from the routing this process held.
+                                held = self.router.cached(event["model_id"])
+                                if held is not None:
+                                    self._replaced.setdefault(event["model_id"], held)
                                 self.router.invalidate(event["model_id"])
                                 self.warm(event["model_id"])
                 except Exception:
@@ -68,8 +76,9 @@ class PredictionRuntime:
         self._following = asyncio.get_running_loop().create_task(listen())
 
     def warm(self, model_id: str) -> None:
-        """Load the versions ``model_id``'s deployment answers with, behind the caller. Its
-        routing is read afresh, so that a deployment also takes effect in this process at once."""
+        """Load the versions ``model_id``'s deployment answers with, behind the caller, then unload
+        those its routing before an announcement answered with and it does not. Its routing is read
+        afresh, so that a deployment also takes effect in this process at once."""
         task = asyncio.get_running_loop().create_task(self._warm(model_id))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
@@ -77,15 +86,32 @@ class PredictionRuntime:
     async def _warm(self, model_id: str) -> None:
         try:
             route = await self.router.route(model_id, fresh=True)
-            if route is None:
-                return
-            async with self._one_load:  # at start every deployed model at once: one after another
-                for version_id in route.serving:
-                    await self.backend.load(route.versions[version_id].ref)
+        except Exception:  # what it answered with is unloaded after its next announcement
+            log.warning("could not read the routing of model %s", model_id, exc_info=True)
+            return
+        held = self._replaced.pop(model_id, None)
+        try:
+            if route is not None:
+                async with self._one_load:  # at start every deployed model at once: one after another
+                    for version_id in route.serving:
+                        await self.backend.load(route.versions[version_id].ref)
         except Exception:
             log.warning(
                 "could not load the deployed versions of model %s ahead of requests", model_id, exc_info=True
             )
+        await self._unload(held, route)
+
+    async def _unload(self, held: Route | None, route: Route | None) -> None:
+        """Unload the versions ``held`` answered with that ``route`` does not (all, for a model
+        deleted: its pinned versions too)."""
+        if held is None:
+            return
+        gone = held.versions if route is None else set(held.serving) - set(route.serving)
+        for version_id in gone:
+            try:
+                await self.backend.unload(version_id)
+            except Exception:
+                log.warning("could not unload model version %s", version_id, exc_info=True)
 
     async def warm_deployed(self, db: Database) -> None:
         """``warm`` every model with a deployment (at start)."""
