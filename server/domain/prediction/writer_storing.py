@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.db.models import ModelVersion
 from server.db.outages import is_database_outage
 from server.domain.prediction.history import (
     PREDICTIONS,
@@ -53,8 +54,7 @@ class BatchStoring:
             if self._spooled_for_outage(exc, batch):
                 return True
             if len(batch) == 1:
-                log.exception("could not store %d predictions", batch[0].size)
-                self._dropped += batch[0].size
+                await self._report_dropped(batch[0], exc)
                 return False
             log.warning("could not store %d requests together; storing each alone", len(batch))
         for index, item in enumerate(batch):
@@ -63,9 +63,28 @@ class BatchStoring:
             except Exception as exc:
                 if self._spooled_for_outage(exc, batch[index:]):
                     return True
-                log.exception("could not store %d predictions", item.size)
-                self._dropped += item.size
+                await self._report_dropped(item, exc)
         return False
+
+    async def _report_dropped(self, item: Served, exc: Exception) -> None:
+        """Count ``item``'s rows dropped, and say why: a version deleted since it answered (with its
+        model) is expected, and said in a line; anything else is an error, with its traceback."""
+        self._dropped += item.size
+
+        def version_exists(session: Any) -> bool:
+            query = sa.select(ModelVersion.id).where(ModelVersion.id == item.version_id)
+            return session.scalar(query) is not None
+
+        try:
+            deleted = not await self._db.run(version_exists)
+        except Exception:
+            deleted = False
+        if deleted:
+            log.info(
+                "%d predictions of model version %s not stored: it was deleted", item.size, item.version_id
+            )
+        else:
+            log.error("could not store %d predictions", item.size, exc_info=exc)
 
     def _spooled_for_outage(self, exc: Exception, served: list[Served]) -> bool:
         """When ``exc`` says the database is down and there is a spool: ``served`` goes (back) to
