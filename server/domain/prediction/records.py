@@ -83,14 +83,10 @@ def _upsert_actuals(session: Session, rows: list[dict[str, Any]]) -> None:
 def _visible(
     session: Session, principal: Principal, prediction_id: str, *, locked: bool = False
 ) -> Prediction:
-    """The caller's prediction ``prediction_id``; ``locked`` keeps it from being deleted (with its
-    model) until the transaction ends, for a caller that writes rows referring to it."""
-    require(prediction_id, "prediction_id")
-    if locked:
-        query = sa.select(Prediction).where(Prediction.id == prediction_id)
-        prediction = next(iter(lock_rows(session, query, shared=True)), None)
-    else:
-        prediction = session.get(Prediction, prediction_id)
+    """The caller's prediction; ``locked`` holds it (so its model) from deletion until the end of
+    the transaction, for a caller that writes rows referring to it."""
+    query = sa.select(Prediction).where(Prediction.id == require(prediction_id, "prediction_id"))
+    prediction = next(iter(lock_rows(session, query, shared=True)), None) if locked else session.scalar(query)
     if prediction is None or not owns(principal, prediction.owner_id):
         raise NotFound("prediction", prediction_id)
     return prediction
