@@ -31,7 +31,7 @@ from enum import Enum
 
 import numpy as np
 
-from server.domain.finance.exact_roots import ExactNpv, rate_of
+from server.domain.finance.exact_roots import ExactNpv, log_base, rate_of
 from server.domain.finance.float_roots import WORKING_DIGITS, ScaledNpv, bisect_root, extreme
 from server.errors import InvalidArgument
 
@@ -181,18 +181,20 @@ def irr(
     # With one sign change there is exactly one root above -100%: the ends decide.
     grid = np.array([low, high]) if changes == 1 else np.linspace(low, high, GRID_POINTS + 1)
     values, noise = function.many(grid), function.noise(grid)
+    # The grid's points in Decimal, its ends exactly the bracket's: a root on an end is inside.
+    points = [log_base(bracket.lower), *(Decimal(y) for y in grid[1:-1].tolist()), log_base(bracket.upper)]
     # A float's sign is trusted only above its rounding error; nearer zero, Decimal decides.
     signs = [
-        (1 if value > 0 else -1) if abs(value) > error else exact.sign(Decimal(y))
-        for y, value, error in zip(grid.tolist(), values.tolist(), noise.tolist(), strict=True)
+        (1 if value > 0 else -1) if abs(value) > error else exact.sign(point)
+        for point, value, error in zip(points, values.tolist(), noise.tolist(), strict=True)
     ]
-    roots = [rate_of(Decimal(y)) for y, sign in zip(grid.tolist(), signs, strict=True) if sign == 0]
+    roots = [rate_of(point) for point, sign in zip(points, signs, strict=True) if sign == 0]
     steps = 0
     for index in range(len(grid) - 1):
         if signs[index] * signs[index + 1] < 0:
             left, right = float(grid[index]), float(grid[index + 1])
             estimate, taken = bisect_root(function, left, right, float(signs[index]))
-            root, polished = exact.root(Decimal(left), Decimal(right), signs[index], Decimal(estimate))
+            root, polished = exact.root(points[index], points[index + 1], signs[index], Decimal(estimate))
             roots.append(root)
             steps += taken + polished
     for index in range(1, len(grid) - 1):

@@ -149,6 +149,14 @@ class ExactNpv:
         return [left, right], steps + left_steps + right_steps
 
 
+def log_base(rate: Decimal) -> Decimal:
+    """ln(1 + ``rate``) to more digits than any sign is evaluated with: a bracket's end exactly,
+    so that a root on the end is seen there (a float's log-base may fall on either side of it)."""
+    with localcontext() as context:
+        context.prec = MAX_DIGITS + 20
+        return (1 + rate).ln()
+
+
 def rate_of(y: Decimal, *, exact: bool = False) -> Decimal:
     """The rate exp(y) - 1, to 12 places (or to many digits with ``exact``); above -100%."""
     with localcontext() as context:
