@@ -20,7 +20,7 @@ from server.db.database import Database
 from server.db.enums import RiskLevel, TransactionStatus, TransactionType
 from server.db.models import Transaction
 from server.domain import filters
-from server.domain.finance.money import Money
+from server.domain.finance.money import Money, check_currency
 from server.domain.finance.queries import visible_to
 from server.domain.pagination import count, page_request, paginate, split_page, token_scope
 from server.errors import InvalidArgument
@@ -93,6 +93,7 @@ class TransactionLister:
         if query.risk_levels:
             conditions.append(Transaction.risk_level.in_(query.risk_levels))
         if query.currency:
+            check_currency(query.currency, "currency_code")
             conditions.append(Transaction.currency == query.currency)
         if query.owner_id:
             conditions.append(Transaction.owner_id == query.owner_id)

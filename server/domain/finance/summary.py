@@ -56,7 +56,9 @@ def _period_start(dialect: str, period: Period) -> sa.ColumnElement[object]:
     if period is Period.DAY:
         return sa.func.date(created)
     if period is Period.WEEK:
-        return sa.func.date(created, "-6 days", "weekday 1")
+        # From the day, not the instant: SQLite's modifiers round the time to the millisecond,
+        # so 23:59:59.9995 on a Sunday would start the next week.
+        return sa.func.date(sa.func.date(created), "-6 days", "weekday 1")
     return sa.func.strftime("%Y-%m-01", created)
 
 
