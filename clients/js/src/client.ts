@@ -7,7 +7,7 @@
  * attempt passes the auth interceptor again, so a refreshed token is picked up), auth, then
  * the caller's own interceptors.
  */
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createClient, type Client, type ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 
 import { authInterceptor } from "./auth.js";
 import { services } from "./contracts.js";
@@ -40,6 +40,8 @@ export interface QuantisClientOptions {
   refreshMarginMs?: number;
   /** Called with every new pair of tokens (login and each refresh), to store them. */
   onRefresh?: (tokens: Tokens) => void;
+  /** Called when the server refuses the session's refresh token: its tokens are dropped, log in again. */
+  onSessionEnd?: (error: ConnectError) => void;
   /** Extra interceptors, innermost: they see every attempt with its credentials. */
   interceptors?: Interceptor[];
   /** The largest message sent or received, in bytes (default MAX_MESSAGE_BYTES, 16 MiB). */

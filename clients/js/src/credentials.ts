@@ -8,6 +8,7 @@
  * `onRefresh` so whoever stored the tokens stores the new pair before the old one dies.
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
 
 import type { Tokens as TokensMessage } from "./gen/quantis/v1/auth_service_pb.js";
 
@@ -37,6 +38,12 @@ export interface CredentialsOptions {
   /** How long before the access token expires it is refreshed, so no call leaves with a dying token. */
   refreshMarginMs?: number;
   onRefresh?: (tokens: Tokens) => void;
+  /**
+   * Called once when the session is over: the server refused its refresh token (the session
+   * was revoked, expired, or its refresh token was reused). The tokens are dropped first, so
+   * whoever stored them can forget them too and ask the person to log in again.
+   */
+  onSessionEnd?: (error: ConnectError) => void;
 }
 
 /** Exchanges a refresh token for a new pair (AuthService.RefreshToken). */
@@ -47,6 +54,7 @@ export class Credentials {
   tokens: Tokens | undefined;
   readonly refreshMarginMs: number;
   private readonly onRefresh: ((tokens: Tokens) => void) | undefined;
+  private readonly onSessionEnd: ((error: ConnectError) => void) | undefined;
   private exchange: Exchange | undefined;
   private inFlight: Promise<void> | undefined;
 
@@ -55,6 +63,7 @@ export class Credentials {
     this.tokens = options.tokens;
     this.refreshMarginMs = options.refreshMarginMs ?? 30_000;
     this.onRefresh = options.onRefresh;
+    this.onSessionEnd = options.onSessionEnd;
   }
 
   /** Set once by the client, whose AuthService performs the exchange. */
@@ -97,6 +106,14 @@ export class Credentials {
     this.inFlight = (async () => {
       try {
         this.update(await exchange(tokens.refreshToken));
+      } catch (error) {
+        // UNAUTHENTICATED answers a refresh token the server will never take again: the
+        // session is over, and keeping its tokens would only fail every later call the same way.
+        if (error instanceof ConnectError && error.code === Code.Unauthenticated && this.tokens === tokens) {
+          this.tokens = undefined;
+          this.onSessionEnd?.(error);
+        }
+        throw error;
       } finally {
         this.inFlight = undefined;
       }

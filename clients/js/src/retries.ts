@@ -44,7 +44,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** A stream whose first message has already been read. */
-async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
+export async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
   if (first.done) return;
   yield first.value;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;

@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { MfaRequired, PermissionDenied, Unauthenticated, createQuantisClient } from "@quantis/client/node";
 
-import { baseUrl, loggedIn, mfaUsername, password, username } from "./support.mjs";
+import { baseUrl, loggedIn, mfaUsername, modelId, password, username } from "./support.mjs";
 
 test("login sends the access token", async (t) => {
   const client = await loggedIn(t);
@@ -58,6 +58,33 @@ test("a rejected access token is refreshed once for concurrent calls", async (t)
   assert.equal(rotations.length, 2);
   assert.notEqual(client.credentials.tokens.refreshToken, tokens.refreshToken);
   assert.equal((await client.auth.getCurrentUser({})).user?.username, username);
+});
+
+test("a server stream refused for a stale access token is refreshed and sent again", async (t) => {
+  const client = await loggedIn(t);
+  const { model } = await client.models.getModel({ modelId });
+  // As when the server's clock ran past the token before the client's did.
+  client.credentials.tokens = { ...client.credentials.tokens, accessToken: "not-a-jwt" };
+  const chunks = [];
+  for await (const message of client.datasets.downloadDataset({ datasetId: model.datasetId })) chunks.push(message.chunk);
+  assert.match(Buffer.concat(chunks).toString("utf8"), /value/);
+  assert.notEqual(client.credentials.tokens.accessToken, "not-a-jwt");
+});
+
+test("a refresh token the server refuses ends the session once", async (t) => {
+  const ended = [];
+  const client = await loggedIn(t, { onSessionEnd: (error) => ended.push(error) });
+  // Another holder of the same refresh token uses it first: reuse detection revokes the session.
+  const other = createQuantisClient({ baseUrl });
+  t.after(() => other.close());
+  await other.auth.refreshToken({ refreshToken: client.credentials.tokens.refreshToken });
+  client.credentials.tokens = { ...client.credentials.tokens, accessTokenExpireTime: new Date(0) };
+  const calls = Array.from({ length: 3 }, () => client.auth.getCurrentUser({}));
+  for (const call of calls) await assert.rejects(call, Unauthenticated);
+  assert.equal(ended.length, 1);
+  assert.ok(ended[0] instanceof Unauthenticated);
+  assert.equal(client.credentials.tokens, undefined);
+  await assert.rejects(client.auth.getCurrentUser({}), (error) => error.reason === "CREDENTIALS_MISSING");
 });
 
 test("an API key authenticates with its scopes", async (t) => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createQuantisClient, isIdempotent, isPublic, services } from "@quantis/client/web";
+import { createQuantisClient, isIdempotent, isPublic, services, Unavailable } from "@quantis/client/web";
 
 test("the web entry point builds the six typed clients", () => {
   const client = createQuantisClient({ baseUrl: "http://127.0.0.1:8080", apiKey: "qk_test" });
@@ -13,6 +13,27 @@ test("the web entry point builds the six typed clients", () => {
   assert.equal(typeof client.auth.login, "function");
   assert.equal(typeof client.predictions.predict, "function");
   assert.deepEqual(client.credentials.headers(), [["x-api-key", "qk_test"]]);
+});
+
+test("a server fetch cannot reach is Unavailable, naming it, and retried", async () => {
+  const attempts = [];
+  const client = createQuantisClient({
+    baseUrl: "http://127.0.0.1:1",
+    apiKey: "qk_test",
+    retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 10, backoffMultiplier: 1 },
+    interceptors: [(next) => (request) => (attempts.push(request.method.name), next(request))],
+  });
+  await assert.rejects(client.datasets.getDataset({ datasetId: "d" }), (error) => {
+    assert.ok(error instanceof Unavailable, String(error));
+    assert.match(error.rawMessage, /cannot reach http:\/\/127\.0\.0\.1:1/);
+    return true;
+  });
+  assert.deepEqual(attempts, ["GetDataset", "GetDataset", "GetDataset"]);
+  // An aborted call stays aborted, not "unreachable".
+  await assert.rejects(client.datasets.getDataset({ datasetId: "d" }, { signal: AbortSignal.abort() }), (error) => {
+    assert.equal(error.constructor.name, "Canceled");
+    return true;
+  });
 });
 
 test("browsers get gRPC-web only", () => {
