@@ -1,5 +1,5 @@
 /** How the pages show what the contracts carry: timestamps, enums, numbers and errors. */
-import { QuantisError } from "@quantis/client/web";
+import { QuantisError, Unavailable } from "@quantis/client/web";
 
 /** google.protobuf.Timestamp as the generated messages carry it. */
 export interface Timestamp {
@@ -36,11 +36,20 @@ export function number(value: number | bigint | undefined, digits = 2): string {
   return Number.isInteger(value) ? value.toLocaleString("en") : value.toFixed(digits);
 }
 
-/** What a failed call says to a person: the server's message, then each bad field. */
+/**
+ * What a failed call says to a person: the server's message, then each bad field not already
+ * in it (the server's message often is its one violation, "field: description"). A server that
+ * cannot be reached says so, with what the network said after it.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof QuantisError) {
-    const fields = error.fieldViolations.map((v) => `${v.field}: ${v.description}`);
-    return [error.rawMessage || error.reason || error.message, ...fields].join("\n");
+    const message = error.rawMessage || error.reason || error.message;
+    const fields = error.fieldViolations
+      .map((v) => `${v.field}: ${v.description}`)
+      .filter((line, i, all) => !message.includes(line) && all.indexOf(line) === i);
+    const lines = [message, ...fields];
+    if (error instanceof Unavailable) lines.unshift("The Quantis server cannot be reached right now: try again in a moment.");
+    return lines.join("\n");
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -21,7 +21,12 @@ const PAGES: Record<string, [string, Page]> = {
   monitoring: ["Monitoring", monitoringPage],
 };
 
-const client = connect();
+/** Why the session ended on its own, shown once on the login page it leads to. */
+let notice: string | undefined;
+const client = connect((reason) => {
+  notice = reason;
+  render();
+});
 const nav = h("nav");
 const user = h("span", { class: "user" });
 const view = h("main");
@@ -41,9 +46,12 @@ function render(): void {
   const params = new URLSearchParams(query);
   const context = { client, signal: leaving.signal, params, navigate };
   if (!signedIn(client)) {
+    // Back to where the person was once logged in again (the session may have ended mid-page).
+    if (name in PAGES && !params.has("next")) params.set("next", query ? `${name}?${query}` : name);
     fill(nav);
     fill(user);
-    fill(view, loginPage(context));
+    fill(view, loginPage({ ...context, notice }));
+    notice = undefined;
     return;
   }
   if (user.textContent === "") {
@@ -53,7 +61,7 @@ function render(): void {
     );
   }
   const route = name in PAGES ? name : "datasets";
-  const logout = h("button", { type: "button", class: "link", onclick: () => void signOut(client).finally(render) }, "Log out");
+  const logout = h("button", { type: "button", class: "link", onclick: () => void signOut(client).then(render) }, "Log out");
   fill(
     nav,
     ...Object.entries(PAGES).map(([key, [title]]) =>

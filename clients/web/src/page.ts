@@ -11,6 +11,8 @@ export interface PageContext {
   /** The route's parameters after "?" ("#/forecast?model=…"). */
   params: URLSearchParams;
   navigate(route: string): void;
+  /** Why the person is on the login page, when the session ended on its own. */
+  notice?: string;
 }
 
 export type Page = (context: PageContext) => HTMLElement;

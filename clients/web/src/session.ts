@@ -17,12 +17,21 @@ function stored(): Tokens | undefined {
   return { ...tokens, accessTokenExpireTime: new Date(tokens.accessTokenExpireTime) };
 }
 
-export function connect(): QuantisClient {
+/**
+ * The page's client. `onSessionEnd` hears the server refuse the session's refresh token (it
+ * was revoked, it expired, or it was used twice): the stored tokens are gone by then, and the
+ * person has to log in again.
+ */
+export function connect(onSessionEnd: (reason: string) => void): QuantisClient {
   return createQuantisClient({
     baseUrl: location.origin,
     transport: "grpc-web",
     tokens: stored(),
     onRefresh: (tokens) => sessionStorage.setItem(KEY, JSON.stringify(tokens)),
+    onSessionEnd: (error) => {
+      sessionStorage.removeItem(KEY);
+      onSessionEnd(error.rawMessage);
+    },
   });
 }
 
@@ -30,10 +39,16 @@ export function signedIn(client: QuantisClient): boolean {
   return client.credentials.tokens !== undefined;
 }
 
-/** Ends the session on the server too, so its refresh token is dead even if copied. */
+/**
+ * Ends the session on the server too, so its refresh token is dead even if copied. The page
+ * forgets it either way: a server that cannot be reached (or a session already over) does not
+ * keep anyone logged in here.
+ */
 export async function signOut(client: QuantisClient): Promise<void> {
   try {
     await client.auth.logout({});
+  } catch {
+    // Forgotten here all the same; the server ends the session when its refresh token expires.
   } finally {
     sessionStorage.removeItem(KEY);
     client.credentials.tokens = undefined;

@@ -4,6 +4,7 @@ import { ColumnRole, Frequency, type Dataset } from "@quantis/client/web";
 import { choice, field, fill, h, table } from "../dom.js";
 import { dateTime, day, enumName, number } from "../format.js";
 import { act, Status, type PageContext } from "../page.js";
+import { pagedTable, TABLE_PAGE_SIZE, type ListPage } from "../paging.js";
 import { uploadFile } from "../upload.js";
 
 /** The Frequency values a person picks from, by contract name. */
@@ -20,14 +21,19 @@ export function datasetsPage({ client, params }: PageContext): HTMLElement {
   const listStatus = new Status();
 
   async function showList(): Promise<void> {
-    const { datasets } = await client.datasets.listDatasets({ pageSize: 100 });
+    const load = async (pageToken: string): Promise<ListPage<Dataset>> => {
+      const answer = await client.datasets.listDatasets({ pageSize: TABLE_PAGE_SIZE, pageToken });
+      return { items: answer.datasets, nextPageToken: answer.nextPageToken };
+    };
+    const first = await load("");
     fill(
       list,
-      datasets.length === 0
+      first.items.length === 0
         ? h("p", {}, "No datasets yet: upload a CSV below.")
-        : table(
+        : pagedTable(
             ["Name", "Rows", "Series", "Frequency", "From", "To", "Uploaded", ""],
-            datasets.map((d) => [
+            first,
+            (d) => [
               d.name,
               number(d.rowCount),
               number(d.seriesCount),
@@ -36,7 +42,9 @@ export function datasetsPage({ client, params }: PageContext): HTMLElement {
               day(d.endTime),
               dateTime(d.createTime),
               h("button", { type: "button", class: "link", onclick: () => void select(d.datasetId) }, "Stats"),
-            ]),
+            ],
+            load,
+            listStatus,
             { class: "datasets" },
           ),
     );

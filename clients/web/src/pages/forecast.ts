@@ -9,6 +9,7 @@ import { choice, field, fill, h, table } from "../dom.js";
 import { day, fromDate, number } from "../format.js";
 import { datasetSeries, type HistorySeries } from "../history.js";
 import { act, Status, type PageContext } from "../page.js";
+import { allPages } from "../paging.js";
 
 const TYPED = "";
 
@@ -45,8 +46,11 @@ export function forecastPage({ client, signal, params }: PageContext): HTMLEleme
   series.addEventListener("change", () => (valuesField.hidden = series.value !== TYPED));
 
   void (async () => {
-    const listed = await client.models.listModels({ pageSize: 100 });
-    models = listed.models.filter((m) => (m.deployment?.splits.length ?? 0) > 0);
+    const listed = await allPages(async (pageToken) => {
+      const answer = await client.models.listModels({ pageSize: 100, pageToken });
+      return { items: answer.models, nextPageToken: answer.nextPageToken };
+    });
+    models = listed.filter((m) => (m.deployment?.splits.length ?? 0) > 0);
     if (models.length === 0) {
       status.done("No model is deployed yet: train one and deploy a version on the Models page.");
       return;

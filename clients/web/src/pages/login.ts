@@ -7,7 +7,7 @@ import { MfaRequired } from "@quantis/client/web";
 import { field, h } from "../dom.js";
 import { Status, type PageContext } from "../page.js";
 
-export function loginPage({ client, params, navigate }: PageContext): HTMLElement {
+export function loginPage({ client, params, navigate, notice }: PageContext): HTMLElement {
   const username = h("input", { name: "username", autocomplete: "username", required: true });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const code = h("input", { name: "totp", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}" });
@@ -15,6 +15,7 @@ export function loginPage({ client, params, navigate }: PageContext): HTMLElemen
   codeField.hidden = true;
   const submit = h("button", { type: "submit" }, "Log in");
   const status = new Status();
+  if (notice !== undefined) status.failed(new Error(`Your session has ended (${notice}): log in again.`));
 
   async function logIn(event: Event): Promise<void> {
     event.preventDefault();

@@ -16,6 +16,7 @@ import { choice, field, fill, h, table } from "../dom.js";
 import { dateTime, enumName, number } from "../format.js";
 import { hyperparameterFields, hyperparameterValues } from "../hyperparameters.js";
 import { act, Status, type PageContext } from "../page.js";
+import { allPages, pagedTable, TABLE_PAGE_SIZE, type ListPage } from "../paging.js";
 import { TrainingPanel, watchJob } from "../training.js";
 
 function deployedVersion(model: Model): string {
@@ -29,21 +30,28 @@ export function modelsPage(context: PageContext): HTMLElement {
   const status = new Status();
 
   async function showList(): Promise<void> {
-    const { models } = await client.models.listModels({ pageSize: 100 });
+    const load = async (pageToken: string): Promise<ListPage<Model>> => {
+      const answer = await client.models.listModels({ pageSize: TABLE_PAGE_SIZE, pageToken });
+      return { items: answer.models, nextPageToken: answer.nextPageToken };
+    };
+    const first = await load("");
     fill(
       list,
-      models.length === 0
+      first.items.length === 0
         ? h("p", {}, "No models yet: create one below.")
-        : table(
+        : pagedTable(
             ["Name", "Type", "Horizon", "Versions", "Deployed", ""],
-            models.map((m) => [
+            first,
+            (m) => [
               m.name,
               enumName(ModelType, m.type),
               m.horizon,
               m.latestVersion,
               deployedVersion(m),
               h("button", { type: "button", class: "link", onclick: () => void open(m.modelId) }, "Open"),
-            ]),
+            ],
+            load,
+            status,
             { class: "models" },
           ),
     );
@@ -80,9 +88,12 @@ function createForm({ client }: PageContext, open: (modelId: string) => Promise<
   type.addEventListener("change", showHyperparameters);
 
   void (async () => {
-    const [{ modelTypes }, { datasets }] = await Promise.all([
+    const [{ modelTypes }, datasets] = await Promise.all([
       client.models.listModelTypes({}),
-      client.datasets.listDatasets({ pageSize: 100 }),
+      allPages(async (pageToken) => {
+        const answer = await client.datasets.listDatasets({ pageSize: 100, pageToken });
+        return { items: answer.datasets, nextPageToken: answer.nextPageToken };
+      }),
     ]);
     types = modelTypes;
     fill(type, ...types.map((t) => h("option", { value: t.type }, t.displayName)));
@@ -141,9 +152,12 @@ function modelPanel({ client, signal }: PageContext, modelId: string, refreshLis
   }
 
   async function showVersions(): Promise<void> {
-    const [{ model }, { versions: all }] = await Promise.all([
+    const [{ model }, all] = await Promise.all([
       client.models.getModel({ modelId }),
-      client.models.listModelVersions({ modelId, pageSize: 50 }),
+      allPages(async (pageToken) => {
+        const answer = await client.models.listModelVersions({ modelId, pageSize: 100, pageToken });
+        return { items: answer.versions, nextPageToken: answer.nextPageToken };
+      }),
     ]);
     if (model === undefined) return;
     heading.textContent = `${model.name} · ${enumName(ModelType, model.type)} · horizon ${model.horizon}`;
