@@ -115,6 +115,15 @@ def torchserve_settings(data_dir: Path, process: TorchServeProcess, **overrides:
     )
 
 
+@pytest.fixture
+def fleet_settings(tmp_path: Path, torchserve: TorchServeProcess) -> Iterator[Settings]:
+    """A server on the session's TorchServe, a 20 s call timeout; its registrations cleared after."""
+    try:
+        yield torchserve_settings(tmp_path, torchserve, torchserve_timeout_seconds=20)
+    finally:
+        unregister_all(torchserve)
+
+
 @pytest.fixture(params=["in-process", pytest.param("torchserve", marks=pytest.mark.torchserve)])
 def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Once on the in-process backend and once on the shared TorchServe."""

@@ -154,9 +154,11 @@ async def test_an_infinite_quantile_is_stored_and_scored_as_answered(
     assert submitted.accuracy.metrics.coverage_80 == 1.0
 
 
-async def test_concurrent_actuals_for_one_step_store_one_of_the_values(
+async def stored_prediction(
     predictions: Stub, application: Application, artifacts: list[Path]
-) -> None:
+) -> tuple[Caller, str, pb.PredictResponse]:
+    """A caller, their model deployed with ``artifacts``, and a Predict of it at horizon 3 whose
+    history is stored."""
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, artifacts)
     answer = await predictions.Predict(
@@ -165,6 +167,13 @@ async def test_concurrent_actuals_for_one_step_store_one_of_the_values(
     )
     assert application.prediction is not None
     await application.prediction.history.flush()
+    return ana, model.model_id, answer
+
+
+async def test_concurrent_actuals_for_one_step_store_one_of_the_values(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    ana, _, answer = await stored_prediction(predictions, application, artifacts)
 
     sent = [400.0 + i for i in range(8)]
 
@@ -190,18 +199,11 @@ async def test_actuals_submitted_while_the_model_is_deleted_are_not_found(
     """The prediction read, then its model deleted before the actuals were written: the insert
     broke the actuals' foreign key and the caller got INTERNAL. The deletion is held open in a
     transaction of its own while SubmitActuals runs, and committed once the call has read."""
-    ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, artifacts[:1])
-    answer = await predictions.Predict(
-        pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=air_values()), horizon=3),
-        metadata=ana.metadata,
-    )
-    assert application.prediction is not None
-    await application.prediction.history.flush()
+    ana, model_id, answer = await stored_prediction(predictions, application, artifacts[:1])
     engine = create_engine(application.settings.resolved_database_url)
     try:
         with engine.connect() as deleting:
-            deleting.execute(sa.delete(Model).where(Model.id == model.model_id))
+            deleting.execute(sa.delete(Model).where(Model.id == model_id))
             request = pb.SubmitActualsRequest(prediction_id=answer.prediction_id, values=[400.0])
             call = asyncio.ensure_future(predictions.SubmitActuals(request, metadata=ana.metadata))
             await asyncio.sleep(1.0)  # the call has read the prediction and waits on the deletion

@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -28,19 +27,14 @@ from tests.server.prediction.conftest import (
     air_values,
     caller,
     deploy_model,
-    torchserve_settings,
-    unregister_all,
 )
 
 pytestmark = pytest.mark.torchserve
 
 
 @pytest.fixture
-def settings(tmp_path: Path, torchserve: TorchServeProcess) -> Iterator[Settings]:
-    try:
-        yield torchserve_settings(tmp_path, torchserve, torchserve_timeout_seconds=20)
-    finally:
-        unregister_all(torchserve)
+def settings(fleet_settings: Settings) -> Settings:
+    return fleet_settings
 
 
 def registered(process: TorchServeProcess, versions: list[str]) -> set[str]:

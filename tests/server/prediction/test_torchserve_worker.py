@@ -8,7 +8,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -33,8 +33,6 @@ from tests.server.prediction.conftest import (
     deploy_model,
     direct,
     packed,
-    torchserve_settings,
-    unregister_all,
 )
 from training.errors import InvalidRequestError
 
@@ -44,11 +42,8 @@ Stub = prediction_service_pb2_grpc.PredictionServiceStub
 
 
 @pytest.fixture
-def settings(tmp_path: Path, torchserve: TorchServeProcess) -> Iterator[Settings]:
-    try:
-        yield torchserve_settings(tmp_path, torchserve, torchserve_timeout_seconds=20)
-    finally:
-        unregister_all(torchserve)
+def settings(fleet_settings: Settings) -> Settings:
+    return fleet_settings
 
 
 def cpu_seconds(process: psutil.Process) -> float:
