@@ -21,13 +21,28 @@ def is_nul_in_text(exc: BaseException) -> bool:
     return isinstance(orig, psycopg2.errors.UntranslatableCharacter)
 
 
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL rolling a transaction back for a conflict with a concurrent
+    one (SQLSTATE class 40: a deadlock, a serialization failure): nothing is down and nothing was
+    stored; the same call again may succeed."""
+    orig = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+    return isinstance(orig, psycopg2.errors.TransactionRollbackError)
+
+
 def is_database_outage(exc: BaseException) -> bool:
     # psycopg2's OperationalError covers the SQLSTATE classes of outages: connection
-    # failures (08), operator intervention such as a shutdown (57), out of resources (53).
+    # failures (08), operator intervention such as a shutdown (57), out of resources (53);
+    # it also covers class 40, a conflict between transactions, which is not an outage.
     if isinstance(exc, sqlalchemy.exc.TimeoutError):  # the connection pool is exhausted
         return True
-    if not isinstance(exc, sqlalchemy.exc.DBAPIError):
+    if not isinstance(exc, sqlalchemy.exc.DBAPIError) or is_transaction_conflict(exc):
         return False
     return exc.connection_invalidated or isinstance(
         exc.orig, psycopg2.OperationalError | psycopg2.InterfaceError
     )
+
+
+def worth_retrying(exc: BaseException) -> bool:
+    """Whether the same transaction may succeed later: the database was down, or the transaction
+    lost a conflict with a concurrent one."""
+    return is_database_outage(exc) or is_transaction_conflict(exc)

@@ -146,7 +146,7 @@ def reported_as(exc: BaseException, method: str = "the method") -> errors.Quanti
 
 def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:
     if (reported := reported_as(exc, method)) is not None:
-        if reported is not exc and isinstance(reported, errors.Unavailable):
+        if reported is not exc and isinstance(reported, errors.Unavailable | errors.Aborted):
             log.warning("%s failed: %s", method, reported.reason, extra={"method": method})
         return reported
     reference = request_id_var.get() or "unknown"

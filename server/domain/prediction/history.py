@@ -25,7 +25,7 @@ from server.db.bulk import RowGroup, insert_groups
 from server.db.engine import create_engine
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
-from server.db.outages import is_database_outage
+from server.db.outages import worth_retrying
 from server.domain.prediction.blobs import pack_forecasts, pack_summaries
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _store_forever(url: str, connection: Connection, nice: int, idle: bool) -> N
                     store_predictions(database, served)
                 connection.send(("", False))
             except Exception as exc:
-                connection.send((f"{type(exc).__name__}: {exc}", is_database_outage(exc)))
+                connection.send((f"{type(exc).__name__}: {exc}", worth_retrying(exc)))
     except (EOFError, OSError):
         pass  # the server is gone
     finally:

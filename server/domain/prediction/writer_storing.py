@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.db.models import ModelVersion
-from server.db.outages import is_database_outage
+from server.db.outages import worth_retrying
 from server.domain.prediction.history import (
     PREDICTIONS,
     DatabaseDown,
@@ -89,7 +89,7 @@ class BatchStoring:
     def _spooled_for_outage(self, exc: Exception, served: list[Served]) -> bool:
         """When ``exc`` says the database is down and there is a spool: ``served`` goes (back) to
         the spool, to be stored when the database is back. Otherwise False, and nothing done."""
-        if self.spool is None or not (isinstance(exc, DatabaseDown) or is_database_outage(exc)):
+        if self.spool is None or not (isinstance(exc, DatabaseDown) or worth_retrying(exc)):
             return False
         log.warning(
             "the database is unavailable; %d prediction rows wait in the spool", sum(s.size for s in served)
