@@ -94,7 +94,19 @@ def redeem(
     token = session.scalar(sa.select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
     if token is None:
         return None
-    login = token.session
+    # The session's row is the lock of its tokens: concurrent calls with tokens of one session
+    # queue here, and the token is read again as the call before left it. (Locking the tokens
+    # themselves deadlocks on PostgreSQL: a successor inserted meanwhile is seen by some callers
+    # and not by others, so they lock the family in different orders.)
+    login = session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.id == token.session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    token = session.get(RefreshToken, token.id, populate_existing=True)
+    if login is None or token is None:
+        return None
     user = identify_user_by_id(session, login.user_id)
     if token.used_at is not None:
         return revoke_family(session, token.family_id, now)  # reuse: the token leaked
@@ -130,13 +142,18 @@ def revoke_family(session: Session, family_id: str, now: datetime) -> list[str]:
 def revoke_sessions(session: Session, sessions: list[UserSession], now: datetime) -> list[str]:
     """End these sessions and their refresh tokens; returns their ids."""
     ids = [s.id for s in sessions]
-    for login in sessions:
-        login.revoked_at = login.revoked_at or now
+    # Sessions before their tokens, in id order, as ``redeem`` locks them: a logout racing a
+    # refresh of the same session cannot deadlock.
+    session.scalars(
+        sa.select(UserSession.id).where(UserSession.id.in_(ids)).order_by(UserSession.id).with_for_update()
+    ).all()
     session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    for login in sessions:
+        login.revoked_at = login.revoked_at or now
     return ids
 
 

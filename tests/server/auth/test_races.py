@@ -42,6 +42,18 @@ async def test_one_refresh_token_sent_at_once_rotates_once_and_ends_the_session(
         assert (await status_of(again))[0] is grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_logout_and_refreshes_of_one_session_at_once_end_it_without_a_conflict(auth: Stub) -> None:
+    tokens = await register_and_login(auth, "lena")
+    refresh = pb.RefreshTokenRequest(refresh_token=tokens.refresh_token)
+    logout = auth.Logout(pb.LogoutRequest(), metadata=bearer(tokens.access_token))
+    results = await outcomes([logout, *(auth.RefreshToken(refresh) for _ in range(4))])
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert all(e.code() is grpc.StatusCode.UNAUTHENTICATED for e in refused), refused
+    for rotated in (r for r in results if isinstance(r, pb.RefreshTokenResponse)):
+        again = auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=rotated.tokens.refresh_token))
+        assert (await status_of(again))[0] is grpc.StatusCode.UNAUTHENTICATED
+
+
 async def test_wrong_passwords_sent_at_once_all_count(auth: Stub) -> None:
     await register_and_login(auth, "sven")
     wrong = pb.LoginRequest(username="sven", password="Wrong-Passw0rd!")
