@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.auth.tokens import TokenCodec, digest, new_secret
+from server.db.locks import lock_rows
 from server.db.models import RefreshToken, User, UserSession
 from server.domain.audit import identify_user_by_id
 
@@ -95,14 +96,12 @@ def redeem(
     if token is None:
         return None
     # The session's row is the lock of its tokens: concurrent calls with tokens of one session
-    # queue here, and the token is read again as the call before left it. (Locking the tokens
-    # themselves deadlocks on PostgreSQL: a successor inserted meanwhile is seen by some callers
-    # and not by others, so they lock the family in different orders.)
-    login = session.scalar(
-        sa.select(UserSession)
-        .where(UserSession.id == token.session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    # queue here, each reading the token as the call before left it, so of concurrent calls with
+    # one token the first rotates it and the others are reuse. (Their token rows are no lock: a
+    # successor inserted meanwhile is seen by some callers and not others, and on PostgreSQL
+    # locking a family in different orders deadlocks.)
+    login = next(
+        iter(lock_rows(session, sa.select(UserSession).where(UserSession.id == token.session_id))), None
     )
     token = session.get(RefreshToken, token.id, populate_existing=True)
     if login is None or token is None:
@@ -114,17 +113,6 @@ def redeem(
         return None  # its session ended (logout, revocation, the per-user cap): not a reuse
     if token.expires_at <= now or login.revoked_at is not None or user is None or not user.active:
         return None
-    # Marked used only if nothing used it since it was read: of concurrent calls with one token,
-    # one rotates it and the others are reuse (on PostgreSQL the row lock makes them wait for the
-    # first; on SQLite the write lock does).
-    marked = session.execute(
-        sa.update(RefreshToken)
-        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
-        return revoke_family(session, token.family_id, now)
     return rotate(session, token, user, codec=codec, now=now)
 
 
@@ -144,9 +132,7 @@ def revoke_sessions(session: Session, sessions: list[UserSession], now: datetime
     ids = [s.id for s in sessions]
     # Sessions before their tokens, in id order, as ``redeem`` locks them: a logout racing a
     # refresh of the same session cannot deadlock.
-    session.scalars(
-        sa.select(UserSession.id).where(UserSession.id.in_(ids)).order_by(UserSession.id).with_for_update()
-    ).all()
+    lock_rows(session, sa.select(UserSession.id).where(UserSession.id.in_(ids)).order_by(UserSession.id))
     session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.session_id.in_(ids), RefreshToken.revoked_at.is_(None))
