@@ -15,14 +15,14 @@ one instead of queueing many small passes behind it. While one pass runs, anothe
 with at least ``overlap_min_series`` series: in this process a second small pass costs the busy
 event loop more than it saves. A pass that one caller's series fails (a check only the model
 makes) is run again request by request, so that only that caller gets the error. A request whose
-caller stopped waiting (its deadline passed, it hung up) before its pass started is left out of it.
-A pass the backend
+caller stopped waiting (its deadline passed, it hung up) before its pass started is left out of
+it, and a running pass all of whose callers stopped waiting is cancelled with its backend call
+(TorchServe is told at once; a pass in a thread is only no longer waited for). A pass the backend
 ran on the event loop itself (the in-process backend's short passes) took no request while it
-ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy``
-of a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most
-``max_delay``; server.backends.inline_hold), and the next pass gathers what arrives meanwhile.
-Arrays are concatenated (server.backends.pending_batch) and sliced with numpy; nothing is
-unpacked into Python lists.
+ran, so when it served several requests on a busy loop (``LoopLoad``: at least ``hold_busy`` of
+a core) it keeps its place for ``INLINE_HOLD`` times its length after it (at most ``max_delay``;
+server.backends.inline_hold), and the next pass gathers what arrives meanwhile. Arrays are
+concatenated (server.backends.pending_batch) and sliced with numpy, never unpacked into lists.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from opentelemetry import trace
 
 from server.backends.base import ForecastArrays, ForecastBackend, SeriesBatch, VersionRef
 from server.backends.inline_hold import HOLD_BUSY, LoopLoad, hold_after
-from server.backends.pending_batch import Key, Pending, Request, concatenate, key_of
+from server.backends.pending_batch import BatchStats, Key, Pending, Request, concatenate, key_of
 from training.errors import InvalidDataError, InvalidRequestError
 from training.models.base import check_packed
 
@@ -45,13 +44,6 @@ from training.models.base import check_packed
 COMPANY_KEYS = 4096
 # What a backend raises for a caller's series; anything else fails every request of the pass.
 DATA_ERRORS = (InvalidDataError, InvalidRequestError)
-
-
-@dataclass
-class BatchStats:
-    batches: int = 0
-    series: int = 0
-    largest: int = 0
 
 
 class DynamicBatcher:
@@ -79,6 +71,7 @@ class DynamicBatcher:
         self._pending: dict[Key, Pending] = {}  # insertion order: the oldest batch first
         self._sealed: list[Pending] = []  # full batches waiting for a free pass, oldest first
         self._running = 0
+        self._in_flight: dict[asyncio.Task[tuple[ForecastArrays, float]], list[Request]] = {}
         # Per key, the requests its recent passes served: their peak, decaying; 1 after a pass alone.
         self._peak: dict[Key, int] = {}
         self._loop_load = LoopLoad()  # asked from the event loop only: its thread's load
@@ -95,10 +88,20 @@ class DynamicBatcher:
         bad series cannot fail a shared batch, unless the caller has ``checked`` it as that would."""
         if not checked:
             check_packed(batch.values, batch.lengths, batch.horizon)
+        future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         if batch.size >= self.max_series:  # already a full batch: no reason to wait
-            alone: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
-            self._run(version, [(batch, alone)])
-            return await alone
+            self._run(version, [(batch, future)])
+        else:
+            self._enqueue(version, batch, future)
+        try:
+            return await future
+        except asyncio.CancelledError:  # the caller gave up: its future is cancelled with it
+            self._abandon_pass_of(future)
+            raise
+
+    def _enqueue(
+        self, version: VersionRef, batch: SeriesBatch, future: asyncio.Future[ForecastArrays]
+    ) -> None:
         key = key_of(version, batch)
         peak = self._peak.get(key, 1)
         pending = self._pending.get(key)
@@ -109,7 +112,6 @@ class DynamicBatcher:
             pending = self._pending[key] = Pending(key, version)
             delay = self.max_delay if peak > 1 else 0.0
             pending.timer = asyncio.get_running_loop().call_later(delay, self._make_due, key)
-        future: asyncio.Future[ForecastArrays] = asyncio.get_running_loop().create_future()
         pending.requests.append((batch, future))
         pending.series += batch.size
         if pending.series >= self.max_series:
@@ -117,7 +119,15 @@ class DynamicBatcher:
         elif len(pending.requests) >= peak > 1:
             pending.due = True  # as many callers as the recent passes served: no one else to wait for
         self._dispatch()
-        return await future
+
+    def _abandon_pass_of(self, future: asyncio.Future[ForecastArrays]) -> None:
+        """Cancel the running pass ``future`` is part of once none of its callers waits for it.
+        (A request still queued is left out when its batch is sent, by ``_dispatch``.)"""
+        for task, requests in self._in_flight.items():
+            if any(waiting is future for _, waiting in requests):
+                if all(waiting.done() for _, waiting in requests):
+                    task.cancel()
+                return
 
     def _make_due(self, key: Key) -> None:
         pending = self._pending.get(key)
@@ -163,12 +173,14 @@ class DynamicBatcher:
         result goes to its future (unless its caller has given up on it)."""
         self._running += 1
         task = asyncio.get_running_loop().create_task(self._call(version, [batch for batch, _ in requests]))
+        self._in_flight[task] = requests
 
         def release() -> None:
             self._running -= 1
             self._dispatch()  # a pass is free: send what gathered meanwhile
 
         def split(done: asyncio.Task[tuple[ForecastArrays, float]]) -> None:
+            del self._in_flight[done]
             error = None if done.cancelled() else done.exception()
             failed = done.cancelled() or error is not None
             held = 0.0 if failed else done.result()[1]

@@ -1,6 +1,6 @@
 """A batch the dynamic batcher (server.backends.batcher) is gathering: the key its requests share,
 the requests waiting in it with their callers' futures, and their series merged into the one
-SeriesBatch of its pass."""
+SeriesBatch of its pass; and the counts of the passes sent."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ from server.backends.base import ForecastArrays, SeriesBatch, VersionRef
 Key = tuple[str, int, tuple[float, ...], bool]
 # A caller's series, and the future its slice of the pass's forecasts goes to.
 Request = tuple[SeriesBatch, asyncio.Future[ForecastArrays]]
+
+
+@dataclass
+class BatchStats:
+    batches: int = 0
+    series: int = 0
+    largest: int = 0
 
 
 @dataclass

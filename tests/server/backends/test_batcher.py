@@ -214,10 +214,15 @@ class SlowBackend:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.passes: list[int] = []
+        self.cancelled: list[int] = []  # the sizes of passes cancelled while they ran
 
     async def forecast(self, version: VersionRef, batch: SeriesBatch) -> ForecastArrays:
         self.passes.append(batch.size)
-        await asyncio.sleep(self.seconds)
+        try:
+            await asyncio.sleep(self.seconds)
+        except asyncio.CancelledError:
+            self.cancelled.append(batch.size)
+            raise
         n, h, q = batch.size, batch.horizon, len(batch.quantiles)
         return ForecastArrays(np.zeros((n, h), np.float32), np.zeros((n, h, q), np.float32))
 
@@ -257,6 +262,32 @@ async def test_requests_whose_callers_gave_up_while_queued_are_not_sent(
     await first
     await asyncio.sleep(0.05)
     assert backend.passes == [1, 1, 1]  # nobody waits for the queued batch: no pass at all
+
+
+async def test_a_running_pass_is_cancelled_once_every_caller_has_given_up(
+    artifact: VersionRef, history: np.ndarray
+) -> None:
+    backend = SlowBackend(5.0)
+    batcher = DynamicBatcher(backend, max_series=64, max_delay=0.02, max_concurrent=1)  # type: ignore[arg-type]
+    # Three callers share a pass; one gives up, and the pass goes on for the other two.
+    callers = [asyncio.create_task(batcher.forecast(artifact, one(history, 100 + i))) for i in range(3)]
+    await asyncio.sleep(0.1)
+    assert backend.passes == [3]
+    callers[0].cancel()
+    await asyncio.sleep(0.1)
+    assert backend.cancelled == []
+    # The other two's deadlines pass: the backend call ends now, not in 5 s, and the next caller
+    # gets a pass at once.
+    began = time.monotonic()
+    for caller in callers[1:]:
+        caller.cancel()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    await asyncio.sleep(0.05)
+    assert backend.cancelled == [3]
+    backend.seconds = 0.0
+    await batcher.forecast(artifact, one(history, 110))
+    assert time.monotonic() - began < 1.0 and backend.passes == [3, 1]
 
 
 async def test_full_batches_wait_for_a_free_pass_in_order(artifact: VersionRef, history: np.ndarray) -> None:

@@ -126,6 +126,47 @@ async def test_a_worker_killed_mid_stream_fails_its_request_unavailable_and_the_
     assert answer.version_id == model.versions[0] and len(answer.forecast.points) == 12
 
 
+async def test_a_stream_that_hangs_up_mid_pass_cancels_its_torchserve_call(
+    predictions: Stub, application: Application, artifacts: list[Path], torchserve: TorchServeProcess
+) -> None:
+    """The caller hanging up and its deadline passing end the call alike (gRPC cancels the
+    handler); the pass its request is in is then no longer worth TorchServe's time."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    air = air_values()
+    request = pb.PredictRequest(model_id=model.model_id, series=common_pb2.Series(values=air))
+    await predictions.Predict(request, metadata=ana.metadata, timeout=60)  # registered, a worker up
+    assert application.prediction is not None
+    backend = application.prediction.backend
+    assert isinstance(backend, TorchServeBackend)
+    (worker,) = torchserve.worker_pids()
+
+    async def one_message() -> AsyncIterator[pb.StreamPredictRequest]:
+        yield packed("stalled", model.model_id, [air] * 100)
+        await asyncio.sleep(60)
+
+    os.kill(worker, signal.SIGSTOP)  # the pass waits in TorchServe for as long as the test needs
+    try:
+        call = predictions.StreamPredict(one_message(), metadata=ana.metadata, timeout=60)
+        for _ in range(500):
+            if backend._calls._count:
+                break
+            await asyncio.sleep(0.01)
+        assert backend._calls._count == {model.versions[0]: 1}
+        call.cancel()
+        # The call to TorchServe ends now, not when the worker is through with the pass.
+        for _ in range(50):
+            if not backend._calls._count:
+                break
+            await asyncio.sleep(0.01)
+        assert backend._calls._count == {}
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    assert await call.code() is grpc.StatusCode.CANCELLED
+    answer = await predictions.Predict(request, metadata=ana.metadata, timeout=60)
+    assert len(answer.forecast.points) == 12
+
+
 async def test_backend_registers_on_first_use_scales_maps_rejections_and_cancels(
     torchserve: TorchServeProcess, artifacts: list[Path]
 ) -> None:
