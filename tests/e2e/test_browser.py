@@ -5,7 +5,9 @@ progress, deploying and comparing versions, seeing the forecast chart drawn, and
 hearing the job's end live on the monitoring page. The steps are clients/web/test/browser.mjs;
 screenshots of every step go to var/test-artifacts/browser/. Then, on the same server and bridge,
 the dashboard at its edges (clients/web/test/edges.mjs): markup and overlong names, a list of
-more than a page, a field violation, a stale access token and a session the server ended."""
+more than a page, a field violation, a stale access token and a session the server ended. Last,
+the monitoring page's lists of more than a page, and its live feed finding its way back after
+the bridge restarts under it (clients/web/test/monitoring.mjs)."""
 
 from __future__ import annotations
 
@@ -13,27 +15,31 @@ import json
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
-import pandas as pd
-import pyotp
 import pytest
-from google.protobuf.field_mask_pb2 import FieldMask
 from quantis.client import Client
-from quantis.v1 import auth_service_pb2 as auth_pb
-from quantis.v1 import auth_service_pb2_grpc as auth_grpc
-from quantis.v1 import common_pb2
-from quantis.v1 import model_service_pb2 as model_pb
+from quantis.v1 import monitoring_service_pb2 as monitoring_pb
 
 from tests.conftest import building_in_checkout, missing
+from tests.e2e.browser_accounts import (
+    EDGE_MODELS,
+    EDGE_USERNAME,
+    MARKUP_NAME,
+    MFA_USERNAME,
+    MONITOR_USERNAME,
+    PASSWORD,
+    SEEDED,
+    edge_account,
+    mfa_account,
+    monitor_account,
+)
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, WITH_ADMIN, ServerProcess, launch
+from tests.e2e.web_bridge import WebBridge, web_bridge
 from tests.server.model.datasets import AIRPASSENGERS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -42,12 +48,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "clients" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "browser"
-MFA_USERNAME = "mfa_analyst"
-MFA_PASSWORD = "Analyst-Passw0rd!"
-EDGE_USERNAME = "edge_analyst"
-MARKUP_NAME = '<img src=x onerror="window.injected=1">'
-# One page of the dashboard's tables (TABLE_PAGE_SIZE in clients/web/src/paging.ts), and one more.
-EDGE_MODELS = 26
 
 
 @dataclass
@@ -55,17 +55,28 @@ class Site:
     """A `quantis serve` and the `quantis web` bridge in front of it, shared by the module's tests."""
 
     server: ServerProcess
-    url: str
+    bridge: WebBridge
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return self.bridge.url
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("browser")
-    # Every login, code and refresh of both tests comes from one address, past the default burst.
-    with launch(root, {**WITH_ADMIN, "QUANTIS_RATE_LIMIT_AUTH_BURST": "100"}) as server:
+    settings = {
+        **WITH_ADMIN,
+        # Every login, code and refresh of the tests comes from one address, past the default burst.
+        "QUANTIS_RATE_LIMIT_AUTH_BURST": "100",
+        # A live feed hears from the server within a second of (re)connecting, so a test can tell.
+        "QUANTIS_EVENTS_HEARTBEAT_SECONDS": "1",
+    }
+    with launch(root, settings) as server:
         try:
-            with web_bridge(server.address, root / "web") as url:
-                yield Site(server, url)
+            with web_bridge(server.address, root / "web") as bridge:
+                yield Site(server, bridge, f"sqlite:///{root / 'data' / 'quantis.db'}")
         finally:
             # SIGTERM, so the server also stops its training workers: they share its log pipe,
             # and a worker left behind would keep the fixture's log reader waiting for the pipe.
@@ -89,68 +100,6 @@ def node() -> str:
     return node
 
 
-def mfa_account(address: str) -> str:
-    """Registers an account with MFA on; returns a TOTP code the browser can still log in with.
-
-    Codes are single-use and the server accepts the next step's code too (clock drift), so
-    ConfirmMfa takes this step's code and the browser gets the next one.
-    """
-    with grpc.insecure_channel(address) as channel:
-        auth = auth_grpc.AuthServiceStub(channel)
-        auth.Register(
-            auth_pb.RegisterRequest(username=MFA_USERNAME, email="mfa@example.com", password=MFA_PASSWORD)
-        )
-        login = auth.Login(auth_pb.LoginRequest(username=MFA_USERNAME, password=MFA_PASSWORD))
-        credentials = (("authorization", f"Bearer {login.tokens.access_token}"),)
-        totp = pyotp.TOTP(auth.EnrollMfa(auth_pb.EnrollMfaRequest(), metadata=credentials).secret)
-        now = time.time()
-        auth.ConfirmMfa(auth_pb.ConfirmMfaRequest(code=totp.at(now)), metadata=credentials)
-        return str(totp.at(now + totp.interval))
-
-
-@contextmanager
-def web_bridge(target: str, data_dir: Path) -> Iterator[str]:
-    """`quantis web` on a free port forwarding to ``target``; yields its base URL."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("QUANTIS_")},
-        "QUANTIS_DATA_DIR": str(data_dir),
-        "QUANTIS_LOG_JSON": "true",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "web", "--listen", "127.0.0.1:0", "--target", target],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    address, seen = "", []
-    deadline = time.monotonic() + 60
-    while not address and time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if line.startswith("{") and json.loads(line).get("message") == "web serving":
-            address = str(json.loads(line)["address"])
-    # Keep draining the log so the bridge never blocks on a full pipe; the pipe closes with it.
-    drain = threading.Thread(target=process.stderr.read, daemon=True)
-    drain.start()
-    try:
-        assert address, f"quantis web did not start: {''.join(seen)[-2000:]}"
-        yield f"http://{address}"
-    finally:
-        process.terminate()
-        try:
-            assert process.wait(timeout=30) == 0, "quantis web did not stop cleanly on SIGTERM"
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            drain.join(10)
-            if not drain.is_alive():
-                process.stderr.close()
-
-
 def test_dashboard_walkthrough(site: Site, node: str) -> None:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     env = {
@@ -159,7 +108,7 @@ def test_dashboard_walkthrough(site: Site, node: str) -> None:
         "QUANTIS_USERNAME": ADMIN_USERNAME,
         "QUANTIS_PASSWORD": ADMIN_PASSWORD,
         "MFA_USERNAME": MFA_USERNAME,
-        "MFA_PASSWORD": MFA_PASSWORD,
+        "MFA_PASSWORD": PASSWORD,
         "MFA_CODE": mfa_account(site.server.address),
         "DATASET_CSV": str(AIRPASSENGERS),
         "SCREENSHOT_DIR": str(ARTIFACTS),
@@ -199,34 +148,6 @@ def test_dashboard_walkthrough(site: Site, node: str) -> None:
     assert all(Path(p).stat().st_size > 10_000 for p in summary["screenshots"])
 
 
-def edge_account(address: str) -> None:
-    """An analyst with a dataset named like markup and more models than a page, one named at length."""
-    with Client(address) as admin:
-        admin.login(ADMIN_USERNAME, ADMIN_PASSWORD)
-        user = admin.auth.Register(
-            auth_pb.RegisterRequest(username=EDGE_USERNAME, email="edge@example.com", password=MFA_PASSWORD)
-        ).user
-        user.role = common_pb2.ROLE_ANALYST
-        admin.auth.UpdateUser(auth_pb.UpdateUserRequest(user=user, update_mask=FieldMask(paths=["role"])))
-    with Client(address) as client:
-        client.login(EDGE_USERNAME, MFA_PASSWORD)
-        days = pd.date_range("2024-01-01", periods=40, freq="D")
-        frame = pd.DataFrame(
-            {"timestamp": days.strftime("%Y-%m-%d"), "value": [float(i % 7) for i in range(40)]}
-        )
-        dataset = client.upload_dataset(frame, name=MARKUP_NAME, series_id_column="", progress=False)
-        for i in range(EDGE_MODELS):
-            name = f"edge-{i:02d}" if i else "W" * 200
-            client.models.CreateModel(
-                model_pb.CreateModelRequest(
-                    name=name,
-                    type=common_pb2.MODEL_TYPE_SEASONAL_NAIVE,
-                    dataset_id=dataset.dataset_id,
-                    horizon=3,
-                )
-            )
-
-
 def test_dashboard_edges(site: Site, node: str) -> None:
     """Runs after the walk-through (whose admin would list this account's dataset as well)."""
     edge_account(site.server.address)
@@ -234,7 +155,7 @@ def test_dashboard_edges(site: Site, node: str) -> None:
         **os.environ,
         "QUANTIS_WEB_URL": site.url,
         "EDGE_USERNAME": EDGE_USERNAME,
-        "EDGE_PASSWORD": MFA_PASSWORD,
+        "EDGE_PASSWORD": PASSWORD,
         "CHROMIUM": str(CHROMIUM),
     }
     result = subprocess.run(
@@ -253,10 +174,86 @@ def test_dashboard_edges(site: Site, node: str) -> None:
     assert "hyperparameters[hidden_size]" in summary["fieldError"]
     assert summary["fieldError"].count("hyperparameters[hidden_size]") == 1, summary["fieldError"]
     # A stale access token is refreshed for the live feed's stream too.
-    assert summary["staleStream"] == {"liveness": "Listening for live events…", "status": ""}, summary
+    assert summary["staleStream"] == {"live": True, "status": ""}, summary
     # A revoked session logs out, says why, and returns to the page once logged in again.
     assert summary["rotated"]
     assert "session has ended" in summary["sessionEnded"] and "reused" in summary["sessionEnded"]
     assert summary["tokensKept"] is None
     assert summary["backOn"] == "#/models"
     assert summary["pageErrors"] == []
+
+
+def run_answering(
+    args: list[str], env: dict[str, str], actions: dict[str, Callable[[], None]], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """As subprocess.run in WEB, except that when the script prints a line that names one of
+    ``actions``, the action runs and then the script is told so on its stdin."""
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        subprocess.Popen(
+            args, cwd=WEB, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as script,
+    ):
+        assert script.stdin is not None and script.stdout is not None
+        watchdog = threading.Timer(timeout, script.kill)
+        watchdog.start()
+        output = []
+        try:
+            for line in script.stdout:
+                output.append(line)
+                if (action := actions.get(line.strip())) is not None:
+                    action()
+                    script.stdin.write("done\n")
+                    script.stdin.flush()
+            script.wait()
+        finally:
+            watchdog.cancel()
+            script.kill()
+        errors.seek(0)
+        return subprocess.CompletedProcess(args, script.returncode, "".join(output), errors.read())
+
+
+def test_dashboard_monitoring(site: Site, node: str) -> None:
+    """Restarts the bridge halfway (at the same address), so it runs last in the module."""
+    alerts = monitor_account(site.server.address, site.database_url)
+    missed, live = alerts[-1], alerts[-2]
+
+    def restart_bridge() -> None:
+        site.bridge.stop()
+        # An event no stream hears: the page can learn of it only by reading the list again.
+        with Client(site.server.address) as client:
+            client.login(MONITOR_USERNAME, PASSWORD)
+            client.monitoring.AcknowledgeAlert(
+                monitoring_pb.AcknowledgeAlertRequest(alert_id=missed.alert_id)
+            )
+        site.bridge.start()
+
+    env = {
+        **os.environ,
+        "QUANTIS_WEB_URL": site.url,
+        "MONITOR_USERNAME": MONITOR_USERNAME,
+        "MONITOR_PASSWORD": PASSWORD,
+        "LIVE_ALERT_ID": live.alert_id,
+        "LIVE_ALERT_TITLE": live.title,
+        "MISSED_ALERT_TITLE": missed.title,
+        "CHROMIUM": str(CHROMIUM),
+    }
+    result = run_answering([node, "test/monitoring.mjs"], env, {"restart-bridge": restart_bridge}, 120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+
+    # Alerts (system-wide ones, which every account sees) and notifications: a page, then the rest.
+    first, *rest = summary["alertsRows"]
+    assert first == 25 and len(rest) == 1 and rest[0] >= SEEDED, summary
+    assert summary["notificationsRows"] == [25, SEEDED], summary
+    # The feed was live, lost the stream with the bridge, said it was reconnecting, and came back.
+    assert summary["liveBefore"] and summary["noticed"] and summary["reconnected"], summary
+    assert any(s.startswith("false Live events interrupted: reconnecting in") for s in summary["liveness"]), (
+        summary
+    )
+    # What happened meanwhile is in the lists read again; what happens after, in the feed.
+    assert summary["missedAlertAcknowledged"], summary
+    assert summary["liveEvent"] and summary["liveEvent"].endswith(f"Alert acknowledged: {live.title}"), (
+        summary
+    )
+    assert summary["status"] == "" and summary["pageErrors"] == [], summary

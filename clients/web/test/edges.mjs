@@ -66,9 +66,9 @@ try {
   // An access token the server no longer takes: the live feed (a server stream) refreshes it too.
   await withTokens(page, "monitoring", "return { ...t, accessToken: 'stale.' + t.accessToken };");
   await page.locator("[data-health]").waitFor();
-  await page.waitForTimeout(1_000);
   summary.staleStream = {
-    liveness: await page.locator(".liveness").innerText(),
+    // The test's server sends a heartbeat every second: the stream answers once it is open.
+    live: await page.locator(".liveness[data-live=true]").waitFor({ timeout: 5_000 }).then(() => true, () => false),
     status: await page.locator("main section > .status").innerText(),
   };
 

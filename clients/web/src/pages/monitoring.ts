@@ -1,7 +1,8 @@
 /**
  * Monitoring: the system's health by component, alerts (acknowledge them here), notifications,
  * and a live feed from WatchEvents, the server stream that replaces a WebSocket. Nothing is
- * replayed on that stream, so the lists are read first and the feed adds what happens after.
+ * replayed on that stream, so the lists are read first and the feed adds what happens after;
+ * when the stream comes back after an interruption, the lists are read again for what it missed.
  */
 import {
   AlertSeverity,
@@ -9,12 +10,16 @@ import {
   ComponentKind,
   HealthStatus,
   TrainingJobEventState,
+  type Alert,
   type Event as QuantisEvent,
+  type Notification,
 } from "@quantis/client/web";
 
 import { fill, h, table } from "../dom.js";
-import { dateTime, enumName } from "../format.js";
+import { dateTime, describeError, enumName, fromDate } from "../format.js";
 import { act, Status, type PageContext } from "../page.js";
+import { pagedTable, TABLE_PAGE_SIZE, type ListPage } from "../paging.js";
+import { keepOpen } from "../reconnect.js";
 
 function describeEvent(event: QuantisEvent): string | undefined {
   const payload = event.payload;
@@ -56,67 +61,100 @@ export function monitoringPage({ client, signal }: PageContext): HTMLElement {
     );
   }
 
+  function alertRow(a: Alert): Parameters<typeof table>[1][number] {
+    const acknowledge = h("button", { type: "button" }, "Acknowledge");
+    acknowledge.disabled = a.state !== AlertState.OPEN;
+    acknowledge.addEventListener("click", () =>
+      void act(acknowledge, status, async () => {
+        await client.monitoring.acknowledgeAlert({ alertId: a.alertId });
+        await showAlerts();
+      }),
+    );
+    return [
+      enumName(AlertSeverity, a.severity).toLowerCase(),
+      enumName(AlertState, a.state).toLowerCase(),
+      h("span", { title: a.message }, a.title),
+      dateTime(a.createTime),
+      acknowledge,
+    ];
+  }
+
   async function showAlerts(): Promise<void> {
-    const { alerts: open } = await client.monitoring.listAlerts({ pageSize: 50 });
+    const load = async (pageToken: string): Promise<ListPage<Alert>> => {
+      const answer = await client.monitoring.listAlerts({ pageSize: TABLE_PAGE_SIZE, pageToken });
+      return { items: answer.alerts, nextPageToken: answer.nextPageToken };
+    };
+    const first = await load("");
     fill(
       alerts,
-      open.length === 0
+      first.items.length === 0
         ? h("p", {}, "No alerts.")
-        : table(
-            ["Severity", "State", "Title", "Since", ""],
-            open.map((a) => {
-              const acknowledge = h("button", { type: "button" }, "Acknowledge");
-              acknowledge.disabled = a.state !== AlertState.OPEN;
-              acknowledge.addEventListener("click", () =>
-                void act(acknowledge, status, async () => {
-                  await client.monitoring.acknowledgeAlert({ alertId: a.alertId });
-                  await showAlerts();
-                }),
-              );
-              return [
-                enumName(AlertSeverity, a.severity).toLowerCase(),
-                enumName(AlertState, a.state).toLowerCase(),
-                h("span", { title: a.message }, a.title),
-                dateTime(a.createTime),
-                acknowledge,
-              ];
-            }),
-          ),
+        : pagedTable(["Severity", "State", "Title", "Since", ""], first, alertRow, load, status, { class: "alerts" }),
     );
   }
 
   async function showNotifications(): Promise<void> {
-    const answer = await client.monitoring.listNotifications({ pageSize: 20 });
+    const answer = await client.monitoring.listNotifications({ pageSize: TABLE_PAGE_SIZE });
+    const load = async (pageToken: string): Promise<ListPage<Notification>> => {
+      const next = await client.monitoring.listNotifications({ pageSize: TABLE_PAGE_SIZE, pageToken });
+      return { items: next.notifications, nextPageToken: next.nextPageToken };
+    };
     fill(
       notifications,
       h("p", {}, `${answer.unreadCount} unread`),
-      table(
+      pagedTable(
         ["When", "Title", "Detail"],
-        answer.notifications.map((n) => [dateTime(n.createTime), n.read ? n.title : h("strong", {}, n.title), n.body]),
+        { items: answer.notifications, nextPageToken: answer.nextPageToken },
+        (n) => [dateTime(n.createTime), n.read ? n.title : h("strong", {}, n.title), n.body],
+        load,
+        status,
+        { class: "notifications" },
       ),
     );
   }
 
-  async function listen(): Promise<void> {
-    for await (const { event } of client.monitoring.watchEvents({}, { signal })) {
-      if (event === undefined) continue;
-      liveness.dataset["live"] = "true";
-      liveness.textContent = `Live: last heard from the server at ${dateTime(event.createTime)}`;
-      const text = describeEvent(event);
-      if (text === undefined) continue;
-      feed.prepend(h("li", {}, `${dateTime(event.createTime)} ${text}`));
-      if (event.payload.case === "alert") await showAlerts();
-      if (event.payload.case === "notification") await showNotifications();
-    }
+  /** Reads lists again; a failure is the status line's, never the stream's. */
+  function refresh(...lists: (() => Promise<void>)[]): void {
+    Promise.all(lists.map((show) => show())).catch((error) => status.failed(error));
+  }
+
+  function hear(event: QuantisEvent): void {
+    liveness.dataset["live"] = "true";
+    liveness.title = "";
+    liveness.textContent = `Live: last heard from the server at ${dateTime(event.createTime)}`;
+    const text = describeEvent(event);
+    if (text !== undefined) feed.prepend(h("li", {}, `${dateTime(event.createTime)} ${text}`));
+  }
+
+  /** Says when the next attempt is; why the last one ended is in the line's tooltip. */
+  function interrupted(error: unknown, at: Date): void {
+    const seconds = Math.max(1, Math.round((at.getTime() - Date.now()) / 1000));
+    liveness.dataset["live"] = "false";
+    liveness.title = error === undefined ? "The server ended the stream." : describeError(error);
+    liveness.textContent = `Live events interrupted: reconnecting in ${seconds} s, at ${dateTime(fromDate(at)).slice(11)}…`;
   }
 
   Promise.all([showHealth(), showAlerts(), showNotifications()]).catch((error) => status.failed(error));
-  listen().catch((error) => {
-    if (!signal.aborted) {
-      liveness.dataset["live"] = "false";
-      liveness.textContent = "Live events stopped: reload the page to reconnect.";
-      status.failed(error);
-    }
+  keepOpen(
+    {
+      open: (attempt) => client.monitoring.watchEvents({}, { signal: attempt }),
+      message: ({ event }, resumed) => {
+        if (event !== undefined) hear(event);
+        // Back after an interruption: whatever happened meanwhile is only in the lists.
+        if (resumed) refresh(showAlerts, showNotifications);
+        else if (event?.payload.case === "alert") refresh(showAlerts);
+        else if (event?.payload.case === "notification") refresh(showNotifications);
+      },
+      interrupted,
+      reopening: () => {
+        liveness.textContent = "Reconnecting to live events…";
+      },
+    },
+    signal,
+  ).catch((error) => {
+    liveness.dataset["live"] = "false";
+    liveness.textContent = "Live events stopped.";
+    status.failed(error);
   });
 
   return h(
