@@ -15,10 +15,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
+import redis.exceptions
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 Event = dict[str, Any]
 QUEUE_SIZE = 256
+SUBSCRIBE_TIMEOUT_SECONDS = 10.0
 
 
 class EventBus(Protocol):
@@ -38,6 +41,20 @@ def _offer(queue: asyncio.Queue[Event], event: Event) -> None:
 async def _drain(queue: asyncio.Queue[Event]) -> AsyncIterator[Event]:
     while True:
         yield await queue.get()
+
+
+async def _confirmed(pubsub: PubSub) -> None:
+    """Wait until Redis has confirmed the subscription: everything published after it is
+    delivered, so a subscriber that was told it is subscribed (WatchEvents' first heartbeat)
+    misses nothing from then on."""
+    try:
+        async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
+            while True:
+                message = await pubsub.get_message(timeout=None)
+                if message is not None and message["type"] == "subscribe":
+                    return
+    except TimeoutError:
+        raise redis.exceptions.TimeoutError("Redis did not confirm a subscription") from None
 
 
 class MemoryEventBus:
@@ -71,8 +88,9 @@ class RedisEventBus:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[Event]]:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self._redis.pubsub()
         await pubsub.subscribe(self._prefix + channel)
+        await _confirmed(pubsub)
         queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
 
         async def pump() -> None:

@@ -33,7 +33,7 @@ EXPECTED: dict[str, object] = {
     "watch events": "UNAVAILABLE CACHE_UNAVAILABLE",
     "health: cache component": "HEALTH_STATUS_NOT_SERVING",
     "bearer token call, Redis back": "OK",
-    "watch events, Redis back": "DEADLINE_EXCEEDED ",
+    "watch events, Redis back": "OK",  # subscribed again: its first heartbeat arrives
 }
 
 
@@ -114,7 +114,6 @@ def test_redis_down_fails_token_checks_closed_lets_rate_limits_open_and_recovers
             table["bearer token call, Redis back"] = outcome(
                 lambda: models.GetModel(get_model, metadata=bearer, timeout=10)
             )
-            # Subscribed again: the stream stays open, waiting for events, until its deadline.
             table["watch events, Redis back"] = outcome(watch(api_key))
         assert running.server.stop() == 0
     figures.update(table)

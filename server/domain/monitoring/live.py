@@ -1,8 +1,10 @@
 """One user's live event stream: their notifications, training jobs, and alerts.
 
-Events from several bus channels are merged into one stream; a heartbeat is
-sent whenever nothing else has been for ``heartbeat_seconds``, so proxies keep
-an idle stream open and clients can tell a quiet stream from a dead one.
+Events from several bus channels are merged into one stream. A heartbeat is sent
+first, once the stream is subscribed, so a client knows from when it hears of what
+happens (and lists what it missed before then without a gap), and again whenever
+nothing else has been sent for ``heartbeat_seconds``, so proxies keep an idle stream
+open and clients can tell a quiet stream from a dead one.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class LiveEvents:
             streams = [await stack.enter_async_context(self._bus.subscribe(channel)) for channel in channels]
             pumps = [asyncio.create_task(_pump(stream, merged)) for stream in streams]
             try:
+                yield HEARTBEAT  # subscribed: from here on, nothing published is missed
                 checked = time.monotonic()
                 while True:
                     try:

@@ -22,7 +22,8 @@ from tests.server.web.grpc_web import BINARY, call, frame
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """No heartbeat within the test: nothing is written that could reveal the disconnect."""
+    """No heartbeat within the test after the first: nothing is written that could reveal the
+    disconnect."""
     return make_settings(tmp_path, events_heartbeat_seconds=600)
 
 
@@ -38,13 +39,16 @@ async def test_disconnect_cancels_an_idle_stream(
     bridge: str, http: aiohttp.ClientSession, application: Application
 ) -> None:
     token = await user_token(application, "web_leaves")
-    watching = asyncio.create_task(
-        http.post(
+
+    async def watch() -> None:
+        async with http.post(
             f"{bridge}/quantis.v1.MonitoringService/WatchEvents",
             data=frame(monitoring_service_pb2.WatchEventsRequest()),
             headers={"content-type": BINARY, "authorization": f"Bearer {token}"},
-        )
-    )
+        ) as response:
+            await response.content.read()  # the first heartbeat, then nothing until the stream ends
+
+    watching = asyncio.create_task(watch())
     assert await streams_open(application, 1)
     watching.cancel()  # the client drops its connection
     with pytest.raises(asyncio.CancelledError):

@@ -213,9 +213,11 @@ class MonitoringServiceServicer:
         streamed by ModelService, not here.
 
         Only events that happen while the stream is open are sent; nothing is
-        replayed, so after reconnecting use ListNotifications and ListAlerts to
-        catch up. A Heartbeat event is sent every 15 seconds by default (see
-        Heartbeat.interval), even when nothing else happens, so idle streams
+        replayed. The first message is a Heartbeat, sent once the stream is
+        subscribed: every event from then on is delivered, so after (re)connecting
+        use ListNotifications and ListAlerts once it has arrived to catch up
+        without a gap. A Heartbeat event is then sent every 15 seconds by default
+        (see Heartbeat.interval) when nothing else happens, so idle streams
         stay open through proxies and load balancers and clients can tell a
         dead stream from a quiet one. The stream runs until the client cancels
         it or the server shuts down; on shutdown it ends with UNAVAILABLE and
