@@ -10,15 +10,20 @@ from server.settings import Settings
 from tests.server.conftest import make_settings
 
 
-@pytest.fixture
-def settings(backing_settings: Settings) -> Settings:
-    """A short heartbeat so a test can see one."""
+def with_heartbeat(backing_settings: Settings, seconds: float) -> Settings:
+    """``backing_settings`` with WatchEvents' heartbeat every ``seconds``."""
     return make_settings(
         backing_settings.data_dir,
         backing_settings.database_url,
         backing_settings.redis_url,
-        events_heartbeat_seconds=0.3,
+        events_heartbeat_seconds=seconds,
     )
+
+
+@pytest.fixture
+def settings(backing_settings: Settings) -> Settings:
+    """A short heartbeat so a test can see one."""
+    return with_heartbeat(backing_settings, 0.3)
 
 
 @pytest.fixture

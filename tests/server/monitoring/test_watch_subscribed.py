@@ -16,19 +16,14 @@ from server.db.enums import NotificationKind
 from server.domain.monitoring.notifications import NotificationDraft
 from server.settings import Settings
 from tests.server.auth_helpers import user_token
-from tests.server.conftest import make_settings
+from tests.server.monitoring.conftest import with_heartbeat
 from tests.server.monitoring.test_monitoring import bearer, user_id
 
 
 @pytest.fixture
 def settings(backing_settings: Settings) -> Settings:
     """No periodic heartbeat within the test: the only one is the first."""
-    return make_settings(
-        backing_settings.data_dir,
-        backing_settings.database_url,
-        backing_settings.redis_url,
-        events_heartbeat_seconds=600,
-    )
+    return with_heartbeat(backing_settings, 600)
 
 
 async def test_the_first_message_says_the_stream_is_subscribed(
