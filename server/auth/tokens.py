@@ -117,14 +117,23 @@ class TokenCodec:
             str(payload["sub"]), str(payload["jti"]), datetime.fromtimestamp(payload["exp"], UTC)
         )
 
-    def _decode(self, token: str, kind: str, what: str) -> dict[str, Any]:
+    def expired_challenge_user(self, token: str) -> str | None:
+        """The user an expired but authentic MFA challenge was issued to (for the audit record of
+        the refusal: the password was right, so the call is about them); None for anything else."""
+        try:
+            payload = self._decode(token, "mfa_challenge", "MFA challenge", expired=True)
+        except Unauthenticated:
+            return None
+        return str(payload["sub"])
+
+    def _decode(self, token: str, kind: str, what: str, *, expired: bool = False) -> dict[str, Any]:
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["typ", "sub", "jti", "exp", "iat"]},
+                options={"require": ["typ", "sub", "jti", "exp", "iat"], "verify_exp": not expired},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated(f"{what} expired", reason="TOKEN_EXPIRED") from exc

@@ -120,7 +120,12 @@ class AccountService:
 
     async def verify_mfa(self, challenge_token: str, code: str, client: ClientInfo) -> IssuedTokens:
         require(challenge_token=challenge_token, code=code)
-        claims = self._codec.verify_challenge(challenge_token)
+        try:
+            claims = self._codec.verify_challenge(challenge_token)
+        except Unauthenticated:
+            if (user_id := self._codec.expired_challenge_user(challenge_token)) is not None:
+                await self._db.run(lambda session: identify_user_by_id(session, user_id))
+            raise
         now = self._now()
         # Each challenge is completed at most once, even by concurrent calls.
         ttl = (claims.expires_at - now).total_seconds()

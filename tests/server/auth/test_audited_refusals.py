@@ -1,6 +1,6 @@
 """A call without credentials that is refused after the server found out whose account it is
 about (a wrong password for an existing user, a locked account, a wrong MFA code on a valid
-challenge, a replayed challenge, a reused or ended refresh token) is recorded with that user:
+challenge, a replayed or expired challenge, a reused or ended refresh token) is recorded with that user:
 those are the records a security review looks for. A username with no account is recorded
 with no user id, and the caller's answer is the same either way."""
 
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pyotp
 from quantis.v1 import auth_service_pb2 as pb
 from quantis.v1 import monitoring_service_pb2 as monitoring_pb
 
+from server.auth.tokens import TokenCodec
 from server.composition import Application
 from tests.server.auth.conftest import bearer, status_of
 from tests.server.auth.test_audited_token_calls import Stub, audited
@@ -80,6 +82,26 @@ async def test_a_wrong_mfa_code_and_a_replayed_challenge_are_recorded_with_the_c
     assert await audited(channel, application, "VerifyMfa") == [
         (mia, "Mia_M", DENIED),  # a code guessed for Mia
         (mia, "Mia_M", DENIED),  # her challenge presented again
+    ]
+
+
+async def test_an_expired_challenge_is_recorded_with_its_user_and_a_forged_one_with_none(
+    auth: Stub, channel: grpc.aio.Channel, application: Application
+) -> None:
+    nora = await register(auth, "Nora_N")
+    codec = application.accounts._codec  # the server's own signing key
+    issued = datetime.now(UTC) - timedelta(minutes=10)
+    expired, _ = codec.issue_challenge(nora, timedelta(minutes=5), issued)
+    forged, _ = TokenCodec("another-secret-of-at-least-32-bytes!", timedelta(minutes=15)).issue_challenge(
+        nora, timedelta(minutes=5), datetime.now(UTC)
+    )
+    for token, reason in ((expired, "TOKEN_EXPIRED"), (forged, "TOKEN_INVALID")):
+        call = auth.VerifyMfa(pb.VerifyMfaRequest(challenge_token=token, code="123456"))
+        assert await status_of(call) == (grpc.StatusCode.UNAUTHENTICATED, reason)
+
+    assert await audited(channel, application, "VerifyMfa") == [
+        (nora, "Nora_N", DENIED),  # her password was right, the challenge ran out
+        ("", "", DENIED),  # not signed by this server: it names nobody
     ]
 
 
