@@ -23,7 +23,7 @@ from grpc_status import rpc_status
 
 from server import errors
 from server.db.database import NUL_IN_TEXT
-from server.interceptors.outages import as_outage
+from server.interceptors.outages import as_retryable
 from server.interceptors.wrapping import WrappingInterceptor, wrap_handler_with_request
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def reported_as(exc: BaseException, method: str = "the method") -> errors.Quanti
         return exc
     if unimplemented(exc):
         return errors.Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
-    return as_outage(exc)
+    return as_retryable(exc)
 
 
 def _as_domain_error(exc: Exception, method: str) -> errors.QuantisError:

@@ -20,7 +20,7 @@ from server.db.outages import is_database_outage, is_transaction_conflict
 RETRY_AFTER_SECONDS = 1.0
 
 
-def as_outage(exc: BaseException) -> errors.Unavailable | errors.Aborted | None:
+def as_retryable(exc: BaseException) -> errors.Unavailable | errors.Aborted | None:
     """The UNAVAILABLE (or, for a conflict, ABORTED) error ``exc`` stands for, or None when it is
     neither."""
     if is_transaction_conflict(exc):

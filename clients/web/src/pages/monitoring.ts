@@ -94,17 +94,19 @@ export function monitoringPage({ client, signal }: PageContext): HTMLElement {
   }
 
   async function showNotifications(): Promise<void> {
-    const answer = await client.monitoring.listNotifications({ pageSize: TABLE_PAGE_SIZE });
-    const load = async (pageToken: string): Promise<ListPage<Notification>> => {
-      const next = await client.monitoring.listNotifications({ pageSize: TABLE_PAGE_SIZE, pageToken });
-      return { items: next.notifications, nextPageToken: next.nextPageToken };
-    };
+    const read = (pageToken: string) => client.monitoring.listNotifications({ pageSize: TABLE_PAGE_SIZE, pageToken });
+    const asPage = (answer: Awaited<ReturnType<typeof read>>): ListPage<Notification> => ({
+      items: answer.notifications,
+      nextPageToken: answer.nextPageToken,
+    });
+    const load = async (pageToken: string) => asPage(await read(pageToken));
+    const first = await read("");
     fill(
       notifications,
-      h("p", {}, `${answer.unreadCount} unread`),
+      h("p", {}, `${first.unreadCount} unread`),
       pagedTable(
         ["When", "Title", "Detail"],
-        { items: answer.notifications, nextPageToken: answer.nextPageToken },
+        asPage(first),
         (n) => [dateTime(n.createTime), n.read ? n.title : h("strong", {}, n.title), n.body],
         load,
         status,
