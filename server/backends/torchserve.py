@@ -2,7 +2,8 @@
 
 ``load`` puts a version's ``.mar`` into the model store TorchServe reads (building it from
 the artifact when the version has none) and registers it through the REST management
-API. ``forecast`` sends all series of a batch as one ``.npz`` (model_store.packing) to
+API; a version found registered already keeps its workers, or gets this backend's where it has
+none. ``forecast`` sends all series of a batch as one ``.npz`` (model_store.packing) to
 the gRPC inference API and reads one ``.npy`` back.
 
 TorchServe forgets its registrations when it restarts, so "model not found" re-registers
@@ -141,11 +142,26 @@ class TorchServeBackend:
         )
         query = f"url={name}.mar&model_name={name}&initial_workers={self._workers}&synchronous=true"
         status, body = await self._management("POST", f"/models?{query}")
-        if status not in (200, 409):  # 409: already registered, which is what we want
+        if status == 409:  # already registered: by another replica, an operator, the fleet's start
+            await self._give_workers(name)
+        elif status != 200:
             error = not_registered(version.version_id, status, body)
             if isinstance(error, FailedPrecondition):  # staged again from the version's files next time
                 await asyncio.to_thread(unstage_archive, self._model_store, name)
             raise error
+
+    async def _give_workers(self, name: str) -> None:
+        """Start this backend's workers for ``name`` if it has none and none are meant to start.
+
+        TorchServe's register API starts no worker unless asked, so an archive registered by
+        hand answers no call; a worker count someone chose is theirs, and stays.
+        """
+        status, body = await self._management("GET", f"/models/{name}")
+        if status != 200:  # unregistered meanwhile: the call finds out and registers it again
+            return
+        described = json.loads(body)
+        if not any(entry.get("minWorkers") or entry.get("workers") for entry in described):
+            await self._scale(name, self._workers)
 
     async def _registration(self, version: VersionRef) -> asyncio.Future[None]:
         """The (shared) registration of ``version``, started once, awaited by every caller."""
@@ -183,7 +199,9 @@ class TorchServeBackend:
 
     async def scale(self, version_id: str, workers: int) -> None:
         """Run ``workers`` workers for a registered version."""
-        name = model_name(version_id)
+        await self._scale(model_name(version_id), workers)
+
+    async def _scale(self, name: str, workers: int) -> None:
         status, body = await self._management("PUT", f"/models/{name}?min_worker={workers}&synchronous=true")
         if status != 200:
             raise Unavailable(

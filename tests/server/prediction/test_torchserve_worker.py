@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import time
@@ -19,7 +20,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from quantis.v1 import common_pb2, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
 
-from model_store.torchserve import TorchServeProcess
+from model_store.archive import stage_archive
+from model_store.torchserve import TorchServeProcess, http_call
 from model_store.torchserve_config import free_port
 from server.backends.base import SeriesBatch, VersionRef
 from server.backends.torchserve import TorchServeBackend
@@ -211,6 +213,48 @@ async def test_backend_registers_on_first_use_scales_maps_rejections_and_cancels
         assert not torchserve.worker_pids()
     finally:
         await backend.unload(version.version_id)
+        await backend.close()
+
+
+async def test_a_version_registered_by_hand_without_workers_gets_the_backends_workers(
+    torchserve: TorchServeProcess, artifacts: list[Path]
+) -> None:
+    """TorchServe's register API starts no worker unless asked: a version an operator registered
+    that way would refuse every call. One registered with workers keeps the count it was given."""
+    backend = TorchServeBackend(
+        management_url=torchserve.management_url,
+        grpc_target=torchserve.grpc_target,
+        model_store=torchserve.model_store,
+        workers=1,
+        timeout=20,
+    )
+    bare, chosen = (VersionRef(f"by-hand-{uuid.uuid4()}", artifacts[0]) for _ in range(2))
+    air = np.asarray(air_values(), dtype=np.float32)
+    batch = SeriesBatch(air, np.array([air.size], np.int32), 12, (0.1, 0.9))
+
+    def workers_of(version: VersionRef) -> int:
+        status, body = http_call(f"{torchserve.management_url}/models/{model_name(version.version_id)}")
+        assert status == 200, body
+        return len(json.loads(body)[0]["workers"])
+
+    try:
+        for version, workers in ((bare, 0), (chosen, 2)):
+            name = model_name(version.version_id)
+            stage_archive(torchserve.model_store, name, None, version.artifact_path)
+            query = f"url={name}.mar&model_name={name}&initial_workers={workers}&synchronous=true"
+            status, body = http_call(f"{torchserve.management_url}/models?{query}", "POST")
+            assert status == 200, body
+        assert workers_of(bare) == 0
+
+        answer = await backend.forecast(bare, batch)
+        expected, _ = direct(artifacts[0], list(air), 12, (0.1, 0.9))
+        np.testing.assert_allclose(answer.point, expected, rtol=1e-5)  # type: ignore[arg-type]
+        assert workers_of(bare) == 1
+        await backend.forecast(chosen, batch)
+        assert workers_of(chosen) == 2
+    finally:
+        for version in (bare, chosen):
+            await backend.unload(version.version_id)
         await backend.close()
 
 
