@@ -96,19 +96,21 @@ def check_lookback(
     dataset: Dataset,
     hyperparameters: dict[str, Any],
 ) -> None:
-    """CreateModel's side of check_history: a lookback set (0 is the automatic one) that the
-    dataset's longest series cannot feed with one validation window is INVALID_ARGUMENT naming
-    it, as the model could never train (its dataset does not change)."""
+    """CreateModel's side of check_history: a model whose dataset's longest series cannot feed
+    its lookback with one validation window could never train (its dataset does not change), so
+    it is INVALID_ARGUMENT naming the lookback set, or the horizon the automatic one follows."""
     lookback = int(hyperparameters.get("lookback") or 0)
     longest = dataset.max_series_length
-    if not lookback or not longest:
+    if not longest:
         return
     points = history_needed(model_type, horizon, frequency, lookback, 1)
     if longest < points:
+        field, which = ("hyperparameters[lookback]", "") if lookback else ("horizon", "automatic ")
         raise InvalidArgument.field(
-            "hyperparameters[lookback]",
-            f"needs a series of at least {points} points to train (a quarter lookback of context "
-            f"and two horizons, after one validation window); the dataset's longest has {longest}",
+            field,
+            f"needs a series of at least {points} points to train (a quarter of the {which}lookback "
+            f"as context and two horizons, after one validation window); the dataset's longest has "
+            f"{longest}",
         )
 
 

@@ -143,18 +143,19 @@ async def test_a_model_whose_lookback_its_dataset_cannot_feed_is_not_created(
     job = (await models.TrainModel(pb.TrainModelRequest(model_id=fits.model_id), metadata=ana.metadata)).job
     await models.CancelTrainingJob(pb.CancelTrainingJobRequest(job_id=job.job_id), metadata=ana.metadata)
 
-    # The automatic lookback (36 months, so 45 points) on 40: no request field is at fault.
+    # The automatic lookback (36 months, so 45 points) on 40 follows the horizon: it is named.
     stamps = pd.date_range("2000-01-01", periods=40, freq="MS")
     pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": range(40)}).to_csv(
         tmp_path / "short.csv", index=False
     )
     short = await store_dataset(application, ana.user_id, tmp_path / "short.csv")
-    doomed = (await models.CreateModel(lstm_request(short), metadata=ana.metadata)).model
-    error = await failure(
-        models.TrainModel(pb.TrainModelRequest(model_id=doomed.model_id), metadata=ana.metadata)
-    )
-    assert (error.code, error.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "SERIES_TOO_SHORT"), error
+    error = await failure(models.CreateModel(lstm_request(short), metadata=ana.metadata))
+    assert (error.code, error.fields) == (INVALID, ["horizon"]), error
+    assert "automatic lookback" in error.message, error
     assert "at least 45 points" in error.message and "the dataset's longest has 40" in error.message
+    shorter = lstm_request(short)
+    shorter.horizon = 6  # the same lookback of three seasons: 36 // 4 + 2 x 6 = 21 points
+    await models.CreateModel(shorter, metadata=ana.metadata)
 
 
 async def test_a_cancelled_search_stops_within_its_trial(

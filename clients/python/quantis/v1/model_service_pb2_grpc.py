@@ -152,7 +152,8 @@ class ModelServiceServicer:
         lookback the dataset's longest series cannot feed (a quarter lookback,
         at least 2 points, plus two horizons before one validation window, the
         rule TrainModel applies) could never be trained and is refused:
-        INVALID_ARGUMENT naming hyperparameters[lookback].
+        INVALID_ARGUMENT naming hyperparameters[lookback], or horizon when the
+        lookback is the automatic one (which follows the horizon and season).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -2199,7 +2199,8 @@ export const ModelService: GenService<{
    * lookback the dataset's longest series cannot feed (a quarter lookback,
    * at least 2 points, plus two horizons before one validation window, the
    * rule TrainModel applies) could never be trained and is refused:
-   * INVALID_ARGUMENT naming hyperparameters[lookback].
+   * INVALID_ARGUMENT naming hyperparameters[lookback], or horizon when the
+   * lookback is the automatic one (which follows the horizon and season).
    *
    * @generated from rpc quantis.v1.ModelService.CreateModel
    */
