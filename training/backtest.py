@@ -59,11 +59,12 @@ class BacktestResult:
         return {k: float(np.mean([f[k] for f in self.folds])) for k in keys}
 
 
-def truncate(panel: Panel, drop: int) -> Panel:
-    """Every series without its last ``drop`` points (series too short are left out)."""
+def truncate(panel: Panel, drop: int, horizon: int = 1) -> Panel:
+    """Every series without its last ``drop`` points; series left with ``horizon`` points or
+    fewer, too few to hold out a horizon, are left out."""
     if drop == 0:
         return panel
-    kept = panel.select(drop + 2)
+    kept = panel.select(drop + horizon + 1)
     return Panel(kept.series_ids, tuple(v[:-drop] for v in kept.values), kept.starts, kept.frequency)
 
 
@@ -81,7 +82,7 @@ def rolling_origin(
     step = step or horizon
     result = BacktestResult()
     for fold in range(folds):
-        data = truncate(panel, step * (folds - 1 - fold))
+        data = truncate(panel, step * (folds - 1 - fold), horizon)
         evaluation = holdout_evaluation(make_model(), data, horizon, should_cancel)
         result.folds.append({**evaluation.metrics, "fit_seconds": evaluation.fit_seconds})
     return result

@@ -47,7 +47,10 @@ def seasonal_naive_scale(insample: Array, season_length: int) -> float:
 
 
 def mase(actual: Array, forecast: Array, insample: Array, season_length: int) -> float:
-    """Mean absolute scaled error against the in-sample seasonal naive forecast."""
+    """Mean absolute scaled error against the in-sample seasonal naive forecast; NaN when the
+    in-sample data gives no scale (one value, or a constant series)."""
+    if np.asarray(insample).size < 2:
+        return float("nan")
     scale = seasonal_naive_scale(insample, season_length)
     if scale == 0.0:
         return float("nan")
@@ -55,10 +58,14 @@ def mase(actual: Array, forecast: Array, insample: Array, season_length: int) ->
 
 
 def coverage(actual: Array, lower: Array, upper: Array) -> float:
-    """Share of actual values inside [lower, upper]."""
+    """Share of actual values inside [lower, upper], of those with an interval (a series with one
+    observed value has none: its bounds are NaN); NaN when none has."""
     a, lo = _pair(actual, lower)
     _, hi = _pair(actual, upper)
-    return float(np.mean((a >= lo) & (a <= hi)))
+    bounded = ~(np.isnan(lo) | np.isnan(hi))
+    if not bounded.any():
+        return math.nan
+    return float(np.mean((a[bounded] >= lo[bounded]) & (a[bounded] <= hi[bounded])))
 
 
 def panel_metrics(

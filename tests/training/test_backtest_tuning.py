@@ -26,6 +26,33 @@ def test_rolling_origin_scores_each_fold_on_its_own_horizon(air: Panel) -> None:
     assert result.mean["mase"] == pytest.approx(sum(f["mase"] for f in result.folds) / 3)
 
 
+def with_short_series(air: Panel, length: int) -> Panel:
+    """AirPassengers and a second series of ``length`` months ending with it."""
+    stamps = air.timestamps(0)[-length:]
+    short = pd.DataFrame({"series_id": "short", "timestamp": stamps, "value": air.values[0][-length:] / 2})
+    return Panel.from_long(pd.concat([air.to_long(), short], ignore_index=True))
+
+
+def test_a_series_with_one_value_before_its_held_out_horizon_has_no_mase(air: Panel) -> None:
+    panel = with_short_series(air, 13)
+    metrics = holdout_evaluation(create_forecaster("SEASONAL_NAIVE"), panel, 12).metrics
+    alone = holdout_evaluation(create_forecaster("SEASONAL_NAIVE"), air, 12).metrics
+    assert metrics["mase"] == pytest.approx(alone["mase"])
+    assert tune("SEASONAL_NAIVE", panel, 12, n_trials=1).trials == 1
+
+
+def test_rolling_origin_leaves_out_series_too_short_for_a_fold(air: Panel) -> None:
+    """The short series has 15 values: too few to hold out a horizon at the first origin,
+    which drops 24 values, and at the second, which drops 12."""
+    result = rolling_origin(
+        lambda: create_forecaster("SEASONAL_NAIVE"), with_short_series(air, 15), 12, folds=3
+    )
+    alone = rolling_origin(lambda: create_forecaster("SEASONAL_NAIVE"), air, 12, folds=3)
+    assert result.folds[0]["mase"] == pytest.approx(alone.folds[0]["mase"])
+    assert result.folds[1]["mase"] == pytest.approx(alone.folds[1]["mase"])
+    assert result.folds[2]["mase"] != pytest.approx(alone.folds[2]["mase"])
+
+
 def test_optuna_searches_the_declared_space(air: Panel) -> None:
     train, _ = air.split(12)
     space = {name: MODEL_TYPES["LSTM"].spec(name) for name in ("learning_rate", "hidden_size")}

@@ -44,6 +44,13 @@ def test_coverage_and_panel_average() -> None:
     assert result["coverage"] == pytest.approx(0.5)
 
 
+def test_points_without_an_interval_are_left_out_of_the_coverage() -> None:
+    actual = np.array([[1.0, 2.0], [3.0, 4.0]])
+    lower = np.array([[0.0, 0.0], [np.nan, np.nan]])
+    assert coverage(actual, lower, lower + 3) == 1.0
+    assert np.isnan(coverage(actual[1:], lower[1:], lower[1:] + 3))
+
+
 def test_pinball_loss_values() -> None:
     pred = torch.tensor([[1.0, 2.0, 3.0]])
     target = torch.tensor([2.5])
