@@ -49,6 +49,11 @@ FREQUENCIES: dict[str, Frequency] = {f.name: f for f in (HOURLY, DAILY, WEEKLY, 
 
 def _on_grid(ts: DatetimeArray, freq: Frequency) -> bool:
     """True when every timestamp is the same offset into its period (e.g. all month starts)."""
+    if freq is YEARLY:
+        # A date after February lies a day further into a leap year than into another year:
+        # the grid is the same month of every year, on the monthly grid (July 1, or June 30).
+        months = ts.astype("datetime64[M]").astype(np.int64) % 12
+        return bool(np.all(months == months[0])) and _on_grid(ts, MONTHLY)
     floored = ts.astype(f"datetime64[{freq.unit}]")
     if freq is WEEKLY:
         days = floored.astype(np.int64)

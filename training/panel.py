@@ -68,8 +68,15 @@ class Panel:
             raise InvalidDataError("no rows")
         data = df.loc[:, list(COLUMNS)].copy()
         data["series_id"] = data["series_id"].astype(str)
-        data["timestamp"] = pd.to_datetime(data["timestamp"]).dt.tz_localize(None)
-        data["value"] = pd.to_numeric(data["value"], errors="raise").astype(np.float64)
+        try:
+            data["timestamp"] = pd.to_datetime(data["timestamp"]).dt.tz_localize(None)
+            data["value"] = pd.to_numeric(data["value"], errors="raise").astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            raise InvalidDataError(f"unreadable timestamp or value: {str(exc).splitlines()[0]}") from exc
+        if np.isinf(data["value"]).any():
+            raise InvalidDataError("values must be finite (NaN or a missing row marks a missing value)")
+        if frequency and frequency not in FREQUENCIES:
+            raise InvalidDataError(f"unknown frequency {frequency!r}: one of {', '.join(FREQUENCIES)}")
         data = data.sort_values(["series_id", "timestamp"], kind="stable")
         if data.duplicated(["series_id", "timestamp"]).any():
             raise InvalidDataError("duplicate (series_id, timestamp) rows")
@@ -85,6 +92,15 @@ class Panel:
         freq = FREQUENCIES[frequency] if frequency else infer_frequency(np.split(all_stamps, heads[1:]))
         # Each series on its grid, from its first timestamp's period to its last one's.
         pos = freq.positions(all_stamps)
+        # On a given (not inferred) grid, two rows can fall in one period: one would be lost.
+        shared = np.diff(pos) == 0
+        shared[heads[1:] - 1] = False  # a series' first row follows another series' last
+        if shared.any():
+            row = int(np.argmax(shared))
+            period = freq.timestamps(pos[row : row + 1])[0]
+            raise InvalidDataError(
+                f"series {sids[row]!r} has more than one row in the {freq.name} period {period}"
+            )
         first_pos = pos[heads]
         spans = np.maximum.reduceat(pos, heads) - first_pos + 1
         grid_starts = np.concatenate([[0], np.cumsum(spans)[:-1]])

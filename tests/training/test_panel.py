@@ -23,6 +23,8 @@ from training.panel import Panel
         ("QE-DEC", "quarterly"),
         ("YS", "yearly"),
         ("YE", "yearly"),
+        ("YS-JUL", "yearly"),  # fiscal years: July 1 is a day further into a leap year
+        ("YE-FEB", "yearly"),
     ],
 )
 def test_frequency_inference(freq: str, expected: str) -> None:
@@ -141,6 +143,39 @@ def test_bad_long_frames_are_refused() -> None:
     dup = pd.DataFrame({"series_id": ["a", "a"], "timestamp": ["2020-01-01"] * 2, "value": [1.0, 2.0]})
     with pytest.raises(InvalidDataError, match="duplicate"):
         Panel.from_long(dup)
+
+
+def monthly_frame(values: list[object], stamps: list[str] | None = None) -> pd.DataFrame:
+    stamps = stamps or [str(t.date()) for t in pd.date_range("2020-01-01", periods=len(values), freq="MS")]
+    return pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": values})
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (monthly_frame([1.0, "abc", 3.0]), "unreadable timestamp or value: Unable to parse"),
+        (monthly_frame([1.0, 2.0, 3.0], ["2020-01-01", "January", "2020-03-01"]), "unreadable timestamp"),
+        (monthly_frame([1.0, np.inf, 3.0]), "values must be finite"),
+        (monthly_frame([1.0, -np.inf, 3.0]), "values must be finite"),
+    ],
+    ids=["text value", "text timestamp", "inf", "-inf"],
+)
+def test_unreadable_or_infinite_values_are_refused(frame: pd.DataFrame, message: str) -> None:
+    """Not a pandas error, nor an infinite value that trains a network on NaN losses."""
+    with pytest.raises(InvalidDataError, match=message):
+        Panel.from_long(frame)
+
+
+def test_a_given_frequency_coarser_than_the_data_is_refused_not_collapsed() -> None:
+    """Two rows in one period of the given grid: keeping one would silently drop the other."""
+    daily = pd.DataFrame(
+        {"series_id": "a", "timestamp": pd.date_range("2020-01-01", periods=60, freq="D"), "value": 1.0}
+    )
+    with pytest.raises(InvalidDataError, match="more than one row in the monthly period 2020-01"):
+        Panel.from_long(daily, frequency="monthly")
+    with pytest.raises(InvalidDataError, match="unknown frequency 'minutely'"):
+        Panel.from_long(daily, frequency="minutely")
+    assert Panel.from_long(daily, frequency="daily").lengths.tolist() == [60]
 
 
 def test_split_is_by_time(air: Panel) -> None:
