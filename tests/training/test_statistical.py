@@ -59,6 +59,17 @@ def test_series_too_short_for_the_model_get_the_naive_forecast(air: Panel, model
     assert np.all(q[0, :, 0] < point[0]) and np.all(point[0] < q[0, :, 2])
 
 
+@pytest.mark.parametrize("model_type", ["SEASONAL_NAIVE", "AUTO_ETS"])
+def test_no_quantile_levels_give_the_point_forecast_alone(air: Panel, model_type: str) -> None:
+    """As for the deep models: the quantiles are (n, horizon, 0)."""
+    model = create_forecaster(model_type)
+    model.fit(air, 12)
+    point, q = model.predict_packed(*air.packed(), 6, ())
+    median, _ = model.predict_packed(*air.packed(), 6, (0.5,))
+    assert q.shape == (1, 6, 0)
+    np.testing.assert_array_equal(point, median)
+
+
 @pytest.mark.parametrize("model_type", ["SEASONAL_NAIVE", "AUTO_ETS", "AUTO_ARIMA"])
 def test_one_observed_value_gives_a_point_and_no_interval(air: Panel, model_type: str) -> None:
     model = create_forecaster(model_type)

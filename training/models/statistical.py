@@ -218,4 +218,4 @@ def _forecast(
         width = interval_width(q)
         side = "lo" if q < 0.5 else "hi"
         columns.append(result[f"{name}-{side}-{width}"].to_numpy(np.float64).reshape(-1, horizon))
-    return point, np.stack(columns, axis=-1)
+    return point, np.stack(columns, axis=-1) if columns else np.empty((*point.shape, 0))
