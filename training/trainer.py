@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.errors import TrainingCancelled
+from training.errors import TrainingCancelled, TrainingError
 from training.progress import CancelCheck, ProgressCallback, ProgressEvent
 from training.quantiles import pinball_loss
 
@@ -151,6 +151,8 @@ def fit_network(
         if epoch - best.best_epoch >= config.patience:
             clock.skip(config.max_epochs - epoch)
             break
+    if not math.isfinite(best.best_loss):  # the weights would be the untrained ones
+        raise TrainingError(f"the loss was never finite in {best.epochs_run} epoch(s): nothing was learnt")
     net.load_state_dict(best_state)
     net.eval()
     return best

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import training.models.deep_fit as deep_fit
-from training.errors import InvalidRequestError, TrainingCancelled
+from training.errors import InvalidRequestError, TrainingCancelled, TrainingError
 from training.metrics import mase
 from training.models.deep import DeepForecaster
 from training.models.lstm import LSTMNet
@@ -20,7 +20,7 @@ from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import ProgressEvent
 from training.registry import create_forecaster
-from training.trainer import Batch, fit_network
+from training.trainer import Batch, LoopConfig, ProgressClock, fit_network
 
 from .conftest import FAST
 
@@ -239,3 +239,20 @@ def test_an_lstm_saved_without_the_anchor_setting_loads_unanchored(air: Panel, t
     np.testing.assert_array_equal(
         loaded.predict(train, 12, (0.5,)).point, plain.predict(train, 12, (0.5,)).point
     )
+
+
+def test_a_network_whose_loss_is_never_finite_is_refused_not_kept_untrained() -> None:
+    net = LSTMNet(2, 1, 1, 3, 4, 1, 0.0)
+    windows = 8
+    batch: Batch = {
+        "past_value": torch.zeros(windows, 4),
+        "past_mask": torch.ones(windows, 4),
+        "past_known": torch.zeros(windows, 4, 1),
+        "future_known": torch.zeros(windows, 2, 1),
+        "static": torch.zeros(windows, 1),
+        "target": torch.full((windows, 2), float("nan")),
+    }
+    config = LoopConfig(max_epochs=3, patience=2, learning_rate=1e-3, batch_size=4)
+    clock = ProgressClock(3, lambda event: None, lambda: False)
+    with pytest.raises(TrainingError, match="never finite in 2 epoch"):
+        fit_network(net, batch, None, torch.tensor([0.1, 0.5, 0.9]), config, 0, clock)
