@@ -168,6 +168,16 @@ def test_predict_packed_rejects_bad_requests(trained_lstm: DeepForecaster) -> No
         trained_lstm.predict_packed(values, np.array([29], np.int32), 12, (0.5,))
     with pytest.raises(ValueError, match="positive"):
         trained_lstm.predict_packed(-values, lengths, 12, (0.5,))
+    with pytest.raises(InvalidRequestError, match="lengths must be integers"):
+        trained_lstm.predict_packed(values, lengths.astype(np.float64), 12, (0.5,))  # type: ignore[arg-type]
+    # The calendar of each series: one date each, none missing (not broadcast, not NaT features).
+    two = np.array(["1960-12-01", "1961-12-01"], dtype="datetime64[ns]")
+    with pytest.raises(InvalidRequestError, match="2 entries for 1 series"):
+        trained_lstm.predict_packed(values, lengths, 12, (0.5,), two)
+    with pytest.raises(InvalidRequestError, match="none NaT"):
+        trained_lstm.predict_packed(values, lengths, 12, (0.5,), np.array(["NaT"], dtype="datetime64[ns]"))
+    with pytest.raises(InvalidRequestError, match="datetime64"):
+        trained_lstm.predict_packed(values, lengths, 12, (0.5,), np.array([0]))  # type: ignore[arg-type]
 
 
 def test_demo_lstm_trains_in_under_a_minute_and_beats_seasonal_naive(air: Panel) -> None:

@@ -73,10 +73,17 @@ class Forecaster(Protocol):
     def save(self, directory: Path) -> None: ...
 
 
-def check_packed(values: npt.NDArray[np.floating], lengths: npt.NDArray[np.integer], horizon: int) -> None:
+def check_packed(
+    values: npt.NDArray[np.floating],
+    lengths: npt.NDArray[np.integer],
+    horizon: int,
+    last_timestamps: DatetimeArray | None = None,
+) -> None:
     """Validate the packed layout shared by every model type."""
     if values.ndim != 1 or lengths.ndim != 1:
         raise InvalidRequestError("values and lengths must be one-dimensional")
+    if not np.issubdtype(lengths.dtype, np.integer):
+        raise InvalidRequestError(f"lengths must be integers, not {lengths.dtype}")
     if lengths.size == 0:
         raise InvalidRequestError("lengths is empty: send at least one series")
     if int(lengths.min()) < 1:
@@ -87,6 +94,14 @@ def check_packed(values: npt.NDArray[np.floating], lengths: npt.NDArray[np.integ
         raise InvalidRequestError("horizon must be at least 1")
     if np.isinf(values).any():
         raise InvalidRequestError("values must be finite (NaN marks a missing value)")
+    if last_timestamps is not None:
+        stamps = np.asarray(last_timestamps)
+        if stamps.shape != lengths.shape:
+            raise InvalidRequestError(f"last_timestamps has {stamps.size} entries for {lengths.size} series")
+        if stamps.dtype.kind != "M" or np.isnat(stamps).any():
+            raise InvalidRequestError(
+                "last_timestamps must be datetime64 dates, none NaT (NaT has no calendar)"
+            )
 
 
 def forecast_panel(model: Forecaster, panel: Panel, horizon: int, quantiles: tuple[float, ...]) -> Forecast:

@@ -88,7 +88,7 @@ class DeepForecaster:
     ) -> tuple[F32, F32]:
         if not self.nets or self.frequency is None:
             raise TrainingError("the model is not trained")
-        check_packed(values, lengths, horizon)
+        check_packed(values, lengths, horizon, last_timestamps)
         if horizon > self.horizon:
             raise InvalidRequestError(f"horizon {horizon} exceeds the trained horizon {self.horizon}")
         lengths = lengths.astype(np.int32)
