@@ -1,10 +1,17 @@
-"""Servicers that fail each call's first attempt with UNAVAILABLE: the SDKs' retries meet them."""
+"""Servicers that fail each call's first attempt with UNAVAILABLE: the SDKs' retries meet them.
+
+A call whose x-test-case header is ``conflict`` loses a transaction conflict in the database on
+its first attempt instead, and one whose header is ``conflicts`` on every attempt: the server
+answers ABORTED, reason TRANSACTION_CONFLICT, as it does for a real deadlock.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 import grpc
+import psycopg2  # type: ignore[import-untyped]
+import sqlalchemy.exc
 from google.type import money_pb2
 from quantis.v1 import financial_service_pb2 as pb
 from quantis.v1 import financial_service_pb2_grpc as pb_grpc
@@ -20,6 +27,9 @@ class FirstAttemptFails:
         case = dict(context.invocation_metadata() or ()).get("x-test-case", "")
         key = (method, str(case))
         self.attempts[key] = self.attempts.get(key, 0) + 1
+        if case == "conflicts" or (case == "conflict" and self.attempts[key] == 1):
+            deadlock = psycopg2.errors.DeadlockDetected("deadlock detected")
+            raise sqlalchemy.exc.OperationalError("UPDATE ...", {}, deadlock)
         if self.attempts[key] == 1:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
 

@@ -35,7 +35,7 @@ export interface QuantisClientOptions {
   tokens?: Tokens;
   /** The default deadline of calls that answer once, in ms; null for none. */
   timeoutMs?: number | null;
-  /** Retries of idempotent calls on UNAVAILABLE; null turns them off. */
+  /** Retries of idempotent calls on UNAVAILABLE and of unary calls on a transaction conflict; null turns them off. */
   retry?: RetryPolicy | null;
   refreshMarginMs?: number;
   /** Called with every new pair of tokens (login and each refresh), to store them. */

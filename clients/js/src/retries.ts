@@ -4,11 +4,16 @@
  * min(initialBackoffMs * multiplier^(n-1), maxBackoffMs). The call's deadline and abort
  * signal cover every attempt. A server stream is retried only until its first message,
  * since after that the caller has seen part of the answer.
+ *
+ * Any unary call, a write too, is also retried after ABORTED with reason TRANSACTION_CONFLICT:
+ * it lost a conflict with a concurrent transaction in the server's database, which stored
+ * nothing of it.
  */
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 
 import { isIdempotent } from "./contracts.js";
+import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -24,8 +29,15 @@ export const DEFAULT_RETRY: RetryPolicy = {
   backoffMultiplier: 2,
 };
 
-function retryable(error: unknown): boolean {
+const TRANSACTION_CONFLICT = "TRANSACTION_CONFLICT";
+
+function unavailable(error: unknown): boolean {
   return error instanceof ConnectError && error.code === Code.Unavailable;
+}
+
+function conflict(error: unknown): boolean {
+  if (!(error instanceof ConnectError) || error.code !== Code.Aborted) return false;
+  return error.findDetails(ErrorInfoSchema).some((info) => info.reason === TRANSACTION_CONFLICT);
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -53,9 +65,10 @@ export async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<
 export function retryInterceptor(policy: RetryPolicy): Interceptor {
   return (next) => async (request) => {
     const kind = request.method.methodKind;
-    if (!isIdempotent(request.method) || (kind !== "unary" && kind !== "server_streaming")) {
-      return next(request);
-    }
+    const idempotent = isIdempotent(request.method) && (kind === "unary" || kind === "server_streaming");
+    if (!idempotent && kind !== "unary") return next(request);
+    const retryable = (error: unknown) =>
+      (idempotent && unavailable(error)) || (kind === "unary" && conflict(error));
     // A server stream's single request is an iterable that can be read once: keep it for resends.
     const input = [];
     if (request.stream) for await (const message of request.message) input.push(message);

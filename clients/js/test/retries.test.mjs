@@ -1,9 +1,11 @@
-// Idempotent calls are retried on UNAVAILABLE; others are not; unary calls get the default deadline.
-// The flaky server answers UNAVAILABLE to the first attempt of each method and x-test-case header.
+// Idempotent calls are retried on UNAVAILABLE; others are not; unary calls get the default deadline;
+// any unary call is retried after a transaction conflict. The flaky server answers UNAVAILABLE to
+// the first attempt of each method and x-test-case header, or, for the headers "conflict" and
+// "conflicts", ABORTED TRANSACTION_CONFLICT to the first attempt or to every one.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DeadlineExceeded, Unavailable, createQuantisClient } from "@quantis/client/node";
+import { Aborted, DeadlineExceeded, Unavailable, createQuantisClient } from "@quantis/client/node";
 
 import { flakyUrl } from "./support.mjs";
 
@@ -67,4 +69,20 @@ test("unary calls get the default deadline", async (t) => {
   const started = Date.now();
   await assert.rejects(client.financial.getLimits({}), DeadlineExceeded);
   assert.ok(Date.now() - started < 1500);
+});
+
+test("a write that lost a transaction conflict is sent again, as often as the policy says", async (t) => {
+  const { client, attempts } = counting(t);
+  await client.financial.createTransaction({}, { headers: { "x-test-case": "conflict" } });
+  assert.deepEqual(attempts, ["CreateTransaction", "CreateTransaction"]);
+
+  const retry = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 10, backoffMultiplier: 1 };
+  const limited = counting(t, { retry });
+  const refused = limited.client.financial.createTransaction({}, { headers: { "x-test-case": "conflicts" } });
+  await assert.rejects(refused, (error) => error instanceof Aborted && error.reason === "TRANSACTION_CONFLICT");
+  assert.equal(limited.attempts.length, 3);
+
+  const off = counting(t, { retry: null });
+  await assert.rejects(off.client.financial.createTransaction({}, { headers: { "x-test-case": "conflicts" } }), Aborted);
+  assert.deepEqual(off.attempts, ["CreateTransaction"]);
 });

@@ -47,7 +47,7 @@ class AsyncClient:
             api_key=api_key, tokens=tokens, refresh_margin=refresh_margin, on_refresh=on_refresh
         )
         self._refresh_lock = asyncio.Lock()
-        policy = call_policy(self.credentials, self._refresh, timeout)
+        policy = call_policy(self.credentials, self._refresh, timeout, retry)
         self._channel = aio_channel(target, tls, insecure, retry, policy)
         services = stubs(self._channel)
         self.auth = services.auth

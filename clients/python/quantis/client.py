@@ -61,7 +61,7 @@ class Client:
             api_key=api_key, tokens=tokens, refresh_margin=refresh_margin, on_refresh=on_refresh
         )
         self._refresh_lock = threading.Lock()
-        policy = CallPolicy(self.credentials, self._refresh, timeout)
+        policy = CallPolicy(self.credentials, self._refresh, timeout, retry)
         self._raw, channel = sync_channel(target, tls, insecure, retry, [policy])
         services = stubs(channel)
         self.auth = services.auth

@@ -1,4 +1,5 @@
-"""Which RPCs may be retried, and the gRPC service config that retries them.
+"""Which RPCs may be retried, and the gRPC service config that retries them; and the retry of
+any unary call that lost a conflict between database transactions.
 
 Retries are left to gRPC itself (a ``retryPolicy`` in the channel's service
 config) so that backoff, jitter and the retry budget follow the gRPC spec and
@@ -8,14 +9,24 @@ pure calculators (Calculate*, Check*), and the writes whose contracts say a
 repeat has no further effect (UploadChunk within committed bytes,
 CompleteUpload on a completed session, SubmitActuals). The list is computed
 from the contracts' descriptors, so a new read RPC is covered without an edit.
+
+A call refused with ABORTED, reason ``TRANSACTION_CONFLICT``, lost a conflict with a concurrent
+one in the server's database (a deadlock, a serialization failure): the server stored nothing,
+so any unary call, a write too, is sent again (``conflict_pause``), within its deadline. gRPC's
+retry policy cannot tell that reason from other ABORTED calls, so the channel's interceptor
+(``quantis.call_policy``, ``quantis.aio_call_policy``) does it.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import time
 from dataclasses import dataclass
 
-from quantis import contracts
+from quantis import contracts, errors
+
+TRANSACTION_CONFLICT = "TRANSACTION_CONFLICT"
 
 _READ_PREFIXES = ("Get", "List", "Preview", "Download", "Watch", "Calculate", "Check")
 _REPEATABLE_WRITES = frozenset({"UploadChunk", "CompleteUpload", "SubmitActuals"})
@@ -33,7 +44,8 @@ def idempotent_methods() -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retries of idempotent calls on UNAVAILABLE, with exponential backoff (seconds)."""
+    """Retries of idempotent calls on UNAVAILABLE, and of any unary call on a transaction
+    conflict, with exponential backoff (seconds)."""
 
     max_attempts: int = 5
     initial_backoff: float = 0.1
@@ -54,3 +66,20 @@ def service_config(policy: RetryPolicy | None) -> str:
         "retryableStatusCodes": ["UNAVAILABLE"],
     }
     return json.dumps({"methodConfig": [{"name": names, "retryPolicy": retry}]})
+
+
+def conflict_pause(
+    error: errors.QuantisError, attempt: int, policy: RetryPolicy | None, deadline: float | None
+) -> float | None:
+    """Seconds to wait before sending again a unary call whose attempt ``attempt`` (from 1) failed
+    with ``error``, or None when it is not sent again: not a transaction conflict, retries off,
+    the attempts spent, or too little of the call's deadline (``time.monotonic()``) left."""
+    if policy is None or attempt >= policy.max_attempts:
+        return None
+    if not isinstance(error, errors.Aborted) or error.reason != TRANSACTION_CONFLICT:
+        return None
+    ceiling = min(policy.initial_backoff * policy.backoff_multiplier ** (attempt - 1), policy.max_backoff)
+    pause = random.uniform(0, ceiling)  # full jitter: the calls that conflicted spread apart
+    if deadline is not None and time.monotonic() + pause >= deadline:
+        return None
+    return pause
