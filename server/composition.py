@@ -181,6 +181,7 @@ async def build_application(
     prediction = prediction_runtime(settings, db, tracer_of(tracer_provider), metrics)
     prediction.history.start()  # what an earlier server left in the spool is stored from now on
     prediction.follow(bus)  # loads what each deployment serves
+    prediction.unload_idle(db, settings.prediction_idle_unload_seconds)
     health.register(
         NamedCheck("inference backend", Kind.INFERENCE_BACKEND, backend_check(prediction.backend))
     )

@@ -358,6 +358,12 @@ class Settings(BaseSettings):
     within this time. In its last quarter an entry is refreshed behind the requests, which are
     answered from it meanwhile, so under steady traffic none waits for the database."""
 
+    prediction_idle_unload_seconds: float = Field(default=900.0, ge=0)
+    """How long a version no deployment serves (one pinned by its callers, or one a request
+    routed just before a redeploy) stays loaded after its last forward pass; 0 keeps it until
+    the model is deleted or the server stops. Not on a TorchServe fleet, which other servers
+    may be calling it on."""
+
     web_listen: str = "127.0.0.1:8080"
     """host:port ``quantis web`` (the embedded gRPC-web bridge) listens on; --listen overrides it."""
 

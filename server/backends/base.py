@@ -60,6 +60,12 @@ class ForecastBackend(Protocol):
 
     name: str
 
+    @property
+    def shared(self) -> bool:
+        """Whether other servers may be calling the versions it holds (a TorchServe fleet): a
+        version idle here may not be idle there, so only a deployment's change unloads it."""
+        ...
+
     async def load(self, version: VersionRef) -> None:
         """Make ``version`` ready to answer (idempotent)."""
         ...

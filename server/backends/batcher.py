@@ -75,6 +75,17 @@ class DynamicBatcher:
         # Per key, the requests its recent passes served: their peak, decaying; 1 after a pass alone.
         self._peak: dict[Key, int] = {}
         self._loop_load = LoopLoad()  # asked from the event loop only: its thread's load
+        self._last_pass: dict[str, float] = {}  # version id: time.monotonic() of its latest pass
+
+    def idle_versions(self, seconds: float) -> list[str]:
+        """The versions that had passes, none in the last ``seconds`` and none waiting or running."""
+        cutoff = time.monotonic() - seconds
+        busy = {p.version.version_id for p in (*self._pending.values(), *self._sealed)}
+        return [v for v, at in self._last_pass.items() if at < cutoff and v not in busy]
+
+    def forget(self, version_id: str) -> None:
+        """Stop following ``version_id``'s passes (it was unloaded) until its next one."""
+        self._last_pass.pop(version_id, None)
 
     @property
     def queue_depth(self) -> int:
@@ -233,8 +244,10 @@ class DynamicBatcher:
             "quantis.batch.requests": len(batches),
             "quantis.horizon": merged.horizon,
         }
+        self._last_pass[version.version_id] = time.monotonic()
         with self._tracer.start_as_current_span("backend.forecast", attributes=attributes):
             result = await self.backend.forecast(version, merged)
+        self._last_pass[version.version_id] = time.monotonic()
         elapsed = time.perf_counter() - started
         turn.cancel()
         self.stats.batches += 1

@@ -67,6 +67,7 @@ class PassCosts:
 
 class InProcessBackend:
     name = "in-process"
+    shared = False
 
     def __init__(self, *, torch_threads: int = 1, workers: int = 1, inline_max_seconds: float = 0.0):
         torch.set_num_threads(torch_threads)

@@ -94,6 +94,10 @@ class TorchServeBackend:
             process=process,
         )
 
+    @property
+    def shared(self) -> bool:
+        return self.process is None  # a fleet; several serving processes need one
+
     # A TorchServe of its own may move to fresh ports when one is taken at its first start.
     @property
     def _management_url(self) -> str:

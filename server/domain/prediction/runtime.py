@@ -7,7 +7,9 @@ reading a network's artifact, starting the worker process of a statistical model
 registering an archive with TorchServe (seconds). A load that fails is logged; the version's
 first request loads it again. The versions a model answered with in this process and no longer
 answers with (another deployed, the model deleted) are unloaded then, so that the backend
-(TorchServe's workers and model store above all) does not keep every version ever served.
+(TorchServe's workers and model store above all) does not keep every version ever served; and a
+version no deployment serves (pinned by its callers, or loaded again by a request routed just
+before a redeploy) is unloaded once it has had no pass for a while (``unload_idle``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class PredictionRuntime:
     batches: BatchPredictions
     _warming: set[asyncio.Task[None]] = field(default_factory=set)
     _following: asyncio.Task[None] | None = None
+    _sweeping: asyncio.Task[None] | None = None
     _one_load: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     _replaced: dict[str, Route] = field(default_factory=dict)
     """The routing of an announced model before the announcement, until its warm unloads what
@@ -108,10 +111,40 @@ class PredictionRuntime:
             return
         gone = held.versions if route is None else set(held.serving) - set(route.serving)
         for version_id in gone:
+            self.batcher.forget(version_id)
             try:
                 await self.backend.unload(version_id)
             except Exception:
                 log.warning("could not unload model version %s", version_id, exc_info=True)
+
+    def unload_idle(self, db: Database, seconds: float) -> None:
+        """From now on, unload each version that has had no pass for ``seconds`` and that no
+        deployment serves (not on a shared backend, nor with ``seconds`` 0)."""
+        if seconds <= 0 or self.backend.shared:
+            return
+        deployed = sa.select(Deployment.version_id).where(Deployment.percent > 0)
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(min(seconds / 2, 60.0))
+                idle = set(self.batcher.idle_versions(seconds))
+                try:
+                    if idle:
+                        idle -= set(await db.run(lambda session: session.scalars(deployed).all()))
+                except Exception:  # the database is down: tried again at the next sweep
+                    log.warning("could not read the deployed versions", exc_info=True)
+                    continue
+                for version_id in idle:
+                    # Forgotten first: a pass while it unloads (it loads again) is followed afresh.
+                    self.batcher.forget(version_id)
+                    try:
+                        await self.backend.unload(version_id)
+                    except Exception:  # a TorchServe down forgets its registrations anyway
+                        log.warning("could not unload idle model version %s", version_id, exc_info=True)
+                    else:
+                        log.info("unloaded model version %s: idle and not deployed", version_id)
+
+        self._sweeping = asyncio.get_running_loop().create_task(sweep())
 
     async def warm_deployed(self, db: Database) -> None:
         """``warm`` every model with a deployment (at start)."""
@@ -127,10 +160,11 @@ class PredictionRuntime:
     async def close(self) -> None:
         """Stop the loads under way, store the history and failures still queued, then release
         the backend."""
-        if self._following is not None:
-            self._following.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._following
+        for task in (self._following, self._sweeping):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for task in list(self._warming):
             task.cancel()
         await self.warmed()
