@@ -69,8 +69,14 @@ def accuracy(forecast: dict[str, Any], actuals: dict[int, float], scale: float |
             lo, hi = _level_index(levels, lower), _level_index(levels, 1 - lower)
             if lo is None or hi is None:
                 continue
-            inside = (a[mask] >= rows[mask, lo]) & (a[mask] <= rows[mask, hi])
-            intervals.append(Interval(levels[lo], levels[hi], float(inside.mean()), n))
+            low, high = rows[mask, lo], rows[mask, hi]
+            # A step forecast without an interval (NaN bounds, as for one observed value) has
+            # no coverage to count, as in training.metrics.coverage.
+            bounded = ~(np.isnan(low) | np.isnan(high))
+            inside = (a[mask] >= low) & (a[mask] <= high)
+            points = int(bounded.sum())
+            observed = float(inside[bounded].mean()) if points else NAN
+            intervals.append(Interval(levels[lo], levels[hi], observed, points))
         eighty = next((i for i in intervals if abs(i.lower - 0.1) < 1e-9), None)
         if eighty is not None:
             metrics["coverage_80"] = eighty.observed
