@@ -32,9 +32,11 @@ def pack_summaries(
 ) -> list[bytes]:
     """For each packed input, its summary as bytes: length, count, mean and standard deviation
     of its observed values, the last value, its seasonal naive scale (lag ``season_length``, or
-    1 when the input is not longer than a season) and its last SAMPLE_SIZE values (what drift is
-    measured on). Vectorised over the inputs and stored as bytes, not JSON: this runs for every
-    series served, and a dict per series encoded as text cost half of storing its history row.
+    1 when the input is not longer than a season; on the input as training sees it, from its
+    first to its last observed value with the gaps between filled by linear interpolation) and
+    its last SAMPLE_SIZE values (what drift is measured on). Vectorised over the inputs and
+    stored as bytes, not JSON: this runs for every series served, and a dict per series encoded
+    as text cost half of storing its history row.
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     flat = np.asarray(values, dtype=np.float64)
@@ -50,7 +52,7 @@ def pack_summaries(
     )
     index = ends[:, None] - SAMPLE_SIZE + np.arange(SAMPLE_SIZE)[None, :]
     tails = np.where(index >= starts[:, None], flat[np.maximum(index, 0)], np.nan)
-    scale = _naive_scales(flat[seen], count, season_length)
+    scale = _naive_scales(*_as_trained(flat, seen, count), season_length)
     rows = np.empty(lengths.size, dtype=_SUMMARY)
     rows["n"] = np.stack([lengths, count], axis=1)
     rows["stats"] = np.stack([mean, std, tails[:, -1], scale], axis=1)
@@ -99,19 +101,39 @@ def stored_summary(prediction: Prediction) -> dict[str, Any]:
     return summary
 
 
+def _as_trained(
+    flat: npt.NDArray[np.float64], seen: npt.NDArray[np.bool_], count: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Each packed input from its first to its last observed value, the missing values between
+    filled by linear interpolation (training's missing-value policy), packed, and how long each
+    is (0 for an input with no observed value)."""
+    positions = np.flatnonzero(seen)
+    firsts = np.cumsum(count) - count
+    has = count > 0
+    spans = np.zeros(count.size, np.int64)
+    spans[has] = positions[firsts[has] + count[has] - 1] - positions[firsts[has]] + 1
+    start = np.zeros(count.size, np.int64)
+    start[has] = positions[firsts[has]]
+    index = np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans - start, spans)
+    if not positions.size:  # np.interp needs a point to start from
+        return np.empty(0), spans
+    # Inside a span both neighbours of a missing value are that input's own observed values.
+    return np.interp(index, positions, flat[positions]), spans
+
+
 def _naive_scales(
-    observed: npt.NDArray[np.float64], count: npt.NDArray[np.int64], season_length: int
+    values: npt.NDArray[np.float64], count: npt.NDArray[np.int64], season_length: int
 ) -> npt.NDArray[np.float64]:
-    """Mean absolute lag-m difference of each input's observed values (m as pack_summaries says;
-    0 where an input has fewer than two observed values)."""
+    """Mean absolute lag-m difference of each input's ``count`` packed values (m as
+    pack_summaries says; 0 where an input has fewer than two values)."""
     series = np.repeat(np.arange(count.size), count)
     lag = np.where(count > season_length, season_length, 1)
     sums = np.zeros(count.size)
     for m in {season_length, 1}:
-        if m < 1 or observed.size <= m:
+        if m < 1 or values.size <= m:
             continue
         same = (series[m:] == series[:-m]) & (lag[series[m:]] == m)
-        sums += np.bincount(series[m:][same], np.abs(observed[m:] - observed[:-m])[same], count.size)
+        sums += np.bincount(series[m:][same], np.abs(values[m:] - values[:-m])[same], count.size)
     pairs = count - lag
     return np.divide(sums, pairs, out=np.zeros(count.size), where=pairs > 0)
 

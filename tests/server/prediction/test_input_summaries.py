@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from server.db.base import new_ids
@@ -30,6 +31,7 @@ from server.domain.prediction.blobs import (
     unpack_summary,
 )
 from server.domain.prediction.history import Served
+from training.metrics import seasonal_naive_scale
 from training.profile import WINDOW
 
 
@@ -38,9 +40,13 @@ def _finite(value: float) -> float | None:
 
 
 def reference(values: np.ndarray, season: int) -> dict[str, Any]:
+    """The summary of one input, its scale as training takes it (edges trimmed, gaps filled)."""
     observed = values[~np.isnan(values)]
-    m = season if observed.size > season else 1
-    scale = float(np.mean(np.abs(observed[m:] - observed[:-m]))) if observed.size > m else 0.0
+    scale = 0.0
+    if observed.size:
+        series = pd.Series(values)
+        filled = series.loc[series.first_valid_index() : series.last_valid_index()].interpolate().to_numpy()
+        scale = seasonal_naive_scale(filled, season) if filled.size > 1 else 0.0
     return {
         "length": values.size,
         "observed": observed.size,
@@ -110,7 +116,7 @@ def test_a_row_reads_its_packed_summary_or_the_json_one_stored_before() -> None:
         "std": 1.0,
         "last": 5.0,
         "sample": [3.0, None, 5.0],
-        "scale": 2.0,
+        "scale": 1.0,  # of 3, 4, 5, as training fills the gap
     }
     older = {"request": "r0", "length": 2, "sample": [1.0, 2.0], "scale": 1.0}
     assert stored_summary(Prediction(input_summary=older, input_blob=None)) == older

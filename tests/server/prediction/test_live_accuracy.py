@@ -143,12 +143,14 @@ async def test_live_accuracy_equals_training_metrics(
         return await forecast(predictions, ana, model.model_id, version_id, values, horizon)
 
     # Ten years of a monthly series: scaled by its lag-12 naive error. Eight months, not longer
-    # than a season: by its lag-1 error. Twelve observed months between missing values (trimmed,
-    # as training trims a series' edges), so again not longer than a season.
+    # than a season: by its lag-1 error. Twelve months between missing values (trimmed, as
+    # training trims a series' edges, and the one missing inside filled as training fills it),
+    # so again not longer than a season.
     seasonal = Case(await predict(first, air[:120], 6), air[:120], {})
     short = Case(await predict(first, air[40:48], 4), air[40:48], {})
-    gappy = [NAN, NAN, NAN, *air[60:72], NAN]
-    missing = Case(await predict(second, gappy, 6), air[60:72], {})
+    gappy = [NAN, NAN, NAN, *air[60:66], NAN, *air[67:72], NAN]
+    filled = [*air[60:66], (air[65] + air[67]) / 2, *air[67:72]]
+    missing = Case(await predict(second, gappy, 6), filled, {})
     await predict(second, air[:60], 6)  # no actuals: counted as a series, not in the accuracy
     await application.prediction.history.flush()  # type: ignore[union-attr]
 
