@@ -867,9 +867,12 @@ export type PredictionAccuracy = Message<"quantis.v1.PredictionAccuracy"> & {
 
   /**
    * MAE, RMSE, sMAPE, MASE (scaled by the seasonal naive in-sample error of
-   * the input series, as in training) and coverage_80 (share of actuals
-   * inside the 0.1 to 0.9 quantile interval; NaN when those levels were not
-   * forecast), over points steps.
+   * the input series as training takes it, edges without values trimmed and
+   * gaps between filled linearly; by the version's validation scale where the
+   * input gives none, one value or a constant series) and coverage_80 (share
+   * of actuals inside the 0.1 to 0.9 quantile interval; NaN when those levels
+   * were not forecast), over points steps. A step whose forecast has no
+   * interval (NaN bounds) counts for no interval's coverage.
    *
    * @generated from field: quantis.v1.Metrics metrics = 3;
    */
