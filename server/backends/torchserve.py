@@ -11,8 +11,9 @@ the version once and retries. Anything else that keeps TorchServe from answering
 connection refused, a worker killed, the deadline passed) is server.errors.Unavailable;
 the channel reconnects by itself, so calls succeed again as soon as TorchServe is back.
 ``unload`` unregisters a version once the calls under way for it are answered (TorchServe
-never answers a call whose model it unregisters) and removes its archive from the model
-store; calls that come meanwhile wait for it, then register the version again.
+never answers a call whose model it unregisters), on a fleet a grace later for other servers'
+calls, and removes its archive from the model store; calls that come meanwhile wait for it,
+then register the version again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ from server.backends.torchserve_protocol import (
     unavailable,
 )
 from server.errors import FailedPrecondition, Unavailable
+
+# How long a version stays registered on a fleet after this server's calls for it ended: other
+# servers' calls under way for it (their passes take milliseconds to a second) would otherwise
+# never be answered, as TorchServe answers no call whose model is unregistered under it.
+FLEET_UNREGISTER_GRACE_SECONDS = 2.0
 
 
 def _succeeded(future: asyncio.Future[None]) -> bool:
@@ -223,6 +229,8 @@ class TorchServeBackend:
 
     async def _unregister(self, version_id: str) -> None:
         await self._calls.ended(version_id, within=self._timeout + 1)  # each ends by its timeout
+        if self.shared:  # the other servers of a fleet hear the same announcement and stop calling
+            await asyncio.sleep(FLEET_UNREGISTER_GRACE_SECONDS)  # it; what they sent ends meanwhile
         registering = self._registrations.pop(version_id, None)
         if registering is not None:  # a registration that ends after the removal would stand
             await asyncio.wait([registering])

@@ -253,9 +253,43 @@ async def test_a_version_registered_by_hand_without_workers_gets_the_backends_wo
         await backend.forecast(chosen, batch)
         assert workers_of(chosen) == 2
     finally:
-        for version in (bare, chosen):
-            await backend.unload(version.version_id)
+        await asyncio.gather(*(backend.unload(version.version_id) for version in (bare, chosen)))
         await backend.close()
+
+
+async def test_a_server_unregistering_a_version_on_a_fleet_lets_another_servers_call_end(
+    torchserve: TorchServeProcess, artifacts: list[Path]
+) -> None:
+    """Two servers on one fleet hear the same announcement; the one that unregisters first must
+    not cut the other's call under way (TorchServe would never answer it)."""
+
+    def server() -> TorchServeBackend:
+        return TorchServeBackend(
+            management_url=torchserve.management_url,
+            grpc_target=torchserve.grpc_target,
+            model_store=torchserve.model_store,
+            timeout=20,
+        )
+
+    first, second = server(), server()
+    version = VersionRef(f"fleet-{uuid.uuid4()}", artifacts[0])
+    air = np.asarray(air_values(), dtype=np.float32)
+    copies = 8_000  # a pass of about a second
+    batch = SeriesBatch(np.tile(air, copies), np.full(copies, air.size, np.int32), 12, (0.1, 0.9))
+    try:
+        assert first.shared and second.shared
+        await second.forecast(version, SeriesBatch(air, np.array([air.size], np.int32), 12, (0.1, 0.9)))
+        call = asyncio.ensure_future(second.forecast(version, batch))
+        await asyncio.sleep(0.2)  # under way at TorchServe
+        started = time.monotonic()
+        await first.unload(version.version_id)
+        answer = await asyncio.wait_for(call, 10)  # without the grace: no answer until the timeout
+        assert answer.point.shape == (copies, 12)
+        assert time.monotonic() - started < 10
+        assert not (torchserve.model_store / f"{model_name(version.version_id)}.mar").exists()
+    finally:
+        await second.unload(version.version_id)
+        await asyncio.gather(first.close(), second.close())
 
 
 async def test_backend_with_nothing_listening_is_unavailable(tmp_path: Path, artifacts: list[Path]) -> None:
