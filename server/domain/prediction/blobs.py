@@ -107,16 +107,18 @@ def _as_trained(
     """Each packed input from its first to its last observed value, the missing values between
     filled by linear interpolation (training's missing-value policy), packed, and how long each
     is (0 for an input with no observed value)."""
+    if seen.all():  # the usual request: nothing to trim or fill
+        return flat, count
     positions = np.flatnonzero(seen)
     firsts = np.cumsum(count) - count
     has = count > 0
     spans = np.zeros(count.size, np.int64)
     spans[has] = positions[firsts[has] + count[has] - 1] - positions[firsts[has]] + 1
+    if not positions.size:  # np.interp needs a point to start from
+        return np.empty(0), spans
     start = np.zeros(count.size, np.int64)
     start[has] = positions[firsts[has]]
     index = np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans - start, spans)
-    if not positions.size:  # np.interp needs a point to start from
-        return np.empty(0), spans
     # Inside a span both neighbours of a missing value are that input's own observed values.
     return np.interp(index, positions, flat[positions]), spans
 
