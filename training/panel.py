@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -28,6 +29,32 @@ class MissingValueReport:
     @property
     def total_interpolated(self) -> int:
         return sum(self.interpolated.values())
+
+
+def _naive_timestamps(column: pd.Series) -> pd.Series:
+    """Timestamps as naive datetime64[ns]. Those without an offset are taken as written. Those
+    with one (a time zone, or offsets that change with daylight-saving time) are instants, read in
+    UTC, so that hourly data keeps one row per hour across a clock change (local wall time has an
+    hour twice in autumn and none in spring), unless every one is at local midnight: those are
+    dates, kept as the local dates they name (a daily series at midnight +01:00, and +02:00 after
+    the change, is at 23:00 and 22:00 in UTC, on no grid)."""
+    with warnings.catch_warnings():
+        # pandas 2 warns, and pandas 3 refuses, before reading different offsets one by one.
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            parsed = pd.to_datetime(column)
+        except ValueError:
+            parsed = column.astype(object)
+    if parsed.dtype != object and parsed.dt.tz is None:
+        return parsed
+    if parsed.dtype == object:  # different offsets: each read with its own
+        stamps = [pd.Timestamp(value) for value in parsed]
+        wall = pd.Series([s.tz_localize(None) if s.tzinfo else s for s in stamps], index=column.index)
+        instants = pd.to_datetime(column, utc=True)
+    else:
+        wall, instants = parsed.dt.tz_localize(None), parsed.dt.tz_convert("UTC")
+    wall = wall.astype("datetime64[ns]")
+    return wall if (wall == wall.dt.normalize()).all() else instants.dt.tz_localize(None)
 
 
 def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -69,7 +96,7 @@ class Panel:
         data = df.loc[:, list(COLUMNS)].copy()
         data["series_id"] = data["series_id"].astype(str)
         try:
-            data["timestamp"] = pd.to_datetime(data["timestamp"]).dt.tz_localize(None)
+            data["timestamp"] = _naive_timestamps(data["timestamp"])
             data["value"] = pd.to_numeric(data["value"], errors="raise").astype(np.float64)
         except (ValueError, TypeError) as exc:
             raise InvalidDataError(f"unreadable timestamp or value: {str(exc).splitlines()[0]}") from exc

@@ -228,3 +228,41 @@ def test_real_data_loads_offline() -> None:
     assert fert.frequency.name == "yearly" and len(fert) >= 200
     assert len(set(fert.lengths.tolist())) > 5  # ragged
     assert fert.missing.total_interpolated > 0
+
+
+def _berlin(start: str, periods: int, freq: str) -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=periods, freq=freq, tz="UTC").tz_convert("Europe/Berlin")
+
+
+@pytest.mark.parametrize("start", ["2024-03-30 12:00", "2024-10-26 12:00"], ids=["spring", "autumn"])
+@pytest.mark.parametrize("as_text", [False, True], ids=["zoned", "offsets in text"])
+def test_hourly_data_across_a_clock_change_keeps_one_row_per_hour(start: str, as_text: bool) -> None:
+    """Local wall time has no 02:00 in spring and two in autumn: the instants, in UTC, are
+    regular (not an invented hour, a refused duplicate, or text offsets that pandas reads one
+    by one)."""
+    stamps = _berlin(start, 48, "h")
+    frame = pd.DataFrame(
+        {
+            "series_id": "a",
+            "timestamp": [t.isoformat() for t in stamps] if as_text else stamps,
+            "value": np.arange(48.0),
+        }
+    )
+    panel = Panel.from_long(frame)
+    assert panel.frequency.name == "hourly"
+    assert panel.values[0].tolist() == list(range(48))
+    assert panel.missing.total_interpolated == 0
+    assert panel.timestamps(0)[0] == np.datetime64(pd.Timestamp(start).to_datetime64(), "h")
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["zoned", "offsets in text"])
+def test_dates_at_local_midnight_keep_their_local_dates(as_text: bool) -> None:
+    """Midnight +01:00, then +02:00 after the change, is 23:00 and 22:00 in UTC: on no grid.
+    Stamps that are all at local midnight name dates, and keep them."""
+    stamps = pd.date_range("2024-03-20", periods=30, freq="D", tz="Europe/Berlin")
+    frame = pd.DataFrame(
+        {"series_id": "a", "timestamp": [t.isoformat() for t in stamps] if as_text else stamps, "value": 1.0}
+    )
+    panel = Panel.from_long(frame)
+    assert panel.frequency.name == "daily"
+    assert panel.timestamps(0)[[0, -1]].tolist() == [np.datetime64("2024-03-20"), np.datetime64("2024-04-18")]
