@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from model_store.packing import PackedRequest
+from model_store.packing import MAX_HORIZON, PackedRequest
 from training.errors import InvalidRequestError
 
 MAX_VALUES = 100_000
@@ -33,6 +33,8 @@ def decode_json_request(body: bytes | dict[str, Any]) -> PackedRequest:
         data = json.loads(body) if isinstance(body, bytes) else body
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequestError(f"request body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # [[[...]]] nested some thousands deep
+        raise InvalidRequestError("request body is JSON nested too deeply") from exc
     if not isinstance(data, dict):
         raise InvalidRequestError("the JSON body must be an object")
     values, horizon, quantiles = data.get("values"), data.get("horizon"), data.get("quantiles", [])
@@ -42,12 +44,18 @@ def decode_json_request(body: bytes | dict[str, Any]) -> PackedRequest:
         raise InvalidRequestError("values must hold numbers (null for a missing value)")
     if not isinstance(horizon, int) or isinstance(horizon, bool):
         raise InvalidRequestError("horizon must be an integer")
+    if horizon > MAX_HORIZON:
+        raise InvalidRequestError(f"horizon {horizon} is above the limit of {MAX_HORIZON:,}")
     if not isinstance(quantiles, list) or not all(
         isinstance(q, int | float) and not isinstance(q, bool) for q in quantiles
     ):
         raise InvalidRequestError("quantiles must be a list of numbers")
-    array = np.array([np.nan if v is None else v for v in values], dtype=np.float32)
-    return PackedRequest(array, np.array([array.size], np.int32), horizon, tuple(float(q) for q in quantiles))
+    try:  # an integer of 400 digits is valid JSON, and more than a float holds
+        array = np.array([np.nan if v is None else v for v in values], dtype=np.float32)
+        levels = tuple(float(q) for q in quantiles)
+    except OverflowError as exc:
+        raise InvalidRequestError("values and quantiles must be within the float range") from exc
+    return PackedRequest(array, np.array([array.size], np.int32), horizon, levels)
 
 
 def encode_json_response(

@@ -196,4 +196,8 @@ def read_npz(payload: bytes) -> dict[str, npt.NDArray[np.generic]]:
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise ValueError("not an .npz archive")
     with loaded:
-        return {name: loaded[name] for name in loaded.files}
+        arrays = {name: loaded[name] for name in loaded.files}
+    for name, array in arrays.items():
+        if not isinstance(array, np.ndarray):  # numpy.load gives the bytes of a member not .npy
+            raise ValueError(f"archive member {name!r} is not a .npy file")
+    return arrays

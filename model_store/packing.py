@@ -4,7 +4,7 @@ Request: an ``.npz`` archive (``numpy.savez``; no pickles) holding
 
     values           float32 (N,)   every series' history, concatenated
     lengths          int32   (n,)   length of each series; sums to N
-    horizon          int32   ()     steps to forecast
+    horizon          int32   ()     steps to forecast, at most MAX_HORIZON
     quantiles        float64 (q,)   quantile levels in (0, 1)
     last_timestamps  int64   (n,)   optional: each series' last timestamp, ns since the epoch
 
@@ -27,6 +27,13 @@ from training.errors import InvalidRequestError
 
 MAX_SERIES = 1_000_000
 MAX_VALUES = 200_000_000
+MAX_HORIZON = 10_000
+"""Far above the server's own limit; a statistical model took 11 s for 100,000 steps of one
+series, so a horizon of 10**9 would hold a worker for hours."""
+_INT64_MAX = np.iinfo(np.int64).max
+MODEL_FAILED = "the model failed on this request"
+"""How the handler's answer to a request its model raised on begins (status 500; over gRPC
+TorchServe passes it on as a successful answer whose body is this text)."""
 
 
 @dataclass(frozen=True)
@@ -62,20 +69,44 @@ def decode_request(payload: bytes) -> PackedRequest:
     values, lengths = arrays["values"], arrays["lengths"]
     if values.ndim != 1 or values.dtype.kind != "f" or values.size > MAX_VALUES:
         raise InvalidRequestError("values must be a 1-D float array of at most 200M entries")
-    if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or not 0 < lengths.size <= MAX_SERIES:
-        raise InvalidRequestError("lengths must be a 1-D integer array of 1 to 1,000,000 series")
-    if arrays["horizon"].size != 1 or arrays["horizon"].dtype.kind not in "iu":
-        raise InvalidRequestError("horizon must be one integer")
+    _check_lengths(lengths)
     stamps = arrays.get("last_timestamps")
-    if stamps is not None and (stamps.shape != lengths.shape or stamps.dtype.kind not in "iu"):
-        raise InvalidRequestError("last_timestamps must be int64 nanoseconds, one per series")
+    if stamps is not None:
+        _check_stamps(stamps, lengths)
+    if arrays["quantiles"].dtype.kind not in "fiu":
+        raise InvalidRequestError("quantiles must be an array of real numbers")
     return PackedRequest(
         np.array(values, dtype=np.float32),  # a copy: what read_npz returns may be read-only
         lengths.astype(np.int32),
-        int(arrays["horizon"]),
+        _horizon(arrays["horizon"]),
         tuple(float(q) for q in np.asarray(arrays["quantiles"], dtype=np.float64).reshape(-1)),
         None if stamps is None else stamps.astype(np.int64).astype("datetime64[ns]"),
     )
+
+
+def _check_lengths(lengths: npt.NDArray[np.generic]) -> None:
+    """Lengths that int32 holds as sent: 2**32 + 30 would otherwise be read as 30."""
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or not 0 < lengths.size <= MAX_SERIES:
+        raise InvalidRequestError("lengths must be a 1-D integer array of 1 to 1,000,000 series")
+    if int(lengths.min()) < 1 or int(lengths.max()) > MAX_VALUES:
+        raise InvalidRequestError(f"every length must be between 1 and {MAX_VALUES:,}")
+
+
+def _check_stamps(stamps: npt.NDArray[np.generic], lengths: npt.NDArray[np.generic]) -> None:
+    if stamps.shape != lengths.shape or stamps.dtype.kind not in "iu":
+        raise InvalidRequestError("last_timestamps must be int64 nanoseconds, one per series")
+    if stamps.dtype.kind == "u" and int(stamps.max()) > _INT64_MAX:
+        raise InvalidRequestError("last_timestamps must be int64 nanoseconds, none beyond 2262")
+
+
+def _horizon(array: npt.NDArray[np.generic]) -> int:
+    """The one integer in ``array``, of any shape: a 0-d array, or [6] as a client may send."""
+    if array.size != 1 or array.dtype.kind not in "iu":
+        raise InvalidRequestError("horizon must be one integer")
+    horizon = int(array.reshape(-1)[0])
+    if horizon > MAX_HORIZON:
+        raise InvalidRequestError(f"horizon {horizon} is above the limit of {MAX_HORIZON:,}")
+    return horizon
 
 
 def encode_response(point: npt.NDArray[np.float32], quantiles: npt.NDArray[np.float32]) -> bytes:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import io
+import zipfile
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from model_store.npz import write_npy
 from model_store.packing import (
     PackedRequest,
     decode_request,
@@ -76,3 +81,62 @@ def test_requests_are_read_across_versions() -> None:
     np.testing.assert_array_equal(back.values, request.values)
     assert back.values.flags.writeable  # the model may work in place on what it is given
     assert (back.horizon, back.quantiles) == (4, (0.25, 0.75))
+
+
+def _archive(**arrays: npt.NDArray[np.generic]) -> bytes:
+    fields: dict[str, npt.NDArray[np.generic]] = {
+        "values": np.arange(60, dtype=np.float32),
+        "lengths": np.array([60], np.int32),
+        "horizon": np.array(6, np.int32),
+        "quantiles": np.array([0.1, 0.9]),
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **{**fields, **arrays})  # type: ignore[arg-type]  # numpy's writer takes text
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("arrays", "match"),
+    [
+        # int32 would read 2**32 + 30 as 30: two series of 30 values, not the request sent
+        ({"lengths": np.array([2**32 + 30, 2**32 + 30], np.int64)}, "every length must be between"),
+        ({"lengths": np.array([2**63 + 60], np.uint64)}, "every length must be between"),
+        ({"last_timestamps": np.array([2**64 - 1], np.uint64)}, "int64 nanoseconds"),  # not 1969
+        ({"quantiles": np.array([0.1 + 0.5j])}, "real numbers"),  # not 0.1
+        ({"quantiles": np.array(["0.1"])}, "real numbers"),
+        ({"horizon": np.array(10**9, np.int64)}, "above the limit"),
+        ({"horizon": np.array([6, 7], np.int32)}, "one integer"),
+    ],
+    ids=[
+        "lengths-int64",
+        "lengths-uint64",
+        "stamps-uint64",
+        "quantiles-complex",
+        "quantiles-text",
+        "horizon-huge",
+        "horizon-two",
+    ],
+)
+def test_requests_are_refused_rather_than_misread(
+    arrays: dict[str, npt.NDArray[np.generic]], match: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=match):
+        decode_request(_archive(**arrays))
+
+
+def test_a_horizon_sent_as_one_element_array_is_read() -> None:
+    """``np.savez(horizon=[6])`` as much as ``horizon=6``: int() of a 1-d array is a TypeError."""
+    assert decode_request(_archive(horizon=np.array([6], np.int64))).horizon == 6
+    assert decode_request(_archive(horizon=np.array([[6]], np.uint8))).horizon == 6
+
+
+def test_an_archive_member_that_is_not_npy_is_refused() -> None:
+    """numpy.load hands such a member over as bytes, which have no ``ndim``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, array in {"lengths": np.array([2], np.int32), "horizon": np.array(1, np.int32)}.items():
+            archive.writestr(f"{name}.npy", write_npy(array))
+        archive.writestr("quantiles.npy", write_npy(np.array([0.5])))
+        archive.writestr("values", b"\x00" * 8)
+    with pytest.raises(InvalidRequestError, match=r"'values' is not a \.npy file"):
+        decode_request(buffer.getvalue())
