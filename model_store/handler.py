@@ -64,16 +64,29 @@ class PackedForecastHandler:
         return encode_response(point, q)
 
     def handle(self, data: list[dict[str, Any]], context: Any) -> list[bytes]:
-        """One response per request; a bad request gets status 400 with the reason as text."""
+        """One response per request; a bad request gets status 400 with the reason as text, and
+        one the model failed on status 500, so that neither fails the others in the batch (an
+        exception out of here would fail them all, and TorchServe would answer each as a
+        failure of the worker, not of the request)."""
         responses: list[bytes] = []
         for index, row in enumerate(data):
             body = row.get("data") if row.get("data") is not None else row.get("body")
             try:
                 responses.append(self._one(body))
             except ValueError as exc:  # InvalidRequestError and friends are ValueErrors
-                context.set_response_status(400, str(exc), index)
-                responses.append(str(exc).encode())
+                responses.append(_rejected(context, index, 400, str(exc)))
+            except Exception as exc:  # the others in the batch are still answered
+                from model_store.packing import MODEL_FAILED
+
+                logger.exception("request %d of the batch failed", index)
+                reason = f"{MODEL_FAILED} ({type(exc).__name__}; see the model log)"
+                responses.append(_rejected(context, index, 500, reason))
         return responses
+
+
+def _rejected(context: Any, index: int, status: int, reason: str) -> bytes:
+    context.set_response_status(status, reason, index)
+    return reason.encode()
 
 
 _service = PackedForecastHandler()

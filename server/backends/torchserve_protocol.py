@@ -4,7 +4,8 @@ the calls under way.
 Versions are registered under ``model_name``; a call TorchServe could not answer becomes
 server.errors.Unavailable (``unavailable``), except "model not found" (``model_unknown``),
 after which the backend registers the version again. ``decode`` reads the packed answer
-(model_store.packing), or raises the reason TorchServe gave for rejecting the request.
+(model_store.packing), or raises the reason TorchServe gave for rejecting the request, or
+ModelFailed where the model raised on it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import grpc
 import numpy as np
 
 from model_store.npz import NPY_MAGIC
-from model_store.packing import decode_response
+from model_store.packing import MODEL_FAILED, decode_response
 from server.backends.base import ForecastArrays
 from server.errors import FailedPrecondition, PreconditionViolation, Unavailable
 from training.errors import InvalidRequestError
@@ -116,9 +117,18 @@ def unavailable(error: grpc.aio.AioRpcError, timeout: float) -> Unavailable:
     )
 
 
+class ModelFailed(RuntimeError):
+    """The model raised on a request TorchServe's handler took as valid: a fault of the model or
+    of Quantis, answered as INTERNAL, not a bad request or an outage that a retry would cure."""
+
+
 def decode(body: bytes) -> ForecastArrays:
-    # Over gRPC TorchServe answers the handler's status 400 as a success whose body is the reason.
+    # Over gRPC TorchServe answers the handler's statuses 400 and 500 as a success whose body
+    # is the reason.
     if not body.startswith(NPY_MAGIC):
-        raise InvalidRequestError(body.decode(errors="replace")[:500] or "TorchServe rejected the request")
+        said = body.decode(errors="replace")[:500]
+        if said.startswith(MODEL_FAILED):
+            raise ModelFailed(f"TorchServe: {said}")
+        raise InvalidRequestError(said or "TorchServe rejected the request")
     point, quantiles = decode_response(body)
     return ForecastArrays(np.array(point), np.array(quantiles))  # copies: decode_response gives views

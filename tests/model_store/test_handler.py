@@ -82,3 +82,29 @@ def test_archive_contains_handler_artifact_and_code(artifact_dir: Path, tmp_path
     assert {"handler.py", "artifact/config.json", "artifact/weights.pt", "MAR-INF/MANIFEST.json"} <= names
     assert "code/training/models/deep.py" in names and "code/model_store/packing.py" in names
     assert not any("__pycache__" in n for n in names)
+
+
+class _FailingModel:
+    """Forecasts zeros, and fails as a bug would on a horizon of 2."""
+
+    def predict_packed(self, values: Any, lengths: Any, horizon: int, quantiles: Any, *_: Any) -> Any:
+        if horizon == 2:
+            raise RuntimeError("a bug")
+        return np.zeros((lengths.size, horizon), np.float32), np.zeros((lengths.size, horizon, 0), np.float32)
+
+
+def test_a_request_the_model_fails_on_does_not_fail_the_batch(tmp_path: Path) -> None:
+    """Only ValueErrors were caught: anything else left ``handle``, so TorchServe failed every
+    request in the batch, each as a worker error (which the server reads as "unavailable")."""
+    handler = PackedForecastHandler()
+    handler.model = _FailingModel()
+    context: Any = FakeContext(tmp_path)
+    bodies = [
+        encode_request(PackedRequest(np.ones(3, np.float32), np.array([3], np.int32), h, ())) for h in (4, 2)
+    ]
+    responses = handler.handle([{"data": body} for body in [*bodies, b"junk"]], context)
+    assert decode_response(responses[0])[0].shape == (1, 4)
+    assert context.statuses[1][0] == 500 and "RuntimeError" in context.statuses[1][1]
+    assert responses[1] == context.statuses[1][1].encode()
+    assert context.statuses[2][0] == 400 and "not a packed .npz" in context.statuses[2][1]
+    assert set(context.statuses) == {1, 2}
