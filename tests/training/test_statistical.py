@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from training.backtest import holdout_evaluation
+from training.errors import InvalidDataError
 from training.panel import Panel
 from training.registry import create_forecaster
 
@@ -98,3 +99,18 @@ def test_a_long_history_is_fitted_on_its_latest_values(air: Panel, model_type: s
     whole, whole_q = model.predict_packed(short, np.array([short.size], np.int32), 6, levels)
     np.testing.assert_allclose(point, np.concatenate([tail, whole]), rtol=1e-5)
     np.testing.assert_allclose(q, np.concatenate([tail_q, whole_q]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("model_type", ["AUTO_ETS", "AUTO_ARIMA"])
+def test_a_missing_tail_longer_than_max_history_is_named(air: Panel, model_type: str) -> None:
+    """The series has observed values, only none among the latest it is fitted on: the error
+    said it had none at all."""
+    model = create_forecaster(model_type, {"max_history": 30})
+    model.fit(air, 12)
+    history = np.concatenate([air.values[0], np.full(40, np.nan)]).astype(np.float32)
+    values = np.concatenate([air.values[0], history]).astype(np.float32)
+    lengths = np.array([air.values[0].size, history.size], np.int32)
+    with pytest.raises(InvalidDataError, match="series 1 has no observed value among its latest 30"):
+        model.predict_packed(values, lengths, 6, (0.1, 0.9))
+    with pytest.raises(InvalidDataError, match=r"^a series has no observed value$"):
+        model.predict_packed(np.full(3, np.nan, np.float32), np.array([3], np.int32), 6, ())

@@ -112,12 +112,13 @@ class StatisticalForecaster:
         levels = np.asarray(quantiles, dtype=np.float64)
         for level in quantiles:
             check_level(level)
+        history, keep = (values, lengths), int(self.hp.get("max_history", MAX_HISTORY))
         if self.model_type != "SEASONAL_NAIVE":
-            values, lengths = _latest(values, lengths, int(self.hp.get("max_history", MAX_HISTORY)))
+            values, lengths = _latest(values, lengths, keep)
         n, first = lengths.size, offsets(lengths)
-        observed = np.add.reduceat((~np.isnan(values)).astype(np.int64), first)
+        observed = _observed(values, lengths)
         if not observed.all():
-            raise InvalidDataError("a series has no observed value")
+            raise InvalidDataError(_no_observed_value(observed, *history, keep))
         ids = np.repeat(np.arange(n), lengths)
         df = pd.DataFrame(
             {
@@ -184,6 +185,25 @@ def check_level(level: float) -> None:
             f"quantile level {level!r}: a statistical model's levels are 0.5 or lie between "
             f"{low} and {high}, at least {low} from 0.5"
         )
+
+
+def _observed(values: F32, lengths: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+    """The number of observed (not NaN) values of each series."""
+    return np.add.reduceat((~np.isnan(values)).astype(np.int64), offsets(lengths))
+
+
+def _no_observed_value(
+    latest: npt.NDArray[np.int64], values: F32, lengths: npt.NDArray[np.int32], keep: int
+) -> str:
+    """Why a series has nothing to fit: no observed value at all, or none among the latest
+    ``keep`` (``latest`` counts those per series) while it has older ones."""
+    older = np.flatnonzero((latest == 0) & (_observed(values, lengths) > 0))
+    if not older.size:
+        return "a series has no observed value"
+    return (
+        f"series {int(older[0])} has no observed value among its latest {keep:,} values, "
+        "the most this model fits on (hyperparameter max_history)"
+    )
 
 
 def _latest(values: F32, lengths: npt.NDArray[np.int32], keep: int) -> tuple[F32, npt.NDArray[np.int32]]:
