@@ -17,6 +17,7 @@ import io
 import math
 import re
 import struct
+import zipfile
 import zlib
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -25,6 +26,9 @@ import numpy as np
 import numpy.typing as npt
 
 NPY_MAGIC = b"\x93NUMPY"
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+"""What a request may hold: TorchServe's limit on a body (model_store.torchserve_config), so a
+compressed request holds no more than an uncompressed one may."""
 _NPY_V1 = NPY_MAGIC + b"\x01\x00"
 _HEADER_ALIGN = 64  # numpy pads the header so that the data starts on a 64-byte boundary
 # A header as numpy writes one for a C-ordered array of a plain dtype.
@@ -186,12 +190,27 @@ def _fast_npz(payload: bytes) -> dict[str, npt.NDArray[np.generic]] | None:
     return arrays
 
 
+def _check_unpacked_size(payload: bytes) -> None:
+    """Refuse a compressed archive whose members unpack to more than MAX_UNPACKED_BYTES: a body
+    of a few kilobytes of zeros would otherwise fill the worker's memory (zipfile stops a
+    member at the size the archive declares for it)."""
+    if not zipfile.is_zipfile(io.BytesIO(payload)):
+        return
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValueError(
+            f"the archive unpacks to {unpacked:,} bytes, above the limit of {MAX_UNPACKED_BYTES:,}"
+        )
+
+
 def read_npz(payload: bytes) -> dict[str, npt.NDArray[np.generic]]:
     """The arrays of an ``.npz`` archive by name (no pickles). They may be read-only views of
     ``payload``."""
     arrays = _fast_npz(payload)
     if arrays is not None:
         return arrays
+    _check_unpacked_size(payload)
     loaded = np.load(io.BytesIO(payload), allow_pickle=False)
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise ValueError("not an .npz archive")

@@ -7,7 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from model_store.npz import write_npy
+from model_store.npz import MAX_UNPACKED_BYTES, write_npy
 from model_store.packing import (
     PackedRequest,
     decode_request,
@@ -140,3 +140,22 @@ def test_an_archive_member_that_is_not_npy_is_refused() -> None:
         archive.writestr("values", b"\x00" * 8)
     with pytest.raises(InvalidRequestError, match=r"'values' is not a \.npy file"):
         decode_request(buffer.getvalue())
+
+
+def test_a_compressed_archive_that_unpacks_past_the_body_limit_is_refused() -> None:
+    """A few hundred kilobytes of compressed zeros would otherwise fill a worker's memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("values.npy", write_npy(np.zeros(MAX_UNPACKED_BYTES // 4 + 1, np.float32)))
+    assert len(buffer.getvalue()) < 1_000_000
+    with pytest.raises(InvalidRequestError, match="unpacks to"):
+        decode_request(buffer.getvalue())
+    small = io.BytesIO()
+    np.savez_compressed(
+        small,
+        values=np.arange(12, dtype=np.float32),
+        lengths=np.array([12], np.int32),
+        horizon=np.array(3, np.int32),
+        quantiles=np.array([0.5]),
+    )
+    assert decode_request(small.getvalue()).values.size == 12
