@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.auth.principal import Principal
 from server.db.enums import DatasetFormat, Frequency, JobState
+from server.db.locks import lock_rows
 from server.db.models import BatchJob, Dataset, Model
 from server.domain.forecasting.models import owns, require, visible_dataset
 from server.domain.prediction.batch_messages import running_time
@@ -168,11 +170,12 @@ class BatchJobRecords:
         return job, dataset
 
     async def advance(self, job_id: str, done: int) -> None:
-        """Record the first ``done`` series as saved; the count never moves back."""
+        """Record the first ``done`` series as saved; the count never moves back. NOT_FOUND when
+        the job is gone (``running_job``)."""
 
         def advance(session: Session) -> None:
-            job = session.get(BatchJob, job_id)
-            if job is not None and done > job.series_done:
+            job = running_job(session, job_id)
+            if done > job.series_done:
                 job.series_done = done
                 job.heartbeat_at = datetime.now(UTC)
 
@@ -182,7 +185,7 @@ class BatchJobRecords:
         """Mark a running job cancelled, with ``message``: its stream ended before it finished."""
 
         def interrupt(session: Session) -> None:
-            job = session.get(BatchJob, job_id)
+            job = _locked(session, job_id)  # gone when its model was deleted meanwhile
             if job is not None and job.state is JobState.RUNNING:
                 job.state = JobState.CANCELLED
                 job.error_message = message
@@ -194,8 +197,7 @@ class BatchJobRecords:
         """Mark the job succeeded with its result file at ``output`` (relative to the store)."""
 
         def succeed(session: Session) -> BatchJob:
-            job = session.get(BatchJob, job_id)
-            assert job is not None
+            job = running_job(session, job_id)
             job.state = JobState.SUCCEEDED
             job.output_path = output
             job.error_message = ""
@@ -205,6 +207,21 @@ class BatchJobRecords:
             return job
 
         return await self._db.run(succeed)  # type: ignore[no-any-return]
+
+
+def _locked(session: Session, job_id: str) -> BatchJob | None:
+    """The job, locked until the transaction ends, so that it cannot go between being read and
+    written (a read's row then matched by no UPDATE); None when it is gone."""
+    return next(iter(lock_rows(session, sa.select(BatchJob).where(BatchJob.id == job_id))), None)
+
+
+def running_job(session: Session, job_id: str) -> BatchJob:
+    """The job, locked (``_locked``). NOT_FOUND when it is gone: deleting its model or its version
+    deletes it, perhaps while its stream is running it."""
+    job = _locked(session, job_id)
+    if job is None:
+        raise NotFound("batch job", job_id)
+    return job
 
 
 def check_frequency(dataset_id: str, frequency: str, model: Frequency | None) -> None:

@@ -1,10 +1,12 @@
 """BatchPredict: a series with no observed value, chunks cut to the message limit, the default
-version, a dataset of another frequency, and the time a job has run."""
+version, a dataset of another frequency, the time a job has run, and a model deleted under a
+running job."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import pandas as pd
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from quantis.v1 import model_service_pb2 as model_pb
+from quantis.v1 import model_service_pb2_grpc, prediction_service_pb2_grpc
 from quantis.v1 import prediction_service_pb2 as pb
-from quantis.v1 import prediction_service_pb2_grpc
 
 from server.composition import Application
 from server.db.enums import Frequency, ModelType
+from server.domain.prediction.batch_files import Chunk, JobFiles
 from server.settings import Settings
+from tests.server.model.conftest import failure
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset
 from tests.server.prediction.conftest import METRICS, caller, deploy_model
 from training import Panel, create_forecaster, save_artifact
@@ -166,3 +171,42 @@ async def test_elapsed_and_duration_count_only_the_time_the_job_ran(
         )
     ]
     assert again[0].progress.elapsed == resumed[-1].result.duration == again[-1].result.duration
+
+
+async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
+    predictions: Stub,
+    channel: grpc.aio.Channel,
+    application: Application,
+    naive: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deleting the model deletes its jobs with it: the stream running one ended INTERNAL (the
+    job's row was gone when the next chunk was counted, or when the job was marked done)."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
+    dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
+    saving, deleted = threading.Event(), threading.Event()
+    save_chunk = JobFiles.save_chunk
+
+    def held_save(files: JobFiles, job_id: str, chunk: Chunk) -> None:
+        if chunk.offset > 0:  # the second chunk waits (in its thread) until the model is deleted
+            saving.set()
+            assert deleted.wait(30)
+        save_chunk(files, job_id, chunk)
+
+    monkeypatch.setattr(JobFiles, "save_chunk", held_save)
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=2, chunk_size=2)
+    call = predictions.BatchPredict(request, metadata=ana.metadata)
+    job_id = (await call.read()).job_id
+    assert await asyncio.to_thread(saving.wait, 30)
+    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    await models.DeleteModel(model_pb.DeleteModelRequest(model_id=model.model_id), metadata=ana.metadata)
+    deleted.set()
+
+    async def rest() -> None:
+        while await call.read() is not grpc.aio.EOF:
+            pass
+
+    gone = await failure(rest())
+    assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"batch job {job_id!r} not found")
