@@ -1655,7 +1655,9 @@ export enum BatchJobState {
   SUCCEEDED = 3,
 
   /**
-   * The job cannot go on (for example its dataset or version was deleted).
+   * The job cannot go on: its dataset was deleted. A job goes with its model
+   * version: deleting the model or the version deletes its jobs, and a stream
+   * running one ends NOT_FOUND.
    *
    * @generated from enum value: BATCH_JOB_STATE_FAILED = 4;
    */
