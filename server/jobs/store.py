@@ -4,11 +4,13 @@ Layout under the object store root::
 
     models/<model id>/versions/<version id>/artifact/         the artifact directory
     models/<model id>/versions/<version id>/<archive>.mar     its TorchServe archive
+    batch_jobs/<job id>/                                      a BatchPredict job's chunks and result
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -35,5 +37,15 @@ class ModelStore:
     def uri(self, relative: str | None) -> str:
         return self.path(relative).resolve().as_uri() if relative else ""
 
-    def delete_model(self, model_id: str) -> None:
+    @property
+    def batch_jobs_dir(self) -> Path:
+        return self.root / "batch_jobs"
+
+    def delete_model(self, model_id: str, batch_job_ids: Sequence[str] = ()) -> None:
+        """The model's files, and those of its batch jobs (which went with its rows)."""
         shutil.rmtree(self.model_dir(model_id), ignore_errors=True)
+        for job_id in batch_job_ids:
+            self.delete_batch_job(job_id)
+
+    def delete_batch_job(self, job_id: str) -> None:
+        shutil.rmtree(self.batch_jobs_dir / job_id, ignore_errors=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.auth.principal import Principal
 from server.db.enums import Frequency, ModelType
 from server.db.locks import lock_rows
-from server.db.models import Dataset, Deployment, Model, ModelVersion, TrainingJob
+from server.db.models import BatchJob, Dataset, Deployment, Model, ModelVersion, TrainingJob
 from server.domain import filters
 from server.domain.forecasting.specs import (
     ModelSpec,
@@ -192,9 +192,10 @@ class ModelCatalog:
         return await self._db.run(run)  # type: ignore[no-any-return]
 
     async def delete(self, principal: Principal, model_id: str) -> None:
-        """Cancel the model's active jobs, delete it (versions, deployment, jobs cascade) and its files."""
+        """Cancel the model's active jobs, delete it (versions, deployment, training and batch jobs
+        cascade) and its files and its batch jobs'."""
 
-        def delete(session: Session) -> list[dict[str, Any]]:
+        def delete(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
             active_jobs = sa.select(TrainingJob).where(
                 TrainingJob.model_id == require(model_id, "model_id"),
                 TrainingJob.state.in_(records.ACTIVE_STATES),
@@ -206,14 +207,15 @@ class ModelCatalog:
             model = locked_model(session, principal, model_id)
             active = session.scalars(active_jobs.execution_options(populate_existing=True)).all()
             events = [records.cancel(session, job, "cancelled: the model was deleted") for job in active]
+            batch_jobs = list(session.scalars(sa.select(BatchJob.id).where(BatchJob.model_id == model_id)))
             model.default_version_id = None
             session.flush()
             session.delete(model)
-            return events
+            return events, batch_jobs
 
-        events = await self._db.run(delete)
+        events, batch_jobs = await self._db.run(delete)
         for event in events:
             await self._publish(event)
         if self._bus is not None:  # each serving process reads its routing again: no model
             await self._bus.publish(DEPLOYMENTS, {"model_id": model_id})
-        await asyncio.to_thread(self._store.delete_model, model_id)
+        await asyncio.to_thread(self._store.delete_model, model_id, batch_jobs)

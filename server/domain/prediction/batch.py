@@ -36,7 +36,7 @@ from server.domain.prediction.history import Served
 from server.domain.prediction.requests import check_horizon, check_quantiles
 from server.domain.prediction.routing import Resolved
 from server.domain.prediction.service import Predictor
-from server.errors import Aborted, FailedPrecondition, InvalidArgument, PreconditionViolation
+from server.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
 from server.jobs.panels import PanelCache
 from server.jobs.store import ModelStore
 from training.errors import InvalidDataError
@@ -59,7 +59,7 @@ class BatchPredictions:
         self._store = store
         self._predictor = predictor
         self._panels = panels
-        self._files = JobFiles(store.root / "batch_jobs")
+        self._files = JobFiles(store.batch_jobs_dir)
         self._attached: dict[str, asyncio.Event] = {}
 
     async def get(self, principal: Principal, job_id: str) -> BatchJob:
@@ -98,6 +98,12 @@ class BatchPredictions:
             async for message in self._stream(principal, job, dataset, start, taken_over, began):
                 yield job.id, message
             finished = True
+        except NotFound:
+            # Its model or version was deleted under it, and the job with them: a chunk saved
+            # since is removed with the rest of the job's files.
+            if not await self._records.exists(job.id):
+                await asyncio.to_thread(self._store.delete_batch_job, job.id)
+            raise
         finally:
             if self._attached.get(job.id) is taken_over:
                 del self._attached[job.id]

@@ -52,6 +52,10 @@ class BatchJobRecords:
 
         return await self._db.run(get)  # type: ignore[no-any-return]
 
+    async def exists(self, job_id: str) -> bool:
+        """Whether the job's row is there (deleting its model or version deletes it)."""
+        return await self._db.run(lambda s: s.get(BatchJob, job_id) is not None)  # type: ignore[no-any-return]
+
     async def target(self, model_id: str) -> str:
         """The model's target column, the one a dataset must hold as a value."""
         return await self._db.run(lambda s: _target(s, model_id))  # type: ignore[no-any-return]

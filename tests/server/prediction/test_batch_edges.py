@@ -182,10 +182,21 @@ async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deleting the model deletes its jobs with it: the stream running one ended INTERNAL (the
-    job's row was gone when the next chunk was counted, or when the job was marked done)."""
+    job's row was gone when the next chunk was counted, or when the job was marked done). The
+    files of its jobs go too, the finished one's and the running one's (whose chunk was being
+    saved as the model went)."""
     ana = await caller(application)
     model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
     dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
+    jobs = application.settings.object_store_dir / "batch_jobs"
+    finished = [
+        m
+        async for m in predictions.BatchPredict(
+            pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=2),
+            metadata=ana.metadata,
+        )
+    ]
+    assert (jobs / finished[0].job_id).is_dir()
     saving, deleted = threading.Event(), threading.Event()
     save_chunk = JobFiles.save_chunk
 
@@ -210,3 +221,5 @@ async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
 
     gone = await failure(rest())
     assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"batch job {job_id!r} not found")
+    assert not (jobs / finished[0].job_id).exists()
+    assert not (jobs / job_id).exists()
