@@ -76,6 +76,7 @@ class BatchJobRecords:
         """A new running job over ``spec``'s dataset, which must hold the model's target column."""
 
         def create(session: Session) -> tuple[BatchJob, Dataset]:
+            _lock_model(session, resolved)
             dataset = visible_dataset(session, principal, spec.dataset_id)
             target = next((c for c in dataset.columns if c.get("name") == resolved_target), None)
             if target is None or target.get("role") != "value":
@@ -246,6 +247,16 @@ def _last_alive(job: BatchJob) -> datetime | None:
     """When a job still marked running was last seen running (its server stopped meanwhile, or
     another stream takes it over): the clock of a job whose stream ended stopped at finished_at."""
     return job.heartbeat_at or job.started_at
+
+
+def _lock_model(session: Session, resolved: Resolved) -> None:
+    """Hold the model a new job refers to until the job is stored (shared: jobs do not wait for
+    each other; DeleteModel waits for them, and locks the model first as they do), NOT_FOUND
+    when it is gone: the routing was read before, and a model deleted since would fail the
+    job's insert on its foreign key."""
+    model_id = resolved.route.model_id
+    if not lock_rows(session, sa.select(Model).where(Model.id == model_id), shared=True):
+        raise NotFound("model", model_id)
 
 
 def _target(session: Session, model_id: str) -> str:

@@ -22,6 +22,7 @@ from quantis.v1 import prediction_service_pb2 as pb
 from server.composition import Application
 from server.db.enums import Frequency, ModelType
 from server.domain.prediction.batch_files import Chunk, JobFiles
+from server.domain.prediction.batch_records import BatchJobRecords
 from server.settings import Settings
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset
@@ -223,3 +224,30 @@ async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
     assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"batch job {job_id!r} not found")
     assert not (jobs / finished[0].job_id).exists()
     assert not (jobs / job_id).exists()
+
+
+async def test_a_job_whose_model_is_deleted_as_it_starts_is_not_found(
+    predictions: Stub,
+    channel: grpc.aio.Channel,
+    application: Application,
+    naive: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The routing is read before the job's row is written: a model deleted in between failed
+    the insert on its foreign key (INTERNAL)."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
+    dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
+    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    target = BatchJobRecords.target
+
+    async def deleted_meanwhile(records: BatchJobRecords, model_id: str) -> str:
+        found = await target(records, model_id)
+        await models.DeleteModel(model_pb.DeleteModelRequest(model_id=model_id), metadata=ana.metadata)
+        return found
+
+    monkeypatch.setattr(BatchJobRecords, "target", deleted_meanwhile)
+    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=2)
+    gone = await failure(predictions.BatchPredict(request, metadata=ana.metadata).read())
+    assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"model {model.model_id!r} not found")
