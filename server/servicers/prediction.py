@@ -82,6 +82,16 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
             return mappers.stream_response(request.request_id, result)
         except QuantisError as error:
             return pb.StreamPredictResponse(request_id=request.request_id, error=to_status(error))
+        except asyncio.CancelledError:
+            if asyncio.current_task().cancelling():  # type: ignore[union-attr]  # the stream is going
+                raise
+            # A pass this request waited for was cancelled under it: left to the reader, it ended
+            # the reader, and the stream ended without answering the request.
+            log.warning("stream request %r: its forward pass was cancelled", request.request_id)
+            gone = Unavailable(
+                "its forward pass was cancelled; send the request again", retry_after_seconds=0.1
+            )
+            return pb.StreamPredictResponse(request_id=request.request_id, error=to_status(gone))
         except Exception:
             log.exception("stream request failed")
             return pb.StreamPredictResponse(

@@ -169,6 +169,37 @@ async def test_flow_control_bounds_requests_in_flight(
     assert all(a.error.code == code_pb2.OK for a in answers) and peak == 8
 
 
+@pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # the servicer's own rule
+async def test_a_request_whose_pass_is_cancelled_under_it_is_answered_and_the_stream_ends(
+    predictions: Stub, application: Application, artifacts: list[Path]
+) -> None:
+    """A CancelledError that came from the pass (not from the stream going away) ended the
+    stream's reader: the stream ended as if complete, and that request was never answered."""
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, artifacts[:1])
+    predictor = application.prediction.predictor  # type: ignore[union-attr]
+    original = predictor.predict_packed
+
+    async def cut_under(principal: Any, request: Any, started: float) -> Any:
+        if request.series_ids[0].startswith("cut"):
+            cancelled = asyncio.get_running_loop().create_future()
+            cancelled.cancel()
+            await cancelled  # as awaiting a pass that was cancelled does
+        return await original(principal, request, started)
+
+    predictor.predict_packed = cut_under  # type: ignore[method-assign]
+
+    async def send() -> AsyncIterator[pb.StreamPredictRequest]:
+        for request_id in ("before", "cut", "after"):
+            yield packed(request_id, model.model_id, [[1.0, 2.0, 3.0]] * 2)
+
+    async def answers() -> list[pb.StreamPredictResponse]:
+        return [r async for r in predictions.StreamPredict(send(), metadata=ana.metadata)]
+
+    codes = {a.request_id: a.error.code for a in await asyncio.wait_for(answers(), 30)}
+    assert codes == {"before": code_pb2.OK, "cut": code_pb2.UNAVAILABLE, "after": code_pb2.OK}
+
+
 @pytest.mark.parametrize("backend_settings", ["in-process"], indirect=True)  # refused before any backend
 async def test_stream_needs_credentials(predictions: Stub, application: Application) -> None:
     # No message is written: the server ends the call before reading any, and a write racing
