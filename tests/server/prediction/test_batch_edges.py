@@ -8,6 +8,7 @@ import asyncio
 import math
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -26,7 +27,7 @@ from server.domain.prediction.batch_records import BatchJobRecords
 from server.settings import Settings
 from tests.server.model.conftest import failure
 from tests.server.model.datasets import AIRPASSENGERS, store_dataset
-from tests.server.prediction.conftest import METRICS, caller, deploy_model
+from tests.server.prediction.conftest import METRICS, Caller, Deployed, caller, deploy_model
 from training import Panel, create_forecaster, save_artifact
 
 Stub = prediction_service_pb2_grpc.PredictionServiceStub
@@ -174,21 +175,39 @@ async def test_elapsed_and_duration_count_only_the_time_the_job_ran(
     assert again[0].progress.elapsed == resumed[-1].result.duration == again[-1].result.duration
 
 
+@dataclass(frozen=True)
+class Deletable:
+    """A caller's model and a dataset of 4 series to run batch jobs of it on, and how to delete it."""
+
+    caller: Caller
+    model: Deployed
+    dataset_id: str
+    models: model_service_pb2_grpc.ModelServiceStub
+
+    async def delete_model(self) -> None:
+        request = model_pb.DeleteModelRequest(model_id=self.model.model_id)
+        await self.models.DeleteModel(request, metadata=self.caller.metadata)
+
+
+@pytest.fixture
+async def deletable(
+    channel: grpc.aio.Channel, application: Application, naive: list[Path], tmp_path: Path
+) -> Deletable:
+    ana = await caller(application)
+    model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
+    dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
+    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
+    return Deletable(ana, model, dataset_id, models)
+
+
 async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
-    predictions: Stub,
-    channel: grpc.aio.Channel,
-    application: Application,
-    naive: list[Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    predictions: Stub, application: Application, deletable: Deletable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Deleting the model deletes its jobs with it: the stream running one ended INTERNAL (the
     job's row was gone when the next chunk was counted, or when the job was marked done). The
     files of its jobs go too, the finished one's and the running one's (whose chunk was being
     saved as the model went)."""
-    ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
-    dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
+    ana, model, dataset_id = deletable.caller, deletable.model, deletable.dataset_id
     jobs = application.settings.object_store_dir / "batch_jobs"
     finished = [
         m
@@ -212,8 +231,7 @@ async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
     call = predictions.BatchPredict(request, metadata=ana.metadata)
     job_id = (await call.read()).job_id
     assert await asyncio.to_thread(saving.wait, 30)
-    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
-    await models.DeleteModel(model_pb.DeleteModelRequest(model_id=model.model_id), metadata=ana.metadata)
+    await deletable.delete_model()
     deleted.set()
 
     async def rest() -> None:
@@ -227,27 +245,19 @@ async def test_a_job_whose_model_is_deleted_while_it_runs_ends_not_found(
 
 
 async def test_a_job_whose_model_is_deleted_as_it_starts_is_not_found(
-    predictions: Stub,
-    channel: grpc.aio.Channel,
-    application: Application,
-    naive: list[Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    predictions: Stub, deletable: Deletable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The routing is read before the job's row is written: a model deleted in between failed
     the insert on its foreign key (INTERNAL)."""
-    ana = await caller(application)
-    model = await deploy_model(application, ana.user_id, naive[:1], model_type=ModelType.SEASONAL_NAIVE)
-    dataset_id = await store_dataset(application, ana.user_id, monthly_csv(tmp_path, 4))
-    models = model_service_pb2_grpc.ModelServiceStub(channel)  # type: ignore[no-untyped-call]
     target = BatchJobRecords.target
 
     async def deleted_meanwhile(records: BatchJobRecords, model_id: str) -> str:
         found = await target(records, model_id)
-        await models.DeleteModel(model_pb.DeleteModelRequest(model_id=model_id), metadata=ana.metadata)
+        await deletable.delete_model()
         return found
 
     monkeypatch.setattr(BatchJobRecords, "target", deleted_meanwhile)
-    request = pb.BatchPredictRequest(dataset_id=dataset_id, model_id=model.model_id, horizon=2)
-    gone = await failure(predictions.BatchPredict(request, metadata=ana.metadata).read())
-    assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"model {model.model_id!r} not found")
+    model_id = deletable.model.model_id
+    request = pb.BatchPredictRequest(dataset_id=deletable.dataset_id, model_id=model_id, horizon=2)
+    gone = await failure(predictions.BatchPredict(request, metadata=deletable.caller.metadata).read())
+    assert (gone.code, gone.message) == (grpc.StatusCode.NOT_FOUND, f"model {model_id!r} not found")
