@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip file's first member, or an empty archive's end
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 """What a request may hold: TorchServe's limit on a body (model_store.torchserve_config), so a
 compressed request holds no more than an uncompressed one may."""
@@ -210,10 +211,11 @@ def read_npz(payload: bytes) -> dict[str, npt.NDArray[np.generic]]:
     arrays = _fast_npz(payload)
     if arrays is not None:
         return arrays
+    if not payload.startswith(ZIP_MAGIC):
+        # numpy.load would read it as a pickle it refuses, and say so: not what the caller sent.
+        raise ValueError("not an .npz archive (a zip file)")
     _check_unpacked_size(payload)
     loaded = np.load(io.BytesIO(payload), allow_pickle=False)
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError("not an .npz archive")
     with loaded:
         arrays = {name: loaded[name] for name in loaded.files}
     for name, array in arrays.items():

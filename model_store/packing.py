@@ -30,6 +30,9 @@ MAX_VALUES = 200_000_000
 MAX_HORIZON = 10_000
 """Far above the server's own limit; a statistical model took 11 s for 100,000 steps of one
 series, so a horizon of 10**9 would hold a worker for hours."""
+MAX_LEVELS = 99
+"""Quantile levels per request: far above the server's own limit, and every level adds a value
+per series and step to the answer."""
 _INT64_MAX = np.iinfo(np.int64).max
 MODEL_FAILED = "the model failed on this request"
 """How the handler's answer to a request its model raised on begins (status 500; over gRPC
@@ -73,8 +76,7 @@ def decode_request(payload: bytes) -> PackedRequest:
     stamps = arrays.get("last_timestamps")
     if stamps is not None:
         _check_stamps(stamps, lengths)
-    if arrays["quantiles"].dtype.kind not in "fiu":
-        raise InvalidRequestError("quantiles must be an array of real numbers")
+    _check_levels(arrays["quantiles"])
     return PackedRequest(
         np.array(values, dtype=np.float32),  # a copy: what read_npz returns may be read-only
         lengths.astype(np.int32),
@@ -97,6 +99,13 @@ def _check_stamps(stamps: npt.NDArray[np.generic], lengths: npt.NDArray[np.gener
         raise InvalidRequestError("last_timestamps must be int64 nanoseconds, one per series")
     if stamps.dtype.kind == "u" and int(stamps.max()) > _INT64_MAX:
         raise InvalidRequestError("last_timestamps must be int64 nanoseconds, none beyond 2262")
+
+
+def _check_levels(levels: npt.NDArray[np.generic]) -> None:
+    if levels.dtype.kind not in "fiu":
+        raise InvalidRequestError("quantiles must be an array of real numbers")
+    if levels.size > MAX_LEVELS:
+        raise InvalidRequestError(f"{levels.size:,} quantile levels are above the limit of {MAX_LEVELS}")
 
 
 def _horizon(array: npt.NDArray[np.generic]) -> int:

@@ -9,6 +9,7 @@ import pytest
 
 from model_store.npz import MAX_UNPACKED_BYTES, write_npy
 from model_store.packing import (
+    MAX_LEVELS,
     PackedRequest,
     decode_request,
     decode_response,
@@ -49,6 +50,14 @@ def test_response_round_trip() -> None:
 def test_malformed_requests_are_refused(payload: bytes, match: str) -> None:
     with pytest.raises(InvalidRequestError, match=match):
         decode_request(payload)
+
+
+@pytest.mark.parametrize("payload", [b"junk", b"", write_npy(np.arange(3.0))], ids=["text", "empty", "npy"])
+def test_a_body_that_is_no_zip_is_refused_as_such(payload: bytes) -> None:
+    """numpy.load reads what is neither a zip nor an .npy as a pickle, and refuses it saying so."""
+    with pytest.raises(InvalidRequestError, match=r"not an \.npz archive \(a zip file\)") as refused:
+        decode_request(payload)
+    assert "pickle" not in str(refused.value)
 
 
 def test_missing_arrays_are_named() -> None:
@@ -106,6 +115,7 @@ def _archive(**arrays: npt.NDArray[np.generic]) -> bytes:
         ({"quantiles": np.array(["0.1"])}, "real numbers"),
         ({"horizon": np.array(10**9, np.int64)}, "above the limit"),
         ({"horizon": np.array([6, 7], np.int32)}, "one integer"),
+        ({"quantiles": np.linspace(0.001, 0.999, MAX_LEVELS + 1)}, "100 quantile levels are above the limit"),
     ],
     ids=[
         "lengths-int64",
@@ -115,6 +125,7 @@ def _archive(**arrays: npt.NDArray[np.generic]) -> bytes:
         "quantiles-text",
         "horizon-huge",
         "horizon-two",
+        "quantiles-too-many",
     ],
 )
 def test_requests_are_refused_rather_than_misread(
