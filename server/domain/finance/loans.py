@@ -98,6 +98,12 @@ def interest(
     if not 1 <= periods_per_year <= 365:
         raise InvalidArgument.field("periods_per_year", "must be 1 to 365")
     n = Decimal(periods_per_year)
+    if method is InterestMethod.SIMPLE and annual_rate * years < -1:
+        # Simple interest at a negative rate falls by the same amount each year; past -100% in
+        # all it would leave a negative balance (compound and continuous interest only approach 0).
+        raise InvalidArgument.field(
+            "annual_rate", f"times the term ({years} years) must be at least -1 for simple interest"
+        )
 
     def growth() -> Decimal:
         if method is InterestMethod.SIMPLE:

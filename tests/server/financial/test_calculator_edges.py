@@ -93,3 +93,23 @@ async def test_effective_rate_of_a_tiny_rate(finance: Stub, application: Applica
             )
             got = Decimal(result.effective_annual_rate.value)
             assert abs(got - expected) <= abs(expected) * Decimal("1e-27"), (text, method, got)
+
+
+async def test_simple_interest_at_a_negative_rate_stops_at_nothing_left(
+    finance: Stub, application: Application
+) -> None:
+    """-50% a year takes the whole principal in two years; over ten, simple interest would leave
+    -4,000 of 1,000, where compounding only approaches zero."""
+    token = bearer(await user_token(application, "edge_negative_simple"))
+
+    def request(method: int, years: str) -> pb.CalculateInterestRequest:
+        return pb.CalculateInterestRequest(
+            principal=usd(1000), annual_rate=dec("-0.5"), method=method, term_years=dec(years)
+        )
+
+    spent = await finance.CalculateInterest(request(pb.INTEREST_METHOD_SIMPLE, "2"), metadata=token)
+    assert (spent.final_amount.units, spent.interest.units) == (0, -1000)
+    past = await failure(finance.CalculateInterest(request(pb.INTEREST_METHOD_SIMPLE, "10"), metadata=token))
+    assert (past.code, past.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["annual_rate"])
+    compounded = await finance.CalculateInterest(request(pb.INTEREST_METHOD_COMPOUND, "10"), metadata=token)
+    assert (compounded.final_amount.units, compounded.final_amount.nanos) == (0, 980_000_000)  # 1000 / 2**10

@@ -1939,7 +1939,8 @@ export enum InterestMethod {
   UNSPECIFIED = 0,
 
   /**
-   * Interest on the principal only.
+   * Interest on the principal only. At a negative rate, r times t must be at
+   * least -1 (all of the principal gone); below, INVALID_ARGUMENT on annual_rate.
    *
    * @generated from enum value: INTEREST_METHOD_SIMPLE = 1;
    */
