@@ -22,6 +22,7 @@ import numpy as np
 from model_store.npz import NPY_MAGIC
 from model_store.packing import MODEL_FAILED, decode_response
 from server.backends.base import ForecastArrays
+from server.channels import QUICK_RECONNECT
 from server.errors import FailedPrecondition, PreconditionViolation, Unavailable
 from training.errors import InvalidRequestError
 
@@ -30,9 +31,7 @@ MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    # Reconnect within a second of TorchServe's return, not after gRPC's backoff of up to two minutes.
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 1000),
+    *QUICK_RECONNECT,  # within a second of TorchServe's return
 ]
 RETRY_AFTER_SECONDS = 1.0
 

@@ -18,6 +18,7 @@ import grpc
 from aiohttp import web
 
 from server import app as grpc_app
+from server.channels import QUICK_RECONNECT
 from server.errors import CannotListen
 from server.settings import Settings
 from server.web.bridge import GrpcWebBridge
@@ -83,6 +84,7 @@ async def start_bridge(
     options = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
+        *QUICK_RECONNECT,  # the dashboard works again within a second of a server restart
     ]
     channel = grpc.aio.insecure_channel(target, options=options)
     cors = CorsPolicy(allowed_origins if allowed_origins is not None else ["*"])
