@@ -78,6 +78,7 @@ class AccountService:
             user = User(username=username, email=email, password_hash=password_hash, role=role)
             session.add(user)
             session.flush()
+            identify_user(user)  # the audit record names the account the call opened
             return user
 
         try:

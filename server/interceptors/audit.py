@@ -57,7 +57,8 @@ CANCELLED: int = code_pb2.CANCELLED
 UNKNOWN: int = code_pb2.UNKNOWN
 INTERNAL: int = code_pb2.INTERNAL
 _DENIED: frozenset[int] = frozenset({code_pb2.UNAUTHENTICATED, code_pb2.PERMISSION_DENIED})
-LOGIN = "/quantis.v1.AuthService/Login"
+# Calls that name an account by username before there is a principal: the name tried is recorded.
+BY_USERNAME = frozenset({"/quantis.v1.AuthService/Login", "/quantis.v1.AuthService/Register"})
 
 
 def _code_number(code: object) -> int | None:
@@ -95,13 +96,13 @@ def outcome_of(code: int) -> AuditOutcome:
 
 def _who(method: str, request: Any, subject: CallSubject) -> tuple[str | None, str]:
     """(user id, username) of the call: its principal; for a call without credentials, the user the
-    domain found it to be about; else, for Login, no id and the username tried."""
+    domain found it to be about; else, for Login and Register, no id and the username tried."""
     principal = principal_var.get()
     if principal is not None:
         return principal.user_id, principal.username
     if subject.user_id is not None:
         return subject.user_id, subject.username
-    if method == LOGIN and isinstance(request, Message):
+    if method in BY_USERNAME and isinstance(request, Message):
         return None, str(getattr(request, "username", ""))
     return None, ""
 

@@ -1,5 +1,6 @@
-"""VerifyMfa and RefreshToken carry no bearer token, yet each makes its user known: the audit record
-of one that opened or renewed a session names that user, as a successful Login's does."""
+"""VerifyMfa, RefreshToken and Register carry no bearer token, yet each makes its user known: the
+audit record of one that opened or renewed a session, or opened an account, names that user, as a
+successful Login's does; a refused Register, like a refused Login, the username tried."""
 
 from __future__ import annotations
 
@@ -71,4 +72,27 @@ async def test_a_verified_mfa_challenge_is_recorded_with_its_user(
     assert await audited(channel, application, "VerifyMfa") == [
         (user.user_id, "Mia_M", monitoring_pb.AUDIT_OUTCOME_SUCCESS),
         ("", "", monitoring_pb.AUDIT_OUTCOME_DENIED),
+    ]
+
+
+async def test_a_registration_is_recorded_with_its_account_and_a_refused_one_with_the_name_tried(
+    auth: Stub, channel: grpc.aio.Channel, application: Application
+) -> None:
+    user = (
+        await auth.Register(pb.RegisterRequest(username="Nell_N", email="n@example.com", password=PASSWORD))
+    ).user
+    taken = await status_of(
+        auth.Register(pb.RegisterRequest(username="nell_n", email="other@example.com", password=PASSWORD))
+    )
+    assert taken == (grpc.StatusCode.ALREADY_EXISTS, "ACCOUNT_EXISTS")
+    weak = await status_of(
+        auth.Register(pb.RegisterRequest(username="Otto_O", email="o@example.com", password="x"))
+    )
+    assert weak[0] is grpc.StatusCode.INVALID_ARGUMENT
+
+    assert await audited(channel, application, "Register") == [
+        (user.user_id, "Nell_N", monitoring_pb.AUDIT_OUTCOME_SUCCESS),
+        # No id: the name belongs to another person's account, or to none.
+        ("", "nell_n", monitoring_pb.AUDIT_OUTCOME_FAILURE),
+        ("", "Otto_O", monitoring_pb.AUDIT_OUTCOME_FAILURE),
     ]
