@@ -102,7 +102,7 @@ def interest(
         # Simple interest at a negative rate falls by the same amount each year; past -100% in
         # all it would leave a negative balance (compound and continuous interest only approach 0).
         raise InvalidArgument.field(
-            "annual_rate", f"times the term ({years} years) must be at least -1 for simple interest"
+            "annual_rate", "times the term in years must be at least -1 for simple interest"
         )
 
     def growth() -> Decimal:
