@@ -8,6 +8,7 @@ import time
 
 import aiohttp
 import grpc
+import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from model_store.torchserve_config import free_port
@@ -15,8 +16,9 @@ from server.web.app import start_bridge
 from tests.server.web.grpc_web import call
 
 # gRPC's backoff from 1 s by 1.6 a time (jittered by a fifth) tries at about 1, 2.6, 5.2, 9.3 and
-# 15.8 s of an outage: 12 s away, its next try is 0.6 to 7.0 s after the server's return.
-AWAY_SECONDS = 12.0
+# 15.8 s of an outage, the fourth at 11.1 s at the latest and the fifth at 12.6 s at the earliest:
+# 11 s away, its next try is 1.6 to 8 s after the server's return.
+AWAY_SECONDS = 11.0
 BACK_WITHIN_SECONDS = 2.0
 
 
@@ -25,6 +27,7 @@ async def check(http: aiohttp.ClientSession, bridge: str) -> int:
     return reply.status
 
 
+@pytest.mark.slow
 async def test_the_bridge_reaches_a_server_back_from_a_long_outage() -> None:
     port = free_port()
     running = await start_bridge(f"127.0.0.1:{port}")
