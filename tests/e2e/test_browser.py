@@ -238,7 +238,12 @@ def test_dashboard_monitoring(site: Site, node: str) -> None:
         "MISSED_ALERT_TITLE": missed.title,
         "CHROMIUM": str(CHROMIUM),
     }
-    result = run_answering([node, "test/monitoring.mjs"], env, {"restart-bridge": restart_bridge}, 120)
+    actions = {
+        "restart-bridge": restart_bridge,
+        "stop-bridge": site.bridge.stop,
+        "start-bridge": site.bridge.start,
+    }
+    result = run_answering([node, "test/monitoring.mjs"], env, actions, 150)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -256,4 +261,7 @@ def test_dashboard_monitoring(site: Site, node: str) -> None:
     assert summary["liveEvent"] and summary["liveEvent"].endswith(f"Alert acknowledged: {live.title}"), (
         summary
     )
+    # Opened again while the bridge was down: the status line said what failed, and no longer
+    # does once the stream was back and the lists were read.
+    assert summary["statusWhileDown"] and summary["listedAfter"], summary
     assert summary["status"] == "" and summary["pageErrors"] == [], summary

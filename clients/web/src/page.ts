@@ -33,8 +33,13 @@ export class Status {
     this.set("error", describeError(error));
   }
 
+  /** Says nothing: what it said no longer holds. */
+  clear(): void {
+    this.set("", "");
+  }
+
   private set(kind: string, text: string): void {
-    this.element.className = `status ${kind}`;
+    this.element.className = kind ? `status ${kind}` : "status";
     this.element.textContent = text;
   }
 }

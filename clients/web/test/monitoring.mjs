@@ -4,7 +4,8 @@
 //
 // Halfway, the script prints "restart-bridge" and waits for a line on stdin: the test restarts
 // `quantis web` on the same address meanwhile, acknowledging MISSED_ALERT_TITLE while it is
-// down, so that only the lists can tell the page. Environment: QUANTIS_WEB_URL,
+// down, so that only the lists can tell the page. Then "stop-bridge" and "start-bridge", with the
+// page opened again between them. Environment: QUANTIS_WEB_URL,
 // MONITOR_USERNAME and MONITOR_PASSWORD (an analyst with more alerts and notifications than a
 // page), LIVE_ALERT_ID and LIVE_ALERT_TITLE (an open alert acknowledged here after the
 // restart), MISSED_ALERT_TITLE, CHROMIUM (default /usr/bin/chromium).
@@ -78,7 +79,27 @@ try {
   elsewhere.close();
   const heard = page.locator("#live-events li", { hasText: `Alert acknowledged: ${env("LIVE_ALERT_TITLE")}` });
   summary.liveEvent = (await seen(heard, 10_000)) ? await heard.innerText() : null;
-  summary.status = await page.locator("main section > .status").innerText();
+
+  // A second outage, with the page opened again during it: nothing can be read, and the status
+  // line says so until the stream is back and the lists are read.
+  console.log("stop-bridge");
+  await stdin.next();
+  await page.evaluate(() => {
+    location.hash = "#/models";
+  });
+  await page.evaluate(() => {
+    location.hash = "#/monitoring";
+  });
+  const statusLine = page.locator("main section > .status");
+  const failed = await seen(page.locator("main section > .status.error"), 10_000);
+  summary.statusWhileDown = failed ? await statusLine.innerText() : null;
+  console.log("start-bridge");
+  await stdin.next();
+  summary.listedAfter = await seen(page.locator("#alerts tbody tr").first(), 20_000);
+  await page
+    .waitForFunction(() => document.querySelector("main section > .status")?.textContent === "", null, { timeout: 10_000 })
+    .catch(() => {});
+  summary.status = await statusLine.innerText();
   console.log(JSON.stringify(summary));
 } finally {
   await browser.close();

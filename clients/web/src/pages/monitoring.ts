@@ -1,8 +1,10 @@
 /**
  * Monitoring: the system's health by component, alerts (acknowledge them here), notifications,
  * and a live feed from WatchEvents, the server stream that replaces a WebSocket. Nothing is
- * replayed on that stream, so the lists are read first and the feed adds what happens after;
- * when the stream comes back after an interruption, the lists are read again for what it missed.
+ * replayed on that stream. Its first message, a heartbeat, says it is subscribed: the lists are
+ * read then, so that nothing falls between them and the feed, and again whenever the stream comes
+ * back after an interruption, for what it missed. A stream that cannot start does not keep the
+ * lists from being read.
  */
 import {
   AlertSeverity,
@@ -115,9 +117,22 @@ export function monitoringPage({ client, signal }: PageContext): HTMLElement {
     );
   }
 
-  /** Reads lists again; a failure is the status line's, never the stream's. */
+  // What the status line says while it reports lists that could not be read, until they are read.
+  let unread: string | null = null;
+
+  /** Reads lists (again); a failure is the status line's, never the stream's. Once they are read,
+   * the line no longer reports the failure, so that it does not outlast an outage that is over. */
   function refresh(...lists: (() => Promise<void>)[]): void {
-    Promise.all(lists.map((show) => show())).catch((error) => status.failed(error));
+    Promise.all(lists.map((show) => show())).then(
+      () => {
+        if (unread !== null && status.element.textContent === unread) status.clear();
+        unread = null;
+      },
+      (error) => {
+        status.failed(error);
+        unread = status.element.textContent;
+      },
+    );
   }
 
   function hear(event: QuantisEvent): void {
@@ -136,18 +151,33 @@ export function monitoringPage({ client, signal }: PageContext): HTMLElement {
     liveness.textContent = `Live events interrupted: reconnecting in ${seconds} s, at ${dateTime(fromDate(at)).slice(11)}…`;
   }
 
-  Promise.all([showHealth(), showAlerts(), showNotifications()]).catch((error) => status.failed(error));
+  let subscribed = false; // the stream has said so: what happens from then on reaches it
+  let listed = false; // the lists were read, or tried, before the stream could start
+  /** The lists now, if the stream has not started and they have not been read: it may be a while. */
+  function listAnyway(): void {
+    if (subscribed || listed) return;
+    listed = true;
+    refresh(showAlerts, showNotifications);
+  }
+
+  refresh(showHealth);
   keepOpen(
     {
       open: (attempt) => client.monitoring.watchEvents({}, { signal: attempt }),
       message: ({ event }, resumed) => {
         if (event !== undefined) hear(event);
-        // Back after an interruption: whatever happened meanwhile is only in the lists.
-        if (resumed) refresh(showAlerts, showNotifications);
+        // Back after an interruption: what happened meanwhile is only in the lists (and the
+        // health may have changed).
+        if (resumed) refresh(showHealth, showAlerts, showNotifications);
+        else if (!subscribed) refresh(showAlerts, showNotifications);
         else if (event?.payload.case === "alert") refresh(showAlerts);
         else if (event?.payload.case === "notification") refresh(showNotifications);
+        subscribed = true;
       },
-      interrupted,
+      interrupted: (error, at) => {
+        listAnyway();
+        interrupted(error, at);
+      },
       reopening: () => {
         liveness.textContent = "Reconnecting to live events…";
       },
@@ -157,6 +187,7 @@ export function monitoringPage({ client, signal }: PageContext): HTMLElement {
     liveness.dataset["live"] = "false";
     liveness.textContent = "Live events stopped.";
     status.failed(error);
+    listAnyway();
   });
 
   return h(
