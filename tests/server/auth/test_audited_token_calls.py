@@ -32,12 +32,14 @@ async def audited(
     return [(e.user_id, e.username, e.outcome) for e in listed.audit_logs]
 
 
+async def registered(auth: Stub, username: str, email: str) -> pb.User:
+    return (await auth.Register(pb.RegisterRequest(username=username, email=email, password=PASSWORD))).user
+
+
 async def test_a_refresh_is_recorded_with_the_user_whose_session_it_renewed(
     auth: Stub, channel: grpc.aio.Channel, application: Application
 ) -> None:
-    user = (
-        await auth.Register(pb.RegisterRequest(username="Rita_R", email="r@example.com", password=PASSWORD))
-    ).user
+    user = await registered(auth, "Rita_R", "r@example.com")
     login = await auth.Login(pb.LoginRequest(username="rita_r", password=PASSWORD))
     await auth.RefreshToken(pb.RefreshTokenRequest(refresh_token=login.tokens.refresh_token))
     unknown = await status_of(auth.RefreshToken(pb.RefreshTokenRequest(refresh_token="not-a-refresh-token")))
@@ -52,9 +54,7 @@ async def test_a_refresh_is_recorded_with_the_user_whose_session_it_renewed(
 async def test_a_verified_mfa_challenge_is_recorded_with_its_user(
     auth: Stub, channel: grpc.aio.Channel, application: Application
 ) -> None:
-    user = (
-        await auth.Register(pb.RegisterRequest(username="Mia_M", email="m@example.com", password=PASSWORD))
-    ).user
+    user = await registered(auth, "Mia_M", "m@example.com")
     signed_in = bearer(
         (await auth.Login(pb.LoginRequest(username="mia_m", password=PASSWORD))).tokens.access_token
     )
@@ -78,9 +78,7 @@ async def test_a_verified_mfa_challenge_is_recorded_with_its_user(
 async def test_a_registration_is_recorded_with_its_account_and_a_refused_one_with_the_name_tried(
     auth: Stub, channel: grpc.aio.Channel, application: Application
 ) -> None:
-    user = (
-        await auth.Register(pb.RegisterRequest(username="Nell_N", email="n@example.com", password=PASSWORD))
-    ).user
+    user = await registered(auth, "Nell_N", "n@example.com")
     taken = await status_of(
         auth.Register(pb.RegisterRequest(username="nell_n", email="other@example.com", password=PASSWORD))
     )
