@@ -231,7 +231,7 @@ class Settings(BaseSettings):
     keeps this many in flight): with more than one, one pass's Python glue overlaps another's
     kernels."""
 
-    inference_inline_max_ms: float = Field(default=3.0, ge=0)
+    inference_inline_max_ms: float = Field(default=5.0, ge=0)
     """In-process passes expected to take at most this much CPU, in ms, run on the event loop
     instead of an inference thread (what a pass takes is learnt per version and size from the
     passes before it); 0 sends every pass to the thread. Inline, a pass saves the hop to the
