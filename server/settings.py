@@ -242,7 +242,8 @@ class Settings(BaseSettings):
     1,692-1,862 requests/s against 421-430 / 1,527-1,852 / 1,638-1,799, with a p99 at 64 callers
     of 42-51 ms against 64-70 (docs/serving-performance.md, "Where the forward pass runs"). At
     300 requests/s sent at random times the loop is not busy enough to hold: p50 4.2-4.6 ms, where
-    every pass in the thread measured 5.4-6.7."""
+    every pass in the thread measured 5.4-6.7. 5 ms rather than 3: on a slow day the passes 64
+    callers make came near 3 ms and, once sent to the thread, stayed there."""
 
     switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
     """How long a thread of a serving process may hold Python's interpreter lock while another
