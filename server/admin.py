@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from server.auth.passwords import HashCost
 from server.auth.permissions import Role
 from server.auth.tokens import TokenCodec
 from server.db.database import Database
@@ -28,6 +29,11 @@ def account_policy(settings: Settings) -> AccountPolicy:
         lockout_failures=settings.lockout_failures,
         lockout_duration=timedelta(minutes=settings.lockout_minutes),
         allow_registration=settings.allow_registration,
+        password_hashing=HashCost(
+            settings.password_hash_time_cost,
+            settings.password_hash_memory_kib,
+            settings.password_hash_parallelism,
+        ),
     )
 
 

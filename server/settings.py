@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1)
     """How long a locked account stays locked."""
 
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    """argon2id passes over its memory per password hash (RFC 9106's second option: 3)."""
+
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8)
+    """argon2id memory per password hash, in KiB (64 MiB); at least 8 per lane."""
+
+    password_hash_parallelism: int = Field(default=4, ge=1)
+    """argon2id lanes per password hash. A stored hash made at other costs is made again at
+    these on its user's next login."""
+
     allow_registration: bool = True
     """Whether anyone may Register (as a viewer); when false only admins create users."""
 
@@ -421,6 +431,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "QUANTIS_SERVER_PROCESSES above 1 with TorchServe needs a fleet "
                 "(QUANTIS_TORCHSERVE_MANAGEMENT_URL): each process would start a TorchServe of its own"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _password_hash_memory_fits_its_lanes(self) -> Settings:
+        if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
+            raise ValueError(
+                "QUANTIS_PASSWORD_HASH_MEMORY_KIB must be at least 8 KiB per lane "
+                f"(QUANTIS_PASSWORD_HASH_PARALLELISM={self.password_hash_parallelism})"
             )
         return self
 

@@ -1,13 +1,14 @@
 """What accounts are held to and exchange: the policy (token and session lifetimes, the session
-cap, lockout), what a username and an email must look like, and the values login takes and
-hands back (the client, an MFA challenge, an MFA enrollment)."""
+cap, lockout, the cost of a password hash), what a username and an email must look like, and the
+values login takes and hands back (the client, an MFA challenge, an MFA enrollment)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from server.auth.passwords import HashCost
 from server.errors import InvalidArgument, Unauthenticated
 
 # Matched whole (fullmatch): "$" alone would let a trailing newline through.
@@ -24,6 +25,7 @@ class AccountPolicy:
     lockout_failures: int = 5
     lockout_duration: timedelta = timedelta(minutes=15)
     allow_registration: bool = True
+    password_hashing: HashCost = field(default_factory=HashCost)
 
 
 @dataclass(frozen=True)

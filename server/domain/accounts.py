@@ -63,6 +63,7 @@ class AccountService:
         self._policy = policy
         self._now = clock
         self._sign_ins = SignIns(codec, revocations, policy)
+        self._passwords = passwords.Passwords(policy.password_hashing)
 
     # --- registration and login -------------------------------------------------
 
@@ -72,7 +73,7 @@ class AccountService:
         validate_username(username)
         validate_email(email)
         passwords.check_policy(password)
-        password_hash = passwords.hash_password(password)
+        password_hash = self._passwords.hash(password)
 
         def create(session: Session) -> User:
             user = User(username=username, email=email, password_hash=password_hash, role=role)
@@ -95,15 +96,15 @@ class AccountService:
             if user is not None:
                 identify_user(user)
             if user is None or (user.locked_until is not None and user.locked_until > now):
-                passwords.verify_password(passwords.DUMMY_HASH, password)
+                self._passwords.verify_nobody(password)
                 return None
-            if not passwords.verify_password(user.password_hash, password):
+            if not self._passwords.verify(user.password_hash, password):
                 self._sign_ins.record_failure(session, user, now)
                 return None
             if not user.active:
                 return None
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
+            if self._passwords.needs_rehash(user.password_hash):
+                user.password_hash = self._passwords.hash(password)
             if user.mfa_enabled:
                 # The failures so far stand until the code is right too: otherwise the password
                 # alone would clear the wrong codes, and the codes could be guessed without end.
@@ -194,7 +195,7 @@ class AccountService:
         passwords.check_policy(new, "new_password")
         if new == current:
             raise InvalidArgument.field("new_password", "must differ from the current password")
-        new_hash = passwords.hash_password(new)
+        new_hash = self._passwords.hash(new)
         now = self._now()
 
         def change(session: Session) -> list[str] | None:
@@ -206,7 +207,7 @@ class AccountService:
                 raise FailedPrecondition(
                     f"the account is locked until {user.locked_until.isoformat()}", reason="ACCOUNT_LOCKED"
                 )
-            if not passwords.verify_password(user.password_hash, current):
+            if not self._passwords.verify(user.password_hash, current):
                 # Guessing through a stolen session counts too.
                 self._sign_ins.record_failure(session, user, now)
                 return None

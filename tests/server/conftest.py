@@ -24,6 +24,13 @@ GENEROUS_LIMITS = {"rate_limit_auth_burst": 10_000, "rate_limit_default_burst": 
 # test worker: under SCHED_IDLE a flush could wait for them. A test of its own checks the policy,
 # and `quantis serve` in the end-to-end tests (a session of its own) runs with the default.
 SCHEDULING = {"history_idle": False}
+# argon2id at its lowest cost: the suite registers and logs in a few thousand times, each about
+# 0.1 s of CPU at the server's default cost, which has tests of its own (tests/server/domain).
+CHEAP_PASSWORD_HASHES = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 8,
+    "password_hash_parallelism": 1,
+}
 
 
 def make_settings(
@@ -36,7 +43,7 @@ def make_settings(
         redis_url=redis_url,
         redis_key_prefix=f"quantis-test:{uuid.uuid4().hex[:8]}:",
         jwt_secret="test-secret-" + uuid.uuid4().hex,
-        **{**GENEROUS_LIMITS, **SCHEDULING, **overrides},  # type: ignore[arg-type]
+        **{**GENEROUS_LIMITS, **SCHEDULING, **CHEAP_PASSWORD_HASHES, **overrides},  # type: ignore[arg-type]
     )
 
 
