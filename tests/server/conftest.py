@@ -12,11 +12,11 @@ import grpc
 import pytest
 
 from server.composition import Application, build_application
-from server.db.migrate import upgrade_to_head
 from server.grpc_server import RunningServer, create_server
 from server.interceptors.wrapping import WrappingInterceptor
 from server.servicers import Servicers
 from server.settings import Environment, Settings
+from tests.conftest import migrated
 
 # Tests make many calls from one address; rate limiting has tests of its own.
 GENEROUS_LIMITS = {"rate_limit_auth_burst": 10_000, "rate_limit_default_burst": 10_000}
@@ -64,7 +64,7 @@ def backing_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings
 
 @pytest.fixture
 async def application(settings: Settings) -> AsyncIterator[Application]:
-    upgrade_to_head(settings.resolved_database_url)
+    migrated(settings.resolved_database_url)
     built = await build_application(settings)
     try:
         yield built
