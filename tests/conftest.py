@@ -136,9 +136,12 @@ def migrated(url: str) -> str:
     elif parsed.get_backend_name() == "postgresql" and parsed.database in _empty_postgres:
         _empty_postgres.discard(parsed.database)
         template = _postgres_template()
-        _postgres_admin(
-            f'DROP DATABASE "{parsed.database}"', f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"'
-        )
+        try:
+            _postgres_admin(f'DROP DATABASE "{parsed.database}"')
+        except sa.exc.OperationalError:  # something of the test's is connected to it already
+            upgrade_to_head(url)
+        else:
+            _postgres_admin(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"')
     else:
         upgrade_to_head(url)
     return url
