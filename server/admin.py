@@ -30,9 +30,9 @@ def account_policy(settings: Settings) -> AccountPolicy:
         lockout_duration=timedelta(minutes=settings.lockout_minutes),
         allow_registration=settings.allow_registration,
         password_hashing=HashCost(
-            settings.password_hash_time_cost,
-            settings.password_hash_memory_kib,
-            settings.password_hash_parallelism,
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            parallelism=settings.password_hash_parallelism,
         ),
     )
 
