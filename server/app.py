@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
+from server import cpus
 from server.composition import bootstrap_demo_model, build_application
 from server.db.migrate import upgrade_to_head
 from server.domain.monitoring.watch import ComponentWatch
@@ -61,6 +62,8 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Before anything starts threads: those the event loop's thread starts begin on its CPU.
+    cpu = cpus.pin(index) if settings.pin_interpreter else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     # The group's claim on its address (server.processes), held until it has stopped.
@@ -93,6 +96,7 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
             credentials=server_credentials(settings),
             share_port=settings.server_processes > 1,
         )
+        cpus.release_native_threads()  # gRPC's own threads, started with the server
         if (port := metrics_port(settings, index)) >= 0:
             try:
                 http, _ = application.metrics.serve_http(settings.host, port)
@@ -100,7 +104,10 @@ async def serve(settings: Settings, *, index: int = 0, primary: int = 0) -> None
                 chosen_by = "QUANTIS_METRICS_PORT; -1 for none"
                 raise CannotListen("serve metrics", f"{settings.host}:{port}", chosen_by, error) from error
             log.info("metrics", extra={"address": f"{settings.host}:{http.server_port}"})
-        log.info("serving", extra={"address": f"{settings.host}:{running.port}", "server_process": index})
+        log.info(
+            "serving",
+            extra={"address": f"{settings.host}:{running.port}", "server_process": index, "cpu": cpu},
+        )
         # What start-up built (modules, ORM metadata, torch) lives as long as the process: out of
         # the collector's full passes, which otherwise walk all of it every few thousand
         # allocations on a busy request path (one streamed response's arrays converted 18x slower).

@@ -263,6 +263,13 @@ class Settings(BaseSettings):
     series/s against 129,300-133,100 at 5 ms, and unary Predict at 64 callers 2,127-2,170
     requests/s against 2,039-2,080, in alternating runs."""
 
+    pin_interpreter: bool = True
+    """Keep each serving process's Python threads on one CPU (process i on the i-th of the CPUs it
+    was started with), so that the event loop and gRPC's poller hand the interpreter lock to each
+    other without waking a thread on another CPU; the inference threads, gRPC's own threads and
+    the server's child processes keep every CPU (server.cpus). Linux only; off, the kernel
+    places every thread."""
+
     inference_backend: Literal["in-process", "torchserve"] = "in-process"
     """Where forward passes run: in this process, or on TorchServe (a fleet named by the
     torchserve_* URLs, or else one the server starts under <data_dir>/torchserve and stops)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.cpus import unpinned
 from server.errors import InvalidArgument
 
 MIN_LENGTH, MAX_LENGTH = 12, 128
@@ -49,12 +50,16 @@ class Passwords:
         # Verifying against this keeps a login for an unknown username as slow as a real one.
         self._nobody = self._hasher.hash("not-a-real-password-Aa1!")
 
+    # argon2 lets go of the interpreter lock while it hashes: on every CPU, not only the one the
+    # serving process keeps its Python threads on (server.cpus).
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with unpinned():
+            return self._hasher.hash(password)
 
     def verify(self, stored_hash: str, password: str) -> bool:
         try:
-            return self._hasher.verify(stored_hash, password)
+            with unpinned():
+                return self._hasher.verify(stored_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -30,6 +30,7 @@ from typing import TypeVar
 
 import torch
 
+from server import cpus
 from server.backends.base import ForecastArrays, SeriesBatch, VersionRef, versions_held
 from server.errors import Unavailable
 from training import Forecaster, load_artifact
@@ -65,19 +66,25 @@ class PassCosts:
                 self._seconds.pop(key, None)
 
 
+def _inference_thread(torch_threads: int) -> None:
+    """An inference thread's start. Its passes run torch with the interpreter lock let go, on
+    every CPU (server.cpus). torch's thread count is set again: OpenMP's is per thread, and a
+    thread that never set it gives oneDNN (the LSTM kernels) a team of one thread per core, whose
+    idle members spin between passes on the cores the event loop needs."""
+    cpus.unpin()
+    torch.set_num_threads(torch_threads)
+
+
 class InProcessBackend:
     name = "in-process"
     shared = False
 
     def __init__(self, *, torch_threads: int = 1, workers: int = 1, inline_max_seconds: float = 0.0):
         torch.set_num_threads(torch_threads)
-        # Again in each pool thread: OpenMP's thread count is per thread, and a thread that never
-        # set it gives oneDNN (the LSTM kernels) a team of one thread per core, whose idle members
-        # spin between passes on the cores the event loop needs.
         self._pool = ThreadPoolExecutor(
             max_workers=workers,
             thread_name_prefix="inference",
-            initializer=torch.set_num_threads,
+            initializer=_inference_thread,
             initargs=(torch_threads,),
         )
         self._workers = workers
@@ -90,7 +97,7 @@ class InProcessBackend:
     def _process_pool(self) -> ProcessPoolExecutor:
         # Spawned, not forked: a fork would copy gRPC's and torch's threads' locks mid-use.
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context, initializer=cpus.unpin)
 
     def _load_sync(self, version: VersionRef) -> Forecaster:
         with self._loading:

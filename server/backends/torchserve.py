@@ -41,6 +41,7 @@ from server.backends.torchserve_protocol import (
     not_registered,
     unavailable,
 )
+from server.cpus import unpinned
 from server.errors import FailedPrecondition, Unavailable
 
 # How long a version stays registered on a fleet after this server's calls for it ended: other
@@ -117,12 +118,17 @@ class TorchServeBackend:
         if self.process is None:
             return
         if self._starting is None or (self._starting.done() and not _succeeded(self._starting)):
-            self._starting = asyncio.ensure_future(asyncio.to_thread(self.process.start))
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_process, self.process))
         try:
             # Shielded: a caller that gives up (a health check's timeout) must not abandon the start.
             await asyncio.shield(self._starting)
         except TorchServeUnavailable as exc:
             raise Unavailable(str(exc), reason="INFERENCE_BACKEND_UNAVAILABLE") from exc
+
+    @staticmethod
+    def _start_process(process: TorchServeProcess) -> None:
+        with unpinned():  # its processes keep every CPU, not the event loop's one (server.cpus)
+            process.start()
 
     def _inference(self) -> inference_pb2_grpc.InferenceAPIsServiceStub:
         if self._stub is None:

@@ -19,6 +19,7 @@ from functools import partial
 from multiprocessing.managers import SyncManager
 from typing import Any
 
+from server import cpus
 from server.db.database import Database
 from server.db.enums import JobState
 from server.db.models import TrainingJob
@@ -35,6 +36,7 @@ def _init_worker(threads: int, server: int) -> None:
     die_with_parent()  # with the forkserver, which dies with the ``server`` (forkserver_preload)
     if not alive(server):  # it died before that took hold
         os._exit(1)
+    cpus.unpin()  # forked from the forkserver, which started on the event loop's CPU
     import torch
 
     torch.set_num_threads(threads)
@@ -68,8 +70,13 @@ def _new_pool(
 def _start_manager(context: multiprocessing.context.BaseContext) -> SyncManager:
     """The relay's manager process (forked from the forkserver), which dies with it too."""
     manager = SyncManager(ctx=context)
-    manager.start(die_with_parent)
+    manager.start(_init_manager)
     return manager
+
+
+def _init_manager() -> None:
+    die_with_parent()
+    cpus.unpin()
 
 
 class LocalJobRunner(RunnerBase):

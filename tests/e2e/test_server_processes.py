@@ -108,6 +108,25 @@ def test_both_processes_answer_and_a_logout_reaches_both(
             channel.close()
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to put the processes on")
+def test_each_process_keeps_its_python_threads_on_a_cpu_of_its_own(
+    two_processes: tuple[ServerProcess, int, int],
+) -> None:
+    server, _, _ = two_processes
+    cpus = sorted(os.sched_getaffinity(0))  # the servers were started with this test's CPUs
+    on = {line["server_process"]: line["cpu"] for line in _log_entries(server, "serving")}
+    assert on == {0: cpus[0], 1: cpus[1]}
+    [started] = _log_entries(server, "serving process started")
+    pids = {0: server.process.pid, 1: int(started["pid"])}  # type: ignore[call-overload]
+    for index, pid in pids.items():
+        assert sorted(os.sched_getaffinity(pid)) == [cpus[index]]  # its event loop's thread
+        tasks = Path(f"/proc/{pid}/task")
+        grpc_threads = [t for t in tasks.iterdir() if (t / "comm").read_text().strip() == "event_engine"]
+        assert grpc_threads, "gRPC's I/O threads are named event_engine"
+        for thread in grpc_threads:  # not Python threads: on every CPU
+            assert sorted(os.sched_getaffinity(int(thread.name))) == cpus
+
+
 def test_a_killed_process_is_started_again_and_sigterm_stops_both(
     two_processes: tuple[ServerProcess, int, int],
 ) -> None:

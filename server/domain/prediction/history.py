@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
+from server import cpus
 from server.db.bulk import RowGroup, insert_groups
 from server.db.engine import create_engine
 from server.db.enums import PredictionSource
@@ -203,6 +204,7 @@ def _store_forever(url: str, connection: Connection, nice: int, idle: bool) -> N
     must not lose the rows being written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    cpus.unpin()  # not on the CPU the server's event loop keeps (server.cpus)
     if nice:
         os.nice(nice)
     if idle:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,13 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
+from server import cpus
 from server.composition import Application
 from server.db.base import new_ids
 from server.db.enums import PredictionSource
 from server.db.models import Prediction
 from server.domain.prediction.blobs import stored_forecast, stored_summary
-from server.domain.prediction.history import Served
+from server.domain.prediction.history import Served, StoreProcess
 from server.domain.prediction.writer import HistoryWriter
 from tests.server.prediction.conftest import caller, deploy_model
 
@@ -174,6 +177,33 @@ async def test_an_idle_history_process_runs_only_when_the_cpus_are_idle(
     else:
         raise AssertionError("the history process did not take the SCHED_IDLE policy")
     await writer.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to leave one")
+def test_the_history_process_of_a_pinned_server_runs_on_every_cpu(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    everywhere = sorted(os.sched_getaffinity(0))
+    monkeypatch.setenv(cpus.CPUS_VARIABLE, ",".join(map(str, everywhere)))  # as cpus.pin leaves it
+    started: list[StoreProcess] = []
+
+    def start() -> None:  # from a thread on one CPU, as a pinned server's threads are
+        os.sched_setaffinity(0, {everywhere[0]})
+        started.append(StoreProcess(f"sqlite:///{tmp_path / 'history.db'}"))
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    [process] = started
+    try:
+        for _ in range(200):  # the child moves itself first thing
+            if sorted(os.sched_getaffinity(process._process.pid or 0)) == everywhere:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the history process stayed on the server's CPU")
+    finally:
+        process.stop()
 
 
 async def test_requests_gather_into_one_transaction_until_full_or_flushed(
