@@ -16,8 +16,10 @@ beside the event loop instead of taking turns with it: gRPC's own threads, which
 Python's (``release_native_threads``, once the gRPC server has started them), the inference
 threads, whose passes run torch with the lock let go, password hashing (``unpinned``), and the
 processes the server starts: the history process, the inference and training workers and
-TorchServe (``unpin`` first thing, or started ``unpinned``). The CPUs to go back to are kept in
-the environment (``CPUS_VARIABLE``), which the server's child processes inherit.
+TorchServe (``unpin`` first thing, or started ``unpinned``); the forkserver the training
+workers fork from and multiprocessing's resource tracker only start and watch processes, and
+stay. The CPUs to go back to are kept in the environment (``CPUS_VARIABLE``), which the server's
+child processes inherit.
 
 Where the platform has no CPU affinity (it is Linux's) or the process has one CPU, nothing
 changes.
