@@ -63,22 +63,29 @@ def pin(index: int = 0) -> int | None:
     return cpu
 
 
+def _everywhere() -> set[int] | None:
+    """The CPUs to go back to, where ``pin`` has pinned this serving process or the one that
+    started this process; None where nothing was pinned."""
+    return started_with() if CPUS_VARIABLE in os.environ and _supported() else None
+
+
 def unpin() -> None:
     """Put the calling thread back on every CPU the serving process was started with, and with
     it the threads and processes it starts: a pool thread's or a child process's first call."""
-    if CPUS_VARIABLE in os.environ and _supported():
-        os.sched_setaffinity(0, started_with())
+    if (everywhere := _everywhere()) is not None:
+        os.sched_setaffinity(0, everywhere)
 
 
 @contextlib.contextmanager
 def unpinned() -> Iterator[None]:
     """The calling thread on every CPU while inside, then back where it was: for work that lets
     go of the interpreter lock for long (hashing a password), or for starting a process."""
-    if CPUS_VARIABLE not in os.environ or not _supported():
+    everywhere = _everywhere()
+    if everywhere is None:
         yield
         return
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, started_with())
+    os.sched_setaffinity(0, everywhere)
     try:
         yield
     finally:
@@ -88,10 +95,11 @@ def unpinned() -> Iterator[None]:
 def release_native_threads() -> int:
     """Put this process's threads that are not Python threads (gRPC's, torch's) back on every CPU
     the serving process was started with; the number of threads moved."""
-    if CPUS_VARIABLE not in os.environ or not _supported():
+    everywhere = _everywhere()
+    if everywhere is None:
         return 0
     python = {thread.native_id for thread in threading.enumerate()}
-    everywhere, moved = started_with(), 0
+    moved = 0
     for task in os.listdir(_TASKS):
         if int(task) in python:
             continue

@@ -176,13 +176,12 @@ def _drop_postgres(name: str) -> None:
     _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _postgres_admin(*statements: str) -> None:
-    """Run ``statements`` (CREATE or DROP DATABASE: no transaction) on the test cluster."""
+def _postgres_admin(statement: str) -> None:
+    """Run ``statement`` (CREATE or DROP DATABASE: no transaction) on the test cluster."""
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            for statement in statements:
-                conn.execute(sa.text(statement))
+            conn.execute(sa.text(statement))
     finally:
         admin.dispose()
 
