@@ -102,8 +102,9 @@ _DEEP_COMMON = (
         "target_transform",
         "categorical",
         "auto",
-        "Transform before scaling: log when every value is positive (auto), none, or log.",
-        choices=("auto", "none", "log"),
+        "Transform before scaling: auto (log when every value is positive, log1p = log(1 + value) "
+        "when none is negative, else none), none, log or log1p.",
+        choices=("auto", "none", "log", "log1p"),
     ),
 )
 _SEASON = H(

@@ -1,5 +1,9 @@
 """Per-series scaling: an optional log transform, then standardisation by each series' history.
 
+Counts and sales are multiplicative (a season's swing grows with the level), so the networks
+learn them on a log scale. ``log`` needs every value positive; ``log1p`` (log of 1 + value)
+takes zeros too, as count data has, and is close to ``log`` for values much larger than 1.
+
 The statistics of every training series are stored with the artifact (``scaler.json``);
 at inference the same rule is applied to the history a request supplies, so a series sent
 with its training history gets exactly the stored statistics.
@@ -15,18 +19,22 @@ import numpy.typing as npt
 from training.errors import InvalidDataError
 
 F64 = npt.NDArray[np.float64]
-TRANSFORMS = ("auto", "none", "log")
+TRANSFORMS = ("auto", "none", "log", "log1p")
 MIN_SCALE = 1e-6
 
 
 def resolve_transform(choice: str, values: npt.NDArray[np.floating]) -> str:
-    """``auto`` becomes ``log`` when every observed value is positive, else ``none``."""
+    """``auto`` becomes ``log`` when every observed value is positive, ``log1p`` when none is
+    negative (a few zeros, as in counts, must not take the log scale from every series of a
+    panel), else ``none``."""
     if choice not in TRANSFORMS:
         raise ValueError(f"unknown transform {choice!r}")
     if choice != "auto":
         return choice
     observed = values[~np.isnan(values)]
-    return "log" if observed.size and bool(np.all(observed > 0)) else "none"
+    if observed.size and bool(np.all(observed > 0)):
+        return "log"
+    return "log1p" if observed.size and bool(np.all(observed >= 0)) else "none"
 
 
 def forward_transform(values: npt.NDArray[np.floating], kind: str) -> F64:
@@ -35,12 +43,18 @@ def forward_transform(values: npt.NDArray[np.floating], kind: str) -> F64:
         if np.any(out <= 0):  # NaN (a missing value) compares False
             raise InvalidDataError("values must be positive for a model trained on log values")
         return np.log(out)
+    if kind == "log1p":
+        if np.any(out < 0):
+            raise InvalidDataError("values must be at least 0 for a model trained on log(1 + value)")
+        return np.log1p(out)
     return out.copy()
 
 
 def inverse_transform(values: npt.NDArray[np.floating], kind: str) -> F64:
     out = np.asarray(values, dtype=np.float64)
-    return np.exp(out) if kind == "log" else out
+    if kind == "log":
+        return np.exp(out)
+    return np.expm1(out) if kind == "log1p" else out
 
 
 def segment_stats(flat: F64, lengths: npt.NDArray[np.int32]) -> tuple[F64, F64]:

@@ -180,6 +180,28 @@ def test_predict_packed_rejects_bad_requests(trained_lstm: DeepForecaster) -> No
         trained_lstm.predict_packed(values, lengths, 12, (0.5,), np.array([0]))  # type: ignore[arg-type]
 
 
+def test_a_panel_with_zeros_is_learnt_on_log1p_and_forecast_on_its_scale(air: Panel, tmp_path: Path) -> None:
+    long = air.to_long()
+    zeros = long["value"].where(long.index % 9 > 0, 0.0)
+    counts = pd.concat([long, long.assign(series_id="counts", value=zeros)])
+    train, actual = Panel.from_long(counts).split(12)
+    model = create_forecaster("LSTM", {**FAST, "max_epochs": 3})
+    assert isinstance(model, DeepForecaster)
+    model.fit(train, 12)
+    assert model.transform == "log1p"
+    forecast = model.predict(train, 12, (0.1, 0.5, 0.9))
+    # Back on the passengers' scale (hundreds), not log units.
+    assert np.all(np.abs(np.log(forecast.point[0] / actual[0])) < 0.5)
+    model.save(tmp_path / "counts")
+    again = DeepForecaster.load(tmp_path / "counts")
+    saved = model.predict(train, 12, (0.5,)).point
+    np.testing.assert_array_equal(again.predict(train, 12, (0.5,)).point, saved)
+    values, lengths = np.zeros(30, np.float32), np.array([30], np.int32)
+    assert np.all(np.isfinite(model.predict_packed(values, lengths, 12, (0.5,))[0]))  # zeros are data
+    with pytest.raises(ValueError, match="at least 0"):
+        model.predict_packed(values - 1, lengths, 12, (0.5,))
+
+
 def test_demo_lstm_trains_in_under_a_minute_and_beats_seasonal_naive(air: Panel) -> None:
     train, actual = air.split(12)
     model = create_forecaster("LSTM")  # the defaults, as the demo uses them

@@ -45,6 +45,20 @@ def test_scaling_round_trip_and_log_choice() -> None:
     assert again.series_ids == ("a", "b")
 
 
+def test_counts_with_zeros_keep_a_log_scale_through_log1p() -> None:
+    lengths = np.array([3, 2], dtype=np.int32)
+    flat = np.array([0.0, 10.0, np.nan, 5.0, 7.0])
+    # One zero in one series of a panel must not put every series on a linear scale.
+    assert resolve_transform("auto", flat) == "log1p"
+    assert resolve_transform("auto", np.array([0.0, -1.0])) == "none"
+    scaled, loc, scale = scale_packed(flat, lengths, "log1p")
+    assert loc[0] == pytest.approx(np.log(11.0) / 2)
+    restored = unscale(np.array([scaled[1], scaled[4]]), loc, scale, "log1p")
+    np.testing.assert_allclose(restored, [10.0, 7.0])
+    with pytest.raises(InvalidDataError, match="at least 0"):
+        scale_packed(np.array([3.0, -0.5]), np.array([2], dtype=np.int32), "log1p")
+
+
 def test_training_windows_hold_out_the_last_horizon() -> None:
     lengths = np.array([20, 9], dtype=np.int32)
     train, val = training_windows(lengths, lookback=6, horizon=3, min_context=2, holdout=3)

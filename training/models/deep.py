@@ -25,7 +25,7 @@ from training.models.tft import TFTNet
 from training.panel import Panel
 from training.progress import CancelCheck, ProgressCallback
 from training.quantiles import TRAINED_QUANTILES, check_interpolation, interpolate_picked, level_pick
-from training.scaling import ScalerStats, scale_packed
+from training.scaling import ScalerStats, inverse_transform, scale_packed
 from training.trainer import torch_threads
 from training.windowing import last_windows
 
@@ -119,8 +119,7 @@ class DeepForecaster:
         outputs = median + self.interval_scales[None, :horizon, None] * (outputs - median)
         shaped = outputs * inputs.scale[:, None, None] + inputs.loc[:, None, None]
         shaped = shaped * scale[:, None, None] + loc[:, None, None]
-        if self.transform == "log":
-            shaped = np.exp(shaped)
+        shaped = inverse_transform(shaped, self.transform)
         point = shaped[..., pick.kept].astype(np.float32)
         return point, interpolate_picked(shaped, pick)
 
