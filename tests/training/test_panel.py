@@ -228,6 +228,11 @@ def test_real_data_loads_offline() -> None:
     assert fert.frequency.name == "yearly" and len(fert) >= 200
     assert len(set(fert.lengths.tolist())) > 5  # ragged
     assert fert.missing.total_interpolated > 0
+    tourism = Panel.from_long(load_panel("tourism_quarterly"))
+    assert (tourism.frequency.name, len(tourism)) == ("quarterly", 427)
+    assert (int(tourism.lengths.min()), int(tourism.lengths.max())) == (30, 130)
+    assert str(tourism.last_timestamps.max()) == str(tourism.last_timestamps.min())  # one end for all
+    assert min(float(np.nanmin(v)) for v in tourism.values) == 0.0  # counts with zeros
 
 
 def _berlin(start: str, periods: int, freq: str) -> pd.DatetimeIndex:

