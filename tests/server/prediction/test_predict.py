@@ -183,6 +183,7 @@ async def test_no_deployed_version_and_foreign_models(
         ({"values": [1.0, float("inf")]}, "series.values"),
         ({"values": [1.0, 1e300]}, "series.values"),  # inf in the model's float32
         ({"values": [float("nan"), float("nan")]}, "series.values"),
+        ({"values": [1.0, 0.0, 3.0]}, "series.values"),  # the model learnt log values
         ({"frequency": common_pb2.FREQUENCY_DAILY}, "series.frequency"),
         ({"future": True}, "future_covariates[price]"),
         ({"timestamps": [0, 1]}, "series.timestamps"),  # three values
