@@ -20,7 +20,7 @@ CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 
 # What a serving process does, in order: pin the event loop's thread, start threads, a gRPC
 # server (its poller is a Python thread, its I/O threads are not) and a child process.
 PROCESS = """
-import asyncio, json, os, subprocess, sys, threading
+import asyncio, json, os, subprocess, sys, threading, time
 import grpc
 from server import cpus
 
@@ -48,6 +48,12 @@ def in_a_thread():
 thread = threading.Thread(target=in_a_thread)
 thread.start()
 thread.join()
+# join returns before the OS thread is gone; until then /proc lists it, unpinned, among the
+# threads that are not Python's.
+for _ in range(500):
+    if not os.path.exists(f"/proc/self/task/{thread.native_id}"):
+        break
+    time.sleep(0.01)
 
 async def serve():
     server = grpc.aio.server()
