@@ -32,9 +32,9 @@ def resolve_transform(choice: str, values: npt.NDArray[np.floating]) -> str:
     if choice != "auto":
         return choice
     observed = values[~np.isnan(values)]
-    if observed.size and bool(np.all(observed > 0)):
-        return "log"
-    return "log1p" if observed.size and bool(np.all(observed >= 0)) else "none"
+    if not observed.size or bool(np.any(observed < 0)):
+        return "none"
+    return "log" if bool(np.all(observed > 0)) else "log1p"
 
 
 def forward_transform(values: npt.NDArray[np.floating], kind: str) -> F64:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from server.cpus import CPUS_VARIABLE
+
 ROOT = Path(__file__).resolve().parents[2]
 CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
@@ -75,7 +77,7 @@ print(json.dumps(report))
 
 
 def serving_process(index: int, cpus: str = "all") -> dict[str, Any]:
-    env = {key: value for key, value in os.environ.items() if key != "QUANTIS_PROCESS_CPUS"}
+    env = {key: value for key, value in os.environ.items() if key != CPUS_VARIABLE}
     done = subprocess.run(
         [sys.executable, "-c", PROCESS, str(index), cpus],
         cwd=ROOT,
