@@ -104,3 +104,33 @@ def last_observed(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     steps = torch.arange(1, values.shape[1] + 1, device=values.device)
     last = (mask * steps).argmax(dim=1)
     return values.gather(1, last[:, None]).squeeze(1) * mask.amax(dim=1)
+
+
+def season_ago(values: torch.Tensor, mask: torch.Tensor, season: int, horizon: int) -> torch.Tensor:
+    """(rows, horizon): for each future step the past value at the same phase of the latest
+    season the window holds (seasonal naive), NaN where that value is missing or before the window."""
+    steps = torch.arange(1, horizon + 1, device=values.device)
+    index = values.shape[1] - 1 + steps - season * ((steps + season - 1) // season)
+    inside = index >= 0
+    picked = values[:, index.clamp(min=0)]
+    seen = (mask[:, index.clamp(min=0)] > 0) & inside
+    return picked.masked_fill(~seen, float("nan"))
+
+
+def anchor_outputs(
+    out: torch.Tensor,
+    batch: dict[str, torch.Tensor],
+    weight: torch.Tensor,
+    season_weight: torch.Tensor | None,
+    season: int,
+) -> torch.Tensor:
+    """``out`` (rows, horizon, quantiles) as offsets from ``weight`` times each window's last
+    observed value, plus per step ``season_weight`` times how far the seasonal naive forecast
+    is from that value (0 where it is missing)."""
+    values, mask = batch["past_value"], batch["past_mask"]
+    last = last_observed(values, mask)[:, None]
+    anchor = weight * last
+    if season_weight is not None:
+        seasonal = season_ago(values, mask, season, out.shape[1])
+        anchor = anchor + season_weight * torch.nan_to_num(seasonal - last, nan=0.0)
+    return out + anchor.unsqueeze(-1)

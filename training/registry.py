@@ -97,6 +97,13 @@ _DEEP_COMMON = (
         "Forecast offsets from a learned multiple (starting at 1) of each window's last observed value.",
         tunable=False,
     ),
+    H(
+        "anchor_season",
+        "bool",
+        False,
+        "With anchor_last, add per horizon step a learned share (starting at 0) of the seasonal "
+        "naive forecast's difference from the last value.",
+    ),
     H("seed", "int", 0, "Seed of the first ensemble member.", 0, 2**31 - 1, tunable=False),
     H(
         "target_transform",

@@ -6,7 +6,8 @@ the mean absolute error where the data gives MASE no scale (every series constan
 
 The space is bounded by the data first (:func:`bounded_space`): a ``season_length`` longer
 than half the longest series, or a ``lookback`` longer than the whole of it, would only
-spend trials on models that cannot see a second season or look at padding. A trial that
+spend trials on models that cannot see a second season or look at padding, and the seasonal
+anchor of yearly data would repeat the last value. A trial that
 the data cannot train (no training window, say) is recorded as failed and the search goes
 on; the search fails, with the last trial's reason, only when no trial could be scored.
 The first trial always runs: ``timeout`` stops the search from starting further ones.
@@ -58,11 +59,14 @@ def bounded_space(
     space: dict[str, HyperparameterSpec], panel: Panel, horizon: int, folds: int = 1
 ) -> dict[str, HyperparameterSpec]:
     """``space`` with the ranges the data can use: ``season_length`` at most half, and
-    ``lookback`` at most the whole, of the longest series a trial trains on."""
+    ``lookback`` at most the whole, of the longest series a trial trains on; without
+    ``anchor_season`` where the frequency has no season to anchor on."""
     longest = max(int(panel.lengths.max(initial=0)) - horizon * folds, 1)
     caps = {"season_length": longest // 2, "lookback": longest}
     bounded = {}
     for name, spec in space.items():
+        if name == "anchor_season" and panel.frequency.season_length < 2:
+            continue
         cap = caps.get(name)
         if cap is not None and spec.max is not None and spec.min is not None and cap < spec.max:
             spec = replace(spec, max=max(float(cap), spec.min))

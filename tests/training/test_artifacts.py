@@ -4,12 +4,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from training.artifacts import load_artifact, load_metrics, load_profile, save_artifact
 from training.models.deep import DeepForecaster
 from training.panel import Panel
 from training.profile import ks, psi
 from training.registry import create_forecaster
+
+from .conftest import FAST
 
 LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 
@@ -44,6 +47,22 @@ def test_tft_artifact_round_trip_is_exact(
     trained_tft: DeepForecaster, fertility: Panel, tmp_path: Path
 ) -> None:
     _round_trip(trained_tft, fertility, tmp_path, 6)
+
+
+def test_a_seasonally_anchored_artifact_round_trips_with_its_learned_shares(
+    air: Panel, tmp_path: Path
+) -> None:
+    model = create_forecaster("LSTM", {**FAST, "max_epochs": 3, "anchor_season": True})
+    model.fit(air, 12)
+    assert isinstance(model, DeepForecaster)
+    shares = model.nets[0].season_weight.detach()
+    # Trained away from 0, but for step 12, whose value a season back is the last one.
+    assert bool(shares[:11].abs().gt(0).all()) and shares[11] == 0
+    _round_trip(model, air, tmp_path, 12)
+    loaded = load_artifact(tmp_path)
+    assert isinstance(loaded, DeepForecaster)
+    assert loaded.nets[0].anchor_season == 12
+    assert torch.equal(loaded.nets[0].season_weight, shares)
 
 
 def test_statistical_artifact_round_trip_is_exact(air: Panel, tmp_path: Path) -> None:

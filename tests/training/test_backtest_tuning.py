@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,7 +13,7 @@ from training import Forecaster, TrainingCancelled, TrainingError, tuning
 from training.backtest import holdout_evaluation, rolling_origin
 from training.panel import Panel
 from training.registry import MODEL_TYPES, create_forecaster
-from training.tuning import tune
+from training.tuning import bounded_space, tune
 
 from .conftest import FAST
 
@@ -135,3 +136,12 @@ def test_a_cancelled_search_stops_inside_its_trial(air: Panel) -> None:
     with pytest.raises(TrainingCancelled):
         tune("LSTM", train, 12, n_trials=2, space=space, fixed=fixed, should_cancel=lambda: next(polls) >= 3)
     assert time.monotonic() - started < 30
+
+
+def test_the_seasonal_anchor_is_searched_only_where_there_is_a_season(air: Panel) -> None:
+    space = {"anchor_season": MODEL_TYPES["LSTM"].spec("anchor_season")}
+    assert bounded_space(space, air, 12) == space
+    stamps = pd.date_range("1960-01-01", periods=40, freq="YS")
+    yearly = Panel.from_long(pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": np.arange(40.0)}))
+    assert yearly.frequency.season_length == 1
+    assert bounded_space(space, yearly, 6) == {}

@@ -13,6 +13,7 @@ from torch import nn
 
 import training.models.deep_fit as deep_fit
 from training.errors import InvalidRequestError, TrainingCancelled, TrainingError
+from training.features import season_ago
 from training.metrics import mase
 from training.models.deep import DeepForecaster
 from training.models.lstm import LSTMNet
@@ -255,6 +256,51 @@ def test_anchored_networks_add_a_learned_share_of_each_windows_last_observed_val
     with torch.no_grad():
         anchored.anchor_weight.fill_(0.5)
         torch.testing.assert_close(anchored(batch) - net(batch), 0.5 * last)
+
+
+def test_season_ago_is_the_seasonal_naive_forecast_from_inside_the_window() -> None:
+    values = torch.arange(6, dtype=torch.float32)[None].repeat(2, 1)
+    mask = torch.ones(2, 6)
+    mask[1, 3] = 0
+    # Steps 1-6 with a season of 4 take the window's positions 2, 3, 4, 5, 2, 3.
+    picked = season_ago(values, mask, 4, 6)
+    torch.testing.assert_close(picked[0], torch.tensor([2.0, 3.0, 4.0, 5.0, 2.0, 3.0]))
+    nan = float("nan")
+    torch.testing.assert_close(picked[1], torch.tensor([2.0, nan, 4.0, 5.0, 2.0, nan]), equal_nan=True)
+    # A season longer than the window: the first steps have no value a season back.
+    torch.testing.assert_close(
+        season_ago(values[:1], mask[:1], 8, 3), torch.tensor([[nan, nan, 0.0]]), equal_nan=True
+    )
+
+
+@pytest.mark.parametrize("net_type", [LSTMNet, TFTNet])
+def test_the_seasonal_anchor_adds_a_learned_share_of_the_seasonal_naive_step_per_step(
+    net_type: type[nn.Module],
+) -> None:
+    torch.manual_seed(0)
+    anchored = net_type(3, 2, 4, 5, 8, 2, 0.0, anchor_last=True).eval()
+    seasonal = net_type(3, 2, 4, 5, 8, 2, 0.0, anchor_last=True, anchor_season=2).eval()
+    missing, unexpected = seasonal.load_state_dict(anchored.state_dict(), strict=False)
+    assert (missing, unexpected) == (["season_weight"], [])
+    values = torch.tensor([[0.5, -1.0, 2.0, 0.7], [1.5, 0.3, 9.9, 0.1]])
+    mask = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 1.0]])
+    batch = {
+        "past_value": values * mask,
+        "past_mask": mask,
+        "past_known": torch.randn(2, 4, 2),
+        "future_known": torch.randn(2, 3, 2),
+        "static": torch.randn(2, 4),
+    }
+    with torch.no_grad():
+        torch.testing.assert_close(seasonal(batch), anchored(batch))  # starts as the last value alone
+        seasonal.season_weight.copy_(torch.tensor([1.0, 0.5, 0.0]))
+        offset = seasonal(batch) - anchored(batch)
+    # Row 1: steps 1 and 2 take a season (2) back: 2.0 and 0.7 against the last value 0.7.
+    # Row 2: the value 2 back is missing, so step 1 keeps the last value.
+    expected = torch.tensor([[1.0 * (2.0 - 0.7), 0.5 * (0.7 - 0.7), 0.0], [0.0, 0.5 * (0.1 - 0.1), 0.0]])
+    torch.testing.assert_close(offset, expected[..., None].expand(2, 3, 5))
+    # Without the last-value anchor there is nothing to add the seasonal step to.
+    assert not hasattr(net_type(3, 2, 4, 5, 8, 2, 0.0, anchor_season=2), "season_weight")
 
 
 def test_an_lstm_saved_without_the_anchor_setting_loads_unanchored(air: Panel, tmp_path: Path) -> None:

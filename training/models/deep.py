@@ -60,10 +60,13 @@ class DeepForecaster:
         hidden = int(self.hp["hidden_size"])
         sizes = (self.horizon, n_known(self.frequency), N_STATIC, len(self.levels), hidden)
         dropout, layers = float(self.hp["dropout"]), int(self.hp["num_layers"])
-        anchor = bool(self.hp.get("anchor_last", False))  # artifacts from before the setting: off
+        # Artifacts from before a setting existed load with it off.
+        last = bool(self.hp.get("anchor_last", False))
+        season = self.frequency.season_length if self.hp.get("anchor_season", False) else 0
         if self.model_type == "LSTM":
-            return LSTMNet(*sizes, num_layers=layers, dropout=dropout, anchor_last=anchor)
-        return TFTNet(*sizes, int(self.hp["attention_heads"]), dropout, num_layers=layers, anchor_last=anchor)
+            return LSTMNet(*sizes, layers, dropout, anchor_last=last, anchor_season=season)
+        heads = int(self.hp["attention_heads"])
+        return TFTNet(*sizes, heads, dropout, layers, anchor_last=last, anchor_season=season)
 
     # -- training -------------------------------------------------------------------------
     def fit(

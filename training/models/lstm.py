@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from training.features import last_observed
+from training.features import anchor_outputs
 
 
 class LSTMNet(nn.Module):
@@ -26,11 +26,15 @@ class LSTMNet(nn.Module):
         num_layers: int,
         dropout: float,
         anchor_last: bool = False,
+        anchor_season: int = 0,
     ) -> None:
         super().__init__()
         self.anchor_last = anchor_last
         if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
             self.anchor_weight = nn.Parameter(torch.ones(1))
+        self.anchor_season = anchor_season if anchor_last and anchor_season > 1 else 0
+        if self.anchor_season:  # per step, starting at 0: the last value alone
+            self.season_weight = nn.Parameter(torch.zeros(horizon))
         self.horizon = horizon
         self.n_quantiles = n_quantiles
         self.encoder = nn.LSTM(
@@ -56,6 +60,6 @@ class LSTMNet(nn.Module):
         features = [hidden[-1], batch["static"], batch["future_known"].flatten(1)]
         out: torch.Tensor = self.head(torch.cat(features, dim=-1)).view(-1, self.horizon, self.n_quantiles)
         if self.anchor_last:
-            last = last_observed(batch["past_value"], batch["past_mask"])
-            out = out + self.anchor_weight * last[:, None, None]
+            season_weight = self.season_weight if self.anchor_season else None
+            out = anchor_outputs(out, batch, self.anchor_weight, season_weight, self.anchor_season)
         return out

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training.features import last_observed
+from training.features import anchor_outputs
 
 
 class GatedLinearUnit(nn.Module):
@@ -148,11 +148,15 @@ class TFTNet(nn.Module):
         dropout: float,
         num_layers: int = 1,
         anchor_last: bool = False,
+        anchor_season: int = 0,
     ) -> None:
         super().__init__()
         self.anchor_last = anchor_last
         if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
             self.anchor_weight = nn.Parameter(torch.ones(1))
+        self.anchor_season = anchor_season if anchor_last and anchor_season > 1 else 0
+        if self.anchor_season:  # per step, starting at 0: the last value alone
+            self.season_weight = nn.Parameter(torch.zeros(horizon))
         d = hidden_size
         self.horizon = horizon
         self.static_selection = VariableSelection(n_static, d, dropout)
@@ -206,6 +210,6 @@ class TFTNet(nn.Module):
         out = self.output_gate(self.positionwise(attended), temporal[:, lookback:])
         result: torch.Tensor = self.output(out)
         if self.anchor_last:
-            last = last_observed(batch["past_value"], batch["past_mask"])
-            result = result + self.anchor_weight * last[:, None, None]
+            season_weight = self.season_weight if self.anchor_season else None
+            result = anchor_outputs(result, batch, self.anchor_weight, season_weight, self.anchor_season)
         return result

@@ -44,11 +44,7 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
     timeout = search.timeout if search.timeout is not None else DEFAULT_SEARCH_TIMEOUT
     if timeout <= timedelta(0) or timeout > MAX_SEARCH_TIMEOUT:
         raise InvalidArgument.field("search.timeout", "must be positive and at most 24 hours")
-    searchable = {
-        hp.name
-        for hp in type_spec(model.model_type).hyperparameters
-        if hp.tunable and hp.kind in ("int", "float", "categorical")
-    }
+    searchable = {hp.name for hp in type_spec(model.model_type).hyperparameters if hp.tunable}
     for index, name in enumerate(search.parameters):
         if name not in searchable:
             raise InvalidArgument.field(

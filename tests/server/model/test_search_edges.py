@@ -60,6 +60,19 @@ async def test_searches_stay_within_what_the_data_can_use(
     assert 0 <= version.hyperparameters["season_length"].int_value <= 60  # half of 120
 
 
+async def test_a_search_can_choose_a_switch(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application
+) -> None:
+    """The seasonal anchor, an on/off setting, is searched like any other and the version
+    records the choice as a bool."""
+    ana = await analyst(application)
+    lstm = (await models.CreateModel(lstm_request(ana.dataset_id), metadata=ana.metadata)).model
+    search = pb.HyperparameterSearch(n_trials=2, parameters=["anchor_season"])
+    train = pb.TrainModelRequest(model_id=lstm.model_id, seed=1, search=search)
+    version = await searched_version(models, ana.metadata, train)
+    assert version.hyperparameters["anchor_season"].WhichOneof("value") == "bool_value"
+
+
 async def test_a_search_on_constant_series_succeeds(
     models: model_service_pb2_grpc.ModelServiceStub, application: Application, tmp_path: Path
 ) -> None:
