@@ -13,8 +13,8 @@ from torch import nn
 
 import training.models.deep_fit as deep_fit
 from training.errors import InvalidRequestError, TrainingCancelled, TrainingError
-from training.features import season_ago
 from training.metrics import mase
+from training.models.anchoring import season_ago
 from training.models.deep import DeepForecaster
 from training.models.lstm import LSTMNet
 from training.models.tft import TFTNet

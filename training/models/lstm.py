@@ -5,15 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from training.features import anchor_outputs
+from training.models.anchoring import AnchoredNet
 
 
-class LSTMNet(nn.Module):
+class LSTMNet(AnchoredNet):
     """Encodes (value, observed mask, known inputs) per past step; the last hidden state,
     the static features and the known future inputs feed an MLP that emits all
-    ``horizon`` x ``quantiles`` outputs at once (no recursion, so no error feedback). With
-    ``anchor_last`` the outputs are offsets from a learned multiple (starting at 1) of the
-    window's last observed value.
+    ``horizon`` x ``quantiles`` outputs at once (no recursion, so no error feedback), anchored
+    as :class:`AnchoredNet` describes.
     """
 
     def __init__(
@@ -28,13 +27,7 @@ class LSTMNet(nn.Module):
         anchor_last: bool = False,
         anchor_season: int = 0,
     ) -> None:
-        super().__init__()
-        self.anchor_last = anchor_last
-        if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
-            self.anchor_weight = nn.Parameter(torch.ones(1))
-        self.anchor_season = anchor_season if anchor_last and anchor_season > 1 else 0
-        if self.anchor_season:  # per step, starting at 0: the last value alone
-            self.season_weight = nn.Parameter(torch.zeros(horizon))
+        super().__init__(horizon, anchor_last, anchor_season)
         self.horizon = horizon
         self.n_quantiles = n_quantiles
         self.encoder = nn.LSTM(
@@ -59,7 +52,4 @@ class LSTMNet(nn.Module):
         _, (hidden, _) = self.encoder(past)
         features = [hidden[-1], batch["static"], batch["future_known"].flatten(1)]
         out: torch.Tensor = self.head(torch.cat(features, dim=-1)).view(-1, self.horizon, self.n_quantiles)
-        if self.anchor_last:
-            season_weight = self.season_weight if self.anchor_season else None
-            out = anchor_outputs(out, batch, self.anchor_weight, season_weight, self.anchor_season)
-        return out
+        return self.anchored(out, batch)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training.features import anchor_outputs
+from training.models.anchoring import AnchoredNet
 
 
 class GatedLinearUnit(nn.Module):
@@ -133,9 +133,8 @@ class InterpretableAttention(nn.Module):
         return self.out(attention @ self.value(keys)), attention
 
 
-class TFTNet(nn.Module):
-    """With ``anchor_last`` the quantile outputs are offsets from a learned multiple (starting
-    at 1) of the window's last observed value."""
+class TFTNet(AnchoredNet):
+    """The TFT's quantile outputs per decoder step, anchored as :class:`AnchoredNet` describes."""
 
     def __init__(
         self,
@@ -150,13 +149,7 @@ class TFTNet(nn.Module):
         anchor_last: bool = False,
         anchor_season: int = 0,
     ) -> None:
-        super().__init__()
-        self.anchor_last = anchor_last
-        if anchor_last:  # learned: where the last value is noise (weekly CO2) it can weigh less
-            self.anchor_weight = nn.Parameter(torch.ones(1))
-        self.anchor_season = anchor_season if anchor_last and anchor_season > 1 else 0
-        if self.anchor_season:  # per step, starting at 0: the last value alone
-            self.season_weight = nn.Parameter(torch.zeros(horizon))
+        super().__init__(horizon, anchor_last, anchor_season)
         d = hidden_size
         self.horizon = horizon
         self.static_selection = VariableSelection(n_static, d, dropout)
@@ -209,7 +202,4 @@ class TFTNet(nn.Module):
         attended = self.attention_gate(attended, queries)
         out = self.output_gate(self.positionwise(attended), temporal[:, lookback:])
         result: torch.Tensor = self.output(out)
-        if self.anchor_last:
-            season_weight = self.season_weight if self.anchor_season else None
-            result = anchor_outputs(result, batch, self.anchor_weight, season_weight, self.anchor_season)
-        return result
+        return self.anchored(result, batch)
