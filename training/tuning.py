@@ -96,14 +96,17 @@ def tune(
     """Search ``space`` (default: every tunable spec of ``model_type``) with TPE.
 
     ``fixed`` hyperparameters are held constant (e.g. fewer epochs while searching).
-    The search stops after ``n_trials``, after ``timeout`` seconds (at least one trial
-    runs), or when ``should_cancel`` says so (within a trial too: TrainingCancelled);
+    The search stops after ``n_trials`` (one when the data leaves nothing to vary), after
+    ``timeout`` seconds (at least one trial runs), or when ``should_cancel`` says so
+    (within a trial too: TrainingCancelled);
     ``on_trial(done, n_trials, best_score)`` follows it. TrainingError when no trial
     could be scored.
     """
     declared = {hp.name: hp for hp in MODEL_TYPES[model_type].hyperparameters if hp.tunable}
     search = bounded_space(space if space is not None else declared, panel, horizon, folds)
     base = validate_hyperparameters(model_type, fixed)
+    if not search:  # the data left nothing to vary (the seasonal anchor of yearly data)
+        n_trials = 1
     reasons: list[str] = []
 
     def objective(trial: optuna.Trial) -> float:

@@ -145,3 +145,5 @@ def test_the_seasonal_anchor_is_searched_only_where_there_is_a_season(air: Panel
     yearly = Panel.from_long(pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": np.arange(40.0)}))
     assert yearly.frequency.season_length == 1
     assert bounded_space(space, yearly, 6) == {}
+    # With nothing left to vary, every trial would train the same model: one does.
+    assert tune("LSTM", yearly, 6, n_trials=3, space=space, fixed={**FAST, "max_epochs": 1}).trials == 1
