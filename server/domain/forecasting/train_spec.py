@@ -45,11 +45,17 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
     if timeout <= timedelta(0) or timeout > MAX_SEARCH_TIMEOUT:
         raise InvalidArgument.field("search.timeout", "must be positive and at most 24 hours")
     searchable = {hp.name for hp in type_spec(model.model_type).hyperparameters if hp.tunable}
+    frequency = model.frequency.value if model.frequency is not None else None
+    seasonless = frequency is not None and FREQUENCIES[frequency].season_length < 2
     for index, name in enumerate(search.parameters):
         if name not in searchable:
             raise InvalidArgument.field(
                 f"search.parameters[{index}]",
                 f"is not a searchable hyperparameter of {registry_name(model.model_type)}",
+            )
+        if name == "anchor_season" and seasonless:
+            raise InvalidArgument.field(
+                f"search.parameters[{index}]", f"anchor_season has no season to anchor on in {frequency} data"
             )
         if name in overrides:
             raise InvalidArgument.field(

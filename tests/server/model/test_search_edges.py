@@ -13,6 +13,7 @@ from quantis.v1 import common_pb2, model_service_pb2_grpc
 from quantis.v1 import model_service_pb2 as pb
 
 from server.composition import Application
+from server.db.enums import Frequency
 from tests.server.model.conftest import analyst, failure, lstm_request, wait_for, watch
 from tests.server.model.datasets import store_dataset
 
@@ -71,6 +72,23 @@ async def test_a_search_can_choose_a_switch(
     train = pb.TrainModelRequest(model_id=lstm.model_id, seed=1, search=search)
     version = await searched_version(models, ana.metadata, train)
     assert version.hyperparameters["anchor_season"].WhichOneof("value") == "bool_value"
+
+
+async def test_a_search_of_the_seasonal_anchor_on_yearly_data_is_refused(
+    models: model_service_pb2_grpc.ModelServiceStub, application: Application, tmp_path: Path
+) -> None:
+    ana = await analyst(application)
+    stamps = pd.date_range("1970-01-01", periods=40, freq="YS")
+    pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": range(40)}).to_csv(
+        tmp_path / "yearly.csv", index=False
+    )
+    yearly = await store_dataset(application, ana.user_id, tmp_path / "yearly.csv", Frequency.YEARLY)
+    model = (await models.CreateModel(lstm_request(yearly, horizon=6), metadata=ana.metadata)).model
+    search = pb.HyperparameterSearch(n_trials=2, parameters=["hidden_size", "anchor_season"])
+    train = pb.TrainModelRequest(model_id=model.model_id, search=search)
+    error = await failure(models.TrainModel(train, metadata=ana.metadata))
+    assert (error.code, error.fields) == (INVALID, ["search.parameters[1]"]), error
+    assert "no season to anchor on in yearly data" in error.message, error
 
 
 async def test_a_search_on_constant_series_succeeds(
