@@ -22,6 +22,11 @@ class Frequency:
     step: int
     season_length: int
 
+    @property
+    def seasonal(self) -> bool:
+        """Whether a period has a season to repeat (yearly data has none)."""
+        return self.season_length > 1
+
     def positions(self, timestamps: DatetimeArray) -> npt.NDArray[np.int64]:
         """Integer grid positions (periods since the epoch) of timestamps on this grid."""
         ticks = timestamps.astype(f"datetime64[{self.unit}]").astype(np.int64)

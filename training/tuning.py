@@ -7,9 +7,9 @@ the mean absolute error where the data gives MASE no scale (every series constan
 The space is bounded by the data first (:func:`bounded_space`): a ``season_length`` longer
 than half the longest series, or a ``lookback`` longer than the whole of it, would only
 spend trials on models that cannot see a second season or look at padding, and the seasonal
-anchor of yearly data would repeat the last value. A trial that
-the data cannot train (no training window, say) is recorded as failed and the search goes
-on; the search fails, with the last trial's reason, only when no trial could be scored.
+anchor of yearly data would repeat the last value. A trial that the data cannot train (no
+training window, say) is recorded as failed and the search goes on; the search fails, with
+the last trial's reason, only when no trial could be scored.
 The first trial always runs: ``timeout`` stops the search from starting further ones.
 """
 
@@ -65,7 +65,7 @@ def bounded_space(
     caps = {"season_length": longest // 2, "lookback": longest}
     bounded = {}
     for name, spec in space.items():
-        if name == "anchor_season" and panel.frequency.season_length < 2:
+        if name == "anchor_season" and not panel.frequency.seasonal:
             continue
         cap = caps.get(name)
         if cap is not None and spec.max is not None and spec.min is not None and cap < spec.max:

@@ -21,10 +21,9 @@ def season_ago(values: torch.Tensor, mask: torch.Tensor, season: int, horizon: i
     season the window holds (seasonal naive), NaN where that value is missing or before the window."""
     steps = torch.arange(1, horizon + 1, device=values.device)
     index = values.shape[1] - 1 + steps - season * ((steps + season - 1) // season)
-    inside = index >= 0
-    picked = values[:, index.clamp(min=0)]
-    seen = (mask[:, index.clamp(min=0)] > 0) & inside
-    return picked.masked_fill(~seen, float("nan"))
+    clamped = index.clamp(min=0)
+    seen = (mask[:, clamped] > 0) & (index >= 0)
+    return values[:, clamped].masked_fill(~seen, float("nan"))
 
 
 class AnchoredNet(nn.Module):

@@ -46,7 +46,7 @@ def search_config(search: SearchSpec, model: Model, overrides: dict[str, Any]) -
         raise InvalidArgument.field("search.timeout", "must be positive and at most 24 hours")
     searchable = {hp.name for hp in type_spec(model.model_type).hyperparameters if hp.tunable}
     frequency = model.frequency.value if model.frequency is not None else None
-    seasonless = frequency is not None and FREQUENCIES[frequency].season_length < 2
+    seasonless = frequency is not None and not FREQUENCIES[frequency].seasonal
     for index, name in enumerate(search.parameters):
         if name not in searchable:
             raise InvalidArgument.field(
