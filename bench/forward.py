@@ -52,6 +52,7 @@ def _network(model: DeepForecaster, values: np.ndarray) -> Callable[[], object]:
         model.lookback,
         model.horizon,
         False,
+        level_input=model.level_input,
     ).tensors
 
     def forward() -> object:

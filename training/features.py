@@ -3,8 +3,10 @@
 Each window is normalised by its own context (mean and std of the observed lookback
 values, on top of the per-series scaling) so one global network serves series of any
 level and trend. Known inputs per step: calendar features plus the relative position in
-the window. Static inputs per window: context location and log scale, observed share,
-and the log scale of the whole series.
+the window. Static inputs per window: context log scale, observed share, the log scale of
+the whole series and, with ``level_input``, the context location (where the window's level
+sits within its series: on a trending series the latest windows lie beyond every training
+window's value, so networks given it can extrapolate badly exactly where they forecast).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from training.frequency import DatetimeArray, Frequency
 from training.windowing import Windows, gather_context, gather_target, window_norm
 
 F32 = npt.NDArray[np.float32]
-N_STATIC = 4
+
+
+def n_static(level_input: bool) -> int:
+    return 4 if level_input else 3
 
 
 def n_known(freq: Frequency) -> int:
@@ -45,6 +50,8 @@ def build_inputs(
     lookback: int,
     horizon: int,
     with_target: bool,
+    *,
+    level_input: bool,
 ) -> WindowInputs:
     """Tensors for the networks; ``anchors`` is the timestamp of index 0 of each series."""
     context, mask = gather_context(scaled, lengths, windows, lookback)
@@ -62,10 +69,8 @@ def build_inputs(
         if starts.size == 1
         else _known_of(freq, starts, lookback, horizon)
     )
-    static = np.stack(
-        [loc, np.log(scale), mask.mean(axis=1), np.log(series_scale[windows.series]).astype(np.float32)],
-        axis=1,
-    ).astype(np.float32)
+    columns = [np.log(scale), mask.mean(axis=1), np.log(series_scale[windows.series]).astype(np.float32)]
+    static = np.stack([loc, *columns] if level_input else columns, axis=1).astype(np.float32)
     tensors = {
         "past_value": torch.from_numpy(past.astype(np.float32)),
         "past_mask": torch.from_numpy(mask),

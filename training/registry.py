@@ -104,6 +104,14 @@ _DEEP_COMMON = (
         "With anchor_last, add per horizon step a learned share (starting at 0) of the seasonal "
         "naive forecast's difference from the last value.",
     ),
+    H(
+        "level_input",
+        "bool",
+        False,
+        "Give the network each window's level within its series as a static input; off, as on "
+        "a trending series the latest windows, those forecast from, lie beyond every training "
+        "window's level.",
+    ),
     H("seed", "int", 0, "Seed of the first ensemble member.", 0, 2**31 - 1, tunable=False),
     H(
         "target_transform",

@@ -65,6 +65,32 @@ def test_a_seasonally_anchored_artifact_round_trips_with_its_learned_shares(
     assert torch.equal(loaded.nets[0].season_weight, shares)
 
 
+def test_an_artifact_without_the_level_input_round_trips(fertility: Panel, tmp_path: Path) -> None:
+    model = create_forecaster("TFT", {**FAST, "max_epochs": 2, "level_input": False})
+    model.fit(fertility, 6)
+    assert isinstance(model, DeepForecaster) and not model.level_input
+    assert model.nets[0].static_selection.embed_weight.shape[0] == 3  # window level left out
+    _round_trip(model, fertility, tmp_path, 6)
+
+
+def test_an_artifact_from_before_the_level_setting_loads_with_the_level_input(
+    air: Panel, tmp_path: Path
+) -> None:
+    trained = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "level_input": True})
+    trained.fit(air, 12)
+    assert isinstance(trained, DeepForecaster)
+    save_artifact(trained, tmp_path, panel=air)
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["hyperparameters"]["level_input"]  # as artifacts saved before it was declared
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    loaded = load_artifact(tmp_path)
+    assert isinstance(loaded, DeepForecaster) and loaded.level_input
+    values, lengths = air.packed()
+    before = trained.predict_packed(values, lengths, 12, LEVELS, air.last_timestamps)
+    after = loaded.predict_packed(values, lengths, 12, LEVELS, air.last_timestamps)
+    np.testing.assert_array_equal(before[1], after[1])
+
+
 def test_statistical_artifact_round_trip_is_exact(air: Panel, tmp_path: Path) -> None:
     model = create_forecaster("AUTO_ETS")
     model.fit(air, 12)

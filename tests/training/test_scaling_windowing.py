@@ -124,6 +124,7 @@ def test_known_inputs_of_a_start_are_the_same_alone_or_among_other_starts(freq: 
             lookback,
             horizon,
             False,
+            level_input=True,
         ).tensors
         return tensors["past_known"].numpy(), tensors["future_known"].numpy()
 
@@ -132,3 +133,21 @@ def test_known_inputs_of_a_start_are_the_same_alone_or_among_other_starts(freq: 
         np.testing.assert_array_equal(one, other[:2])
         assert one.flags.writeable  # a copy: the kept table itself is never handed out
     assert not np.array_equal(among[0][0], among[0][2])  # the third window starts elsewhere
+
+
+def test_the_level_input_is_the_first_static_column_and_can_be_left_out() -> None:
+    freq = MONTHLY
+    lengths = np.array([30, 24], dtype=np.int32)
+    flat = np.concatenate([np.linspace(0.0, 3.0, 30), np.linspace(-1.0, 1.0, 24)])
+    anchors = np.array(["2001-01-01"] * 2, dtype="datetime64[M]")
+    windows = last_windows(lengths)
+
+    def static(level_input: bool) -> np.ndarray:
+        args = (flat, lengths, np.ones(2), anchors, freq, windows, 12, 6, False)
+        return build_inputs(*args, level_input=level_input).tensors["static"].numpy()
+
+    with_level, without = static(True), static(False)
+    assert with_level.shape == (2, 4) and without.shape == (2, 3)
+    np.testing.assert_array_equal(with_level[:, 1:], without)
+    # The level: the mean of the window's (already scaled) context, the last 12 values.
+    np.testing.assert_allclose(with_level[:, 0], [flat[18:30].mean(), flat[-12:].mean()], rtol=1e-6)

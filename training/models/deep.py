@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from training.errors import InvalidRequestError, TrainingError
-from training.features import N_STATIC, build_inputs, n_known
+from training.features import build_inputs, n_known, n_static
 from training.frequency import FREQUENCIES, DatetimeArray, Frequency
 from training.models.base import F32, Forecast, check_packed, forecast_panel
 from training.models.deep_fit import fit_ensemble
@@ -55,10 +55,17 @@ class DeepForecaster:
         self.interval_scales = np.ones(0)
 
     # -- construction -------------------------------------------------------------------
+    @property
+    def level_input(self) -> bool:
+        """Whether the networks see each window's level as a static input (artifacts from
+        before the setting existed were trained with it)."""
+        return bool(self.hp.get("level_input", True))
+
     def new_net(self) -> nn.Module:
         assert self.frequency is not None
         hidden = int(self.hp["hidden_size"])
-        sizes = (self.horizon, n_known(self.frequency), N_STATIC, len(self.levels), hidden)
+        static = n_static(self.level_input)
+        sizes = (self.horizon, n_known(self.frequency), static, len(self.levels), hidden)
         dropout, layers = float(self.hp["dropout"]), int(self.hp["num_layers"])
         # Artifacts from before a setting existed load with it off.
         last = bool(self.hp.get("anchor_last", False))
@@ -102,7 +109,16 @@ class DeepForecaster:
         scaled, loc, scale = scale_packed(values, lengths, self.transform)
         windows = last_windows(lengths)
         inputs = build_inputs(
-            scaled, lengths, scale, anchors, self.frequency, windows, self.lookback, self.horizon, False
+            scaled,
+            lengths,
+            scale,
+            anchors,
+            self.frequency,
+            windows,
+            self.lookback,
+            self.horizon,
+            False,
+            level_input=self.level_input,
         )
         outputs = np.zeros((lengths.size, self.horizon, len(self.levels)), dtype=np.float64)
         with torch.inference_mode():  # lighter than no_grad: no version counters or views tracked

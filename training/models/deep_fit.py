@@ -74,7 +74,13 @@ def fit_ensemble(
             f"no training window: series need at least {context + 2 * horizon} points "
             f"for lookback {model.lookback} and horizon {horizon}"
         )
-    build = {"scaled": scaled, "lengths": lengths, "series_scale": scale, "anchors": panel.starts}
+    build = {
+        "scaled": scaled,
+        "lengths": lengths,
+        "series_scale": scale,
+        "anchors": panel.starts,
+        "level_input": model.level_input,
+    }
     common = {"freq": panel.frequency, "lookback": model.lookback, "horizon": horizon, "with_target": True}
     train = build_inputs(**build, windows=train_w, **common).tensors  # type: ignore[arg-type]
     val = build_inputs(**build, windows=val_w, **common).tensors if val_w.series.size else None  # type: ignore[arg-type]
