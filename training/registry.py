@@ -106,11 +106,12 @@ _DEEP_COMMON = (
     ),
     H(
         "level_input",
-        "bool",
-        False,
-        "Give the network each window's level within its series as a static input; off, as on "
-        "a trending series the latest windows, those forecast from, lie beyond every training "
-        "window's level.",
+        "categorical",
+        "auto",
+        "Give the network each window's level within its series as a static input: auto (for a "
+        "single series, not for a panel), true or false. On a trending series the latest "
+        "windows, those forecast from, lie beyond every training window's level.",
+        choices=("auto", "true", "false"),
     ),
     H("seed", "int", 0, "Seed of the first ensemble member.", 0, 2**31 - 1, tunable=False),
     H(

@@ -65,23 +65,27 @@ def test_a_seasonally_anchored_artifact_round_trips_with_its_learned_shares(
     assert torch.equal(loaded.nets[0].season_weight, shares)
 
 
-def test_an_artifact_without_the_level_input_round_trips(fertility: Panel, tmp_path: Path) -> None:
-    model = create_forecaster("TFT", {**FAST, "max_epochs": 2, "level_input": False})
+def test_a_panel_model_leaves_the_level_input_out_and_round_trips(
+    trained_lstm: DeepForecaster, fertility: Panel, tmp_path: Path
+) -> None:
+    model = create_forecaster("TFT", {**FAST, "max_epochs": 2})  # level_input "auto"
     model.fit(fertility, 6)
     assert isinstance(model, DeepForecaster) and not model.level_input
     assert model.nets[0].static_selection.embed_weight.shape[0] == 3  # window level left out
     _round_trip(model, fertility, tmp_path, 6)
+    assert load_artifact(tmp_path).level_input is False  # type: ignore[attr-defined]
+    assert trained_lstm.level_input  # "auto" on a single series (AirPassengers) keeps it
 
 
 def test_an_artifact_from_before_the_level_setting_loads_with_the_level_input(
     air: Panel, tmp_path: Path
 ) -> None:
-    trained = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "level_input": True})
+    trained = create_forecaster("LSTM", {**FAST, "max_epochs": 2, "level_input": "true"})
     trained.fit(air, 12)
     assert isinstance(trained, DeepForecaster)
     save_artifact(trained, tmp_path, panel=air)
     config = json.loads((tmp_path / "config.json").read_text())
-    del config["hyperparameters"]["level_input"]  # as artifacts saved before it was declared
+    del config["level_input"], config["hyperparameters"]["level_input"]  # as saved before it existed
     (tmp_path / "config.json").write_text(json.dumps(config))
     loaded = load_artifact(tmp_path)
     assert isinstance(loaded, DeepForecaster) and loaded.level_input

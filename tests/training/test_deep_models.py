@@ -334,3 +334,13 @@ def test_a_network_whose_loss_is_never_finite_is_refused_not_kept_untrained() ->
     clock = ProgressClock(3, lambda event: None, lambda: False)
     with pytest.raises(TrainingError, match="never finite in 2 epoch"):
         fit_network(net, batch, None, torch.tensor([0.1, 0.5, 0.9]), config, 0, clock)
+
+
+@pytest.mark.parametrize(
+    ("setting", "series", "expected"),
+    [("auto", 1, True), ("auto", 2, False), ("auto", 427, False), ("true", 427, True), ("false", 1, False)],
+)
+def test_level_input_auto_keeps_the_window_level_for_a_single_series_only(
+    setting: str, series: int, expected: bool
+) -> None:
+    assert deep_fit.resolve_level_input(setting, series) is expected

@@ -53,14 +53,9 @@ class DeepForecaster:
         self.scaler: ScalerStats | None = None
         self.fit_summary: dict[str, Any] = {}
         self.interval_scales = np.ones(0)
+        self.level_input = True  # the window level as a static input; fit resolves "auto"
 
     # -- construction -------------------------------------------------------------------
-    @property
-    def level_input(self) -> bool:
-        """Whether the networks see each window's level as a static input (artifacts from
-        before the setting existed were trained with it)."""
-        return bool(self.hp.get("level_input", True))
-
     def new_net(self) -> nn.Module:
         assert self.frequency is not None
         hidden = int(self.hp["hidden_size"])
@@ -158,6 +153,7 @@ class DeepForecaster:
             "end_timestamp": str(self.end_timestamp),
             "quantile_levels": list(self.levels),
             "ensemble_size": len(self.nets),
+            "level_input": self.level_input,
             "interval_scales": self.interval_scales.tolist(),
             "fit_summary": self.fit_summary,
         }
@@ -178,6 +174,7 @@ class DeepForecaster:
         model.end_timestamp = np.datetime64(config["end_timestamp"])
         model.levels = tuple(float(q) for q in config["quantile_levels"])
         model.fit_summary = config.get("fit_summary", {})
+        model.level_input = bool(config.get("level_input", True))  # saved before it was a setting: on
         model.interval_scales = np.broadcast_to(
             np.asarray(config.get("interval_scales", config.get("interval_scale", 1.0)), np.float64),
             model.horizon,

@@ -32,6 +32,12 @@ def ensemble_outputs(nets: list[nn.Module], inputs: dict[str, torch.Tensor]) -> 
     return result
 
 
+def resolve_level_input(setting: str, series: int) -> bool:
+    """``level_input`` as trained: "auto" gives the window level to a network trained on one
+    series and not to one trained on a panel (``training/README.md`` has the figures)."""
+    return series == 1 if setting == "auto" else setting == "true"
+
+
 def auto_lookback(horizon: int, season_length: int) -> int:
     return max(2 * horizon, 3 * season_length, 8)
 
@@ -59,6 +65,7 @@ def fit_ensemble(
         raise InvalidRequestError("horizon must be at least 1")
     model.horizon, model.frequency = horizon, panel.frequency
     model.lookback = int(model.hp["lookback"]) or auto_lookback(horizon, panel.frequency.season_length)
+    model.level_input = resolve_level_input(str(model.hp["level_input"]), len(panel))
     values, lengths = panel.packed()
     model.transform = resolve_transform(str(model.hp["target_transform"]), values)
     scaled, loc, scale = scale_packed(values, lengths, model.transform)
