@@ -60,13 +60,16 @@ def bounded_space(
 ) -> dict[str, HyperparameterSpec]:
     """``space`` with the ranges the data can use: ``season_length`` at most half, and
     ``lookback`` at most the whole, of the longest series a trial trains on; without
-    ``anchor_season`` where the frequency has no season to anchor on."""
+    ``anchor_season`` where the frequency has no season to anchor on; ``level_input`` as
+    true or false only, since "auto" is always one of them."""
     longest = max(int(panel.lengths.max(initial=0)) - horizon * folds, 1)
     caps = {"season_length": longest // 2, "lookback": longest}
     bounded = {}
     for name, spec in space.items():
         if name == "anchor_season" and not panel.frequency.seasonal:
             continue
+        if name == "level_input":
+            spec = replace(spec, choices=("true", "false"))
         cap = caps.get(name)
         if cap is not None and spec.max is not None and spec.min is not None and cap < spec.max:
             spec = replace(spec, max=max(float(cap), spec.min))

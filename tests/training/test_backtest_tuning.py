@@ -147,3 +147,9 @@ def test_the_seasonal_anchor_is_searched_only_where_there_is_a_season(air: Panel
     assert bounded_space(space, yearly, 6) == {}
     # With nothing left to vary, every trial would train the same model: one does.
     assert tune("LSTM", yearly, 6, n_trials=3, space=space, fixed={**FAST, "max_epochs": 1}).trials == 1
+
+
+def test_the_level_input_is_searched_as_true_or_false(air: Panel) -> None:
+    spec = MODEL_TYPES["TFT"].spec("level_input")
+    assert spec.choices == ("auto", "true", "false")
+    assert bounded_space({"level_input": spec}, air, 12)["level_input"].choices == ("true", "false")
